@@ -1,0 +1,44 @@
+# Every target installs what it needs and is idempotent: a second run does no network work.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint setup nodes corpus graphviz bench
+
+demo: setup graphviz
+	$(BIN)/graphkit scan fixtures/demo/main.mjs
+	$(BIN)/graphkit plan fixtures/demo/lib/format.mjs --entry fixtures/demo/main.mjs
+
+test: setup graphviz nodes corpus
+	$(BIN)/ruff check graphkit tests bench
+	$(BIN)/mypy
+	$(BIN)/pytest -q
+
+lint: setup
+	$(BIN)/ruff check graphkit tests bench
+	$(BIN)/mypy
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || python3 -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+graphviz:
+	@command -v dot >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; }
+
+nodes:
+	scripts/install-nodes.sh
+
+corpus:
+	scripts/install-corpus.sh
+
+bench: setup nodes corpus
+	scripts/install-bench-peers.sh
+	$(BIN)/python -m bench.scan
+	$(BIN)/python -m bench.hmr
+	$(BIN)/python -m bench.memory

@@ -1,0 +1,31 @@
+"""The graphkit exception hierarchy. Each message is one line that names the file and the reason."""
+
+from __future__ import annotations
+
+__all__ = [
+    "GraphkitError",
+    "InputError",
+    "NodeError",
+    "ProbeError",
+    "UsageError",
+]
+
+
+class GraphkitError(Exception):
+    """Base class: the CLI prints ``str(error)`` as one line and exits 2."""
+
+
+class UsageError(GraphkitError):
+    """A command was called with arguments that cannot work (e.g. no entry could be found)."""
+
+
+class InputError(GraphkitError):
+    """An input path is missing, unreadable or of the wrong kind."""
+
+
+class NodeError(GraphkitError):
+    """Node is missing, too old, refuses ``--expose-internals`` or has a loader layout we do not know."""
+
+
+class ProbeError(GraphkitError):
+    """The Node probe failed, timed out or broke its protocol."""

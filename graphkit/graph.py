@@ -1,0 +1,89 @@
+"""The networkx view of a ModuleGraph and the queries over it.
+
+Nodes are module URLs with attributes ``kind``, ``format`` and ``status`` (strings or None). There is one
+edge per (importer, imported) pair; its ``imports`` attribute holds every occurrence (an ``Edge``) and
+``kind`` the strongest of their kinds, so ``kind != "dynamic"`` means the importer is linked to the target.
+Unresolved imports are not edges: they stay in ``G.graph["unresolved"]``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import networkx as nx
+
+from graphkit.model import Edge, ImportKind, ModuleGraph
+
+__all__ = [
+    "ImporterCount",
+    "cycles",
+    "importers_of",
+    "linked_view",
+    "most_imported",
+    "to_networkx",
+]
+
+# Strongest first: a static import binds harder than a dynamic one when both point at one target.
+_STRENGTH = (ImportKind.STATIC, ImportKind.REEXPORT, ImportKind.REQUIRE, ImportKind.DYNAMIC)
+
+
+def strongest(kinds: set[ImportKind]) -> ImportKind:
+    return next(k for k in _STRENGTH if k in kinds)
+
+
+def to_networkx(graph: ModuleGraph) -> nx.DiGraph:
+    g = nx.DiGraph(node=graph.node, unresolved=tuple(e for e in graph.edges if e.target is None))
+    for m in graph.modules:
+        g.add_node(
+            m.url,
+            kind=m.kind.value,
+            format=m.format.value if m.format else None,
+            status=m.status.value if m.status else None,
+        )
+    occurrences: dict[tuple[str, str], list[Edge]] = {}
+    for e in graph.edges:
+        if e.target is not None:
+            occurrences.setdefault((e.source, e.target), []).append(e)
+    for (source, target), edges in occurrences.items():
+        g.add_edge(
+            source, target, kind=strongest({e.kind for e in edges}).value, imports=tuple(edges)
+        )
+    return g
+
+
+def cycles(g: nx.DiGraph, *, include_dynamic: bool = False) -> list[tuple[str, ...]]:
+    """Import cycles as strongly connected components, each sorted; dynamic edges excluded by default."""
+    view = g if include_dynamic else linked_view(g)
+    found = []
+    for component in nx.strongly_connected_components(view):
+        first = next(iter(component))
+        if len(component) > 1 or view.has_edge(first, first):
+            found.append(tuple(sorted(component)))
+    return sorted(found)
+
+
+def linked_view(g: nx.DiGraph) -> nx.DiGraph:
+    """The edges that bind an importer to one instance of its target (everything but dynamic import())."""
+    return nx.subgraph_view(g, filter_edge=lambda u, v: g[u][v]["kind"] != "dynamic")
+
+
+@dataclass(frozen=True, slots=True)
+class ImporterCount:
+    url: str
+    importers: int
+
+
+def most_imported(g: nx.DiGraph, limit: int = 10) -> list[ImporterCount]:
+    """Modules with the most distinct importers, most first, ties by URL."""
+    counts = Counter({url: g.in_degree(url) for url in g.nodes})
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [ImporterCount(url, n) for url, n in ranked[:limit] if n > 0]
+
+
+def importers_of(g: nx.DiGraph, url: str, *, transitive: bool = False) -> list[str]:
+    """Direct importers of ``url``, or with ``transitive`` everything that reaches it, sorted."""
+    if url not in g:
+        return []
+    found = nx.ancestors(g, url) if transitive else set(g.predecessors(url))
+    return sorted(found)
