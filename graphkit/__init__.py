@@ -1,1 +1,73 @@
-"""graphkit: see, plan and perform hot module replacement of Node.js ES modules."""
+"""graphkit: see, plan and perform hot module replacement of Node.js ES modules.
+
+The public API is re-exported lazily (``graphkit.scan`` loads ``graphkit.api`` on first use) so that the
+``graphkit`` command, which imports this package, starts without networkx or tree-sitter.
+
+``graphkit.scan`` and ``graphkit.plan`` are API functions although submodules of the same names exist:
+importing a submodule would otherwise rebind the package attribute to the module. Reach those modules
+with ``from graphkit.scan import ...``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from graphkit.api import (
+        Cycle,
+        GraphResult,
+        Importer,
+        PlanResult,
+        Reconciliation,
+        Unresolved,
+        live_graph,
+        plan,
+        reconcile,
+        scan,
+    )
+    from graphkit.export import dot_source, mermaid_source
+
+__all__ = [
+    "Cycle",
+    "GraphResult",
+    "Importer",
+    "PlanResult",
+    "Reconciliation",
+    "Unresolved",
+    "dot_source",
+    "live_graph",
+    "mermaid_source",
+    "plan",
+    "reconcile",
+    "scan",
+]
+
+_HOMES = {name: "graphkit.api" for name in __all__} | {
+    "dot_source": "graphkit.export",
+    "mermaid_source": "graphkit.export",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'graphkit' has no attribute {name!r}")
+    return getattr(importlib.import_module(home), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
+
+
+class _Package(types.ModuleType):
+    def __setattr__(self, name: str, value: Any) -> None:
+        # The import system binds each loaded submodule on its package; keep the API function instead.
+        if name in _HOMES and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -1,0 +1,69 @@
+"""Import extraction speed over the npm corpus: files/s and MB/s, one process and two (no assertion).
+
+Run: ``.venv/bin/python -m bench.parse_speed`` (``make corpus`` first).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+STARTED = time.perf_counter()
+
+from graphkit.parse import extract  # noqa: E402  (timed: the import is part of a cold scan)
+
+CORPUS = Path(__file__).resolve().parent.parent / ".cache" / "corpus" / "node_modules"
+PACKAGES = ("lodash-es", "date-fns", "rxjs/dist/esm", "three/src", "three/examples/jsm")
+
+
+def corpus() -> list[Path]:
+    return sorted(
+        path
+        for package in PACKAGES
+        for path in (CORPUS / package).rglob("*")
+        if path.suffix in (".js", ".mjs") and path.is_file()
+    )
+
+
+def scan(paths: list[Path]) -> int:
+    """Extract every file; the number of import records, so the work cannot be skipped."""
+    return sum(len(extract(path.read_bytes(), commonjs=False).imports) for path in paths)
+
+
+def report(label: str, files: int, size: int, seconds: float, records: int) -> None:
+    print(
+        f"{label}: {files} files, {size / 1e6:.1f} MB, {records} imports in {seconds:.2f} s "
+        f"= {files / seconds:.0f} files/s, {size / 1e6 / seconds:.1f} MB/s"
+    )
+
+
+def main() -> int:
+    paths = corpus()
+    if not paths:
+        print(f"{CORPUS} is empty: run make corpus", file=sys.stderr)
+        return 2
+    size = sum(path.stat().st_size for path in paths)
+    records = scan(paths)
+    report(
+        "one process, cold (interpreter imports included)",
+        len(paths),
+        size,
+        time.perf_counter() - STARTED,
+        records,
+    )
+    start = time.perf_counter()
+    scan(paths)
+    report("one process, warm", len(paths), size, time.perf_counter() - start, records)
+    workers = min(2, os.cpu_count() or 1)
+    start = time.perf_counter()
+    with ProcessPoolExecutor(workers) as pool:
+        total = sum(pool.map(scan, [paths[i::workers] for i in range(workers)]))
+    report(f"{workers} processes (pool start included)", len(paths), size, time.perf_counter() - start, total)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,286 @@
+"""The Python API for notebooks and scripts: scan, look at, plan and reconcile module graphs.
+
+Results are frozen values that draw themselves in Jupyter (SVG through Graphviz, text when ``dot`` is
+missing) and answer the usual questions as lists of frozen dataclasses, so no pandas is needed.
+"""
+
+from __future__ import annotations
+
+import html
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from graphkit import graph as queries
+from graphkit.collapse import default_root, find_module
+from graphkit.errors import InputError
+from graphkit.export import dot_source, mermaid_source
+from graphkit.model import EvictionPlan, ImportKind, ModuleGraph
+from graphkit.reconcile import Disagreement, Row
+from graphkit.reconcile import Reconciliation as Comparison
+from graphkit.reconcile import reconcile as compare
+from graphkit.render import MISSING_DOT, DotMissingError, render
+from graphkit.serialize import graph_to_json, plan_to_json
+
+__all__ = [
+    "Cycle",
+    "GraphResult",
+    "Importer",
+    "PlanResult",
+    "Reconciliation",
+    "Unresolved",
+    "live_graph",
+    "plan",
+    "reconcile",
+    "scan",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Cycle:
+    modules: tuple[str, ...]  # sorted URLs of one strongly connected component of linking imports
+
+
+@dataclass(frozen=True, slots=True)
+class Importer:
+    """One place that imports a module."""
+
+    url: str
+    kind: ImportKind
+    specifier: str | None
+    line: int | None
+    column: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Unresolved:
+    url: str  # the importing module
+    specifier: str | None
+    error: str | None  # Node's error code, or "computed"
+    line: int | None
+    column: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class GraphResult:
+    """A module graph with its queries and drawings.
+
+    >>> from graphkit.model import Edge, Module, ModuleKind
+    >>> a, b = "file:///app/a.mjs", "file:///app/b.mjs"
+    >>> modules = (Module(a, ModuleKind.LOCAL, None), Module(b, ModuleKind.LOCAL, None))
+    >>> edges = (Edge(a, b, ImportKind.STATIC, "./b.mjs", 1, 16),
+    ...          Edge(b, a, ImportKind.STATIC, "./a.mjs", 1, 16))
+    >>> result = GraphResult(ModuleGraph(modules, edges))
+    >>> result.cycles()
+    [Cycle(modules=('file:///app/a.mjs', 'file:///app/b.mjs'))]
+    >>> [i.url for i in result.importers_of("/app/b.mjs")]
+    ['file:///app/a.mjs']
+    """
+
+    graph: ModuleGraph
+
+    def to_networkx(self) -> nx.DiGraph:
+        return queries.to_networkx(self.graph)
+
+    def to_json(self) -> str:
+        return graph_to_json(self.graph)
+
+    def dot(
+        self, *, collapse: str | None = "auto", focus: str | Path | None = None, depth: int | None = None
+    ) -> str:
+        return dot_source(self.graph, collapse=collapse, focus=focus, depth=depth)
+
+    def mermaid(
+        self, *, collapse: str | None = "auto", focus: str | Path | None = None, depth: int | None = None
+    ) -> str:
+        return mermaid_source(self.graph, collapse=collapse, focus=focus, depth=depth)
+
+    def svg(self, **options: Any) -> str:
+        """The drawing as SVG text; the options are those of ``dot``."""
+        return render(self.dot(**options), "svg").decode()
+
+    def cycles(self) -> list[Cycle]:
+        """Import cycles through linking imports (a dynamic ``import()`` does not close one)."""
+        return [Cycle(c) for c in queries.cycles(self.to_networkx())]
+
+    def most_imported(self, n: int = 10) -> list[queries.ImporterCount]:
+        return queries.most_imported(self.to_networkx(), n)
+
+    def importers_of(self, path: str | Path) -> list[Importer]:
+        """Every import of the module at ``path`` (a path or URL), by importer and position."""
+        url = find_module(self.graph, path)
+        found = [
+            Importer(e.source, e.kind, e.specifier, e.line, e.column)
+            for e in self.graph.edges
+            if e.target == url
+        ]
+        return sorted(found, key=lambda i: (i.url, i.line or 0, i.column or 0))
+
+    def unresolved(self) -> list[Unresolved]:
+        found = [
+            Unresolved(e.source, e.specifier, e.error, e.line, e.column)
+            for e in self.graph.edges
+            if e.target is None
+        ]
+        return sorted(found, key=lambda u: (u.url, u.line or 0, u.column or 0))
+
+    def summary(self) -> str:
+        imports = sum(e.target is not None for e in self.graph.edges)
+        return (
+            f"{len(self.graph.modules)} modules, {imports} imports, {len(self.cycles())} cycles, "
+            f"{len(self.unresolved())} unresolved"
+        )
+
+    def _repr_svg_(self) -> str | None:
+        try:
+            return self.svg()
+        except DotMissingError:
+            return None
+
+    def _repr_html_(self) -> str | None:
+        """Shown only when Graphviz is missing: Jupyter prefers HTML over SVG when both exist."""
+        if shutil.which("dot"):
+            return None
+        return f"<p>{html.escape(self.summary())}</p><p><i>{html.escape(MISSING_DOT)}</i></p>"
+
+
+@dataclass(frozen=True, slots=True)
+class PlanResult(GraphResult):
+    """An eviction plan drawn over its graph: changed, evicted, boundary and kept modules apart."""
+
+    plan: EvictionPlan
+
+    def dot(
+        self, *, collapse: str | None = "auto", focus: str | Path | None = None, depth: int | None = None
+    ) -> str:
+        return dot_source(self.graph, plan=self.plan, collapse=collapse, focus=focus, depth=depth)
+
+    def mermaid(
+        self, *, collapse: str | None = "auto", focus: str | Path | None = None, depth: int | None = None
+    ) -> str:
+        return mermaid_source(self.graph, plan=self.plan, collapse=collapse, focus=focus, depth=depth)
+
+    def to_json(self) -> str:
+        return plan_to_json(self.plan)
+
+    def evicted(self) -> list[str]:
+        """Evicted module URLs in reload order, dependencies first."""
+        return [url for unit in self.plan.evict for url in unit]
+
+    def text(self) -> str:
+        from graphkit.render_plan import render_text
+
+        root = default_root(self.graph)
+        return render_text(self.plan, base=root.as_uri() + "/" if root else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Reconciliation:
+    """The static graph of an entry beside the live one Node loaded from it, import by import."""
+
+    static: GraphResult
+    live: GraphResult
+    comparison: Comparison
+
+    @property
+    def agrees(self) -> bool:
+        return self.comparison.agrees
+
+    @property
+    def agreed(self) -> tuple[Row, ...]:
+        return self.comparison.agreed
+
+    @property
+    def live_only(self) -> tuple[Row, ...]:
+        """Imports Node made that the scan did not see: computed ``import()``, loader hooks."""
+        return self.comparison.live_only
+
+    @property
+    def static_only(self) -> tuple[Row, ...]:
+        """Imports the scan saw that Node did not make: an ``import()`` not run, a branch not taken."""
+        return self.comparison.static_only
+
+    @property
+    def disagreements(self) -> tuple[Disagreement, ...]:
+        return self.comparison.disagreements
+
+    def _repr_html_(self) -> str:
+        def row(side: str, source: str, target: str | None, specifier: str | None) -> str:
+            cells = (side, source, specifier or "", target or "")
+            return "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>"
+
+        rows = [row("live only", r.source, r.target, r.specifier) for r in self.live_only]
+        rows += [row("static only", r.source, r.target, r.specifier) for r in self.static_only]
+        rows += [row("disagree", d.source, d.live_target, d.specifier) for d in self.disagreements]
+        head = (
+            f"<p>static: {html.escape(self.static.summary())}<br>live: {html.escape(self.live.summary())}<br>"
+            f"{len(self.agreed)} imports agree</p>"
+        )
+        return head + ("<table>" + "".join(rows) + "</table>" if rows else "<p>the graphs agree</p>")
+
+
+def scan(*paths: str | Path, conditions: Sequence[str] = ()) -> GraphResult:
+    """The static graph of entry files (followed through their imports) and folders (every file in them)."""
+    from graphkit.scan import scan as scan_paths
+
+    if not paths:
+        raise InputError("scan: name at least one entry file or folder")
+    return GraphResult(scan_paths([Path(p) for p in paths], conditions=conditions))
+
+
+def live_graph(entry: str | Path, node: str = "node", wait_ms: int = 0) -> GraphResult:
+    """The graph Node itself loaded when running ``entry``, read from its module map."""
+    from graphkit.probe import live_graph as probe_live_graph
+
+    return GraphResult(probe_live_graph(Path(entry), node=node, wait_ms=wait_ms))
+
+
+def reconcile(entry: str | Path, node: str = "node") -> Reconciliation:
+    """Scan ``entry``, run it in Node, and match the imports of the two graphs."""
+    static = scan(entry)
+    live = live_graph(entry, node=node)
+    return Reconciliation(static, live, compare(static.graph, live.graph))
+
+
+def _url(graph: ModuleGraph, path: str | Path) -> str:
+    """A module's URL as the graph spells it, or as Node would for a file the graph does not hold."""
+    try:
+        return find_module(graph, path)
+    except InputError:
+        from graphkit.resolve_url import path_to_url
+
+        return path_to_url(Path(path).resolve())
+
+
+def plan(
+    changed: str | Path | Sequence[str | Path],
+    entry: str | Path | None = None,
+    graph: GraphResult | ModuleGraph | None = None,
+) -> PlanResult:
+    """What reloading ``changed`` files would evict in an app started from ``entry``.
+
+    Without ``entry`` the entry is the one the nearest package.json names; without ``graph`` it is scanned.
+    """
+    from graphkit.accepts import accepting_modules
+    from graphkit.entry import find_entry
+    from graphkit.plan import plan as make_plan
+
+    files = [changed] if isinstance(changed, str | Path) else list(changed)
+    if not files:
+        raise InputError("plan: name at least one changed file")
+    entry_path = Path(entry) if entry is not None else find_entry(Path(files[0]))
+    if isinstance(graph, GraphResult):
+        graph = graph.graph
+    if graph is None:
+        graph = scan(entry_path).graph
+    made = make_plan(
+        graph,
+        [_url(graph, f) for f in files],
+        _url(graph, entry_path),
+        accepting=accepting_modules(graph),
+    )
+    return PlanResult(graph, made)

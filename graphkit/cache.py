@@ -1,0 +1,92 @@
+"""A per-file cache of extraction results, so a rescan only parses the files that changed.
+
+Entries are keyed by real path and validated by size, mtime and inode; the key also carries a digest of the
+extractor's own source, so a new graphkit never reads results an older parser wrote. One SQLite file lives
+in the user's cache folder (``$GRAPHKIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/graphkit``, else
+``~/.cache/graphkit``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import sqlite3
+from pathlib import Path
+
+from graphkit.model import Extraction, ImportKind, ImportRecord, ParseIssue
+
+__all__ = ["ExtractionCache", "StatKey", "default_cache_dir", "stat_key"]
+
+StatKey = tuple[int, int, int]  # size, mtime_ns, inode
+
+
+def stat_key(st: os.stat_result) -> StatKey:
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def default_cache_dir() -> Path:
+    if explicit := os.environ.get("GRAPHKIT_CACHE_DIR"):
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "graphkit"
+
+
+def _extractor_digest() -> str:
+    """Changes whenever the parser's code does: its results are only valid for the code that made them."""
+    source = (Path(__file__).with_name("parse.py")).read_bytes()
+    return hashlib.sha256(source).hexdigest()[:16]
+
+
+def _encode(extraction: Extraction) -> bytes:
+    return marshal.dumps(
+        (
+            tuple(
+                (r.kind.value, r.specifier, r.line, r.column, r.attributes, r.glob)
+                for r in extraction.imports
+            ),
+            tuple((i.line, i.column, i.message) for i in extraction.issues),
+        )
+    )
+
+
+def _decode(blob: bytes) -> Extraction:
+    imports, issues = marshal.loads(blob)
+    return Extraction(
+        imports=tuple(
+            ImportRecord(ImportKind(k), spec, line, col, attrs, glob) for k, spec, line, col, attrs, glob in imports
+        ),
+        issues=tuple(ParseIssue(*issue) for issue in issues),
+    )
+
+
+class ExtractionCache:
+    """Read-through cache; ``get`` misses on any change of size, mtime, inode or parser."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        directory = directory or default_cache_dir()
+        directory.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(directory / f"extract-{_extractor_digest()}.sqlite")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INT, mtime INT, ino INT, data BLOB)"
+        )
+        self._pending: list[tuple[str, int, int, int, bytes]] = []
+
+    def get(self, path: str, key: StatKey) -> Extraction | None:
+        row = self._db.execute("SELECT size, mtime, ino, data FROM files WHERE path = ?", (path,)).fetchone()
+        if row is None or tuple(row[:3]) != key:
+            return None
+        return _decode(row[3])
+
+    def put(self, path: str, key: StatKey, extraction: Extraction) -> None:
+        self._pending.append((path, *key, _encode(extraction)))
+
+    def flush(self) -> None:
+        if self._pending:
+            with self._db:
+                self._db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)", self._pending)
+            self._pending.clear()
+
+    def close(self) -> None:
+        self.flush()
+        self._db.close()

@@ -1,0 +1,53 @@
+"""``graphkit live``: the live module graph of an entry, or of the user's own ``node ...`` command."""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from graphkit.errors import UsageError
+
+__all__ = ["register"]
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "live",
+        help="read the live module graph from Node's ESM loader",
+        description="graphkit live ENTRY, or graphkit live [options] -- node [node flags] app.mjs [args]",
+    )
+    parser.add_argument("target", nargs="+", metavar="ENTRY | -- node ...", help="entry file or node command")
+    parser.add_argument("--node", default="node", help="node binary for ENTRY (default: node on PATH)")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds before the probe is stopped")
+    parser.add_argument("--wait", type=int, default=0, metavar="MS", help="wait after evaluation, in ms")
+    parser.add_argument("--json", action="store_true", help="print the graph document")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from graphkit.probe import attach_graph, live_graph
+    from graphkit.serialize import graph_to_json
+
+    target: list[str] = args.target
+    if len(target) == 1:
+        graph = live_graph(Path(target[0]), node=args.node, timeout=args.timeout, wait_ms=args.wait)
+    elif Path(target[0]).name.startswith("node"):
+        graph = attach_graph(target, timeout=args.timeout, wait_ms=args.wait)
+    else:
+        raise UsageError(f"{target[0]}: expected one ENTRY, or `-- node [flags] app.mjs [args]`")
+    if args.json:
+        print(graph_to_json(graph), end="")
+        return 0
+    kinds = Counter(m.kind.value for m in graph.modules)
+    statuses = Counter(m.status.value for m in graph.modules if m.status is not None)
+    print(
+        f"Node {graph.node}: {len(graph.modules)} modules "
+        f"({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))}), {len(graph.edges)} edges"
+    )
+    print(f"status: {', '.join(f'{n} {s}' for s, n in sorted(statuses.items()))}")
+    for problem in graph.problems:
+        where = f":{problem.line}" if problem.line is not None else ""
+        print(f"problem: {problem.url}{where}: {problem.code}: {problem.message}")
+    return 0

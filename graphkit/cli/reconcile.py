@@ -1,0 +1,49 @@
+"""``graphkit reconcile``: the static graph of an entry against what Node actually loaded."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+__all__ = ["register"]
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "reconcile", help="compare the static import graph with the live one Node loads"
+    )
+    parser.add_argument("entry", type=Path, help="entry module")
+    parser.add_argument("--node", default="node", help="node binary (default: node on PATH)")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds before the probe is stopped")
+    parser.add_argument("--wait", type=int, default=0, metavar="MS", help="wait after evaluation, in ms")
+    parser.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    parser.add_argument("--strict", action="store_true", help="exit 1 on any disagreement")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from graphkit.probe import live_graph
+    from graphkit.reconcile import reconcile
+    from graphkit.scan import scan
+
+    live = live_graph(args.entry, node=args.node, timeout=args.timeout, wait_ms=args.wait)
+    result = reconcile(scan([args.entry]), live)
+    if args.json:
+        doc = {name: [asdict(row) for row in rows] for name, rows in asdict(result).items()}
+        print(json.dumps(doc, indent=2, sort_keys=True))
+    else:
+        print(
+            f"{len(result.agreed)} agreed, {len(result.live_only)} live-only, "
+            f"{len(result.static_only)} static-only, {len(result.disagreements)} disagreements"
+        )
+        for row in result.live_only:
+            print(f"live-only   {row.source} -> {row.target} ({row.kind.value} {row.specifier})")
+        for row in result.static_only:
+            print(f"static-only {row.where or row.source}: {row.specifier} -> {row.target}")
+        for d in result.disagreements:
+            where = d.where or d.source
+            print(f"disagree    {where}: {d.specifier!r} static {d.static_target} live {d.live_target}")
+    return 1 if args.strict and not result.agrees else 0

@@ -1,0 +1,46 @@
+"""`graphkit watch ENTRY`: run an app and hot-reload its ES modules on every save (development only)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["register"]
+
+
+def register(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "watch",
+        help="run an app and hot-reload its modules on every save (development only)",
+        description="Run ENTRY under the graphkit host and, on each save in its package, evict the modules "
+        "that depend on the change from Node's ESM cache and import them again; a broken save keeps the old "
+        "code running. Relies on Node internals (--expose-internals): for development only.",
+    )
+    parser.add_argument("entry", type=Path, metavar="ENTRY")
+    parser.add_argument("--node", default="node", metavar="PATH", help="the node binary (default: node)")
+    parser.add_argument(
+        "--node-option",
+        action="append",
+        default=[],
+        metavar="OPT",
+        help="an option for node, e.g. --node-option=--enable-source-maps (repeatable)",
+    )
+    parser.add_argument("app_args", nargs="*", metavar="-- APP_ARGS", help="arguments for the app")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from graphkit.errors import InputError
+    from graphkit.watch import WatchOptions, watch
+
+    if not args.entry.is_file():
+        raise InputError(f"{args.entry}: the entry is not a file")
+    options = WatchOptions(
+        entry=args.entry,
+        node=args.node,
+        node_options=tuple(args.node_option),
+        args=tuple(args.app_args),
+    )
+    return watch(options, lambda line: print(line, file=sys.stderr, flush=True))

@@ -1,0 +1,373 @@
+"""Import extraction for one JavaScript file: tree-sitter syntax tree -> ``Extraction``.
+
+Candidates are found by ``bytes.find`` over the source (``import``, ``export``, ``require``; five times
+faster than a regex with word boundaries) and each hit is checked against the syntax tree:
+``descendant_for_byte_range`` must give a token of exactly that span, and its parent says whether it is an
+import. Hits inside comments, strings, regexes and templates land on those
+nodes and are dropped. On the corpus this costs about a quarter of a second for 21 MB, where a tree-sitter
+query costs about a second per pattern because it visits every node of every tree.
+
+Text is decoded as Node decodes it: a leading BOM is dropped and bad UTF-8 becomes U+FFFD. The grammar
+knows ``with { ... }`` only on ``import`` statements, neither legacy ``assert`` nor attributes on
+``export ... from``; so every attribute clause that follows a specifier string is blanked out with spaces
+before parsing (same bytes and lines, so every position stays put) and read back by a regex. In a
+comment or string such a blank is harmless: only specifier strings are read, and from the original bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import cache
+
+import tree_sitter_javascript
+from tree_sitter import Language, Node, Parser, Tree
+
+from graphkit.model import Extraction, ImportKind, ImportRecord, ParseIssue
+
+__all__ = ["extract", "language"]
+
+_BOM = b"\xef\xbb\xbf"
+_KEYWORDS = (b"import", b"export", b"require")
+# `'spec' with { ... }` / `'spec' assert { ... }`: a string then a clause only declarations allow there.
+_CLAUSE_WORDS = (b"with", b"assert")
+_ATTRIBUTE_CLAUSE = re.compile(rb"(?:with|assert)\s*\{([^{}]*)\}")
+_ATTRIBUTE_PAIR = re.compile(
+    r"""\s*(?:([\w$]+)|'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\s*:\s*"""
+    r"""(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\s*,?"""
+)
+_NOT_NEWLINE = re.compile(rb"[^\r\n]")
+_MODULE_BUILTINS = frozenset({"module", "node:module"})
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v"}
+_LINE_CONTINUATIONS = ("\r\n", "\n", "\r", "\u2028", "\u2029")
+
+Attributes = tuple[tuple[str, str], ...]
+
+
+@cache
+def language() -> Language:
+    """The JavaScript language, built once per process."""
+    return Language(tree_sitter_javascript.language())
+
+
+@cache
+def _parser() -> Parser:
+    return Parser(language())
+
+
+def extract(source: bytes, *, commonjs: bool) -> Extraction:
+    """Every import occurrence of one file in source order, plus what the parser had to recover from."""
+    issues: list[ParseIssue] = []
+    if source.startswith(_BOM):
+        source = source[len(_BOM) :]
+    try:
+        source.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        issues.append(_encoding_issue(source, bad.start))
+        source = source.decode("utf-8", "replace").encode("utf-8")
+    if not source:
+        return Extraction(imports=())
+    parsed, clauses = _blank_attribute_clauses(source)
+    tree = _parser().parse(parsed)
+    scan = _Scan(source, tree, clauses)
+    imports = scan.records(commonjs=commonjs)
+    if tree.root_node.has_error:
+        issues.append(scan.first_error())
+    return Extraction(imports=tuple(imports), issues=tuple(issues))
+
+
+def _blank_attribute_clauses(source: bytes) -> tuple[bytes, dict[int, Attributes]]:
+    """The source with attribute clauses blanked, and their attributes keyed by their string's end offset."""
+    blanked: bytearray | None = None
+    clauses: dict[int, Attributes] = {}
+    for hit, _ in _occurrences(source, _CLAUSE_WORDS):
+        string_end = hit
+        while string_end > 0 and source[string_end - 1] in b" \t":
+            string_end -= 1
+        clause = (
+            _ATTRIBUTE_CLAUSE.match(source, hit)
+            if source[string_end - 1 : string_end] in (b"'", b'"')
+            else None
+        )
+        if clause is None:
+            continue
+        body = clause.group(1).decode("utf-8")
+        pairs = [
+            (key if key else _cook(single or double), _cook(value_single or value_double or ""))
+            for key, single, double, value_single, value_double in _ATTRIBUTE_PAIR.findall(body)
+        ]
+        clauses[string_end] = tuple(sorted(pairs))
+        if blanked is None:
+            blanked = bytearray(source)
+        blanked[string_end : clause.end()] = _NOT_NEWLINE.sub(b" ", source[string_end : clause.end()])
+    return (bytes(blanked) if blanked is not None else source), clauses
+
+
+def _occurrences(source: bytes, words: tuple[bytes, ...]) -> list[tuple[int, int]]:
+    """Start and end of every occurrence of each word."""
+    found = []
+    for word in words:
+        start = source.find(word)
+        while start != -1:
+            found.append((start, start + len(word)))
+            start = source.find(word, start + 1)
+    return found
+
+
+def _encoding_issue(source: bytes, bad: int) -> ParseIssue:
+    line_start = source.rfind(b"\n", 0, bad) + 1
+    column = len(source[line_start:bad].decode("utf-8", "replace")) + 1
+    return ParseIssue(
+        source.count(b"\n", 0, bad) + 1, column, "invalid UTF-8, decoded with U+FFFD as Node does"
+    )
+
+
+class _Scan:
+    """One parsed file: turns keyword hits into records, reading text from the (un-rewritten) source."""
+
+    def __init__(self, source: bytes, tree: Tree, clauses: dict[int, Attributes]) -> None:
+        self.source = source
+        self.clauses = clauses
+        self.root = tree.root_node
+        self.ascii = source.isascii()
+
+    def records(self, *, commonjs: bool) -> list[ImportRecord]:
+        found: list[tuple[int, ImportRecord]] = []
+        requires: list[Node] = []
+        module_imports: list[Node] = []
+        for start, end in _occurrences(self.source, _KEYWORDS):
+            token = self.root.descendant_for_byte_range(start, end)
+            if token is None or token.start_byte != start or token.end_byte != end:
+                continue
+            parent = token.parent
+            if parent is not None and parent.type == "import":
+                # the keyword token inside the named `(import)` callee of `import(...)`
+                token, parent = parent, parent.parent
+            if parent is None:
+                continue
+            if token.type == "import" and parent.type == "import_statement":
+                source = parent.child_by_field_name("source")
+                if source is not None:
+                    found.append(self._static(ImportKind.STATIC, source))
+                    if self.text(source)[1:-1] in _MODULE_BUILTINS:
+                        module_imports.append(parent)
+            elif token.type == "export" and parent.type == "export_statement":
+                source = parent.child_by_field_name("source")
+                if source is not None:
+                    found.append(self._static(ImportKind.REEXPORT, source))
+            elif token.type == "import" and parent.type == "call_expression":
+                found.append(self._call(ImportKind.DYNAMIC, parent))
+            elif token.type == "identifier" and _is_callee(token):
+                requires.append(token)
+        if commonjs:
+            found.extend(self._call(ImportKind.REQUIRE, token.parent) for token in requires if token.parent)
+        elif module_imports:
+            found.extend(self._created_requires(module_imports))
+        found.sort(key=lambda pair: pair[0])
+        return [record for _, record in found]
+
+    def _created_requires(self, module_imports: list[Node]) -> list[tuple[int, ImportRecord]]:
+        """Calls of bindings made by ``createRequire`` imported from ``node:module`` (rare: a second scan)."""
+        factories, namespaces = _module_bindings(module_imports, self.text)
+        names = self._bindings(factories, namespaces)
+        if not names:
+            return []
+        pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(name.encode()) for name in names) + rb")\b")
+        found = []
+        for hit in pattern.finditer(self.source):
+            token = self.root.descendant_for_byte_range(hit.start(), hit.end())
+            if token is not None and token.type == "identifier" and _is_callee(token) and token.parent:
+                found.append(self._call(ImportKind.REQUIRE, token.parent))
+        return found
+
+    def _bindings(self, factories: set[str], namespaces: set[str]) -> set[str]:
+        """Names declared as ``const NAME = createRequire(...)`` or ``NAME = ns.createRequire(...)``."""
+        names: set[str] = set()
+        anchors = factories | namespaces
+        if not anchors:
+            return names
+        pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(name.encode()) for name in anchors) + rb")\b")
+        for hit in pattern.finditer(self.source):
+            token = self.root.descendant_for_byte_range(hit.start(), hit.end())
+            callee = token
+            if token is not None and token.parent and token.parent.type == "member_expression":
+                prop = token.parent.child_by_field_name("property")
+                if self.text(token) in namespaces and prop is not None and self.text(prop) == "createRequire":
+                    callee = token.parent
+            elif token is None or self.text(token) not in factories:
+                continue
+            if callee is None or not _is_callee(callee) or callee.parent is None:
+                continue
+            binding = callee.parent.parent
+            if binding is None:
+                continue
+            if binding.type == "variable_declarator":
+                name = binding.child_by_field_name("name")
+            elif binding.type == "assignment_expression":
+                name = binding.child_by_field_name("left")
+            else:
+                continue
+            if name is not None and name.type == "identifier":
+                names.add(self.text(name))
+        return names
+
+    def _static(self, kind: ImportKind, string: Node) -> tuple[int, ImportRecord]:
+        line, column = self.position(string)
+        attributes = self.clauses.get(string.end_byte, ())
+        return string.start_byte, ImportRecord(kind, self.string(string), line, column, attributes)
+
+    def _call(self, kind: ImportKind, call: Node) -> tuple[int, ImportRecord]:
+        arguments = call.child_by_field_name("arguments")
+        args = arguments.named_children if arguments is not None else []
+        first = args[0] if args else (arguments or call)
+        line, column = self.position(first)
+        attributes = self._options(args[1]) if len(args) > 1 else ()
+        specifier, glob = None, None
+        if first.type == "string":
+            specifier = self.string(first)
+        elif first.type == "template_string":
+            specifier, glob = self.template(first)
+        return first.start_byte, ImportRecord(kind, specifier, line, column, attributes, glob)
+
+    def _options(self, options: Node) -> Attributes:
+        """``import(x, { with: { type: 'json' } })`` (or legacy ``assert``) -> its attributes."""
+        if options.type != "object":
+            return ()
+        for pair in options.named_children:
+            key = pair.child_by_field_name("key") if pair.type == "pair" else None
+            if key is not None and self.key(key) in ("with", "assert"):
+                return self._attributes(pair.child_by_field_name("value"))
+        return ()
+
+    def _attributes(self, body: Node | None) -> Attributes:
+        if body is None or body.type != "object":
+            return ()
+        pairs = []
+        for pair in body.named_children:
+            key = pair.child_by_field_name("key") if pair.type == "pair" else None
+            value = pair.child_by_field_name("value") if pair.type == "pair" else None
+            if key is not None and value is not None and value.type == "string":
+                pairs.append((self.key(key), self.string(value)))
+        return tuple(sorted(pairs))
+
+    def key(self, key: Node) -> str:
+        return self.string(key) if key.type == "string" else self.text(key)
+
+    def text(self, node: Node) -> str:
+        return self.source[node.start_byte : node.end_byte].decode("utf-8")
+
+    def string(self, node: Node) -> str:
+        return _cook(self.text(node)[1:-1])
+
+    def template(self, node: Node) -> tuple[str | None, str | None]:
+        """A template without substitutions is a specifier; with them it is a glob (each ``${}`` -> ``*``)."""
+        pieces, start = [], node.start_byte + 1
+        substitutions = [child for child in node.named_children if child.type == "template_substitution"]
+        for substitution in substitutions:
+            pieces.append(self.source[start : substitution.start_byte])
+            start = substitution.end_byte
+        pieces.append(self.source[start : node.end_byte - 1])
+        cooked = [_cook(_normalize_newlines(piece.decode("utf-8"))) for piece in pieces]
+        return (None, "*".join(cooked)) if substitutions else (cooked[0], None)
+
+    def position(self, node: Node) -> tuple[int, int]:
+        """1-based line and column, the column in code points as editors and Node count them."""
+        row, byte_column = node.start_point
+        if self.ascii:
+            return row + 1, byte_column + 1
+        line_start = node.start_byte - byte_column
+        return row + 1, len(self.source[line_start : node.start_byte].decode("utf-8")) + 1
+
+    def first_error(self) -> ParseIssue:
+        """The first ERROR or MISSING node in source order; only called when the tree has one."""
+        node = self.root
+        while not (node.is_error or node.is_missing):
+            child = next((c for c in node.children if c.has_error or c.is_missing), None)
+            if child is None:
+                break
+            node = child
+        line, column = self.position(node)
+        if node.is_missing:
+            return ParseIssue(
+                line, column, f"missing {node.type}" if node.is_named else f'missing "{node.type}"'
+            )
+        return ParseIssue(line, column, "syntax error")
+
+
+def _is_callee(node: Node) -> bool:
+    parent = node.parent
+    return (
+        parent is not None
+        and parent.type == "call_expression"
+        and parent.child_by_field_name("function") == node
+    )
+
+
+def _module_bindings(module_imports: list[Node], text: Callable[[Node], str]) -> tuple[set[str], set[str]]:
+    """Local names of ``createRequire`` and of the ``node:module`` namespace or default export."""
+    factories: set[str] = set()
+    namespaces: set[str] = set()
+    for statement in module_imports:
+        clause = next((child for child in statement.named_children if child.type == "import_clause"), None)
+        for part in clause.named_children if clause is not None else []:
+            if part.type == "identifier":
+                namespaces.add(text(part))
+            elif part.type == "namespace_import" and part.named_children:
+                namespaces.add(text(part.named_children[0]))
+            elif part.type == "named_imports":
+                for specifier in part.named_children:
+                    name = specifier.child_by_field_name("name")
+                    alias = specifier.child_by_field_name("alias") or name
+                    if name is not None and alias is not None and text(name) == "createRequire":
+                        factories.add(text(alias))
+    return factories, namespaces
+
+
+def _normalize_newlines(raw: str) -> str:
+    """Template literals cook CRLF and CR to LF before escapes are read."""
+    return raw.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _cook(raw: str) -> str:
+    """The string value of a JS string or template body (escapes decoded), as Node would see it."""
+    if "\\" not in raw:
+        return raw
+    out: list[str] = []
+    i, end = 0, len(raw)
+    while i < end:
+        char = raw[i]
+        if char != "\\" or i + 1 >= end:
+            out.append(char)
+            i += 1
+            continue
+        escape = raw[i + 1]
+        i += 2
+        continuation = next((c for c in _LINE_CONTINUATIONS if raw.startswith(c, i - 1)), None)
+        if continuation is not None:
+            i += len(continuation) - 1
+        elif escape in _ESCAPES:
+            out.append(_ESCAPES[escape])
+        elif escape == "0" and not raw[i : i + 1].isdigit():
+            out.append("\0")
+        elif escape == "x" and _is_hex(raw[i : i + 2], 2):
+            out.append(chr(int(raw[i : i + 2], 16)))
+            i += 2
+        elif escape == "u" and raw.startswith("{", i) and "}" in raw[i:]:
+            close = raw.index("}", i)
+            out.append(chr(int(raw[i + 1 : close], 16)) if _is_hex(raw[i + 1 : close], 0) else "")
+            i = close + 1
+        elif escape == "u" and _is_hex(raw[i : i + 4], 4):
+            out.append(chr(int(raw[i : i + 4], 16)))
+            i += 4
+        else:
+            out.append(escape)
+    # \uD83D\uDE00 pairs arrive as two surrogates: join them as JS does, keep lone ones visible as U+FFFD.
+    return "".join(out).encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def _is_hex(digits: str, length: int) -> bool:
+    return (
+        bool(digits)
+        and (length == 0 or len(digits) == length)
+        and all(c in "0123456789abcdefABCDEF" for c in digits)
+    )

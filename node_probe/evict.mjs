@@ -1,0 +1,157 @@
+// Applies an eviction plan in the running app: dispose, evict, re-import, notify; rolls back on failure.
+// Development only: it rewrites Node's internal ESM loadCache (--expose-internals).
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { cacheEntries, getLoadCache, getLoader, jobStatus } from './loader.mjs';
+import * as hot from './hot.mjs';
+
+const require = createRequire(import.meta.url);
+// Puts the "file:line, source line, caret" header that Node prints for an uncaught error on the stack.
+const { decorateErrorStack } = require('internal/util');
+const LINKING_WAIT_MS = 2000;
+
+function pathOf(url) {
+  return url.startsWith('file:') ? fileURLToPath(url) : null;
+}
+
+// A rebuilt cache of the same class keeps every version's LoadCache behaviour; a plain Map breaks Node.
+function rebuildCache(keep, extra = []) {
+  const loader = getLoader();
+  const old = loader.loadCache;
+  const next = new old.constructor();
+  for (const [key, slots] of Map.prototype.entries.call(old)) {
+    if (keep(key, slots)) Map.prototype.set.call(next, key, slots);
+  }
+  for (const [key, slots] of extra) Map.prototype.set.call(next, key, slots);
+  loader.loadCache = next;
+}
+
+function neverEvaluated(slots) {
+  for (const type in slots) {
+    const job = slots[type];
+    if (job && !job.module) return true;
+    if (job && ['linking', 'linked', 'instantiated'].includes(jobStatus(job))) return true;
+  }
+  return false;
+}
+
+async function waitUntilNothingLinks() {
+  const deadline = performance.now() + LINKING_WAIT_MS;
+  for (;;) {
+    const busy = cacheEntries().find(({ job }) => jobStatus(job) === 'linking');
+    if (!busy) return;
+    if (performance.now() > deadline) throw new Error(`${busy.url}: still linking after ${LINKING_WAIT_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** The evicted modules that survivors reach: dynamic-import targets, accepting modules, the entry. */
+function reimportTargets(order, boundaries, entry) {
+  const evicted = new Set(order);
+  const wanted = new Set();
+  for (const boundary of boundaries) {
+    if (boundary.reason === 'accepts') wanted.add(boundary.url);
+    else for (const url of boundary.imports) wanted.add(url);
+  }
+  if (entry && evicted.has(entry)) wanted.add(entry);
+  return order.filter((url) => wanted.has(url) && evicted.has(url));
+}
+
+function describe(error) {
+  if (typeof decorateErrorStack === 'function' && error instanceof Error) decorateErrorStack(error);
+  const message = String(error?.message ?? error).split('\n')[0];
+  const stack = String(error?.stack ?? '');
+  // V8 prints a compile error as "file:///x.mjs:LINE", the source line, then a caret under the column.
+  const head = /^(file:\/\/[^\n]*?):(\d+)\n([^\n]*)\n( *)\^/.exec(stack);
+  if (head) return { message, file: head[1], line: Number(head[2]), column: head[4].length + 1 };
+  const frame = /(file:\/\/[^\s()]+?):(\d+):(\d+)/.exec(stack);
+  if (frame) return { message, file: frame[1], line: Number(frame[2]), column: Number(frame[3]) };
+  // A deleted file whose resolution Node cached fails at load time: the error names the path it read.
+  if (error?.code === 'ENOENT' && typeof error.path === 'string') {
+    return { message, file: pathToFileURL(error.path).href, line: null, column: null };
+  }
+  const from = / imported from (\S+)/.exec(message);
+  const file = from ? (from[1].startsWith('file:') ? from[1] : `file://${from[1]}`) : null;
+  return { message, file, line: null, column: null };
+}
+
+function warning(url, phase, error) {
+  return `${url}: ${phase} failed: ${String(error?.message ?? error).split('\n')[0]}`;
+}
+
+/**
+ * Runs one plan: {evict: [[url, ...], ...] in reload order, boundaries: [{url, reason, imports}], changed,
+ * entry}. Resolves to {ok, evicted, reimported, ms, warnings, error}; never rejects for app errors.
+ */
+export async function applyPlan(plan) {
+  const started = performance.now();
+  const order = plan.evict.flat();
+  const evicted = new Set(order);
+  const targets = reimportTargets(order, plan.boundaries, plan.entry);
+  await waitUntilNothingLinks();
+
+  const warnings = [];
+  const instances = hot.saveInstances(order);
+  const acceptors = hot.acceptorsOf(plan.boundaries.filter((b) => b.reason === 'accepts').map((b) => b.url));
+  // Importers go before what they import, so a dependency is still alive while its importer cleans up.
+  for (const { url, error } of await hot.dispose([...order].reverse())) warnings.push(warning(url, 'dispose', error));
+
+  const before = new Set(Map.prototype.keys.call(getLoadCache()));
+  const saved = order.flatMap((url) => {
+    const slots = Map.prototype.get.call(getLoadCache(), url);
+    return slots === undefined ? [] : [[url, slots]];
+  });
+  const savedRequire = [];
+  for (const url of order) {
+    const path = pathOf(url);
+    if (path !== null && require.cache[path] !== undefined) {
+      savedRequire.push([path, require.cache[path]]);
+      delete require.cache[path];
+    }
+  }
+  rebuildCache((key) => !evicted.has(key));
+
+  const namespaces = new Map();
+  try {
+    for (const url of targets) namespaces.set(url, await import(url));
+  } catch (error) {
+    // The old code keeps serving: drop what the attempt loaded, put the saved jobs back unchanged.
+    rebuildCache((key, slots) => before.has(key) && !evicted.has(key) && !neverEvaluated(slots), saved);
+    for (const url of order) {
+      const path = pathOf(url);
+      if (path !== null) delete require.cache[path];
+    }
+    for (const [path, module] of savedRequire) require.cache[path] = module;
+    for (const { url, error: failed } of await hot.dispose(hot.replaced(instances))) {
+      warnings.push(warning(url, 'dispose', failed));
+    }
+    hot.restoreInstances(instances);
+    return {
+      ok: false, evicted: order.length, reimported: 0, ms: performance.now() - started, warnings,
+      error: describe(error),
+    };
+  }
+
+  hot.release(instances);
+  for (const { url, callback } of acceptors) {
+    try {
+      await callback(namespaces.get(url));
+    } catch (error) {
+      warnings.push(warning(url, 'accept', error));
+    }
+  }
+  const event = Object.freeze({ changed: [...plan.changed], evicted: order, reimported: targets });
+  const survivors = plan.boundaries.filter((b) => !evicted.has(b.url)).map((b) => b.url);
+  for (const { url, callback } of hot.listenersOf(survivors)) {
+    try {
+      await callback(event);
+    } catch (error) {
+      warnings.push(warning(url, 'update', error));
+    }
+  }
+  return {
+    ok: true, evicted: order.length, reimported: targets.length, ms: performance.now() - started, warnings,
+    error: null,
+  };
+}

@@ -1,0 +1,112 @@
+// The hot-reload runtime API that app modules call; installed by host.mjs under `graphkit watch`.
+//
+//   const hot = globalThis[Symbol.for('graphkit.hot')]?.(import.meta);  // undefined without the host
+//   hot?.dispose((data) => { clearInterval(timer); data.count = count; }); // before this instance goes
+//   const count = hot?.data.count ?? 0;                                    // what the previous one left
+//   hot?.accept((next) => { ... });        // self-accepting: called with the new namespace
+//   hot?.on('update', (event) => { ... }); // on a surviving boundary: event.evicted, event.changed, ...
+//
+// Development only: the host evicts modules from Node's internal ESM cache (--expose-internals).
+// Records are keyed by import.meta.url; each evaluation of a module is a new instance whose handlers
+// replace the previous instance's, so an evicted instance is not kept alive by its own callbacks.
+// `data` is one object per URL that lives across reloads (dispose callbacks write to it). When a reload
+// fails and is rolled back, the old instance keeps serving but its dispose callbacks have already run:
+// what they wrote to `data` stays there for the next attempt.
+
+const KEY = Symbol.for('graphkit.hot');
+const records = new Map(); // url -> {data, instance}
+
+function record(url) {
+  let rec = records.get(url);
+  if (rec === undefined) {
+    rec = { data: {}, instance: null };
+    records.set(url, rec);
+  }
+  return rec;
+}
+
+function createHot(meta) {
+  const rec = record(meta.url);
+  const instance = { disposers: [], acceptors: [], listeners: [], disposed: false };
+  rec.instance = instance;
+  return Object.freeze({
+    url: meta.url,
+    data: rec.data,
+    dispose(callback) {
+      instance.disposers.push(callback);
+    },
+    accept(callback = () => {}) {
+      instance.acceptors.push(callback);
+    },
+    on(event, callback) {
+      if (event !== 'update') throw new TypeError(`graphkit hot: unknown event ${String(event)} in ${meta.url}`);
+      instance.listeners.push(callback);
+    },
+  });
+}
+
+export function install() {
+  if (globalThis[KEY] === undefined) {
+    Object.defineProperty(globalThis, KEY, { value: createHot, enumerable: false });
+  }
+}
+
+/** The current instances of `urls`, to restore after a failed reload. */
+export function saveInstances(urls) {
+  return urls.map((url) => [url, records.get(url)?.instance ?? null]);
+}
+
+/** Puts saved instances back (their disposers already ran and stay spent). */
+export function restoreInstances(saved) {
+  for (const [url, instance] of saved) record(url).instance = instance;
+}
+
+/**
+ * Runs dispose callbacks of the current instances of `urls`, newest registration first, each awaited;
+ * errors are collected, never thrown. An instance is disposed at most once.
+ */
+export async function dispose(urls) {
+  const errors = [];
+  for (const url of urls) {
+    const rec = records.get(url);
+    const instance = rec?.instance;
+    if (!instance || instance.disposed) continue;
+    instance.disposed = true;
+    for (const callback of instance.disposers.reverse()) {
+      try {
+        await callback(rec.data);
+      } catch (error) {
+        errors.push({ url, phase: 'dispose', error });
+      }
+    }
+    instance.disposers.length = 0;
+  }
+  return errors;
+}
+
+/** Accept callbacks that the current (about to be replaced) instances of `urls` registered. */
+export function acceptorsOf(urls) {
+  return urls.flatMap((url) => (records.get(url)?.instance?.acceptors ?? []).map((callback) => ({ url, callback })));
+}
+
+export function accepts(url) {
+  return (records.get(url)?.instance?.acceptors.length ?? 0) > 0;
+}
+
+/** Update listeners of the current instances of `urls`. */
+export function listenersOf(urls) {
+  return urls.flatMap((url) => (records.get(url)?.instance?.listeners ?? []).map((callback) => ({ url, callback })));
+}
+
+/** URLs of `saved` whose current instance is not the saved one: a reload attempt evaluated them. */
+export function replaced(saved) {
+  return saved.filter(([url, instance]) => (records.get(url)?.instance ?? null) !== instance).map(([url]) => url);
+}
+
+/** Drops saved instances that no evaluation replaced: evicted and not re-imported, they must be freed. */
+export function release(saved) {
+  for (const [url, instance] of saved) {
+    const rec = records.get(url);
+    if (rec && rec.instance === instance) rec.instance = null;
+  }
+}

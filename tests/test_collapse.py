@@ -1,0 +1,162 @@
+"""Collapsing packages and folders, focus and depth, and finding modules by path as Node spells their URLs."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from graphkit.collapse import LIMIT, collapse, find_module, package_name
+from graphkit.errors import InputError, UsageError
+from graphkit.model import Edge, ImportKind, Module, ModuleGraph, ModuleKind
+from tests.conftest import system_node
+
+
+def local(path: str) -> Module:
+    return Module(f"file:///app/{path}", ModuleKind.LOCAL, None)
+
+
+def package(path: str) -> Module:
+    return Module(f"file:///app/node_modules/{path}", ModuleKind.PACKAGE, None)
+
+
+def static(source: Module, target: Module) -> Edge:
+    return Edge(source.url, target.url, ImportKind.STATIC, "x", 1, 1)
+
+
+def chain(length: int) -> ModuleGraph:
+    """m0 -> m1 -> ... each in its own folder: f0/m0.mjs, f1/m1.mjs, ..."""
+    modules = [local(f"f{i}/m{i}.mjs") for i in range(length)]
+    edges = [static(a, b) for a, b in itertools.pairwise(modules)]
+    return ModuleGraph(tuple(modules), tuple(edges))
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("file:///a/node_modules/lodash-es/map.js", "lodash-es"),  # plain package
+        ("file:///a/node_modules/@scope/pkg/dist/x.js", "@scope/pkg"),  # scoped package
+        ("file:///a/node_modules/b/node_modules/c/i.js", "c"),  # nested install: the innermost package
+        ("file:///a/src/x.mjs", None),  # a local file
+        ("node:fs", None),  # a builtin
+    ],
+)
+def test_package_names_come_from_the_innermost_node_modules(url: str, name: str | None) -> None:
+    assert package_name(url) == name
+
+
+def test_each_package_becomes_one_node_and_its_internal_imports_vanish() -> None:
+    main, x, y, z = local("main.mjs"), package("p/x.js"), package("p/y.js"), package("@s/q/z.js")
+    graph = ModuleGraph((main, x, y, z), (static(main, x), static(main, y), static(x, y), static(y, z)))
+    view = collapse(graph)
+    assert [n.id for n in view.nodes] == [main.url, "package:@s/q", "package:p"]
+    assert [(e.source, e.target, e.count) for e in view.edges] == [
+        (main.url, "package:p", 2),  # two imports drawn as one edge with a count
+        ("package:p", "package:@s/q", 1),
+    ]
+    assert view.collapse == "packages" and view.note is None
+
+
+def test_collapse_none_keeps_every_module() -> None:
+    main, x, y = local("main.mjs"), package("p/x.js"), package("p/y.js")
+    view = collapse(ModuleGraph((main, x, y), (static(main, x), static(x, y))), mode="none")
+    assert [n.label for n in view.nodes] == ["main.mjs", "p/x.js", "p/y.js"]
+    assert len(view.edges) == 2
+
+
+def test_folders_collapse_into_one_node_per_folder() -> None:
+    a, b, c = local("src/a.mjs"), local("src/b.mjs"), local("lib/c.mjs")
+    view = collapse(ModuleGraph((a, b, c), (static(a, b), static(b, c))), mode="folders")
+    assert [(n.id, len(n.members)) for n in view.nodes] == [("folder:lib", 1), ("folder:src", 2)]
+    assert [(e.source, e.target) for e in view.edges] == [("folder:src", "folder:lib")]
+
+
+def test_small_graphs_are_not_folder_collapsed_by_default() -> None:
+    view = collapse(chain(LIMIT))
+    assert view.collapse == "packages" and view.note is None and len(view.nodes) == LIMIT
+
+
+def test_large_graphs_collapse_folders_and_say_so() -> None:
+    wide = chain(LIMIT + 1)
+    view = collapse(wide)
+    assert view.collapse == "folders"
+    assert view.note is not None and f"{LIMIT + 1} modules exceed {LIMIT} nodes" in view.note
+    assert [(n.label, len(n.members)) for n in view.nodes] == [(f"./\n{LIMIT + 1} modules", LIMIT + 1)]
+
+
+def test_deep_folders_are_cut_to_fewer_levels_until_the_view_fits() -> None:
+    modules = [local(f"top{i % 3}/sub{i}/m.mjs") for i in range(LIMIT + 50)]
+    view = collapse(ModuleGraph(tuple(modules), ()))
+    assert [n.id for n in view.nodes] == ["folder:top0", "folder:top1", "folder:top2"]
+    assert view.note is not None and "to 1 level" in view.note
+
+
+def test_focus_and_depth_keep_the_neighbourhood_in_both_directions() -> None:
+    graph = chain(7)
+    view = collapse(graph, focus=graph.modules[3].url, depth=2)
+    assert [n.label for n in view.nodes] == [f"f{i}/m{i}.mjs" for i in range(1, 6)]
+    assert view.modules == 5
+
+
+def test_focus_without_depth_keeps_everything_connected() -> None:
+    graph = ModuleGraph((*chain(3).modules, local("alone.mjs")), chain(3).edges)
+    assert len(collapse(graph, focus="file:///app/f1/m1.mjs").nodes) == 3
+
+
+def test_a_focus_outside_the_graph_is_an_input_error_naming_it() -> None:
+    with pytest.raises(InputError, match=r"/nowhere\.mjs: not a module of the graph"):
+        collapse(chain(2), focus="/nowhere.mjs")
+
+
+def test_depth_without_focus_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="needs --focus"):
+        collapse(chain(2), depth=1)
+
+
+def test_an_unknown_mode_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="collapse 'tree'"):
+        collapse(chain(2), mode="tree")
+
+
+def test_unresolved_imports_share_one_missing_node_per_specifier_and_error() -> None:
+    a, b = local("a.mjs"), local("b.mjs")
+    missing = [
+        Edge(a.url, None, ImportKind.STATIC, "gone", 1, 1, "ERR_MODULE_NOT_FOUND"),
+        Edge(b.url, None, ImportKind.STATIC, "gone", 1, 1, "ERR_MODULE_NOT_FOUND"),
+        Edge(b.url, None, ImportKind.DYNAMIC, None, 2, 1, "computed"),
+    ]
+    view = collapse(ModuleGraph((a, b), tuple(missing)))
+    pseudo = [n for n in view.nodes if n.kind is ModuleKind.MISSING]
+    assert [n.label for n in pseudo] == ["gone\nERR_MODULE_NOT_FOUND", "<computed>\ncomputed"]
+    assert len(view.edges) == 3
+
+
+def test_cycles_through_dynamic_imports_are_not_highlighted() -> None:
+    a, b, c = local("a.mjs"), local("b.mjs"), local("c.mjs")
+    edges = (
+        static(a, b),
+        static(b, a),  # a real cycle
+        static(b, c),
+        Edge(c.url, b.url, ImportKind.DYNAMIC, "./b.mjs", 1, 1),  # import() does not bind: no cycle
+    )
+    view = collapse(ModuleGraph((a, b, c), edges))
+    assert [n.cyclic for n in view.nodes] == [True, True, False]
+    cyclic = [(e.source[-5:], e.target[-5:]) for e in view.edges if e.cyclic]
+    assert cyclic == [("a.mjs", "b.mjs"), ("b.mjs", "a.mjs")]
+
+
+AWKWARD = ["@scope/pkg/x.mjs", "sp ace/a#b.mjs", "100%/q?.mjs", "tilde~/ünï.mjs", "br{ace}/`tick`.mjs"]
+
+
+def test_modules_are_found_by_path_whatever_the_url_encoding_node_uses(tmp_path: Path) -> None:
+    paths = [str(tmp_path / name) for name in AWKWARD]
+    script = "const {pathToFileURL} = require('node:url'); console.log(JSON.stringify("
+    script += f"{json.dumps(paths)}.map(p => pathToFileURL(p).href)))"
+    done = subprocess.run([system_node(), "-e", script], capture_output=True, text=True, check=True)
+    urls = json.loads(done.stdout)
+    graph = ModuleGraph(tuple(Module(u, ModuleKind.LOCAL, None) for u in urls), ())
+    assert [find_module(graph, Path(p)) for p in paths] == urls
+    assert [find_module(graph, u) for u in urls] == urls

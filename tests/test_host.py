@@ -1,0 +1,247 @@
+"""The HMR host in a real Node process: reloads, rollbacks, dispose/accept/update and freed instances."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from graphkit.accepts import accepting_modules
+from graphkit.errors import NodeError, ProbeError
+from graphkit.host import ApplyResult, Host
+from graphkit.model import PlanStatus
+from graphkit.plan import plan
+from graphkit.resolve_url import path_to_url
+from tests.conftest import FIXTURES, NODE_MAJORS, REPO, node_binary
+
+
+def fetch(port: int, path: str) -> tuple[str, str | None]:
+    """The body of one response and its x-banner header."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
+        banner: str | None = response.headers.get("x-banner")
+        return response.read().decode().strip(), banner
+
+
+@dataclass
+class App:
+    root: Path
+    host: Host
+    port: int
+
+    def get(self, path: str) -> str:
+        return fetch(self.port, path)[0]
+
+    def banner(self) -> str | None:
+        return fetch(self.port, "/hello")[1]
+
+    def edit(self, relative: str, old: str, new: str) -> None:
+        path = self.root / relative
+        text = path.read_text()
+        assert old in text, f"{relative} has no {old!r}"
+        path.write_text(text.replace(old, new))
+
+    def reload(self, *changed: str, deleted: tuple[str, ...] = ()) -> ApplyResult:
+        graph = self.host.snapshot()
+        eviction = plan(
+            graph,
+            [path_to_url(self.root / c) for c in changed],
+            self.host.entry_url,
+            accepting=accepting_modules(graph),
+            deleted=[path_to_url(self.root / d) for d in deleted],
+        )
+        assert eviction.status is PlanStatus.OK, eviction
+        return self.host.apply(eviction)
+
+
+def copy_fixture(name: str, tmp_path: Path) -> Path:
+    root = tmp_path / name
+    shutil.copytree(FIXTURES / name, root)
+    return root
+
+
+@pytest.fixture
+def app(any_node: Path, tmp_path: Path) -> Iterator[App]:
+    root = copy_fixture("http-app", tmp_path)
+    with Host(root / "main.mjs", node=any_node, stdout=subprocess.PIPE) as host:
+        assert host.process.stdout is not None
+        line = host.process.stdout.readline().decode()
+        match = re.fullmatch(r"listening on (\d+)\n", line)
+        assert match, line
+        yield App(root, host, int(match[1]))
+
+
+def test_the_host_reports_the_node_it_runs_in(app: App, any_node: Path) -> None:
+    version = subprocess.run([any_node, "--version"], capture_output=True, text=True, check=True).stdout
+    assert app.host.ping() == version.strip()
+
+
+def test_an_edited_route_serves_new_code_on_the_same_port(app: App) -> None:
+    assert app.get("/hello") == "HELLO V1 #1!"
+    app.edit("routes/hello.mjs", "hello v1", "hello v2")
+    result = app.reload("routes/hello.mjs")
+    assert (result.ok, result.evicted, result.reimported) == (True, 2, 1)
+    assert app.get("/hello") == "HELLO V2 #2!"  # the counter in main.mjs kept counting
+    assert app.get("/updates") == "updates 1"  # main.mjs, the import() boundary, heard of it
+
+
+def node_syntax_error(node: Path, module: Path) -> tuple[int, int]:
+    """Where Node itself reports the syntax error of ``module``: the line and caret column it prints."""
+    run = subprocess.run([node, module], capture_output=True, text=True, timeout=30)
+    lines = run.stderr.splitlines()
+    header = next(i for i, text in enumerate(lines) if text.startswith(path_to_url(module) + ":"))
+    return int(lines[header].rsplit(":", 1)[1]), lines[header + 2].index("^") + 1
+
+
+def test_a_syntax_error_keeps_the_old_code_until_it_is_fixed(app: App, any_node: Path) -> None:
+    assert app.get("/hello") == "HELLO V1 #1!"
+    app.edit("routes/hello.mjs", "export function hello", "export functio hello")
+    result = app.reload("routes/hello.mjs")
+    assert not result.ok and result.error is not None
+    assert result.error.file == path_to_url(app.root / "routes/hello.mjs")
+    assert (result.error.line, result.error.column) == node_syntax_error(
+        any_node, app.root / "routes/hello.mjs"
+    )
+    assert app.get("/hello") == "HELLO V1 #2!"
+    app.edit("routes/hello.mjs", "export functio hello", "export function hello")
+    app.edit("routes/hello.mjs", "hello v1", "hello fixed")
+    assert app.reload("routes/hello.mjs").ok
+    assert app.get("/hello") == "HELLO FIXED #3!"
+
+
+def test_a_throw_during_evaluation_is_rolled_back(app: App) -> None:
+    assert app.get("/hello") == "HELLO V1 #1!"
+    app.edit(
+        "routes/hello.mjs", "export function", "throw new RangeError('no hello today');\nexport function"
+    )
+    result = app.reload("routes/hello.mjs")
+    assert not result.ok and result.error is not None
+    assert result.error.message == "no hello today"
+    assert (result.error.file, result.error.line) == (path_to_url(app.root / "routes/hello.mjs"), 3)
+    assert app.get("/hello") == "HELLO V1 #2!"
+    assert app.get("/updates") == "updates 0"  # a failed reload notifies nobody
+
+
+def test_a_missing_import_is_rolled_back(app: App) -> None:
+    assert app.get("/hello") == "HELLO V1 #1!"
+    (app.root / "lib/mark.mjs").unlink()
+    result = app.reload(deleted=("lib/mark.mjs",))
+    assert not result.ok and result.error is not None
+    assert "lib/mark.mjs" in result.error.message
+    assert app.get("/hello") == "HELLO V1 #2!"
+
+
+def test_an_edit_inside_the_import_cycle_reloads_the_whole_cycle(app: App) -> None:
+    assert app.get("/hello") == "HELLO V1 #1!"
+    app.edit("lib/shout.mjs", "excitement = 1", "excitement = 3")
+    result = app.reload("lib/shout.mjs")
+    # shout.mjs and mark.mjs (the cycle), hello.mjs and index.mjs above them.
+    assert (result.ok, result.evicted) == (True, 4)
+    assert app.get("/hello") == "HELLO V1 #2!!!"
+
+
+def test_dispose_clears_the_timer_and_data_carries_state(app: App) -> None:
+    assert app.get("/ticks") == "ticker v1 generation=0 inherited=false timers=1"
+    app.host.ping()  # let the 5 ms timer tick at least once
+    for generation in (1, 2):
+        app.edit("routes/ticker.mjs", f"ticker v{generation}", f"ticker v{generation + 1}")
+        assert app.reload("routes/ticker.mjs").ok
+        expected = f"ticker v{generation + 1} generation={generation} inherited=true timers=1"
+        assert app.get("/ticks") == expected
+
+
+def test_an_accepting_module_takes_the_update_without_evicting_its_importer(app: App) -> None:
+    assert app.banner() == "banner v1"
+    app.edit("banner.mjs", "'banner v1'", "'banner v2'")
+    result = app.reload("banner.mjs")
+    assert (result.ok, result.evicted, result.reimported) == (True, 1, 1)
+    assert app.banner() == "banner v2"
+    assert app.get("/hello") == "HELLO V1 #3!"  # main.mjs was not evaluated again
+
+
+def test_a_throwing_dispose_is_reported_not_fatal(app: App) -> None:
+    assert app.get("/ticks").startswith("ticker v1")
+    app.edit("routes/ticker.mjs", "clearInterval(timer);", "clearInterval(timer); throw new Error('dirty');")
+    assert app.reload("routes/ticker.mjs").ok  # this reload installs the throwing dispose
+    app.edit("routes/ticker.mjs", "ticker v1", "ticker v2")
+    result = app.reload("routes/ticker.mjs")
+    assert result.ok
+    assert result.warnings == (f"{path_to_url(app.root / 'routes/ticker.mjs')}: dispose failed: dirty",)
+    # The throw cut the dispose short: the generation it would have handed over was never written.
+    assert app.get("/ticks").startswith("ticker v2 generation=1 ")
+
+
+@pytest.mark.parametrize("major", [m for m in NODE_MAJORS if m >= 20])
+def test_evicted_instances_are_freed(major: int, tmp_path: Path) -> None:
+    root = copy_fixture("hmr-gc", tmp_path)
+    node = node_binary(major)
+    with Host(
+        root / "main.mjs",
+        node=node,
+        node_options=["--expose-gc"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    ) as host:
+        assert host.process.stdin is not None and host.process.stdout is not None
+        assert host.process.stdout.readline() == b"ready\n"
+        app = App(root, host, 0)
+        for version in range(5):
+            app.edit("payload.mjs", f"version: {version}", f"version: {version + 1}")
+            assert app.reload("payload.mjs").ok
+        host.process.stdin.write(b"count\n")
+        host.process.stdin.flush()
+        counts = json.loads(host.process.stdout.readline())
+    assert counts["total"] == 6
+    assert counts["alive"] == [5]  # only the current instance
+
+
+def test_the_fixture_runs_without_the_host(any_node: Path, tmp_path: Path) -> None:
+    root = copy_fixture("http-app", tmp_path)
+    with subprocess.Popen([any_node, root / "main.mjs"], stdout=subprocess.PIPE, text=True) as process:
+        try:
+            assert process.stdout is not None
+            port = int(process.stdout.readline().split()[-1])
+            assert fetch(port, "/hello") == ("HELLO V1 #1!", "banner v1")
+            assert fetch(port, "/ticks")[0] == "ticker v1 generation=0 inherited=false timers=1"
+            assert fetch(port, "/updates")[0] == "updates 0"
+        finally:
+            process.terminate()
+
+
+def test_the_node_probe_suite_passes(any_node: Path) -> None:
+    run = subprocess.run(
+        [any_node, "--expose-internals", "--test", REPO / "node_probe" / "test" / "host.test.mjs"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_a_missing_node_is_a_node_error(tmp_path: Path) -> None:
+    entry = tmp_path / "main.mjs"
+    entry.write_text("")
+    with pytest.raises(NodeError, match="cannot start node"):
+        Host(entry, node=tmp_path / "no-node")
+
+
+def test_an_app_that_fails_to_start_is_a_probe_error(tmp_path: Path) -> None:
+    entry = tmp_path / "main.mjs"
+    entry.write_text("process.exit(7);\n")
+    host = Host(entry, node=node_binary(22))
+    with pytest.raises(ProbeError, match=r"main\.mjs: the app exited with status 7 during snapshot"):
+        host.snapshot()
+    host.close()
+
+
+def test_an_unknown_command_is_refused_by_the_host(tmp_path: Path) -> None:
+    entry = tmp_path / "main.mjs"
+    entry.write_text("setTimeout(() => {}, 10_000);\n")
+    with Host(entry, node=node_binary(22)) as host, pytest.raises(ProbeError, match="unknown command eval"):
+        host.request("eval", code="1 + 1")

@@ -1,0 +1,436 @@
+"""The planner over graphs written out in each row: order, units, boundaries, chains, kept, status."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graphkit.accepts import accepting_modules
+from graphkit.model import (
+    Boundary,
+    Edge,
+    EvictionPlan,
+    Format,
+    ImportKind,
+    Module,
+    ModuleGraph,
+    ModuleKind,
+    PlanStatus,
+)
+from graphkit.plan import plan
+from graphkit.probe import live_graph
+from graphkit.resolve import path_to_url
+from graphkit.scan import scan
+from graphkit.serialize import plan_to_dict
+from tests.conftest import FIXTURES, REPO, node_binary
+
+S, R, Q, D = ImportKind.STATIC, ImportKind.REEXPORT, ImportKind.REQUIRE, ImportKind.DYNAMIC
+
+
+def url(name: str) -> str:
+    """`main` -> a local file URL; `node:fs` and `pkg/...` (under node_modules) stay recognisable."""
+    if name.startswith("node:"):
+        return name
+    if name.startswith("pkg/"):
+        return f"file:///app/node_modules/{name}.js"
+    if name.endswith(".json"):
+        return f"file:///app/{name}"
+    return f"file:///app/{name}.mjs"
+
+
+def graph(edges: list[tuple[str, str, ImportKind]]) -> ModuleGraph:
+    names = sorted({n for s, t, _ in edges for n in (s, t)})
+    modules = []
+    for n in names:
+        if n.startswith("node:"):
+            modules.append(Module(url(n), ModuleKind.BUILTIN, Format.BUILTIN))
+        elif n.startswith("pkg/"):
+            modules.append(Module(url(n), ModuleKind.PACKAGE, Format.MODULE))
+        else:
+            modules.append(Module(url(n), ModuleKind.LOCAL, Format.MODULE))
+    return ModuleGraph(
+        modules=tuple(modules),
+        edges=tuple(Edge(url(s), url(t), k, f"./{t}", 1, 1) for s, t, k in edges),
+    )
+
+
+@dataclass(frozen=True)
+class Row:
+    """One planner case: the graph, the change, and every field of the expected plan."""
+
+    edges: list[tuple[str, str, ImportKind]]
+    changed: tuple[str, ...]
+    status: PlanStatus
+    evict: tuple[tuple[str, ...], ...]
+    chains: dict[str, tuple[str, ...]]
+    kept: int
+    boundaries: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    accepting: tuple[str, ...] = ()
+    deleted: tuple[str, ...] = ()
+    include_packages: bool = False
+
+
+ROWS = {
+    # main -> a -> b -> c: a change to c evicts the whole chain, main included: restart.
+    "chain": Row(
+        [("main", "a", S), ("a", "b", S), ("b", "c", S)],
+        ("c",),
+        PlanStatus.FULL_RELOAD,
+        (("c",), ("b",), ("a",), ("main",)),
+        {"c": ("c",), "b": ("c", "b"), "a": ("c", "b", "a"), "main": ("c", "b", "a", "main")},
+        0,
+    ),
+    # main import()s app; app -> left, right -> base: both sides of the diamond go, ties by URL.
+    "diamond": Row(
+        [
+            ("main", "app", D),
+            ("app", "left", S),
+            ("app", "right", R),
+            ("left", "base", S),
+            ("right", "base", S),
+        ],
+        ("base",),
+        PlanStatus.OK,
+        (("base",), ("left",), ("right",), ("app",)),
+        {"base": ("base",), "left": ("base", "left"), "right": ("base", "right")}
+        | {"app": ("base", "left", "app")},
+        1,
+        boundaries=(("main", "dynamic-import", ("app",)),),
+    ),
+    # app -> x <-> y -> leaf: the cycle is one unit, reloaded after the leaf and before app.
+    "cycle": Row(
+        [("main", "app", D), ("app", "x", S), ("x", "y", S), ("y", "x", S), ("y", "leaf", S)],
+        ("leaf",),
+        PlanStatus.OK,
+        (("leaf",), ("x", "y"), ("app",)),
+        {"leaf": ("leaf",), "y": ("leaf", "y"), "x": ("leaf", "y", "x"), "app": ("leaf", "y", "x", "app")},
+        1,
+        boundaries=(("main", "dynamic-import", ("app",)),),
+    ),
+    # The changed module sits in a cycle: its partner goes with it, the sibling `z` does not.
+    "cycle containing the changed module": Row(
+        [("main", "app", D), ("app", "x", S), ("x", "y", S), ("y", "x", S), ("app", "z", S)],
+        ("x",),
+        PlanStatus.OK,
+        (("x", "y"), ("app",)),
+        {"x": ("x",), "y": ("x", "y"), "app": ("x", "app")},
+        2,
+        boundaries=(("main", "dynamic-import", ("app",)),),
+    ),
+    # main import()s page; only page goes, main re-runs its import() later.
+    "dynamic boundary": Row(
+        [("main", "page", D), ("main", "util", S), ("page", "util", S)],
+        ("page",),
+        PlanStatus.OK,
+        (("page",),),
+        {"page": ("page",)},
+        2,
+        boundaries=(("main", "dynamic-import", ("page",)),),
+    ),
+    # widget accepts: it reloads with its dependency, its importer app keeps its binding.
+    "accepting boundary": Row(
+        [("main", "app", S), ("app", "widget", S), ("widget", "style", S)],
+        ("style",),
+        PlanStatus.OK,
+        (("style",), ("widget",)),
+        {"style": ("style",), "widget": ("style", "widget")},
+        2,
+        boundaries=(("widget", "accepts", ("style",)),),
+        accepting=("widget",),
+    ),
+    # A change to the entry itself: restart.
+    "entry evicted": Row(
+        [("main", "a", S)],
+        ("main",),
+        PlanStatus.FULL_RELOAD,
+        (("main",),),
+        {"main": ("main",)},
+        1,
+    ),
+    # A package file changed: reloading packages in place is off by default.
+    "package change": Row(
+        [("main", "page", D), ("page", "pkg/lib", S)],
+        ("pkg/lib",),
+        PlanStatus.FULL_RELOAD,
+        (("pkg/lib",), ("page",)),
+        {"pkg/lib": ("pkg/lib",), "page": ("pkg/lib", "page")},
+        1,
+        boundaries=(("main", "dynamic-import", ("page",)),),
+    ),
+    # The same change with packages included is an ordinary plan.
+    "package change included": Row(
+        [("main", "page", D), ("page", "pkg/lib", S)],
+        ("pkg/lib",),
+        PlanStatus.OK,
+        (("pkg/lib",), ("page",)),
+        {"pkg/lib": ("pkg/lib",), "page": ("pkg/lib", "page")},
+        1,
+        boundaries=(("main", "dynamic-import", ("page",)),),
+        include_packages=True,
+    ),
+    # A local file imported by a package (e.g. a plugin host) drags the package along: restart.
+    "package importer": Row(
+        [("main", "page", D), ("page", "pkg/host", S), ("pkg/host", "plugin", S)],
+        ("plugin",),
+        PlanStatus.FULL_RELOAD,
+        (("plugin",), ("pkg/host",), ("page",)),
+        {"plugin": ("plugin",), "pkg/host": ("plugin", "pkg/host"), "page": ("plugin", "pkg/host", "page")},
+        1,
+        boundaries=(("main", "dynamic-import", ("page",)),),
+    ),
+    # Builtins are never evicted and count as kept; a change naming one is a no-op.
+    "builtins untouched": Row(
+        [("main", "page", D), ("page", "node:fs", S), ("main", "node:path", S)],
+        ("page",),
+        PlanStatus.OK,
+        (("page",),),
+        {"page": ("page",)},
+        3,
+        boundaries=(("main", "dynamic-import", ("page",)),),
+    ),
+    "builtin named as changed": Row(
+        [("main", "node:fs", S)], ("node:fs",), PlanStatus.NOOP, (), {}, 2
+    ),
+    # `unused` is in the graph (a scanned folder) but the entry never reaches it.
+    "unloaded file": Row(
+        [("main", "a", S), ("unused", "a", S)], ("unused",), PlanStatus.NOOP, (), {}, 2
+    ),
+    # `tool` imports (and import()s) modules the plan evicts, but the entry never loads it: it is neither
+    # evicted nor a boundary.
+    "unloaded importer": Row(
+        [("main", "page", D), ("page", "a", S), ("tool", "a", S), ("tool", "page", D)],
+        ("a",),
+        PlanStatus.OK,
+        (("a",), ("page",)),
+        {"a": ("a",), "page": ("a", "page")},
+        1,
+        boundaries=(("main", "dynamic-import", ("page",)),),
+    ),
+    # A file the graph never saw.
+    "file not in graph": Row([("main", "a", S)], ("elsewhere",), PlanStatus.NOOP, (), {}, 2),
+    # A deleted module goes with its importers, whose re-import will then fail and roll back.
+    "deleted file": Row(
+        [("main", "page", D), ("page", "gone", S), ("page", "kept", S)],
+        (),
+        PlanStatus.OK,
+        (("gone",), ("page",)),
+        {"gone": ("gone",), "page": ("gone", "page")},
+        2,
+        boundaries=(("main", "dynamic-import", ("page",)),),
+        deleted=("gone",),
+    ),
+    # Two changes: shortest chains from whichever is closer; shared importers evicted once.
+    "several changed files": Row(
+        [("main", "a", D), ("main", "b", D), ("a", "x", S), ("b", "y", S), ("a", "b", S), ("b", "z", Q)],
+        ("x", "y"),
+        PlanStatus.OK,
+        (("x",), ("y",), ("b",), ("a",)),
+        {"x": ("x",), "y": ("y",), "b": ("y", "b"), "a": ("x", "a")},
+        2,
+        boundaries=(("main", "dynamic-import", ("a", "b")),),
+    ),
+    # A require edge links like a static import; a JSON module is evicted like any other.
+    "require and json": Row(
+        [("main", "page", D), ("page", "cfg.json", S), ("page", "legacy", Q), ("legacy", "cfg.json", Q)],
+        ("cfg.json",),
+        PlanStatus.OK,
+        (("cfg.json",), ("legacy",), ("page",)),
+        {"cfg.json": ("cfg.json",), "legacy": ("cfg.json", "legacy"), "page": ("cfg.json", "page")},
+        1,
+        boundaries=(("main", "dynamic-import", ("page",)),),
+    ),
+    # The changed module accepts itself: it reloads alone, its importers stay.
+    "changed module accepts": Row(
+        [("main", "a", S), ("a", "b", S)],
+        ("b",),
+        PlanStatus.OK,
+        (("b",),),
+        {"b": ("b",)},
+        2,
+        boundaries=(("b", "accepts", ()),),
+        accepting=("b",),
+    ),
+}
+
+
+@pytest.mark.parametrize("row", ROWS.values(), ids=ROWS.keys())
+def test_plan_table(row: Row) -> None:
+    result = plan(
+        graph(row.edges),
+        [url(c) for c in row.changed],
+        url("main"),
+        accepting={url(a) for a in row.accepting},
+        include_packages=row.include_packages,
+        deleted={url(d) for d in row.deleted},
+    )
+    assert result.status is row.status, result.reason
+    assert result.evict == tuple(tuple(url(n) for n in unit) for unit in row.evict)
+    assert {c.url: c.path for c in result.chains} == {
+        url(k): tuple(url(n) for n in path) for k, path in row.chains.items()
+    }
+    assert result.boundaries == tuple(
+        Boundary(url(b), reason, tuple(url(n) for n in imports)) for b, reason, imports in row.boundaries
+    )
+    assert result.kept == row.kept
+    assert (result.reason is not None) == (row.status is PlanStatus.FULL_RELOAD)
+
+
+def test_full_reload_reason_names_the_entry() -> None:
+    result = plan(graph([("main", "a", S)]), [url("a")], url("main"))
+    assert result.reason == f"{url('main')}: the entry would be evicted"
+
+
+def test_package_json_change_needs_a_restart() -> None:
+    result = plan(graph([("main", "a", S)]), ["file:///app/package.json"], url("main"))
+    assert result.status is PlanStatus.FULL_RELOAD
+    assert result.reason is not None and "package.json" in result.reason
+
+
+def test_plan_is_deterministic_whatever_the_input_order() -> None:
+    edges = [("main", "a", D), ("main", "b", D), ("a", "x", S), ("b", "x", S), ("a", "b", S)]
+    first = plan(graph(edges), [url("x")], url("main"))
+    second = plan(graph(list(reversed(edges))), [url("x")], url("main"))
+    assert first == second
+    assert isinstance(first, EvictionPlan) and first.evict == ((url("x"),), (url("b"),), (url("a"),))
+
+
+# --- Node as the oracle: apply plans in a real Node and watch what re-evaluates and what stays stale ---
+
+APP = FIXTURES / "plan" / "app"
+ORACLE = REPO / "tests" / "oracle" / "evict.mjs"
+
+# Changed file (relative to the app) -> the plan status graphkit must give.
+ORACLE_CASES = {
+    # Deepest leaf: a cycle, two pages, the format helper and the accepting button all go.
+    "words": ("lib/words.mjs", PlanStatus.OK),
+    # CommonJS leaf under a require chain (CJS -> CJS -> createRequire in ESM).
+    "space": ("lib/space.cjs", PlanStatus.OK),
+    # A module inside an import cycle: its partner and the page above go, nothing else.
+    "cycle": ("lib/cycle-a.mjs", PlanStatus.OK),
+    # A page loaded by import(): it alone is evicted.
+    "page": ("pages/home.mjs", PlanStatus.OK),
+    # The accepting module itself: evicted and re-imported, panel keeps its old instance.
+    "accepting": ("widgets/button.mjs", PlanStatus.OK),
+    # Nothing imports it.
+    "unused": ("lib/unused.mjs", PlanStatus.NOOP),
+}
+
+
+@dataclass(frozen=True)
+class OracleRun:
+    plans: dict[str, EvictionPlan]
+    jobs: list[dict[str, Any]]
+
+
+def _job(name: str, root: Path, made: EvictionPlan, modules: list[str]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "entry": path_to_url(root / "main.mjs"),
+        "changed": list(made.changed),
+        "evict": [url for unit in made.evict for url in unit],
+        "boundaries": plan_to_dict(made)["boundaries"],
+        "modules": modules,
+    }
+
+
+@pytest.fixture(scope="module")
+def oracle_run(tmp_path_factory: pytest.TempPathFactory) -> OracleRun:
+    """One copy of the app per case, so every case has its own URLs inside one Node process."""
+    plans: dict[str, EvictionPlan] = {}
+    jobs = []
+    for name, (changed, _) in ORACLE_CASES.items():
+        root = (tmp_path_factory.mktemp(name) / "app").resolve()
+        shutil.copytree(APP, root)
+        g = scan([root / "main.mjs"], use_cache=False)
+        modules = sorted(m.url for m in g.modules if m.kind is ModuleKind.LOCAL)
+        entry = path_to_url(root / "main.mjs")
+        made = plan(g, [path_to_url(root / changed)], entry, accepting=accepting_modules(g))
+        plans[name] = made
+        jobs.append(_job(name, root, made, modules))
+        if name == "words":
+            # The same plan minus one evicted importer: the oracle must see the stale binding.
+            lacking = [u for u in jobs[-1]["evict"] if not u.endswith("/pages/about.mjs")]
+            jobs.append(jobs[-1] | {"name": "words minus about", "evict": lacking})
+    return OracleRun(plans, jobs)
+
+
+def run_oracle(node: Path, jobs: list[dict[str, Any]], tmp_path: Path) -> dict[str, dict[str, Any]]:
+    spec = tmp_path / "jobs.json"
+    spec.write_text(json.dumps(jobs))
+    done = subprocess.run(
+        [str(node), "--expose-internals", "--no-warnings", str(ORACLE), str(spec)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return {r["name"]: r for r in json.loads(done.stdout)}
+
+
+def test_oracle_app_plans_have_the_expected_shape(oracle_run: OracleRun) -> None:
+    for name, (_, status) in ORACLE_CASES.items():
+        assert oracle_run.plans[name].status is status, (name, oracle_run.plans[name].reason)
+    words = oracle_run.plans["words"]
+    names = [tuple(u.rsplit("/app/", 1)[1] for u in unit) for unit in words.evict]
+    assert names == [
+        ("lib/words.mjs",),
+        ("lib/cycle-a.mjs", "lib/cycle-b.mjs"),
+        ("lib/format.mjs",),
+        ("pages/about.mjs",),
+        ("pages/home.mjs",),
+        ("widgets/button.mjs",),
+    ]
+    assert [(b.url.rsplit("/app/", 1)[1], b.reason) for b in words.boundaries] == [
+        ("widgets/button.mjs", "accepts"),
+        ("main.mjs", "dynamic-import"),
+    ]
+
+
+def test_a_change_to_the_entrys_static_import_is_a_full_reload() -> None:
+    entry = path_to_url(APP / "main.mjs")
+    made = plan(scan([APP / "main.mjs"], use_cache=False), [path_to_url(APP / "config.mjs")], entry)
+    assert made.status is PlanStatus.FULL_RELOAD
+    assert made.reason == f"{entry}: the entry would be evicted"
+    assert made.evict == ((path_to_url(APP / "config.mjs"),), (entry,))
+
+
+def test_node_reevaluates_exactly_the_plan_and_nothing_stays_stale(
+    any_node: Path, oracle_run: OracleRun, tmp_path: Path
+) -> None:
+    results = run_oracle(any_node, oracle_run.jobs, tmp_path)
+    for job in oracle_run.jobs:
+        result = results[job["name"]]
+        if job["name"] == "words minus about":
+            continue
+        # Minimality: each evicted module evaluated once more, no other module at all.
+        assert sorted(result["reevaluated"]) == sorted(job["evict"]), job["name"]
+        assert result["late"] == [], job["name"]
+        # Sufficiency: every live module is linked to the current instance of each dependency.
+        assert result["stale"] == [], job["name"]
+        assert result["oldCode"] == [], job["name"]
+
+
+def test_node_sees_stale_code_when_one_importer_is_left_out(
+    oracle_run: OracleRun, tmp_path: Path
+) -> None:
+    result = run_oracle(node_binary(20), oracle_run.jobs, tmp_path)["words minus about"]
+    stale_about = [pair for pair in result["stale"] if pair[0].endswith("/pages/about.mjs")]
+    assert {dep.rsplit("/app/", 1)[1] for _, dep in stale_about} == {"lib/format.mjs", "lib/words.mjs"}
+
+
+def test_plans_over_the_live_graph_match_the_static_ones() -> None:
+    # The graph Node itself loaded gives the same evictions as the scan, for every oracle case.
+    entry = path_to_url(APP / "main.mjs")
+    static = scan([APP / "main.mjs"], use_cache=False)
+    live = live_graph(APP / "main.mjs", node=node_binary(20))
+    for changed, _ in ORACLE_CASES.values():
+        url = [path_to_url(APP / changed)]
+        from_scan = plan(static, url, entry, accepting=accepting_modules(static))
+        from_node = plan(live, url, entry, accepting=accepting_modules(live))
+        assert (from_node.status, from_node.evict, from_node.boundaries, from_node.chains) == (
+            from_scan.status, from_scan.evict, from_scan.boundaries, from_scan.chains
+        ), changed
