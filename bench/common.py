@@ -15,7 +15,13 @@ CACHE = REPO / ".cache"
 PEERS = CACHE / "bench-peers" / "node_modules"
 SOURCE = CACHE / "corpus" / "node_modules"
 # (package, sub-folder): the ESM sources measured in the peers' published figures.
-PARTS = (("lodash-es", "."), ("date-fns", "."), ("rxjs", "dist/esm"), ("three", "src"), ("three", "examples/jsm"))
+PARTS = (
+    ("lodash-es", "."),
+    ("date-fns", "."),
+    ("rxjs", "dist/esm"),
+    ("three", "src"),
+    ("three", "examples/jsm"),
+)
 
 
 def corpus() -> Path:
@@ -43,7 +49,10 @@ def timed(command: Sequence[str | Path], *, runs: int = 5, env: Mapping[str, str
     for _ in range(runs):
         start = time.perf_counter()
         subprocess.run(
-            [str(c) for c in command], check=True, stdout=subprocess.DEVNULL, env={**os.environ, **(env or {})}
+            [str(c) for c in command],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
         )
         samples.append(time.perf_counter() - start)
     return statistics.median(samples)

@@ -32,10 +32,15 @@ def measure(label: str, folder: Path) -> None:
     view, collapsing = clocked(lambda: collapse(graph))
     text, writing = clocked(lambda: view_dot(view))
     svg, rendering = clocked(lambda: render(text, "svg"))
-    print(f"{label}: {len(graph.modules)} modules, {len(graph.edges)} imports -> {len(view.nodes)} nodes, "
-          f"{len(view.edges)} edges ({view.note or view.collapse + ' collapsed'})")
-    print(f"  scan {scanning:.2f} s, collapse {collapsing:.2f} s, DOT {writing:.2f} s ({len(text)} bytes), "
-          f"dot -Tsvg {rendering:.2f} s ({len(svg)} bytes); drawing total {collapsing + writing + rendering:.2f} s")
+    print(
+        f"{label}: {len(graph.modules)} modules, {len(graph.edges)} imports -> {len(view.nodes)} nodes, "
+        f"{len(view.edges)} edges ({view.note or view.collapse + ' collapsed'})"
+    )
+    print(
+        f"  scan {scanning:.2f} s, collapse {collapsing:.2f} s, DOT {writing:.2f} s ({len(text)} bytes), "
+        f"dot -Tsvg {rendering:.2f} s ({len(svg)} bytes); "
+        f"drawing total {collapsing + writing + rendering:.2f} s"
+    )
 
 
 def main() -> None:

@@ -38,7 +38,7 @@ def one_file_rescan(folder: Path, cache_dir: Path) -> float:
 def main() -> None:
     folder = corpus()
     files = sum(1 for _ in folder.rglob("*.js")) + sum(1 for _ in folder.rglob("*.mjs"))
-    graphkit = [Path(sys.executable).with_name("graphkit"), "scan", folder, "--json"]
+    graphkit: list[str | Path] = [Path(sys.executable).with_name("graphkit"), "scan", folder, "--json"]
     node = "node"
     with tempfile.TemporaryDirectory() as tmp:
         cold_runs = []
@@ -51,7 +51,14 @@ def main() -> None:
             "graphkit scan, warm": timed(graphkit, env=warm_env),
             "es-module-lexer": timed([node, REPO / "bench" / "lex_all.mjs", PEERS.parent, folder]),
             "dependency-cruiser": timed(
-                [node, PEERS / "dependency-cruiser/bin/dependency-cruise.mjs", "--no-config", "-T", "json", folder],
+                [
+                    node,
+                    PEERS / "dependency-cruiser/bin/dependency-cruise.mjs",
+                    "--no-config",
+                    "-T",
+                    "json",
+                    folder,
+                ],
                 runs=3,
             ),
             "madge": timed([node, PEERS / "madge/bin/cli.js", "--json", folder], runs=3),
@@ -67,10 +74,14 @@ def main() -> None:
     }
     for name, ratio in ratios.items():
         target = TARGETS.get(name)
-        verdict = "" if target is None else f"  (target <= {target}: {'met' if ratio <= target else 'MISSED'})"
+        verdict = (
+            "" if target is None else f"  (target <= {target}: {'met' if ratio <= target else 'MISSED'})"
+        )
         print(f"{name:27} {ratio:6.2f}x{verdict}")
-    print(f"one changed file, warm process: {one_file * 1000:.1f} ms  (target < 50 ms: "
-          f"{'met' if one_file < 0.05 else 'MISSED'})")
+    print(
+        f"one changed file, warm process: {one_file * 1000:.1f} ms  (target < 50 ms: "
+        f"{'met' if one_file < 0.05 else 'MISSED'})"
+    )
 
 
 if __name__ == "__main__":

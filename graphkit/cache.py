@@ -54,7 +54,8 @@ def _decode(blob: bytes) -> Extraction:
     imports, issues = marshal.loads(blob)
     return Extraction(
         imports=tuple(
-            ImportRecord(ImportKind(k), spec, line, col, attrs, glob) for k, spec, line, col, attrs, glob in imports
+            ImportRecord(ImportKind(k), spec, line, col, attrs, glob)
+            for k, spec, line, col, attrs, glob in imports
         ),
         issues=tuple(ParseIssue(*issue) for issue in issues),
     )

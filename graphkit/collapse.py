@@ -209,8 +209,10 @@ def collapse(
         applied = "folders"
         missing = _missing_nodes(graph.edges, kept, by_code=True)
         group, levels = _fit_folders(graph, kept, root, len(missing))
-        plural = "s" * (levels != 1)
-        note = f"folders collapsed to {levels} level{plural}: {len(kept)} modules exceed {LIMIT} nodes"
+        note = (
+            f"{len(kept)} modules exceed {LIMIT} nodes: folders collapsed to depth {levels}, "
+            "unresolved imports grouped by error code"
+        )
     in_cycle = {url: i for i, cycle in enumerate(cycles(g)) for url in cycle}
     nodes = _nodes(graph, group, in_cycle, root) | missing
     edges = _edges(graph.edges, group, in_cycle, by_code=applied == "folders")
@@ -267,7 +269,8 @@ def _missing_nodes(edges: tuple[Edge, ...], kept: set[str], *, by_code: bool) ->
     nodes = {}
     for node_id, found in specifiers.items():
         code = node_id.split(":")[1]
-        label = f"{code}\n{len(found)} specifiers" if by_code else f"{found.pop()}\n{code}"
+        plural = "s" * (len(found) != 1)
+        label = f"{code}\n{len(found)} specifier{plural}" if by_code else f"{found.pop()}\n{code}"
         nodes[node_id] = ViewNode(node_id, label, ModuleKind.MISSING, (), None, False)
     return nodes
 

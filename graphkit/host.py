@@ -161,6 +161,10 @@ class Host:
             warnings=tuple(result["warnings"]),
         )
 
+    def sweep(self) -> tuple[str, ...]:
+        """Drop the modules whose load failed so the app's next ``import()`` retries them; their URLs."""
+        return tuple(self.request("sweep")["urls"])
+
     @property
     def running(self) -> bool:
         return self.process.poll() is None

@@ -3,15 +3,18 @@
 Candidates are found by ``bytes.find`` over the source (``import``, ``export``, ``require``; five times
 faster than a regex with word boundaries) and each hit is checked against the syntax tree:
 ``descendant_for_byte_range`` must give a token of exactly that span, and its parent says whether it is an
-import. Hits inside comments, strings, regexes and templates land on those
-nodes and are dropped. On the corpus this costs about a quarter of a second for 21 MB, where a tree-sitter
-query costs about a second per pattern because it visits every node of every tree.
+import. Hits inside comments, strings, regexes and templates land on those nodes and are dropped. On the
+corpus this costs about a quarter of a second for 21 MB, where a tree-sitter query costs about a second per
+pattern because it visits every node of every tree.
 
 Text is decoded as Node decodes it: a leading BOM is dropped and bad UTF-8 becomes U+FFFD. The grammar
 knows ``with { ... }`` only on ``import`` statements, neither legacy ``assert`` nor attributes on
 ``export ... from``; so every attribute clause that follows a specifier string is blanked out with spaces
 before parsing (same bytes and lines, so every position stays put) and read back by a regex. In a
 comment or string such a blank is harmless: only specifier strings are read, and from the original bytes.
+
+``require`` and ``createRequire`` bindings are matched by name, not by scope: a parameter that shadows
+``require`` in a CommonJS file still counts.
 """
 
 from __future__ import annotations

@@ -21,10 +21,10 @@ from graphkit.packages import FILE, Disk
 from graphkit.resolve_cjs import CjsResolver
 from graphkit.resolve_esm import EsmResolver, is_path_specifier
 from graphkit.resolve_failure import Unresolved
-from graphkit.resolve_profile import NODE20, NodeProfile
-from graphkit.resolve_url import file_url_path, path_to_url, scheme_of, url_to_path
+from graphkit.resolve_profile import NODE18, NODE20, NodeProfile
+from graphkit.resolve_url import file_url_path, other_url, path_to_url, scheme_of, url_to_path
 
-__all__ = ["NODE20", "NodeProfile", "Resolver", "path_to_url", "url_to_path"]
+__all__ = ["NODE18", "NODE20", "NodeProfile", "Resolver", "path_to_url", "url_to_path"]
 
 _EXTENSION_FORMATS = {
     ".mjs": Format.MODULE,
@@ -83,7 +83,7 @@ class Resolver:
     def _import(self, specifier: str, parent_url: str) -> str:
         scheme = None if is_path_specifier(specifier) else scheme_of(specifier)
         if scheme == "data:":
-            return scheme + specifier.strip("".join(map(chr, range(0x21))))[5:]
+            return other_url(specifier)
         if scheme == "node:":
             return specifier
         if parent_url.startswith("file:"):
@@ -92,7 +92,7 @@ class Resolver:
         if not parent_url.startswith("data:"):
             raise InputError(f"{parent_url}: an importer must be a file: or data: URL")
         if scheme is not None:
-            return specifier
+            return other_url(specifier)
         if not is_path_specifier(specifier) and specifier in self._profile.builtins:
             return "node:" + specifier
         raise Unresolved(
@@ -102,7 +102,7 @@ class Resolver:
 
     def _require(self, specifier: str, parent_url: str) -> str:
         found = self._cjs.resolve(specifier, self._parent_path(parent_url))
-        return found if found.startswith("node:") else path_to_url(found)
+        return found if found.startswith("node:") else self._profile.url(found)
 
     @staticmethod
     def _parent_path(parent_url: str) -> str:
@@ -124,7 +124,7 @@ class Resolver:
         if found.startswith("node:"):
             return None
         if request.startswith(("./", "../")) or request in (".", ".."):
-            url_path = path_to_url(found)[7:]
+            url_path = self._profile.url(found)[7:]
             hint = posixpath.relpath(url_path, parent_url[7 : parent_url.rfind("/")] or "/")
             hint = hint if hint.startswith("../") else "./" + hint
         elif request and request[0] not in "/.":
@@ -135,10 +135,10 @@ class Resolver:
             hint = (
                 head + "/" + "/".join(quote(part, safe="!*'()") for part in rest)
                 if at != -1
-                else path_to_url(found)
+                else self._profile.url(found)
             )
         else:
-            hint = path_to_url(found)
+            hint = self._profile.url(found)
         return hint if hint != request else None
 
     def format_of(self, url: str) -> Format | None:

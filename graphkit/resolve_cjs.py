@@ -12,7 +12,7 @@ from collections.abc import Set
 from graphkit.packages import DIRECTORY, FILE, PackageConfig
 from graphkit.resolve_esm import EsmResolver
 from graphkit.resolve_failure import Unresolved
-from graphkit.resolve_url import file_url_path, path_to_url
+from graphkit.resolve_url import file_url_path
 
 __all__ = ["CjsResolver"]
 
@@ -73,7 +73,7 @@ class CjsResolver:
         if request.startswith("#"):
             scope = self.disk.scope(directory, esm=False)
             if scope is not None and scope.imports is not None:
-                url = self.esm.imports(request, path_to_url(parent), self.conditions)
+                url = self.esm.imports(request, self.esm.profile.url(parent), self.conditions)
                 return self._finalize(url, parent, scope)
         own = self._self_reference(request, parent)
         if own is not None:
@@ -94,7 +94,7 @@ class CjsResolver:
         else:
             return None
         return self._finalize(
-            self.esm.exports(scope, subpath, path_to_url(parent), self.conditions), parent, scope
+            self.esm.exports(scope, subpath, self.esm.profile.url(parent), self.conditions), parent, scope
         )
 
     def _finalize(self, url: str, parent: str, pjson: PackageConfig) -> str:
@@ -105,8 +105,9 @@ class CjsResolver:
                 f'Invalid module "{url}" must not include encoded "/" or "\\" characters, required from '
                 f"{parent}",
             )
-        if url.startswith("node:"):
-            return url
+        if not url.startswith("file:"):
+            # fileURLToPath refuses it: an imports target naming a builtin fails under require in Node 20.
+            raise Unresolved("ERR_INVALID_URL_SCHEME", f"{url} is not a file: URL, required from {parent}")
         path = file_url_path(url)
         found = self._try_file(path) if path is not None else None
         if found is None:

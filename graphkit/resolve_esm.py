@@ -14,7 +14,7 @@ from graphkit.packages import DIRECTORY, FILE, Disk, PackageConfig
 from graphkit.resolve_exports import exports_resolve, imports_resolve
 from graphkit.resolve_failure import Unresolved
 from graphkit.resolve_profile import NodeProfile
-from graphkit.resolve_url import file_url_path, join_file_url, parse_file_url, path_to_url, scheme_of
+from graphkit.resolve_url import file_url_path, join_file_url, other_url, parse_file_url, scheme_of
 
 __all__ = ["EsmResolver", "is_path_specifier"]
 
@@ -58,7 +58,7 @@ class EsmResolver:
             if scheme == "file:":
                 resolved = parse_file_url(specifier)
             elif scheme is not None:
-                return specifier
+                return other_url(specifier)
             else:
                 resolved = self.package_resolve(specifier, parent, conditions)
         if not resolved.startswith("file:"):
@@ -68,7 +68,7 @@ class EsmResolver:
     def imports(self, specifier: str, parent: str, conditions: Set[str]) -> str:
         path = file_url_path(parent)
         scope = self.disk.scope(posixpath.dirname(path), esm=True) if path else None
-        scope_url = path_to_url(scope.path) if scope is not None else None
+        scope_url = self.profile.url(scope.path) if scope is not None else None
         return imports_resolve(
             specifier,
             parent,
@@ -81,7 +81,7 @@ class EsmResolver:
     def exports(self, pjson: PackageConfig, subpath: str, base: str | None, conditions: Set[str]) -> str:
         return exports_resolve(
             pjson,
-            path_to_url(pjson.path),
+            self.profile.url(pjson.path),
             subpath,
             base,
             conditions,
@@ -115,7 +115,7 @@ class EsmResolver:
                 pjson = self.disk.package(posixpath.join(folder, "package.json"))
                 if pjson.exists and pjson.exports is not None:
                     return self.exports(pjson, subpath, base, conditions)
-                pjson_url = path_to_url(pjson.path)
+                pjson_url = self.profile.url(pjson.path)
                 if subpath == ".":
                     return self.legacy_main(pjson, pjson_url, name, base)
                 return join_file_url(subpath, pjson_url)
@@ -152,9 +152,11 @@ class EsmResolver:
             )
         path = file_url_path(resolved)
         if path is None:
-            code = "ERR_INVALID_FILE_URL_HOST" if resolved.find("/", 7) != 7 else "ERR_INVALID_URL"
+            # fileURLToPath refuses a host, and decodeURIComponent throws a plain URIError.
+            code = "ERR_INVALID_FILE_URL_HOST" if resolved.find("/", 7) != 7 else "URIError"
             raise Unresolved(code, f"{resolved} is not a local file path, imported from {_shown(base)}")
-        kind = self.disk.kind(path[:-1] if path.endswith("/") else path)
+        # Node stats ``path.slice(-1)`` for a trailing slash, that is "/": always a folder.
+        kind = DIRECTORY if path.endswith("/") else self.disk.kind(path)
         if kind == DIRECTORY:
             raise Unresolved(
                 "ERR_UNSUPPORTED_DIR_IMPORT",
@@ -176,4 +178,4 @@ class EsmResolver:
         query = resolved[query_at : hash_at if hash_at != -1 else None] if query_at != -1 else ""
         fragment = resolved[hash_at:] if hash_at != -1 else ""
         tail = (query if len(query) > 1 else "") + (fragment if len(fragment) > 1 else "")
-        return path_to_url(real + ("/" if path.endswith("/") else "")) + tail
+        return self.profile.url(real + ("/" if path.endswith("/") else "")) + tail

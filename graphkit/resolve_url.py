@@ -10,15 +10,27 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+from functools import cache
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
 from graphkit.errors import InputError
 
-__all__ = ["file_url_path", "join_file_url", "parse_file_url", "path_to_url", "scheme_of", "url_to_path"]
+__all__ = [
+    "NODE20_FILE_URL_CHARS",
+    "file_url_path",
+    "join_file_url",
+    "other_url",
+    "parse_file_url",
+    "path_to_url",
+    "scheme_of",
+    "url_to_path",
+]
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _TAB_NEWLINE = re.compile(r"[\t\n\r]")
+_SPECIAL = frozenset({"http:", "https:", "ws:", "wss:", "ftp:"})
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")  # decodeURIComponent throws on these
 _C0_SPACE = "".join(chr(c) for c in range(0x21))
 
 # Characters each component keeps as written; everything else is percent-encoded as UTF-8.
@@ -26,35 +38,41 @@ _PRINTABLE = frozenset(chr(c) for c in range(0x21, 0x7F))
 _PATH_KEEP = _PRINTABLE - set('"#<>?`{}')
 _QUERY_KEEP = _PRINTABLE - set("\"#<>'")
 _FRAGMENT_KEEP = _PRINTABLE - set('"<>`')
-# url.pathToFileURL also encodes these (Node 20), so that a file name never reads as URL syntax.
-_FILE_PATH_KEEP = _PATH_KEEP - set("%[\\]^|~")
+# What url.pathToFileURL encodes beyond the URL path set (Node 20; Node 18 only "%" and "\\").
+NODE20_FILE_URL_CHARS = "%[\\]^|~"
 
 
+@cache
 def _encoder(keep: frozenset[str]) -> re.Pattern[str]:
     return re.compile("[^" + "".join(re.escape(c) for c in sorted(keep)) + "]")
+
+
+@cache
+def _file_encoder(encodes: str) -> re.Pattern[str]:
+    return _encoder(_PATH_KEEP - frozenset(encodes))
 
 
 _PATH_ENCODE = _encoder(_PATH_KEEP)
 _QUERY_ENCODE = _encoder(_QUERY_KEEP)
 _FRAGMENT_ENCODE = _encoder(_FRAGMENT_KEEP)
-_FILE_PATH_ENCODE = _encoder(_FILE_PATH_KEEP)
 
 
 def _percent(match: re.Match[str]) -> str:
     return "".join(f"%{byte:02X}" for byte in match.group().encode("utf-8", "surrogatepass"))
 
 
-def path_to_url(path: Path | str) -> str:
-    """Exactly ``url.pathToFileURL(path).href`` of Node 20 on POSIX."""
+def path_to_url(path: Path | str, encodes: str = NODE20_FILE_URL_CHARS) -> str:
+    """Exactly ``url.pathToFileURL(path).href`` of Node 20 on POSIX (``encodes`` matches other versions)."""
+    encoder = _file_encoder(encodes)
     text = os.fspath(path)
     if text.startswith("/") and "/." not in text and "//" not in text:
-        return "file://" + _FILE_PATH_ENCODE.sub(_percent, text)  # already absolute and normal: the hot path
+        return "file://" + encoder.sub(_percent, text)  # already absolute and normal: the hot path
     resolved = posixpath.normpath(posixpath.join(os.getcwd(), text))
     if resolved.startswith("//"):
         resolved = "/" + resolved.lstrip("/")
     if text.endswith("/") and not resolved.endswith("/"):
         resolved += "/"
-    return "file://" + _FILE_PATH_ENCODE.sub(_percent, resolved)
+    return "file://" + encoder.sub(_percent, resolved)
 
 
 def file_url_path(url: str) -> str | None:
@@ -76,7 +94,7 @@ def file_url_path(url: str) -> str | None:
     pathname = url[slash:end]
     if "%" not in pathname:
         return pathname
-    if "%2f" in pathname.lower():
+    if "%2f" in pathname.lower() or _BAD_PERCENT.search(pathname):
         return None
     try:
         return unquote_to_bytes(pathname).decode("utf-8")
@@ -96,6 +114,25 @@ def scheme_of(specifier: str) -> str | None:
     """The lower-cased scheme (with its colon) when ``new URL(specifier)`` would parse it absolutely."""
     match = _SCHEME.match(specifier.strip(_C0_SPACE))
     return match.group().lower() if match else None
+
+
+def other_url(specifier: str) -> str:
+    """The href of a URL that is not ``file:``: the scheme, and a special scheme's host, lower-cased.
+
+    Node resolves such URLs to themselves (loading them fails later); only this much of the WHATWG
+    normalisation is done.
+    """
+    text = _TAB_NEWLINE.sub("", specifier.strip(_C0_SPACE))
+    colon = text.index(":") + 1
+    scheme, rest = text[:colon].lower(), text[colon:]
+    if scheme in _SPECIAL and rest.startswith("//"):
+        end = len(rest)
+        for mark in "/?#":
+            found = rest.find(mark, 2)
+            if found != -1:
+                end = min(end, found)
+        rest = rest[:end].lower() + (rest[end:] if rest[end:].startswith("/") else "/" + rest[end:])
+    return scheme + rest
 
 
 def _split(text: str) -> tuple[str, str | None, str | None]:

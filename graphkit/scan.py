@@ -188,7 +188,7 @@ class Scanner:
         folder_files: list[str] = []
         for path in paths:
             if path.is_dir():
-                folder_files.extend(path_to_url(Path(f)) for f in _walk(path.resolve()))
+                folder_files.extend(path_to_url(f) for f in _walk(path.resolve()))
             elif path.is_file():
                 entries.append(path_to_url(path.resolve()))
             else:
@@ -200,7 +200,7 @@ class Scanner:
         self.parser.close()
 
     def _record(self, parsed: _Parsed) -> list[str]:
-        url = path_to_url(Path(parsed.path))
+        url = path_to_url(parsed.path)
         if parsed.extraction is None:
             self.problems[url] = [Problem(url, None, None, "read-error", f"{parsed.path}: {parsed.error}")]
             return []
@@ -220,18 +220,19 @@ class Scanner:
         return targets
 
     def _edges_for(self, url: str, path: str, record: ImportRecord) -> Iterator[Edge]:
+        position = (record.line, record.column)
         if record.glob is not None:
             specifiers = _expand_glob(record, path)
             if not specifiers:
-                yield Edge(url, None, record.kind, record.glob, record.line, record.column, "ERR_MODULE_NOT_FOUND")
+                yield Edge(url, None, record.kind, record.glob, *position, "ERR_MODULE_NOT_FOUND")
         elif record.specifier is None:
-            yield Edge(url, None, record.kind, None, record.line, record.column, "computed")
+            yield Edge(url, None, record.kind, None, *position, "computed")
             return
         else:
             specifiers = [record.specifier]
         for specifier in specifiers:
             resolution = self.resolver.resolve(specifier, url, record.kind)
-            yield Edge(url, resolution.url, record.kind, specifier, record.line, record.column, resolution.error)
+            yield Edge(url, resolution.url, record.kind, specifier, *position, resolution.error)
 
 
 def scan(paths: Sequence[Path], *, conditions: Sequence[str] = (), use_cache: bool = True) -> ModuleGraph:

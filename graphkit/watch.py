@@ -16,7 +16,7 @@ from pathlib import Path
 from graphkit.accepts import accepting_modules
 from graphkit.errors import GraphkitError
 from graphkit.host import ApplyResult, Host
-from graphkit.model import EvictionPlan, PlanStatus
+from graphkit.model import EvictionPlan, PlanStatus, Status
 from graphkit.plan import plan
 from graphkit.resolve_url import path_to_url, url_to_path
 from graphkit.watcher import Batch, Watcher
@@ -26,6 +26,7 @@ __all__ = ["WatchOptions", "package_root", "shown", "status_line", "watch"]
 # What Node can load as a module; editor backups and swap files are not.
 _MODULE_SUFFIXES = frozenset({".mjs", ".cjs", ".js", ".json", ".wasm", ".node"})
 _POLL_SECONDS = 0.2
+_FAILED = frozenset({Status.ERRORED, Status.LINKED, Status.INSTANTIATED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +51,20 @@ def shown(url: str, root: Path) -> str:
     return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
-def status_line(what: str, eviction: EvictionPlan, result: ApplyResult | None, ms: float, root: Path) -> str:
+def status_line(
+    what: str,
+    eviction: EvictionPlan,
+    result: ApplyResult | None,
+    ms: float,
+    root: Path,
+    swept: Sequence[str] = (),
+) -> str:
     """The one line printed for a save; ``result`` is None when nothing was applied in the app."""
+    if eviction.status is PlanStatus.NOOP and swept:
+        return (
+            f"graphkit: {what}: dropped {len(swept)} modules that had failed to load"
+            f" ({', '.join(shown(url, root) for url in swept)}); the next import() loads them again"
+        )
     if eviction.status is PlanStatus.NOOP:
         return f"graphkit: {what}: no loaded module depends on it, nothing to reload"
     if eviction.status is PlanStatus.FULL_RELOAD:
@@ -106,11 +119,16 @@ class _Loop:
             deleted=[path_to_url(p) for p in deleted],
         )
         result = None
+        swept: tuple[str, ...] = ()
         if eviction.status is PlanStatus.OK:
             result = self.host.apply(eviction)
         elif eviction.status is PlanStatus.FULL_RELOAD:
             self.host.restart()
-        self.report(status_line(what, eviction, result, _ms(started), self.root))
+        elif any(m.status in _FAILED for m in graph.modules):
+            # A failed import() is cached by Node (v18-22 keep its importers too) and is not reachable from
+            # the entry, so no plan reaches it: drop it and the app's next import() starts afresh.
+            swept = self.host.sweep()
+        self.report(status_line(what, eviction, result, _ms(started), self.root, swept))
 
     def run(self, stop: threading.Event) -> None:
         with Watcher(self.root) as watcher:

@@ -27,11 +27,13 @@ function rebuildCache(keep, extra = []) {
   loader.loadCache = next;
 }
 
+// Once nothing is linking, a job in one of these states belongs to an import that failed.
+const STALE = new Set(['errored', 'linked', 'instantiated']);
+
 function neverEvaluated(slots) {
   for (const type in slots) {
     const job = slots[type];
-    if (job && !job.module) return true;
-    if (job && ['linking', 'linked', 'instantiated'].includes(jobStatus(job))) return true;
+    if (job && (!job.module || jobStatus(job) === 'linking' || STALE.has(jobStatus(job)))) return true;
   }
   return false;
 }
@@ -44,6 +46,22 @@ async function waitUntilNothingLinks() {
     if (performance.now() > deadline) throw new Error(`${busy.url}: still linking after ${LINKING_WAIT_MS} ms`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/**
+ * Drops every job whose load failed (a module that did not parse or link, one whose evaluation threw, on
+ * v18-22 the importers left behind with a rejected `linked`, and siblings linked but never evaluated), so
+ * the app's next import() tries again instead of replaying the cached failure. Resolves to the URLs dropped.
+ */
+export async function sweepFailed() {
+  await waitUntilNothingLinks();
+  const failed = new Set(cacheEntries().filter(({ job }) => STALE.has(jobStatus(job))).map(({ url }) => url));
+  if (failed.size > 0) rebuildCache((key) => !failed.has(key));
+  for (const url of failed) {
+    const path = pathOf(url);
+    if (path !== null) delete require.cache[path];
+  }
+  return [...failed].sort();
 }
 
 /** The evicted modules that survivors reach: dynamic-import targets, accepting modules, the entry. */

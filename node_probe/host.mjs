@@ -6,13 +6,14 @@
 //   snapshot                -> {graph}: the live module graph document
 //   accepting               -> {urls}: modules whose current instance called hot.accept
 //   apply {plan, entry}     -> {result}: see evict.mjs
+//   sweep                   -> {urls}: drops modules whose load failed, so the next import() retries
 // Requests run one at a time, so an apply never overlaps another. Channel text is only ever parsed as
 // JSON, never evaluated. The socket is unref'd: it never keeps the app alive.
 // Development only: this relies on Node internals that change between versions.
 import net from 'node:net';
 import readline from 'node:readline';
 import { isMainThread } from 'node:worker_threads';
-import { applyPlan } from './evict.mjs';
+import { applyPlan, sweepFailed } from './evict.mjs';
 import { accepts, install } from './hot.mjs';
 import { cacheEntries } from './loader.mjs';
 import { snapshot, watchDynamicImports } from './snapshot.mjs';
@@ -23,6 +24,7 @@ const commands = {
   accepting: async () => ({
     urls: [...new Set(cacheEntries().map(({ url }) => url))].filter(accepts).sort(),
   }),
+  sweep: async () => ({ urls: await sweepFailed() }),
   apply: async (request) => ({ result: await applyPlan({ ...request.plan, entry: request.entry }) }),
 };
 

@@ -9,8 +9,9 @@ const require = createRequire(import.meta.url);
 const SCHEMA_VERSION = 1;
 const EXTENSION_FORMATS = { '.mjs': 'module', '.cjs': 'commonjs', '.json': 'json', '.node': 'addon', '.wasm': 'wasm' };
 
-// Dynamic import() calls seen since watchDynamicImports(): {from, specifier, to, error}.
-const dynamicImports = [];
+// Dynamic import() calls seen since watchDynamicImports(), one row per (importer, specifier) with its latest
+// outcome {from, specifier, to, error}: an app that imports per request must not grow this.
+const dynamicImports = new Map();
 let watching = false;
 
 export function watchDynamicImports(loader = getLoader()) {
@@ -26,8 +27,12 @@ export function watchDynamicImports(loader = getLoader()) {
   loader.import = async function (specifier, parentURL, attributes, ...rest) {
     const call = original.call(loader, specifier, parentURL, attributes, ...rest);
     if (typeof parentURL !== 'string' || isProbeUrl(parentURL)) return call;
-    const row = { from: parentURL, specifier, to: null, error: null };
-    dynamicImports.push(row);
+    const key = `${parentURL}\0${specifier}`;
+    let row = dynamicImports.get(key);
+    if (row === undefined) {
+      row = { from: parentURL, specifier, to: null, error: null };
+      dynamicImports.set(key, row);
+    }
     let namespace;
     try {
       namespace = await call;
@@ -35,10 +40,13 @@ export function watchDynamicImports(loader = getLoader()) {
       row.error = error?.code ?? error?.name ?? 'Error';
       throw error;
     }
-    try {
-      row.to = await resolveUrl(specifier, parentURL, attributes ?? {});
-    } catch {
-      // The import itself succeeded: the edge stays with an unknown target rather than failing the app.
+    if (row.to === null || row.error !== null) {
+      row.error = null;
+      try {
+        row.to = await resolveUrl(specifier, parentURL, attributes ?? {});
+      } catch {
+        // The import itself succeeded: the edge stays with an unknown target rather than failing the app.
+      }
     }
     return namespace;
   };
@@ -142,7 +150,7 @@ export async function snapshot() {
     if (!modules.has(url)) modules.set(url, { url, kind: moduleKind(url), format: moduleFormat(url, 'javascript'), status });
   }
   edges.push(...cjs.edges);
-  for (const row of dynamicImports) edges.push(edge(row.from, row.to, 'dynamic', row.specifier, row.error));
+  for (const row of dynamicImports.values()) edges.push(edge(row.from, row.to, 'dynamic', row.specifier, row.error));
   return {
     version: SCHEMA_VERSION,
     node: process.version.slice(1),

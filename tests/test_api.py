@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import importlib
 import subprocess
 import sys
@@ -155,3 +156,9 @@ def test_a_path_outside_the_graph_is_an_input_error_naming_it(demo: GraphResult)
 def test_scan_needs_a_path() -> None:
     with pytest.raises(InputError, match="name at least one"):
         graphkit.scan()
+
+
+@pytest.mark.parametrize("name", ["graphkit.api", "graphkit.collapse", "graphkit.export"])
+def test_docstring_examples_run(name: str) -> None:
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.attempted > 0 and result.failed == 0

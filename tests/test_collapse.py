@@ -83,7 +83,7 @@ def test_large_graphs_collapse_folders_and_say_so() -> None:
     wide = chain(LIMIT + 1)
     view = collapse(wide)
     assert view.collapse == "folders"
-    assert view.note is not None and f"{LIMIT + 1} modules exceed {LIMIT} nodes" in view.note
+    assert view.note is not None and view.note.startswith(f"{LIMIT + 1} modules exceed {LIMIT} nodes")
     assert [(n.label, len(n.members)) for n in view.nodes] == [(f"./\n{LIMIT + 1} modules", LIMIT + 1)]
 
 
@@ -91,7 +91,7 @@ def test_deep_folders_are_cut_to_fewer_levels_until_the_view_fits() -> None:
     modules = [local(f"top{i % 3}/sub{i}/m.mjs") for i in range(LIMIT + 50)]
     view = collapse(ModuleGraph(tuple(modules), ()))
     assert [n.id for n in view.nodes] == ["folder:top0", "folder:top1", "folder:top2"]
-    assert view.note is not None and "to 1 level" in view.note
+    assert view.note is not None and "folders collapsed to depth 1" in view.note
 
 
 def test_focus_and_depth_keep_the_neighbourhood_in_both_directions() -> None:
@@ -160,3 +160,17 @@ def test_modules_are_found_by_path_whatever_the_url_encoding_node_uses(tmp_path:
     graph = ModuleGraph(tuple(Module(u, ModuleKind.LOCAL, None) for u in urls), ())
     assert [find_module(graph, Path(p)) for p in paths] == urls
     assert [find_module(graph, u) for u in urls] == urls
+
+
+def test_many_unresolved_imports_collapse_into_one_node_per_error_code() -> None:
+    main = local("main.mjs")
+    code = "ERR_MODULE_NOT_FOUND"
+    missing = [Edge(main.url, None, ImportKind.STATIC, f"gone{i}", i, 1, code) for i in range(LIMIT)]
+    missing.append(Edge(main.url, None, ImportKind.STATIC, "#nope", 0, 1, "ERR_PACKAGE_IMPORT_NOT_DEFINED"))
+    view = collapse(ModuleGraph((main,), tuple(missing)))
+    assert [n.label for n in view.nodes[1:]] == [
+        f"ERR_MODULE_NOT_FOUND\n{LIMIT} specifiers",
+        "ERR_PACKAGE_IMPORT_NOT_DEFINED\n1 specifier",
+    ]
+    assert [e.count for e in view.edges] == [LIMIT, 1]
+    assert view.note is not None and "unresolved imports grouped by error code" in view.note

@@ -5,13 +5,18 @@ from __future__ import annotations
 import random
 import shutil
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import networkx as nx
 import pytest
 
+from graphkit.cli import main
+from graphkit.collapse import LIMIT
 from graphkit.errors import GraphkitError, UsageError
 from graphkit.export import dot_source, mermaid_source
+from graphkit.graph import to_networkx
 from graphkit.model import (
     Boundary,
     Edge,
@@ -24,6 +29,8 @@ from graphkit.model import (
     PlanStatus,
 )
 from graphkit.render import MISSING_DOT, render
+from graphkit.scan import scan
+from graphkit.serialize import graph_from_json
 
 MAIN = "file:///app/main.mjs"
 A = "file:///app/lib/a.mjs"
@@ -228,3 +235,102 @@ def test_the_dot_text_is_accepted_by_graphviz_as_canonical_dot() -> None:
     done = subprocess.run(["dot", "-Tcanon"], input=text, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert '"package:@s/p"' in done.stdout
+
+
+# `graphkit graph`: run in-process through the real entry point, except where PATH must change.
+
+DEMO = Path(__file__).resolve().parent.parent / "fixtures" / "demo"
+
+
+def cli(capsysbinary: pytest.CaptureFixture[bytes], *argv: str | Path) -> tuple[int, bytes, str]:
+    status = main(["graph", *(str(a) for a in argv)])
+    out, err = capsysbinary.readouterr()
+    return status, out, err.decode()
+
+
+def test_graph_prints_the_same_dot_as_the_library(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    status, out, err = cli(capsysbinary, DEMO / "main.mjs")
+    assert (status, err) == (0, "")
+    assert out.decode() == dot_source(scan([DEMO / "main.mjs"]))
+
+
+def test_graph_writes_svg_named_by_the_output_suffix(
+    capsysbinary: pytest.CaptureFixture[bytes], tmp_path: Path
+) -> None:
+    status, out, _ = cli(capsysbinary, DEMO / "main.mjs", "-o", tmp_path / "demo.svg")
+    assert (status, out) == (0, b"")
+    assert {"main.mjs", "lib/greet.mjs", "routes/"} <= svg_titles((tmp_path / "demo.svg").read_bytes())
+
+
+def test_graph_sends_png_bytes_to_stdout_without_output(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    status, out, _ = cli(capsysbinary, DEMO / "main.mjs", "--format", "png")
+    assert status == 0 and out.startswith(b"\x89PNG")
+
+
+def test_graph_json_round_trips_into_an_equal_networkx_graph(
+    capsysbinary: pytest.CaptureFixture[bytes],
+) -> None:
+    status, out, _ = cli(capsysbinary, DEMO / "main.mjs", "--format", "json")
+    assert status == 0
+    again = to_networkx(graph_from_json(out.decode()))
+    assert nx.utils.graphs_equal(again, to_networkx(scan([DEMO / "main.mjs"])))
+
+
+def test_graph_mermaid_focus_and_depth(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    focus = DEMO / "lib" / "greet.mjs"
+    status, out, _ = cli(capsysbinary, DEMO, "-f", "mermaid", "--focus", focus, "--depth", "1")
+    text = out.decode()
+    assert status == 0 and text.startswith("%% graphkit module graph: 3 modules")
+    assert '"lib/greet.mjs"' in text and '"main.mjs"' in text and '"lib/format.mjs"' in text
+    assert "routes/" not in text
+
+
+def test_graph_overlays_a_plan_with_its_legend(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    changed = DEMO / "routes" / "home.mjs"
+    status, out, _ = cli(capsysbinary, DEMO / "main.mjs", "--plan", changed, "--entry", DEMO / "main.mjs")
+    text = out.decode()
+    assert status == 0 and "subgraph cluster_legend" in text
+    assert "plan ok: 1 changed, 1 evicted, 1 boundaries" in text
+
+
+def test_graph_notes_on_stderr_when_folders_collapse(
+    capsysbinary: pytest.CaptureFixture[bytes], tmp_path: Path
+) -> None:
+    for i in range(LIMIT + 1):
+        (tmp_path / f"d{i}").mkdir()
+        (tmp_path / f"d{i}" / "m.mjs").write_text("export {};\n")
+    status, out, err = cli(capsysbinary, tmp_path)
+    assert status == 0 and err.startswith(f"graphkit: {LIMIT + 1} modules exceed {LIMIT} nodes")
+    assert out.decode().splitlines()[1].startswith(f"// {LIMIT + 1} modules exceed")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["nowhere.mjs"], "nowhere.mjs"),  # a path that does not exist
+        ([DEMO / "main.mjs", "--depth", "1"], "--depth 1: needs --focus FILE"),
+        ([DEMO / "main.mjs", "-f", "json", "--plan", DEMO / "main.mjs"], "--plan: a plan is drawn"),
+        ([DEMO / "main.mjs", "--focus", DEMO / "package.json"], "package.json: not a module of the graph"),
+    ],
+)
+def test_graph_failures_exit_2_with_one_line(
+    capsysbinary: pytest.CaptureFixture[bytes], argv: list[str | Path], message: str
+) -> None:
+    status, out, err = cli(capsysbinary, *argv)
+    assert (status, out) == (2, b"")
+    assert err.startswith("graphkit: ") and message in err and err.count("\n") == 1
+
+
+def test_graph_rejects_an_unknown_format_as_argparse_does(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        cli(capsysbinary, DEMO / "main.mjs", "--format", "gif")
+    assert caught.value.code == 2
+
+
+def test_graph_without_dot_exits_2_telling_how_to_install_it(tmp_path: Path) -> None:
+    graphkit = Path(sys.executable).with_name("graphkit")
+    command = [str(graphkit), "graph", str(DEMO / "main.mjs"), "-o", str(tmp_path / "x.svg")]
+    done = subprocess.run(command, capture_output=True, text=True, env={"PATH": str(tmp_path)}, check=False)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == f"graphkit: {MISSING_DOT}\n"
+    assert not (tmp_path / "x.svg").exists()

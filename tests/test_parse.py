@@ -101,6 +101,10 @@ ESM_CASES = [
     ("/* é😀 */ import 'ü.js';", [rec(S, "ü.js", 1, 17)]),
     # CRLF line ends
     ("import 'a';\r\nimport 'b';\r\n", [rec(S, "a", 1, 8), rec(S, "b", 2, 8)]),
+    # a hashbang line is no syntax error
+    ("#!/usr/bin/env node\nimport 'a';", [rec(S, "a", 2, 8)]),
+    # `with` and `assert` as plain words near strings are left alone
+    ("const without = 'x' + withdraw;\nassert('y' + z);\nimport 'a';", [rec(S, "a", 3, 8)]),
     # several kinds in source order, not grouped by kind
     (
         "import('./d');\nimport './s';\nexport * from './r';",

@@ -15,8 +15,9 @@ import pytest
 
 from graphkit.errors import InputError
 from graphkit.model import Format, ImportKind, ModuleKind
-from graphkit.resolve import NODE20, Resolver, path_to_url, url_to_path
-from tests.conftest import CORPUS, FIXTURES, REPO, system_node
+from graphkit.parse import extract
+from graphkit.resolve import NODE18, NODE20, Resolver, path_to_url, url_to_path
+from tests.conftest import CORPUS, FIXTURES, REPO, node_binary, system_node
 
 ORACLE = REPO / "tests" / "oracle" / "resolve.mjs"
 ROOT = FIXTURES / "resolve"
@@ -37,10 +38,12 @@ class Case(NamedTuple):
         return {"specifier": self.specifier, "parent": self.parent_url, "kind": str(self.kind)}
 
 
-def oracle(queries: Sequence[dict[str, str]], flags: Iterable[str] = ()) -> list[dict[str, Any]]:
-    """Node's answers to all queries, from one Node process."""
+def oracle(
+    queries: Sequence[dict[str, str]], flags: Iterable[str] = (), node: Path | None = None
+) -> list[dict[str, Any]]:
+    """Node's answers to all queries, from one Node process (the one on PATH unless told)."""
     stdin = "".join(json.dumps(q) + "\n" for q in queries)
-    command = [str(system_node()), "--expose-internals", "--no-warnings", *flags, str(ORACLE)]
+    command = [str(node or system_node()), "--expose-internals", "--no-warnings", *flags, str(ORACLE)]
     done = subprocess.run(command, input=stdin, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     answers = [json.loads(line) for line in done.stdout.splitlines()]
@@ -98,6 +101,7 @@ CASES = [
     Case("imports-map", "#cond", "src/main.cjs", R),  # "development" not set: default
     Case("imports-map", "#null", "main.mjs", S),  # null target
     Case("imports-map", "#fs", "main.mjs", S),  # builtin target
+    Case("imports-map", "#fs", "src/main.cjs", R),  # ... which require refuses (not a file: URL)
     Case("imports-map", "#escape", "main.mjs", S),  # "../" target is invalid
     Case("imports-map", "#url-target", "main.mjs", S),  # URL targets are invalid
     Case("imports-map", "#missing-pkg", "main.mjs", S),  # target package missing
@@ -134,6 +138,8 @@ CASES = [
     Case("dir-import", "./lib", "main.mjs", R),  # require takes index.js
     Case("dir-import", "./pkgdir", "main.mjs", R),  # require reads the folder's "main"
     Case("dir-import", ".", "main.mjs", S),  # the parent's own folder
+    Case("dir-import", "/", "main.mjs", S),  # the root folder
+    Case("dir-import", "./main.mjs/", "main.mjs", S),  # a trailing slash is always a folder to ESM
     Case("dir-import", "..", "lib/index.js", R),  # require of the parent folder
     # package entry points without exports, and unexported subpaths
     Case("not-exported", "closed/internal.js", "main.mjs", S),  # not in "exports"
@@ -185,6 +191,8 @@ CASES = [
     Case("percent", "./%2e/a%20b.mjs", "main.mjs", S),  # "%2e" is a dot segment
     Case("percent", "./sub/%2E%2E/a b.mjs", "main.mjs", S),  # ... and "%2E%2E" a double dot
     Case("percent", "./sub%2fx.mjs", "main.mjs", S),  # encoded "/" refused
+    Case("percent", "./a%zz.mjs", "main.mjs", S),  # malformed escape: Node's decodeURIComponent throws
+    Case("percent", "file://elsewhere/x.mjs", "main.mjs", S),  # a file: URL with a host
     Case("percent", ".\\sub\\x.mjs", "main.mjs", S),  # backslashes are slashes in file: URLs
     Case("percent", "./sub//x.mjs", "main.mjs", S),  # empty segment kept by the URL, not by stat
     Case("percent", "/" + str(ROOT / "percent" / "sub" / "x.mjs").lstrip("/"), "main.mjs", S),  # absolute
@@ -205,7 +213,8 @@ CASES = [
     Case("builtins", "node:sea", "main.mjs", S),  # node:-only builtin
     Case("builtins", "node:sqlite", "main.mjs", R),  # not in Node 20
     Case("builtins", "sys", "main.mjs", R),  # deprecated alias still a builtin
-    Case("builtins", "https://example.com/x.js", "main.mjs", S),  # other schemes pass through
+    Case("builtins", "HTTPS://Example.COM", "main.mjs", S),  # other schemes pass through, normalised
+    Case("builtins", "NODE:fs", "main.mjs", S),  # node: URLs are returned as written
     # data: URLs
     Case("data-url", "data:text/javascript,export default 1", "main.mjs", S),  # returned as written
     Case("data-url", "data:application/json,{}", "main.mjs", D),  # JSON data URL
@@ -241,6 +250,15 @@ def resolver() -> Resolver:
 @pytest.mark.parametrize(("index", "case"), list(enumerate(CASES)), ids=[case_id(c) for c in CASES])
 def test_every_fixture_case_resolves_as_node_does(resolver: Resolver, index: int, case: Case) -> None:
     check(resolver, case, answers((), tuple(CASES))[index])
+
+
+def test_the_node18_profile_resolves_every_fixture_case_as_node_18_does() -> None:
+    # Node 18 has no "module-sync" condition and writes "~" and brackets unencoded in file: URLs.
+    resolver = Resolver(profile=NODE18)
+    node = oracle([case.query() for case in CASES], node=node_binary(18))
+    for case, expected in zip(CASES, node, strict=True):
+        got = resolver.resolve(case.specifier, case.parent_url, case.kind)
+        assert (got.url, got.error) == (expected.get("url"), expected.get("error")), case
 
 
 CONDITION_CASES = [
@@ -371,30 +389,30 @@ def test_a_parent_that_is_not_a_file_url_is_an_input_error(resolver: Resolver) -
         resolver.resolve("./x.js", "https://example.com/a.mjs", S)
 
 
-_STATIC = re.compile(r"""(?:\bfrom\s*|\bimport\s*)(['"])([^'"\n]+)\1""")
-
-
-def corpus_queries() -> list[dict[str, str]]:
+def corpus_queries(resolver: Resolver) -> list[dict[str, str]]:
+    """Every import the parser finds in the corpus, with the kind it found (require only in CommonJS)."""
     queries = []
     files = sorted(p for p in CORPUS.rglob("*") if p.suffix in (".js", ".mjs", ".cjs") and p.is_file())
     assert len(files) > 1000, f"{CORPUS} looks incomplete: run scripts/install-corpus.sh"
     for file in files:
         parent = path_to_url(file)
-        for specifier in sorted({m.group(2) for m in _STATIC.finditer(file.read_text(errors="replace"))}):
-            queries.append({"specifier": specifier, "parent": parent, "kind": "static"})
-            queries.append({"specifier": specifier, "parent": parent, "kind": "require"})
+        commonjs = resolver.format_of(parent) is Format.COMMONJS
+        for record in extract(file.read_bytes(), commonjs=commonjs).imports:
+            if record.specifier is not None:
+                queries.append({"specifier": record.specifier, "parent": parent, "kind": str(record.kind)})
     return queries
 
 
 def test_the_npm_corpus_resolves_exactly_as_node_does() -> None:
-    queries = corpus_queries()
-    node = oracle(queries)
     resolver = Resolver()
+    queries = corpus_queries(resolver)
+    node = oracle(queries)
     mismatches = []
     for query, expected in zip(queries, node, strict=True):
         got = resolver.resolve(query["specifier"], query["parent"], ImportKind(query["kind"]))
         if (got.url, got.error) != (expected.get("url"), expected.get("error")):
             mismatches.append((query, got, expected))
-    print(f"compared {len(queries)} corpus resolutions with Node")
+    kinds = sorted({q["kind"] for q in queries})
+    print(f"compared {len(queries)} corpus resolutions ({', '.join(kinds)}) with Node")
     assert len(queries) > 10_000
     assert not mismatches, mismatches[:5]

@@ -132,6 +132,13 @@ def test_watch_reloads_saves_keeps_old_code_on_errors_and_restarts_for_package_j
     [
         # a plan with nothing loaded behind the change
         (PlanStatus.NOOP, None, "graphkit: a.mjs: no loaded module depends on it, nothing to reload"),
+        # nothing depends on it, but failed imports were dropped so the app retries them
+        (
+            PlanStatus.NOOP,
+            None,
+            "graphkit: a.mjs: dropped 1 modules that had failed to load (a.mjs); the next import() loads them"
+            " again",
+        ),
         # a restart names the planner's reason
         (PlanStatus.FULL_RELOAD, None, "graphkit: a.mjs: restarted the app in 12 ms (why)"),
         # an applied plan
@@ -163,7 +170,8 @@ def test_watch_reloads_saves_keeps_old_code_on_errors_and_restarts_for_package_j
 )
 def test_status_lines(status: PlanStatus, result: ApplyResult | None, expected: str) -> None:
     eviction = EvictionPlan(status, ("file:///app/a.mjs",), (), (), 0, (), "why")
-    assert status_line("a.mjs", eviction, result, 12.3, Path("/app")) == expected
+    swept = ("file:///app/a.mjs",) if "dropped" in expected else ()
+    assert status_line("a.mjs", eviction, result, 12.3, Path("/app"), swept) == expected
 
 
 def test_the_package_root_is_the_nearest_package_json(tmp_path: Path) -> None:

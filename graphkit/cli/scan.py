@@ -21,7 +21,11 @@ def register(sub: Any) -> None:
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     parser.add_argument("--json", action="store_true", help="print one sorted JSON document")
     parser.add_argument(
-        "--conditions", "-C", action="append", default=[], metavar="C",
+        "--conditions",
+        "-C",
+        action="append",
+        default=[],
+        metavar="C",
         help="extra export condition, as `node --conditions C` (repeatable)",
     )
     parser.add_argument("--no-cache", action="store_true", help="parse every file, ignoring the cache")
@@ -65,7 +69,8 @@ def summary(graph: Any) -> str:
     lines += [f"  {', '.join(display(u) for u in cycle)}" for cycle in found]
     lines.append(f"unresolved: {len(unresolved)}")
     lines += [
-        f"  {display(e.source)}:{e.line}:{e.column}: {e.specifier or '<computed>'} ({e.error})" for e in unresolved
+        f"  {display(e.source)}:{e.line}:{e.column}: {e.specifier or '<computed>'} ({e.error})"
+        for e in unresolved
     ]
     problems = sorted(graph.problems, key=lambda p: (p.url, p.line or 0))
     if problems:

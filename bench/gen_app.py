@@ -1,0 +1,101 @@
+"""The generated app that `bench.hmr` reloads: an HTTP server reaching a tree of ES modules through import().
+
+Layout (``package.json`` says ``"type": "module"``):
+
+- ``main.mjs`` listens on 127.0.0.1 port 0, prints ``port N`` once listening, and on every request runs
+  ``await import('./route.mjs')`` and answers with the route's ``page``;
+- ``route.mjs`` is the root of a tree of ``tree/m<i>.mjs`` modules (fan-out ``FANOUT``); modules without
+  children are leaves, each imported by exactly one parent;
+- ``util.mjs`` is imported by every tree module and by the route, so changing it reloads the whole tree.
+
+Each module's text is computed once, when it is evaluated, so a request costs the same before and after a
+reload. Run `.venv/bin/python -m bench.gen_app [--modules N] [--out DIR]` to write it by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.common import CACHE
+
+__all__ = ["App", "generate", "leaf_source", "util_source"]
+
+FANOUT = 8
+DEFAULT_OUT = CACHE / "bench" / "app"
+
+MAIN = """\
+import { createServer } from 'node:http';
+
+const server = createServer(async (request, response) => {
+  try {
+    const route = await import('./route.mjs');
+    response.end(route.page);
+  } catch (error) {
+    response.statusCode = 500;
+    response.end(String(error?.stack ?? error));
+  }
+});
+server.listen(0, '127.0.0.1', () => console.log(`port ${server.address().port}`));
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class App:
+    folder: Path
+    entry: Path
+    util: Path
+    leaves: tuple[Path, ...]
+    modules: int  # every module of the app: main, route, util and the tree
+
+
+def util_source(stamp: str) -> str:
+    return f"export const stamp = '{stamp}';\nexport const tag = (name) => `${{name}}:${{stamp}}`;\n"
+
+
+def leaf_source(name: str, stamp: str) -> str:
+    return f"import {{ tag }} from '../util.mjs';\n\nexport const text = tag('{name}') + ' {stamp}';\n"
+
+
+def _inner_source(name: str, children: list[int], child_prefix: str, util: str) -> str:
+    imports = "".join(f"import {{ text as t{c} }} from '{child_prefix}m{c}.mjs';\n" for c in children)
+    joined = " + '\\n' + ".join(f"t{c}" for c in children)
+    return f"import {{ tag }} from '{util}';\n{imports}\nexport const text = tag('{name}') + '\\n' + {joined};\n"
+
+
+def generate(modules: int = 500, out: Path = DEFAULT_OUT) -> App:
+    """Write a fresh app whose tree holds ``modules`` modules (at least FANOUT + 1) into ``out``."""
+    count = max(modules, FANOUT + 1)
+    shutil.rmtree(out, ignore_errors=True)
+    (out / "tree").mkdir(parents=True)
+    (out / "package.json").write_text('{"type": "module", "private": true}\n')
+    (out / "main.mjs").write_text(MAIN)
+    (out / "util.mjs").write_text(util_source("util-v0"))
+    # Breadth-first numbering: node i's children are FANOUT*i + 1 .. FANOUT*i + FANOUT; node 0 is the route.
+    children = {i: [c for c in range(FANOUT * i + 1, FANOUT * i + FANOUT + 1) if c <= count] for i in range(count + 1)}
+    leaves = []
+    for i in range(1, count + 1):
+        path = out / "tree" / f"m{i}.mjs"
+        if children[i]:
+            path.write_text(_inner_source(f"m{i}", children[i], "./", "../util.mjs"))
+        else:
+            path.write_text(leaf_source(f"m{i}", "leaf-v0"))
+            leaves.append(path)
+    route = _inner_source("route", children[0], "./tree/", "./util.mjs") + "export const page = text + '\\n';\n"
+    (out / "route.mjs").write_text(route)
+    return App(out, out / "main.mjs", out / "util.mjs", tuple(leaves), count + 3)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--modules", type=int, default=500, help="modules in the tree (default 500)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"target folder (default {DEFAULT_OUT})")
+    args = parser.parse_args()
+    app = generate(args.modules, args.out)
+    print(f"{app.modules} modules, {len(app.leaves)} leaves in {app.folder}")
+
+
+if __name__ == "__main__":
+    main()
