@@ -16,9 +16,10 @@ from pathlib import Path
 
 from graphkit.model import Extraction, ImportKind, ImportRecord, ParseIssue
 
-__all__ = ["ExtractionCache", "StatKey", "default_cache_dir", "stat_key"]
+__all__ = ["ExtractionCache", "StatKey", "decode", "default_cache_dir", "stat_key"]
 
 StatKey = tuple[int, int, int]  # size, mtime_ns, inode
+_BATCH = 900  # below SQLite's default limit of host parameters in one statement
 
 
 def stat_key(st: os.stat_result) -> StatKey:
@@ -50,7 +51,7 @@ def _encode(extraction: Extraction) -> bytes:
     )
 
 
-def _decode(blob: bytes) -> Extraction:
+def decode(blob: bytes) -> Extraction:
     imports, issues = marshal.loads(blob)
     return Extraction(
         imports=tuple(
@@ -62,22 +63,28 @@ def _decode(blob: bytes) -> Extraction:
 
 
 class ExtractionCache:
-    """Read-through cache; ``get`` misses on any change of size, mtime, inode or parser."""
+    """Entries are only valid for the same size, mtime and inode, and for the parser that made them."""
 
     def __init__(self, directory: Path | None = None) -> None:
         directory = directory or default_cache_dir()
         directory.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(directory / f"extract-{_extractor_digest()}.sqlite")
         self._db.execute(
-            "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INT, mtime INT, ino INT, data BLOB)"
+            "CREATE TABLE IF NOT EXISTS files"
+            " (path TEXT PRIMARY KEY, size INT, mtime INT, ino INT, data BLOB)"
         )
         self._pending: list[tuple[str, int, int, int, bytes]] = []
 
-    def get(self, path: str, key: StatKey) -> Extraction | None:
-        row = self._db.execute("SELECT size, mtime, ino, data FROM files WHERE path = ?", (path,)).fetchone()
-        if row is None or tuple(row[:3]) != key:
-            return None
-        return _decode(row[3])
+    def get_many(self, paths: list[str]) -> dict[str, tuple[StatKey, bytes]]:
+        """The stored entries of ``paths`` (stat key, encoded extraction), in a few queries."""
+        found: dict[str, tuple[StatKey, bytes]] = {}
+        for start in range(0, len(paths), _BATCH):
+            batch = paths[start : start + _BATCH]
+            marks = ",".join("?" * len(batch))
+            query = f"SELECT path, size, mtime, ino, data FROM files WHERE path IN ({marks})"
+            for path, size, mtime, ino, data in self._db.execute(query, batch):
+                found[path] = ((size, mtime, ino), data)
+        return found
 
     def put(self, path: str, key: StatKey, extraction: Extraction) -> None:
         self._pending.append((path, *key, _encode(extraction)))

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
-from graphkit.cache import ExtractionCache, StatKey, stat_key
+from graphkit.cache import ExtractionCache, StatKey, decode, stat_key
 from graphkit.errors import InputError
 from graphkit.model import Edge, Extraction, Format, ImportRecord, Module, ModuleGraph, ModuleKind, Problem
-from graphkit.resolve import Resolver, path_to_url, url_to_path
+from graphkit.resolve import Resolver, path_to_url
+from graphkit.resolve_url import file_url_path
 
 __all__ = ["Scanner", "scan"]
 
@@ -58,8 +59,9 @@ class _Parser:
 
     def parse(self, jobs: list[tuple[str, bool]]) -> Iterator[_Parsed]:
         misses: list[tuple[str, bool]] = []
+        cached = self._cache.get_many([path for path, _ in jobs]) if self._cache is not None else {}
         for path, commonjs in jobs:
-            hit = self._lookup(path)
+            hit = self._lookup(path, cached)
             if hit is None:
                 misses.append((path, commonjs))
             else:
@@ -79,15 +81,16 @@ class _Parser:
                 self._cache.put(parsed.path, parsed.key, parsed.extraction)
             yield parsed
 
-    def _lookup(self, path: str) -> _Parsed | None:
-        if self._cache is None:
+    @staticmethod
+    def _lookup(path: str, cached: dict[str, tuple[StatKey, bytes]]) -> _Parsed | None:
+        entry = cached.get(path)
+        if entry is None:
             return None
         try:
             key = stat_key(os.stat(path))
         except OSError:
             return None
-        extraction = self._cache.get(path, key)
-        return None if extraction is None else _Parsed(path, key, extraction, None)
+        return _Parsed(path, key, decode(entry[1]), None) if key == entry[0] else None
 
     def flush(self) -> None:
         if self._cache is not None:
@@ -98,6 +101,13 @@ class _Parser:
             self._pool.shutdown()
         if self._cache is not None:
             self._cache.close()
+
+
+def _file_path(url: str) -> str:
+    path = file_url_path(url)
+    if path is None:
+        raise InputError(f"{url}: not a file: URL")
+    return path
 
 
 def _walk(folder: Path) -> list[str]:
@@ -156,7 +166,7 @@ class Scanner:
             if follow:
                 self.followed.update(frontier)
             jobs = [
-                (str(url_to_path(url)), module.format is Format.COMMONJS)
+                (_file_path(url), module.format is Format.COMMONJS)
                 for url in frontier
                 if (module := self.add_module(url)).format in PARSED_FORMATS
             ]

@@ -73,7 +73,23 @@ def graph_to_dict(graph: ModuleGraph) -> dict[str, Any]:
 
 
 def graph_to_json(graph: ModuleGraph) -> str:
-    return json.dumps(graph_to_dict(graph), indent=2, sort_keys=True) + "\n"
+    """One row per module, edge and problem: readable, diffable, and written by json's C encoder.
+
+    ``json.dumps(indent=...)`` falls back to the pure-Python encoder, several times slower on big graphs.
+    """
+    doc = graph_to_dict(graph)
+    parts = ["{"]
+    keys = sorted(doc)
+    for i, key in enumerate(keys):
+        value = doc[key]
+        end = "," if i < len(keys) - 1 else ""
+        if isinstance(value, list) and value:
+            rows = ",\n".join("    " + json.dumps(row, sort_keys=True) for row in value)
+            parts.append(f'  "{key}": [\n{rows}\n  ]{end}')
+        else:
+            parts.append(f'  "{key}": {json.dumps(value, sort_keys=True)}{end}')
+    parts.append("}")
+    return "\n".join(parts) + "\n"
 
 
 def graph_from_json(text: str, *, source: str = "<json>") -> ModuleGraph:
