@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed
 
 demo: setup graphviz
 	$(BIN)/graphkit scan fixtures/demo/main.mjs
-	$(BIN)/graphkit plan fixtures/demo/lib/format.mjs --entry fixtures/demo/main.mjs
+	$(BIN)/graphkit plan fixtures/demo/routes/home.mjs
+	$(BIN)/graphkit plan fixtures/demo/lib/format.mjs
 
 test: setup graphviz nodes corpus
 	$(BIN)/ruff check graphkit tests bench
