@@ -184,6 +184,14 @@ def _best_pattern(keys: Any, request: str) -> tuple[str, str] | None:
     return (best, best_subpath) if best else None
 
 
+def _match(ctx: _Context, mapping: dict[str, Any], key: str, *, internal: bool) -> _Target:
+    """PACKAGE_IMPORTS_EXPORTS_RESOLVE: an exact key first, else the best-matching ``*`` pattern."""
+    if key in mapping and "*" not in key and not key.endswith("/"):
+        return _target(ctx, mapping[key], "", key, False, internal)
+    best = _best_pattern(mapping, key)
+    return None if best is None else _target(ctx, mapping[best[0]], best[1], best[0], True, internal)
+
+
 def _is_sugar(pjson: PackageConfig, exports: Any) -> bool:
     if isinstance(exports, str | list):
         return True
@@ -209,16 +217,9 @@ def exports_resolve(
     if _is_sugar(pjson, exports):
         exports = {".": exports}
     if isinstance(exports, dict):
-        if subpath in exports and "*" not in subpath and not subpath.endswith("/"):
-            result = _target(ctx, exports[subpath], "", subpath, False, False)
-            if isinstance(result, str):
-                return result
-        else:
-            best = _best_pattern(exports, subpath)
-            if best is not None:
-                result = _target(ctx, exports[best[0]], best[1], best[0], True, False)
-                if isinstance(result, str):
-                    return result
+        result = _match(ctx, exports, subpath, internal=False)
+        if isinstance(result, str):
+            return result
     where = _where(base)
     if subpath == ".":
         message = f'No "exports" main defined in {pjson.path}{where}'
@@ -243,14 +244,7 @@ def imports_resolve(
         )
     if scope is not None and scope_url is not None and isinstance(scope.imports, dict) and scope.imports:
         ctx = _Context(scope, scope_url, base, conditions, package_resolve)
-        imports = scope.imports
-        result: _Target = None
-        if name in imports and "*" not in name:
-            result = _target(ctx, imports[name], "", name, False, True)
-        else:
-            best = _best_pattern(imports, name)
-            if best is not None:
-                result = _target(ctx, imports[best[0]], best[1], best[0], True, True)
+        result = _match(ctx, scope.imports, name, internal=True)
         if isinstance(result, str):
             return result
     in_package = f" in package {scope.path}" if scope is not None else ""

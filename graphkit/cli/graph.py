@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from graphkit.cli._options import add_conditions
+
 __all__ = ["register"]
 
 FORMATS = ("dot", "svg", "png", "pdf", "json", "mermaid")
@@ -34,14 +36,7 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--collapse", choices=("packages", "folders", "none"), help="default: packages, then folders"
     )
-    parser.add_argument(
-        "--conditions",
-        "-C",
-        action="append",
-        default=[],
-        metavar="C",
-        help="extra export condition, as `node --conditions C` (repeatable)",
-    )
+    add_conditions(parser)
     parser.set_defaults(run=run)
 
 

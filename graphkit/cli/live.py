@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from graphkit.cli._options import add_node, add_probe_limits
 from graphkit.errors import UsageError
 
 __all__ = ["register"]
@@ -19,9 +20,8 @@ def register(subparsers: Any) -> None:
         description="graphkit live ENTRY, or graphkit live [options] -- node [node flags] app.mjs [args]",
     )
     parser.add_argument("target", nargs="+", metavar="ENTRY | -- node ...", help="entry file or node command")
-    parser.add_argument("--node", default="node", help="node binary for ENTRY (default: node on PATH)")
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds before the probe is stopped")
-    parser.add_argument("--wait", type=int, default=0, metavar="MS", help="wait after evaluation, in ms")
+    add_node(parser, "for ENTRY")
+    add_probe_limits(parser)
     parser.add_argument("--json", action="store_true", help="print the graph document")
     parser.set_defaults(run=run)
 

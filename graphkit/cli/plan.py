@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from graphkit.cli._options import add_conditions, add_node
+
 __all__ = ["register"]
 
 FORMATS = ("text", "json", "dot", "svg")
@@ -24,16 +26,13 @@ def register(sub: Any) -> None:
         "--entry", type=Path, help="the app's entry module (default: from the nearest package.json)"
     )
     parser.add_argument("--live", action="store_true", help="plan over the graph Node loads, not the scan")
-    parser.add_argument("--node", default="node", metavar="PATH", help="the node binary for --live")
+    add_node(parser, "for --live")
     parser.add_argument("--json", action="store_true", help="same as --format json")
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     parser.add_argument(
         "--include-packages", action="store_true", help="reload modules under node_modules in place"
     )
-    parser.add_argument(
-        "--conditions", "-C", action="append", default=[], metavar="C",
-        help="extra export condition, as `node --conditions C` (repeatable)",
-    )
+    add_conditions(parser)
     parser.set_defaults(run=run)
 
 

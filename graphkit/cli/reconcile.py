@@ -8,6 +8,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from graphkit.cli._options import add_node, add_probe_limits
+
 __all__ = ["register"]
 
 
@@ -16,9 +18,8 @@ def register(subparsers: Any) -> None:
         "reconcile", help="compare the static import graph with the live one Node loads"
     )
     parser.add_argument("entry", type=Path, help="entry module")
-    parser.add_argument("--node", default="node", help="node binary (default: node on PATH)")
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds before the probe is stopped")
-    parser.add_argument("--wait", type=int, default=0, metavar="MS", help="wait after evaluation, in ms")
+    add_node(parser)
+    add_probe_limits(parser)
     parser.add_argument("--json", action="store_true", help="print the comparison as JSON")
     parser.add_argument("--strict", action="store_true", help="exit 1 on any disagreement")
     parser.set_defaults(run=run)

@@ -8,6 +8,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from graphkit.cli._options import add_conditions
+
 __all__ = ["register", "summary"]
 
 
@@ -20,14 +22,7 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     parser.add_argument("--json", action="store_true", help="print one sorted JSON document")
-    parser.add_argument(
-        "--conditions",
-        "-C",
-        action="append",
-        default=[],
-        metavar="C",
-        help="extra export condition, as `node --conditions C` (repeatable)",
-    )
+    add_conditions(parser)
     parser.add_argument("--no-cache", action="store_true", help="parse every file, ignoring the cache")
     parser.set_defaults(run=run)
 

@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from graphkit.cli._options import add_node
+
 __all__ = ["register"]
 
 
@@ -19,7 +21,7 @@ def register(sub: Any) -> None:
         "code running. Relies on Node internals (--expose-internals): for development only.",
     )
     parser.add_argument("entry", type=Path, metavar="ENTRY")
-    parser.add_argument("--node", default="node", metavar="PATH", help="the node binary (default: node)")
+    add_node(parser)
     parser.add_argument(
         "--node-option",
         action="append",
