@@ -62,7 +62,8 @@ def leaf_source(name: str, stamp: str) -> str:
 def _inner_source(name: str, children: list[int], child_prefix: str, util: str) -> str:
     imports = "".join(f"import {{ text as t{c} }} from '{child_prefix}m{c}.mjs';\n" for c in children)
     joined = " + '\\n' + ".join(f"t{c}" for c in children)
-    return f"import {{ tag }} from '{util}';\n{imports}\nexport const text = tag('{name}') + '\\n' + {joined};\n"
+    text = f"export const text = tag('{name}') + '\\n' + {joined};\n"
+    return f"import {{ tag }} from '{util}';\n{imports}\n{text}"
 
 
 def generate(modules: int = 500, out: Path = DEFAULT_OUT) -> App:
@@ -74,24 +75,24 @@ def generate(modules: int = 500, out: Path = DEFAULT_OUT) -> App:
     (out / "main.mjs").write_text(MAIN)
     (out / "util.mjs").write_text(util_source("util-v0"))
     # Breadth-first numbering: node i's children are FANOUT*i + 1 .. FANOUT*i + FANOUT; node 0 is the route.
-    children = {i: [c for c in range(FANOUT * i + 1, FANOUT * i + FANOUT + 1) if c <= count] for i in range(count + 1)}
+    children = {i: list(range(FANOUT * i + 1, min(FANOUT * (i + 1), count) + 1)) for i in range(count)}
     leaves = []
     for i in range(1, count + 1):
         path = out / "tree" / f"m{i}.mjs"
-        if children[i]:
+        if children.get(i):
             path.write_text(_inner_source(f"m{i}", children[i], "./", "../util.mjs"))
         else:
             path.write_text(leaf_source(f"m{i}", "leaf-v0"))
             leaves.append(path)
-    route = _inner_source("route", children[0], "./tree/", "./util.mjs") + "export const page = text + '\\n';\n"
-    (out / "route.mjs").write_text(route)
+    route = _inner_source("route", children[0], "./tree/", "./util.mjs")
+    (out / "route.mjs").write_text(route + "export const page = text + '\\n';\n")
     return App(out, out / "main.mjs", out / "util.mjs", tuple(leaves), count + 3)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--modules", type=int, default=500, help="modules in the tree (default 500)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"target folder (default {DEFAULT_OUT})")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"default {DEFAULT_OUT}")
     args = parser.parse_args()
     app = generate(args.modules, args.out)
     print(f"{app.modules} modules, {len(app.leaves)} leaves in {app.folder}")

@@ -27,7 +27,8 @@ async function collect(rounds) {
 }
 
 const app = await import(appUrl);
-const plan = mode === 'graphkit' ? JSON.parse(planText) : null;
+// As host.mjs passes it: the plan document plus the entry, which is re-imported if evicted.
+const plan = mode === 'graphkit' ? { ...JSON.parse(planText), entry: appUrl } : null;
 let current = mode === 'graphkit' ? await app.load() : await app.loadQuery(0);
 const before = await collect(3);
 let fresh = 0;

@@ -1,0 +1,51 @@
+"""The HMR benchmarks run end to end with tiny parameters, so they cannot rot; figures go unchecked."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import NODE_MAJORS, REPO, node_binary, system_node
+
+
+def bench(module: str, *args: str | Path) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", module, *map(str, args)], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, f"{module} failed: {done.stderr[-2000:]}"
+    return done.stdout
+
+
+def test_memory_bench_prints_a_figure_line_per_mode_and_node_major() -> None:
+    for major in NODE_MAJORS:
+        node_binary(major)
+    out = bench("bench.memory", "--reloads", "10", "--pressure", "32")
+    for major in NODE_MAJORS:
+        assert f"node v{major}." in out
+    assert out.count("growth after 10 x gc(): graphkit") == len(NODE_MAJORS)
+    # Each major prints graphkit and query, each with and without a heap limit.
+    assert sum(line.lstrip().startswith(("graphkit ", "query ")) for line in out.splitlines()) == 4 * len(
+        NODE_MAJORS
+    )
+    assert "v18: plain gc() freed" in out
+
+
+def test_hmr_bench_prints_every_figure_and_the_breakdown(tmp_path: Path) -> None:
+    out = bench(
+        "bench.hmr", "--node", system_node(), "--modules", "30", "--saves", "2", "--app", tmp_path / "app"
+    )
+    for label in (
+        "(a) leaf save -> served",
+        "(b) util save -> served",
+        "(c) restart -> served",
+        "(d) leaf save -> served, node --watch",
+        "leaf save -> served / restart",
+        "leaf save -> served median",
+        "watcher (debounce)",
+        "first new response",
+    ):
+        assert label in out, f"{label!r} missing from:\n{out}"
+    assert re.search(r"^  leaf save, \d+ modules evicted:$", out, re.MULTILINE), out
+    assert re.search(r"^  util save, \d+ modules evicted:$", out, re.MULTILINE), out
