@@ -19,7 +19,6 @@ import argparse
 import http.client
 import io
 import itertools
-import json
 import queue
 import re
 import statistics
@@ -37,7 +36,7 @@ from graphkit.accepts import accepting_modules
 from graphkit.host import Host
 from graphkit.plan import plan
 from graphkit.resolve_url import path_to_url
-from graphkit.serialize import graph_from_json
+from graphkit.serialize import graph_from_dict
 from graphkit.watch import package_root
 from graphkit.watcher import Watcher
 
@@ -238,7 +237,7 @@ def steps(app: App, node: str, saves: Saves, rounds: int) -> dict[str, dict[str,
                 marks.append(time.perf_counter())
                 reply = host.request("snapshot")
                 marks.append(time.perf_counter())
-                graph = graph_from_json(json.dumps(reply["graph"]), source=f"{app.entry} (live snapshot)")
+                graph = graph_from_dict(reply["graph"], source=f"{app.entry} (live snapshot)")
                 marks.append(time.perf_counter())
                 accepting = host.accepting()
                 marks.append(time.perf_counter())

@@ -12,14 +12,17 @@ comments and strings out of the match.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from urllib.parse import unquote, urlsplit
+from functools import lru_cache
 
 import tree_sitter
 
+from graphkit.cache import StatKey, stat_key
 from graphkit.errors import InputError
 from graphkit.model import ModuleGraph, ModuleKind
 from graphkit.parse import language
+from graphkit.resolve_url import file_url_path
 
 __all__ = ["accepting_modules", "source_accepts"]
 
@@ -34,17 +37,28 @@ def accepting_modules(graph: ModuleGraph) -> frozenset[str]:
     for module in graph.modules:
         if module.kind is not ModuleKind.LOCAL or not module.url.startswith("file:"):
             continue
-        path = unquote(urlsplit(module.url).path)
+        path = file_url_path(module.url)
+        if path is None:
+            continue
         try:
-            with open(path, "rb") as handle:
-                source = handle.read()
+            key = stat_key(os.stat(path))
         except FileNotFoundError:
             continue  # deleted since the scan: it accepts nothing
         except OSError as error:
             raise InputError(f"{path}: cannot read to detect hot.accept ({error.strerror})") from error
-        if source_accepts(source):
+        if _file_accepts(path, key):
             found.add(module.url)
     return frozenset(found)
+
+
+@lru_cache(maxsize=1 << 16)
+def _file_accepts(path: str, key: StatKey) -> bool:
+    """Cached by size, mtime and inode: the watch loop asks on every save about every loaded module."""
+    try:
+        with open(path, "rb") as handle:
+            return source_accepts(handle.read())
+    except OSError as error:
+        raise InputError(f"{path}: cannot read to detect hot.accept ({error.strerror})") from error
 
 
 def source_accepts(source: bytes) -> bool:

@@ -22,7 +22,7 @@ from typing import IO, Any
 from graphkit.errors import NodeError, ProbeError
 from graphkit.model import EvictionPlan, ModuleGraph
 from graphkit.resolve_url import path_to_url
-from graphkit.serialize import graph_from_json, plan_to_dict
+from graphkit.serialize import graph_from_dict, plan_to_dict
 
 __all__ = ["HOST_SCRIPT", "ApplyError", "ApplyResult", "Host"]
 
@@ -107,10 +107,21 @@ class Host:
 
     def request(self, cmd: str, **fields: Any) -> dict[str, Any]:
         """Send one command and wait for its reply; a failed command raises ProbeError."""
+        return self.receive(self.send(cmd, **fields), cmd)
+
+    def send(self, cmd: str, **fields: Any) -> int:
+        """Send a command without waiting; ``receive`` with the returned id reads its reply."""
         ident = next(self._ids)
         line = json.dumps({"id": ident, "cmd": cmd, **fields}) + "\n"
         try:
             self._channel.sendall(line.encode())
+        except (BrokenPipeError, ConnectionResetError) as error:
+            raise ProbeError(f"{self.entry}: {self._exit_reason()} during {cmd}") from error
+        return ident
+
+    def receive(self, ident: int, cmd: str) -> dict[str, Any]:
+        """The reply to command ``ident``; replies to earlier commands nobody read are skipped."""
+        try:
             while True:
                 text = self._reader.readline()
                 if not text:
@@ -120,7 +131,7 @@ class Host:
                     break
         except TimeoutError as error:
             raise ProbeError(f"{self.entry}: no reply to {cmd} within {self._timeout:g} s") from error
-        except (BrokenPipeError, ConnectionResetError) as error:
+        except ConnectionResetError as error:
             raise ProbeError(f"{self.entry}: {self._exit_reason()} during {cmd}") from error
         if not reply.get("ok"):
             raise ProbeError(f"{self.entry}: {reply.get('error')}")
@@ -138,9 +149,10 @@ class Host:
         version: str = self.request("ping")["node"]
         return version
 
-    def snapshot(self) -> ModuleGraph:
-        reply = self.request("snapshot")
-        return graph_from_json(json.dumps(reply["graph"]), source=f"{self.entry} (live snapshot)")
+    def snapshot(self, sent: int | None = None) -> ModuleGraph:
+        """The live graph; ``sent`` is the id of a snapshot command already sent (to overlap the wait)."""
+        reply = self.receive(self.send("snapshot") if sent is None else sent, "snapshot")
+        return graph_from_dict(reply["graph"], source=f"{self.entry} (live snapshot)")
 
     def accepting(self) -> frozenset[str]:
         """Modules whose current instance called ``hot.accept``."""

@@ -23,6 +23,7 @@ from graphkit.model import (
 
 __all__ = [
     "SCHEMA_VERSION",
+    "graph_from_dict",
     "graph_from_json",
     "graph_to_dict",
     "graph_to_json",
@@ -96,14 +97,29 @@ def graph_from_json(text: str, *, source: str = "<json>") -> ModuleGraph:
     """Read a document written by ``graph_to_json`` (or printed by ``graphkit scan/live --json``)."""
     try:
         doc = json.loads(text)
+    except ValueError as error:
+        raise InputError(f"{source}: not a graphkit graph document ({error})") from error
+    return graph_from_dict(doc, source=source)
+
+
+# Lookups by value: calling the enum classes costs more than the rest of reading a big live snapshot.
+_MODULE_KINDS = {k.value: k for k in ModuleKind}
+_FORMATS = {f.value: f for f in Format}
+_STATUSES = {s.value: s for s in Status}
+_IMPORT_KINDS = {k.value: k for k in ImportKind}
+
+
+def graph_from_dict(doc: Any, *, source: str = "<json>") -> ModuleGraph:
+    """The graph of an already parsed document (a live snapshot arrives as one)."""
+    try:
         if doc.get("version") != SCHEMA_VERSION:
             raise InputError(f"{source}: unsupported graph document version {doc.get('version')!r}")
         modules = tuple(
             Module(
                 url=m["url"],
-                kind=ModuleKind(m["kind"]),
-                format=Format(m["format"]) if m.get("format") else None,
-                status=Status(m["status"]) if m.get("status") else None,
+                kind=_MODULE_KINDS[m["kind"]],
+                format=_FORMATS[m["format"]] if m.get("format") else None,
+                status=_STATUSES[m["status"]] if m.get("status") else None,
             )
             for m in doc["modules"]
         )
@@ -111,7 +127,7 @@ def graph_from_json(text: str, *, source: str = "<json>") -> ModuleGraph:
             Edge(
                 source=e["from"],
                 target=e["to"],
-                kind=ImportKind(e["kind"]),
+                kind=_IMPORT_KINDS[e["kind"]],
                 specifier=e["specifier"],
                 line=e["line"],
                 column=e["column"],
@@ -123,8 +139,8 @@ def graph_from_json(text: str, *, source: str = "<json>") -> ModuleGraph:
             Problem(url=p["url"], line=p["line"], column=p["column"], code=p["code"], message=p["message"])
             for p in doc.get("problems", ())
         )
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
-        raise InputError(f"{source}: not a graphkit graph document ({error})") from error
+    except (KeyError, TypeError, AttributeError) as error:
+        raise InputError(f"{source}: not a graphkit graph document ({error!r})") from error
     return ModuleGraph(modules=modules, edges=edges, problems=problems, node=doc.get("node"))
 
 

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from graphkit.accepts import accepting_modules
@@ -98,7 +99,8 @@ class _Loop:
         shown = [str(p.relative_to(self.root)) if p.is_relative_to(self.root) else str(p) for p in paths]
         return ", ".join(sorted(shown))
 
-    def handle(self, batch: Batch) -> None:
+    def handle(self, batch: Batch, sent: int | None = None) -> None:
+        """One save; ``sent`` is a snapshot command sent when the first event arrived."""
         changed = [p for p in batch.changed if p.suffix in _MODULE_SUFFIXES]
         deleted = [p for p in batch.deleted if p.suffix in _MODULE_SUFFIXES]
         if not changed and not deleted:
@@ -110,7 +112,7 @@ class _Loop:
             self.exit_reported = False
             self.report(f"graphkit: {what}: restarted the app in {_ms(started):.0f} ms (it had exited)")
             return
-        graph = self.host.snapshot()
+        graph = self.host.snapshot(sent)
         eviction = plan(
             graph,
             [path_to_url(p) for p in changed],
@@ -130,6 +132,11 @@ class _Loop:
             swept = self.host.sweep()
         self.report(status_line(what, eviction, result, _ms(started), self.root, swept))
 
+    def _prefetch(self, sent: list[int]) -> None:
+        # The live graph does not depend on what was saved: ask for it while the save settles.
+        if self.host.running:
+            sent.append(self.host.send("snapshot"))
+
     def run(self, stop: threading.Event) -> None:
         with Watcher(self.root) as watcher:
             while not stop.is_set():
@@ -137,11 +144,11 @@ class _Loop:
                     status = self.host.process.wait()
                     self.report(f"graphkit: the app exited with status {status}; a save restarts it")
                     self.exit_reported = True
-                batch = watcher.next_batch(_POLL_SECONDS)
-                if batch is None:
-                    continue
+                sent: list[int] = []
                 try:
-                    self.handle(batch)
+                    batch = watcher.next_batch(_POLL_SECONDS, partial(self._prefetch, sent))
+                    if batch is not None:
+                        self.handle(batch, sent[0] if sent else None)
                 except GraphkitError as error:
                     self.report(f"graphkit: {error}")
 

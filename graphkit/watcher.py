@@ -12,6 +12,7 @@ import ctypes.util
 import os
 import select
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,7 +43,7 @@ class Batch:
 
 
 class Watcher:
-    def __init__(self, root: Path, *, quiet: float = 0.025) -> None:
+    def __init__(self, root: Path, *, quiet: float = 0.01) -> None:
         self.root = root.resolve()
         self.quiet = quiet
         libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
@@ -86,12 +87,20 @@ class Watcher:
             touched.append(path)
         return touched
 
-    def next_batch(self, timeout: float | None = None) -> Batch | None:
-        """Wait up to ``timeout`` seconds (forever when None) for events; None when nothing happened."""
+    def next_batch(
+        self, timeout: float | None = None, on_first_event: Callable[[], None] | None = None
+    ) -> Batch | None:
+        """Wait up to ``timeout`` seconds (forever when None) for events; None when nothing happened.
+
+        ``on_first_event`` runs as soon as events arrive, before the debounce: work that does not depend
+        on the files' content can overlap the wait.
+        """
         ready, _, _ = select.select([self._fd], [], [], timeout)
         if not ready:
             return None
         touched = dict.fromkeys(self._read())
+        if on_first_event is not None:
+            on_first_event()
         # Debounce: an editor's save is several events; collect until they stop for `quiet` seconds.
         while select.select([self._fd], [], [], self.quiet)[0]:
             touched.update(dict.fromkeys(self._read()))

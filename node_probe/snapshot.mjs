@@ -57,8 +57,21 @@ function moduleKind(url) {
   return /\/node_modules\//.test(url) ? 'package' : 'local';
 }
 
+// Folder -> the `type` of its nearest package.json, for one snapshot: an app of .js files shares a few.
+const packageTypes = new Map();
+
 function packageType(path) {
-  for (let dir = dirname(path); ; dir = dirname(dir)) {
+  const folder = dirname(path);
+  let type = packageTypes.get(folder);
+  if (type === undefined) {
+    type = readPackageType(folder);
+    packageTypes.set(folder, type);
+  }
+  return type;
+}
+
+function readPackageType(folder) {
+  for (let dir = folder; ; dir = dirname(dir)) {
     try {
       return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).type === 'module' ? 'module' : 'commonjs';
     } catch (error) {
@@ -130,6 +143,7 @@ function requireGraph() {
 }
 
 export async function snapshot() {
+  packageTypes.clear();
   const modules = new Map();
   const edges = [];
   for (const { url, type, job } of cacheEntries()) {
