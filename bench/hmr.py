@@ -34,7 +34,7 @@ from typing import IO
 from bench.gen_app import DEFAULT_OUT, App, generate, leaf_source, util_source
 from graphkit.accepts import accepting_modules
 from graphkit.host import Host
-from graphkit.plan import plan
+from graphkit.planner import plan
 from graphkit.resolve_url import path_to_url
 from graphkit.serialize import graph_from_dict
 from graphkit.watch import package_root

@@ -3,11 +3,11 @@
 Run: `.venv/bin/python -m bench.memory` (`make bench` runs every benchmark); `--reloads`, `--majors` and
 `--pressure` change the parameters. A module holding a 1 MiB string is reloaded ``--reloads`` times in
 one Node process (`bench/memory.mjs`, run with `--expose-internals --expose-gc`): once through
-`node_probe/evict.mjs`'s applyPlan with the plan `graphkit.plan` makes (the path `graphkit watch` takes),
-once with a new query string per reload. It prints the heap used after `gc()` before and after, how many
-old instances were freed, and the same runs again with `--max-old-space-size` set to ``--pressure`` MiB:
-Node 18 frees evicted instances only under memory pressure, not on a plain `gc()`. Asserts nothing,
-since the machine is shared and noisy.
+`node_probe/evict.mjs`'s applyPlan with the plan `graphkit.planner.plan` makes (the path
+`graphkit watch` takes), once with a new query string per reload. It prints the heap used after `gc()`
+before and after, how many old instances were freed, and the same runs again with
+`--max-old-space-size` set to ``--pressure`` MiB: Node 18 frees evicted instances only under memory
+pressure, not on a plain `gc()`. Asserts nothing, since the machine is shared and noisy.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import CACHE, REPO
+from graphkit.crawl import scan
 from graphkit.model import PlanStatus
-from graphkit.plan import plan
+from graphkit.planner import plan
 from graphkit.resolve_url import path_to_url
-from graphkit.scan import scan
 from graphkit.serialize import plan_to_json
 
 MAJORS = (18, 20, 22, 24, 26)

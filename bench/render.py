@@ -14,9 +14,9 @@ from typing import TypeVar
 
 from bench.common import SOURCE, corpus
 from graphkit.collapse import collapse
+from graphkit.crawl import scan
 from graphkit.export import view_dot
 from graphkit.render import render
-from graphkit.scan import scan
 
 T = TypeVar("T")
 

@@ -2,17 +2,11 @@
 
 The public API is re-exported lazily (``graphkit.scan`` loads ``graphkit.api`` on first use) so that the
 ``graphkit`` command, which imports this package, starts without networkx or tree-sitter.
-
-``graphkit.scan`` and ``graphkit.plan`` are API functions although submodules of the same names exist:
-importing a submodule would otherwise rebind the package attribute to the module. Reach those modules
-with ``from graphkit.scan import ...``.
 """
 
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -60,14 +54,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted([*globals(), *__all__])
-
-
-class _Package(types.ModuleType):
-    def __setattr__(self, name: str, value: Any) -> None:
-        # The import system binds each loaded submodule on its package; keep the API function instead.
-        if name in _HOMES and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

@@ -20,9 +20,9 @@ from graphkit.collapse import default_root, find_module
 from graphkit.errors import InputError
 from graphkit.export import dot_source, mermaid_source
 from graphkit.model import EvictionPlan, ImportKind, ModuleGraph
-from graphkit.reconcile import Disagreement, Row
-from graphkit.reconcile import Reconciliation as Comparison
-from graphkit.reconcile import reconcile as compare
+from graphkit.reconciliation import Disagreement, Row
+from graphkit.reconciliation import Reconciliation as Comparison
+from graphkit.reconciliation import reconcile as compare
 from graphkit.render import MISSING_DOT, DotMissingError, render
 from graphkit.serialize import graph_to_json, plan_to_json
 
@@ -225,7 +225,7 @@ class Reconciliation:
 
 def scan(*paths: str | Path, conditions: Sequence[str] = ()) -> GraphResult:
     """The static graph of entry files (followed through their imports) and folders (every file in them)."""
-    from graphkit.scan import scan as scan_paths
+    from graphkit.crawl import scan as scan_paths
 
     if not paths:
         raise InputError("scan: name at least one entry file or folder")
@@ -267,7 +267,7 @@ def plan(
     """
     from graphkit.accepts import accepting_modules
     from graphkit.entry import find_entry
-    from graphkit.plan import plan as make_plan
+    from graphkit.planner import plan as make_plan
 
     files = [changed] if isinstance(changed, str | Path) else list(changed)
     if not files:

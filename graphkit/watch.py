@@ -1,6 +1,6 @@
 """The watch loop behind ``graphkit watch``: file saves -> live snapshot -> eviction plan -> host.
 
-One save is handled at a time: snapshot the running app, plan with ``graphkit.plan.plan``, apply in the
+One save is handled at a time: snapshot the running app, plan with ``graphkit.planner.plan``, apply in the
 app, print one status line. A plan that cannot be applied in place restarts the app. Development only:
 the host relies on Node internals (``--expose-internals``) that change between Node versions.
 """
@@ -18,7 +18,7 @@ from graphkit.accepts import accepting_modules
 from graphkit.errors import GraphkitError
 from graphkit.host import ApplyResult, Host
 from graphkit.model import EvictionPlan, PlanStatus, Status
-from graphkit.plan import plan
+from graphkit.planner import plan
 from graphkit.resolve_url import path_to_url, url_to_path
 from graphkit.watcher import Batch, Watcher
 

@@ -14,6 +14,7 @@ import pytest
 
 from graphkit.cli import main
 from graphkit.collapse import LIMIT
+from graphkit.crawl import scan
 from graphkit.errors import GraphkitError, UsageError
 from graphkit.export import dot_source, mermaid_source
 from graphkit.graph import to_networkx
@@ -29,7 +30,6 @@ from graphkit.model import (
     PlanStatus,
 )
 from graphkit.render import MISSING_DOT, render
-from graphkit.scan import scan
 from graphkit.serialize import graph_from_json
 
 MAIN = "file:///app/main.mjs"

@@ -18,7 +18,7 @@ from graphkit.accepts import accepting_modules
 from graphkit.errors import NodeError, ProbeError
 from graphkit.host import ApplyResult, Host
 from graphkit.model import PlanStatus
-from graphkit.plan import plan
+from graphkit.planner import plan
 from graphkit.resolve_url import path_to_url
 from tests.conftest import FIXTURES, NODE_MAJORS, REPO, node_binary
 

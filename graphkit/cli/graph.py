@@ -48,8 +48,8 @@ def _format(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from graphkit.crawl import scan
     from graphkit.errors import UsageError
-    from graphkit.scan import scan
 
     fmt = _format(args)
     if args.depth is not None and args.focus is None:

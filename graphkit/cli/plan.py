@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from graphkit.accepts import accepting_modules
     from graphkit.entry import find_entry
     from graphkit.errors import InputError
-    from graphkit.plan import plan
+    from graphkit.planner import plan
     from graphkit.resolve import path_to_url
 
     for file in args.files:
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
 
         graph = live_graph(entry, node=args.node, node_args=[f"--conditions={c}" for c in args.conditions])
     else:
-        from graphkit.scan import scan
+        from graphkit.crawl import scan
 
         graph = scan([entry], conditions=args.conditions)
     made = plan(

@@ -28,7 +28,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from graphkit.scan import scan
+    from graphkit.crawl import scan
     from graphkit.serialize import graph_to_json
 
     graph = scan(args.paths, conditions=args.conditions, use_cache=not args.no_cache)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from graphkit.accepts import accepting_modules
+from graphkit.crawl import scan
 from graphkit.model import (
     Boundary,
     Edge,
@@ -23,10 +24,9 @@ from graphkit.model import (
     ModuleKind,
     PlanStatus,
 )
-from graphkit.plan import plan
+from graphkit.planner import plan
 from graphkit.probe import live_graph
 from graphkit.resolve import path_to_url
-from graphkit.scan import scan
 from graphkit.serialize import plan_to_dict
 from tests.conftest import FIXTURES, REPO, node_binary
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 import graphkit.parse
+from graphkit.crawl import Scanner, scan
 from graphkit.model import Extraction, Format, ImportKind, ModuleGraph, ModuleKind
 from graphkit.resolve import path_to_url
-from graphkit.scan import Scanner, scan
 from graphkit.serialize import graph_to_json
 from tests.conftest import FIXTURES
 from tests.test_resolve import oracle

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from graphkit.model import Edge, ImportKind, Module, ModuleGraph, ModuleKind
 from graphkit.probe import live_graph
-from graphkit.reconcile import Disagreement, Row, reconcile
+from graphkit.reconciliation import Disagreement, Row, reconcile
 from tests.conftest import FIXTURES
 
 GRAPHS = FIXTURES / "graphs"
@@ -92,7 +92,7 @@ def test_the_same_specifier_sent_elsewhere_is_a_disagreement(any_node: Path) -> 
 
 
 def test_scan_and_node_agree_on_every_statically_decidable_fixture(any_node: Path) -> None:
-    from graphkit.scan import scan
+    from graphkit.crawl import scan
 
     for name in ("diamond", "cycle", "reexport-chain", "json-attributes", "cjs-interop"):
         entry = GRAPHS / name / "main.mjs"
