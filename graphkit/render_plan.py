@@ -63,10 +63,15 @@ def render_text(plan: EvictionPlan, *, base: str = "") -> str:
 def _summary(plan: EvictionPlan) -> str:
     modules = sum(len(unit) for unit in plan.evict)
     counts = (
-        f"{modules} evicted in {len(plan.evict)} units, {len(plan.boundaries)} boundaries, {plan.kept} kept"
+        f"{modules} evicted in {_count(len(plan.evict), 'unit')}, "
+        f"{_count(len(plan.boundaries), 'boundary', 'boundaries')}, {plan.kept} kept"
     )
     if plan.status is PlanStatus.FULL_RELOAD:
         return f"full-reload: {plan.reason} ({counts})"
     if plan.status is PlanStatus.NOOP:
         return f"noop: nothing loaded depends on the change ({plan.kept} kept)"
     return f"ok: {counts}"
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"

@@ -25,14 +25,14 @@ def test_text_output_is_a_tree_of_chains_with_boundaries(capsys: pytest.CaptureF
         "routes/home.mjs  [changed]\n"
         "└── main.mjs  [dynamic import(): kept, re-imports]\n"
         "reload order: routes/home.mjs\n"
-        "ok: 1 evicted in 1 units, 1 boundaries, 8 kept\n"
+        "ok: 1 evicted in 1 unit, 1 boundary, 8 kept\n"
     )
 
 
 def test_live_plans_over_what_node_loaded(capsys: pytest.CaptureFixture[str]) -> None:
     # config.json routes to home only: Node never loads routes/about.mjs, so one module fewer is kept.
     assert main(["plan", str(DEMO / "routes" / "home.mjs"), "--live", "--node", str(system_node())]) == 0
-    assert capsys.readouterr().out.splitlines()[-1] == "ok: 1 evicted in 1 units, 1 boundaries, 7 kept"
+    assert capsys.readouterr().out.splitlines()[-1] == "ok: 1 evicted in 1 unit, 1 boundary, 7 kept"
 
 
 def test_text_output_explains_a_full_reload(capsys: pytest.CaptureFixture[str]) -> None:
