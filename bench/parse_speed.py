@@ -11,19 +11,18 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from bench.common import PARTS, SOURCE
+
 STARTED = time.perf_counter()
 
 from graphkit.parse import extract  # noqa: E402  (timed: the import is part of a cold scan)
-
-CORPUS = Path(__file__).resolve().parent.parent / ".cache" / "corpus" / "node_modules"
-PACKAGES = ("lodash-es", "date-fns", "rxjs/dist/esm", "three/src", "three/examples/jsm")
 
 
 def corpus() -> list[Path]:
     return sorted(
         path
-        for package in PACKAGES
-        for path in (CORPUS / package).rglob("*")
+        for package, sub in PARTS
+        for path in (SOURCE / package / sub).rglob("*")
         if path.suffix in (".js", ".mjs") and path.is_file()
     )
 
@@ -45,16 +44,16 @@ def report(label: str, files: int, size: int, seconds: float, records: int, cpu:
 def main() -> int:
     paths = corpus()
     if not paths:
-        print(f"{CORPUS} is empty: run make corpus", file=sys.stderr)
+        print(f"{SOURCE} is empty: run make corpus", file=sys.stderr)
         return 2
     size = sum(path.stat().st_size for path in paths)
     records = scan(paths)
     cold, cold_cpu = time.perf_counter() - STARTED, time.process_time()
     report("one process, cold (interpreter imports included)", len(paths), size, cold, records, cold_cpu)
     start, cpu = time.perf_counter(), time.process_time()
-    scan(paths)
+    warm_records = scan(paths)
     warm, warm_cpu = time.perf_counter() - start, time.process_time() - cpu
-    report("one process, warm", len(paths), size, warm, records, warm_cpu)
+    report("one process, warm", len(paths), size, warm, warm_records, warm_cpu)
     workers = min(2, os.cpu_count() or 1)
     start = time.perf_counter()
     with ProcessPoolExecutor(workers) as pool:

@@ -27,8 +27,8 @@ from graphkit.resolve_url import file_url_path
 __all__ = ["accepting_modules", "source_accepts"]
 
 _HOT_KEY = "graphkit.hot"
-# Wrappers that leave the value unchanged for our purpose: `(x)`, `await x`, `x?.(meta)`, `x(meta)`.
-_TRANSPARENT = {"parenthesized_expression", "await_expression", "non_null_expression"}
+# Wrappers that leave the hot value unchanged: `(x)` and `await x` (`_is_hot` also looks through calls).
+_TRANSPARENT = {"parenthesized_expression", "await_expression"}
 
 
 def accepting_modules(graph: ModuleGraph) -> frozenset[str]:

@@ -100,7 +100,7 @@ class GraphResult:
         return mermaid_source(self.graph, collapse=collapse, focus=focus, depth=depth)
 
     def svg(self, **options: Any) -> str:
-        """The drawing as SVG text; the options are those of ``dot``."""
+        """The drawing as SVG text; the options (collapse, focus, depth) are those of :meth:`dot`."""
         return render(self.dot(**options), "svg").decode()
 
     def cycles(self) -> list[Cycle]:

@@ -1,9 +1,9 @@
 """A per-file cache of extraction results, so a rescan only parses the files that changed.
 
 Entries are keyed by real path and validated by size, mtime and inode; the key also carries a digest of the
-extractor's own source, so a new graphkit never reads results an older parser wrote. One SQLite file lives
-in the user's cache folder (``$GRAPHKIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/graphkit``, else
-``~/.cache/graphkit``).
+extractor's own source, its encoding here and the tree-sitter versions, so a new graphkit or grammar never
+reads results an older one wrote. One SQLite file lives in the user's cache folder
+(``$GRAPHKIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/graphkit``, else ``~/.cache/graphkit``).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import hashlib
 import marshal
 import os
 import sqlite3
+from importlib.metadata import version
 from pathlib import Path
 
 from graphkit.model import Extraction, ImportKind, ImportRecord, ParseIssue
@@ -34,9 +35,13 @@ def default_cache_dir() -> Path:
 
 
 def _extractor_digest() -> str:
-    """Changes whenever the parser's code does: its results are only valid for the code that made them."""
-    source = (Path(__file__).with_name("parse.py")).read_bytes()
-    return hashlib.sha256(source).hexdigest()[:16]
+    """Changes whenever the parser, the grammar or this encoding does: results are only valid for them."""
+    digest = hashlib.sha256()
+    for name in ("parse.py", "cache.py"):
+        digest.update(Path(__file__).with_name(name).read_bytes())
+    for dist in ("tree-sitter", "tree-sitter-javascript"):
+        digest.update(f"{dist}=={version(dist)}".encode())
+    return digest.hexdigest()[:16]
 
 
 def _encode(extraction: Extraction) -> bytes:

@@ -10,13 +10,13 @@ import os
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from urllib.parse import unquote, urlsplit
 
 import networkx as nx
 
 from graphkit.errors import InputError, UsageError
 from graphkit.graph import cycles, strongest, to_networkx
 from graphkit.model import Edge, ImportKind, ModuleGraph, ModuleKind
+from graphkit.resolve_url import file_url_path
 
 __all__ = [
     "LIMIT",
@@ -65,9 +65,9 @@ class View:
 
 
 def url_path(url: str) -> Path | None:
-    """The file system path of a ``file:`` URL, None for any other scheme."""
-    parts = urlsplit(url)
-    return Path(unquote(parts.path)) if parts.scheme == "file" else None
+    """The file system path of a ``file:`` URL, None for any other scheme or a URL that names no file."""
+    path = file_url_path(url)
+    return Path(path) if path is not None else None
 
 
 def package_name(url: str) -> str | None:
@@ -151,12 +151,11 @@ def _group(
     for m in graph.modules:
         if m.url not in kept:
             continue
-        name = package_name(m.url) if m.kind is ModuleKind.PACKAGE else None
-        folder = _folder(m.url, root, levels) if m.kind is ModuleKind.LOCAL else None
-        if mode != "none" and name is not None:
+        name = package_name(m.url) if mode != "none" and m.kind is ModuleKind.PACKAGE else None
+        if name is not None:
             group[m.url] = f"package:{name}"
-        elif mode == "folders" and m.kind is ModuleKind.LOCAL and url_path(m.url):
-            group[m.url] = f"folder:{folder or '.'}"
+        elif mode == "folders" and m.kind is ModuleKind.LOCAL and url_path(m.url) is not None:
+            group[m.url] = f"folder:{_folder(m.url, root, levels) or '.'}"
         else:
             group[m.url] = m.url
     return group
@@ -166,7 +165,9 @@ def _fit_folders(
     graph: ModuleGraph, kept: set[str], root: Path | None, extra: int
 ) -> tuple[dict[str, str], int]:
     """Folder grouping at the deepest level that keeps the view, plus ``extra`` nodes, within LIMIT."""
-    paths = [p for m in graph.modules if m.url in kept and (p := url_path(m.url))]
+    # Only local modules are grouped by folder: a package's depth under node_modules must not count.
+    local_urls = [m.url for m in graph.modules if m.url in kept and m.kind is ModuleKind.LOCAL]
+    paths = [p for url in local_urls if (p := url_path(url))]
     levels = max((len(_relative(p, root).parent.parts) for p in paths), default=0)
     group = _group(graph, kept, "folders", root, levels)
     while levels > 0 and len(set(group.values())) + extra > LIMIT:
@@ -237,10 +238,11 @@ def _nodes(
     for node_id, urls in members.items():
         urls.sort()
         first = urls[0]
+        count = f"{len(urls)} module{'s' * (len(urls) != 1)}"
         if node_id.startswith("package:"):
-            label, folder = f"{node_id[8:]}\n{len(urls)} module{'s' * (len(urls) != 1)}", None
+            label, folder = f"{node_id[8:]}\n{count}", None
         elif node_id.startswith("folder:"):
-            label, folder = f"{node_id[7:]}/\n{len(urls)} module{'s' * (len(urls) != 1)}", None
+            label, folder = f"{node_id[7:]}/\n{count}", None
         else:
             local = kinds[first] is ModuleKind.LOCAL
             label, folder = _label(first, root), _folder(first, root, None) if local else None

@@ -19,7 +19,7 @@ from graphkit.cache import ExtractionCache, StatKey, decode, stat_key
 from graphkit.errors import InputError
 from graphkit.model import Edge, Extraction, Format, ImportRecord, Module, ModuleGraph, ModuleKind, Problem
 from graphkit.resolve import Resolver, path_to_url
-from graphkit.resolve_url import file_url_path
+from graphkit.resolve_url import local_path
 
 __all__ = ["Scanner", "scan"]
 
@@ -103,13 +103,6 @@ class _Parser:
             self._cache.close()
 
 
-def _file_path(url: str) -> str:
-    path = file_url_path(url)
-    if path is None:
-        raise InputError(f"{url}: not a file: URL")
-    return path
-
-
 def _walk(folder: Path) -> list[str]:
     inside_packages = "node_modules" in folder.parts
     found: list[str] = []
@@ -120,7 +113,7 @@ def _walk(folder: Path) -> list[str]:
 
 
 def _expand_glob(record: ImportRecord, parent: str) -> list[str]:
-    """`./p/${x}.js` was recorded as `./p/*.js`: one specifier per matching file, as es-module-lexer does."""
+    """`./p/${x}.js` was recorded as `./p/*.js`: one specifier per file that matches it on disk."""
     assert record.glob is not None
     if not record.glob.startswith(("./", "../")):
         return []
@@ -137,7 +130,8 @@ class Scanner:
     """A crawl that stays warm: ``update`` re-parses changed files and re-resolves only their imports."""
 
     def __init__(self, conditions: Sequence[str] = (), *, use_cache: bool = True) -> None:
-        self.resolver = Resolver(conditions)
+        self.conditions = tuple(conditions)
+        self.resolver = Resolver(self.conditions)
         self.parser = _Parser(ExtractionCache() if use_cache else None)
         self.modules: dict[str, Module] = {}
         self.edges: dict[str, list[Edge]] = {}  # by importer, in source order
@@ -166,7 +160,7 @@ class Scanner:
             if follow:
                 self.followed.update(frontier)
             jobs = [
-                (_file_path(url), module.format is Format.COMMONJS)
+                (local_path(url), module.format is Format.COMMONJS)
                 for url in frontier
                 if (module := self.add_module(url)).format in PARSED_FORMATS
             ]
@@ -177,6 +171,8 @@ class Scanner:
 
     def update(self, paths: Iterable[Path]) -> None:
         """Re-read changed, added or deleted files; a deleted file stays as a ``missing`` module."""
+        # The resolver caches stats and hits: a file created or deleted since must be looked up afresh.
+        self.resolver = Resolver(self.conditions)
         present: list[str] = []
         for path in paths:
             url = path_to_url(path.resolve())

@@ -113,10 +113,10 @@ def _dot_edge(edge: ViewEdge, missing: bool) -> str:
 def _legend(plan: EvictionPlan) -> list[str]:
     lines = ["  subgraph cluster_legend {", f"    label={_q('plan ' + plan.status.value)};"]
     for role in ROLES:
-        extra = ', peripheries="2"' if role == "boundary" else ""
-        lines.append(
-            f'    "legend:{role}" [label="{role}", shape="box", fillcolor="{ROLE_FILL[role]}"{extra}];'
-        )
+        attrs = {"label": role, "shape": "box", "fillcolor": ROLE_FILL[role]}
+        if role == "boundary":
+            attrs["peripheries"] = "2"
+        lines.append(f"    {_q('legend:' + role)} {_attrs(attrs)};")
     lines.append("  }")
     return lines
 
@@ -132,7 +132,7 @@ def dot_source(
 ) -> str:
     """The graph as DOT: folders as clusters, nodes coloured by kind (or by plan role), cycles in red.
 
-    >>> from graphkit.model import Edge, Module
+    >>> from graphkit.model import Module
     >>> g = ModuleGraph((Module("node:fs", ModuleKind.BUILTIN, None),), ())
     >>> print(dot_source(g).splitlines()[-2])
       "node:fs" [label="node:fs", shape="ellipse", fillcolor="#e5e7eb"];

@@ -8,7 +8,6 @@ Unresolved imports are not edges: they stay in ``G.graph["unresolved"]``.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 import networkx as nx
@@ -21,6 +20,7 @@ __all__ = [
     "importers_of",
     "linked_view",
     "most_imported",
+    "strongest",
     "to_networkx",
 ]
 
@@ -29,6 +29,7 @@ _STRENGTH = (ImportKind.STATIC, ImportKind.REEXPORT, ImportKind.REQUIRE, ImportK
 
 
 def strongest(kinds: set[ImportKind]) -> ImportKind:
+    """The kind that binds hardest among ``kinds`` (one edge may stand for several imports)."""
     return next(k for k in _STRENGTH if k in kinds)
 
 
@@ -81,8 +82,7 @@ class ImporterCount:
 
 def most_imported(g: nx.DiGraph, limit: int = 10) -> list[ImporterCount]:
     """Modules with the most distinct importers, most first, ties by URL."""
-    counts = Counter({url: g.in_degree(url) for url in g.nodes})
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ranked = sorted(g.in_degree, key=lambda item: (-item[1], item[0]))
     return [ImporterCount(url, n) for url, n in ranked[:limit] if n > 0]
 
 

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from graphkit.errors import NodeError, ProbeError
+from graphkit.errors import InputError, NodeError, ProbeError
 from graphkit.model import EvictionPlan, ModuleGraph
+from graphkit.nodebin import find_node
 from graphkit.resolve_url import path_to_url
 from graphkit.serialize import graph_from_dict, plan_to_dict
 
@@ -68,10 +69,10 @@ class Host:
     ) -> None:
         self.entry = entry.resolve()
         if not self.entry.is_file():
-            raise ProbeError(f"{entry}: the entry is not a file")
+            raise InputError(f"{entry}: the entry is not a file")
         self.entry_url = path_to_url(self.entry)
         self._command = [
-            str(node),
+            find_node(node).path,  # a missing or too old node is one clear line, before anything starts
             "--expose-internals",
             "--import",
             path_to_url(HOST_SCRIPT),
@@ -127,7 +128,8 @@ class Host:
                 if not text:
                     raise ProbeError(f"{self.entry}: {self._exit_reason()} during {cmd}")
                 reply: dict[str, Any] = json.loads(text)
-                if reply.get("id") == ident:
+                # The host answers a line it could not read with id null: that error is ours too.
+                if reply.get("id") in (ident, None):
                     break
         except TimeoutError as error:
             raise ProbeError(f"{self.entry}: no reply to {cmd} within {self._timeout:g} s") from error

@@ -85,7 +85,7 @@ def _blank_attribute_clauses(source: bytes) -> tuple[bytes, dict[int, Attributes
     clauses: dict[int, Attributes] = {}
     for hit, _ in _occurrences(source, _CLAUSE_WORDS):
         string_end = hit
-        while string_end > 0 and source[string_end - 1] in b" \t":
+        while string_end > 0 and source[string_end - 1] in b" \t\r\n":
             string_end -= 1
         clause = (
             _ATTRIBUTE_CLAUSE.match(source, hit)
@@ -175,9 +175,8 @@ class _Scan:
         names = self._bindings(factories, namespaces)
         if not names:
             return []
-        pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(name.encode()) for name in names) + rb")\b")
         found = []
-        for hit in pattern.finditer(self.source):
+        for hit in _identifier_pattern(names).finditer(self.source):
             token = self.root.descendant_for_byte_range(hit.start(), hit.end())
             if token is not None and token.type == "identifier" and _is_callee(token) and token.parent:
                 found.append(self._call(ImportKind.REQUIRE, token.parent))
@@ -189,8 +188,7 @@ class _Scan:
         anchors = factories | namespaces
         if not anchors:
             return names
-        pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(name.encode()) for name in anchors) + rb")\b")
-        for hit in pattern.finditer(self.source):
+        for hit in _identifier_pattern(anchors).finditer(self.source):
             token = self.root.descendant_for_byte_range(hit.start(), hit.end())
             callee = token
             if token is not None and token.parent and token.parent.type == "member_expression":
@@ -297,6 +295,12 @@ class _Scan:
         return ParseIssue(line, column, "syntax error")
 
 
+def _identifier_pattern(names: set[str]) -> re.Pattern[bytes]:
+    """Any of ``names`` as a whole identifier; ``\\b`` would miss names that start or end with ``$``."""
+    alternatives = b"|".join(re.escape(name.encode()) for name in names)
+    return re.compile(rb"(?<![\w$])(?:" + alternatives + rb")(?![\w$])")
+
+
 def _is_callee(node: Node) -> bool:
     parent = node.parent
     return (
@@ -357,7 +361,9 @@ def _cook(raw: str) -> str:
             i += 2
         elif escape == "u" and raw.startswith("{", i) and "}" in raw[i:]:
             close = raw.index("}", i)
-            out.append(chr(int(raw[i + 1 : close], 16)) if _is_hex(raw[i + 1 : close], 0) else "")
+            digits = raw[i + 1 : close]
+            # An invalid or out-of-range code point is a syntax error in JS: it decodes to nothing.
+            out.append(chr(int(digits, 16)) if _is_hex(digits, 0) and int(digits, 16) <= 0x10FFFF else "")
             i = close + 1
         elif escape == "u" and _is_hex(raw[i : i + 4], 4):
             out.append(chr(int(raw[i : i + 4], 16)))

@@ -43,7 +43,7 @@ def plan(
     evicted = set(parents)
     units = _reload_order(linked.subgraph(evicted))
     chains = tuple(Chain(url, _chain(parents, url)) for url in sorted(evicted))
-    boundaries = _boundaries(g, evicted, frozenset(accepting), loaded)
+    boundaries = _boundaries(g, linked, evicted, frozenset(accepting), loaded)
     reason = _full_reload_reason(g, seeds_all, evicted, entry, include_packages)
     if reason is not None:
         status = PlanStatus.FULL_RELOAD
@@ -110,12 +110,11 @@ def _reload_order(sub: nx.DiGraph) -> tuple[tuple[str, ...], ...]:
 
 
 def _boundaries(
-    g: nx.DiGraph, evicted: set[str], accepting: frozenset[str], loaded: set[str]
+    g: nx.DiGraph, linked: nx.DiGraph, evicted: set[str], accepting: frozenset[str], loaded: set[str]
 ) -> tuple[Boundary, ...]:
     found = []
     for url in sorted(evicted & accepting):
-        linked_to = (t for t in g.successors(url) if g[url][t]["kind"] != "dynamic")
-        imports = tuple(sorted(t for t in linked_to if t in evicted))
+        imports = tuple(sorted(t for t in linked.successors(url) if t in evicted))
         found.append(Boundary(url, "accepts", imports))
     dynamic: dict[str, set[str]] = {}
     for url in evicted:

@@ -160,7 +160,11 @@ class Resolver:
         if extension in _EXTENSION_FORMATS:
             return _EXTENSION_FORMATS[extension]
         if extension in (".js", ""):
-            scope = self._disk.scope(posixpath.dirname(path), esm=True)
+            try:
+                scope = self._disk.scope(posixpath.dirname(path), esm=True)
+            except Unresolved as error:
+                # Node cannot load the file either; a scan stops with one line naming the package.json.
+                raise InputError(error.message) from error
             return Format.MODULE if scope is not None and scope.type == "module" else Format.COMMONJS
         return None
 

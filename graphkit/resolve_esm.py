@@ -14,7 +14,14 @@ from graphkit.packages import DIRECTORY, FILE, Disk, PackageConfig
 from graphkit.resolve_exports import exports_resolve, imports_resolve
 from graphkit.resolve_failure import Unresolved
 from graphkit.resolve_profile import NodeProfile
-from graphkit.resolve_url import file_url_path, join_file_url, other_url, parse_file_url, scheme_of
+from graphkit.resolve_url import (
+    file_url_path,
+    join_file_url,
+    other_url,
+    parse_file_url,
+    path_end,
+    scheme_of,
+)
 
 __all__ = ["EsmResolver", "is_path_specifier"]
 
@@ -139,11 +146,7 @@ class EsmResolver:
 
     def finalize(self, resolved: str, base: str) -> str:
         """``finalizeResolution``: the file must exist and not be a folder; symlinks become real paths."""
-        end = len(resolved)
-        for mark in "?#":
-            found = resolved.find(mark, 7)
-            if found != -1:
-                end = min(end, found)
+        end = path_end(resolved, 7)
         if _ENCODED_SEPARATOR.search(resolved, 0, end):
             raise Unresolved(
                 "ERR_INVALID_MODULE_SPECIFIER",

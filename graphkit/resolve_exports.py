@@ -14,7 +14,7 @@ from typing import Any
 
 from graphkit.packages import PackageConfig
 from graphkit.resolve_failure import Unresolved
-from graphkit.resolve_url import file_url_path, join_file_url, parse_file_url, scheme_of
+from graphkit.resolve_url import file_url_path, join_file_url, parse_file_url, path_end, scheme_of
 
 __all__ = ["exports_resolve", "imports_resolve"]
 
@@ -60,12 +60,7 @@ def _invalid_config(pjson: PackageConfig, reason: str) -> Unresolved:
 
 def _pathname(href: str) -> str:
     start = href.find("/", 7)
-    end = len(href)
-    for mark in "?#":
-        found = href.find(mark, start)
-        if found != -1:
-            end = min(end, found)
-    return href[start:end]
+    return href[start : path_end(href, start)]
 
 
 def _target_string(ctx: _Context, target: str, subpath: str, key: str, pattern: bool, internal: bool) -> str:

@@ -20,8 +20,10 @@ __all__ = [
     "NODE20_FILE_URL_CHARS",
     "file_url_path",
     "join_file_url",
+    "local_path",
     "other_url",
     "parse_file_url",
+    "path_end",
     "path_to_url",
     "scheme_of",
     "url_to_path",
@@ -86,12 +88,7 @@ def file_url_path(url: str) -> str | None:
     slash = url.find("/", 7)
     if slash != 7:
         return None
-    end = len(url)
-    for mark in "?#":
-        found = url.find(mark, slash)
-        if found != -1:
-            end = min(end, found)
-    pathname = url[slash:end]
+    pathname = url[slash : path_end(url, slash)]
     if "%" not in pathname:
         return pathname
     if "%2f" in pathname.lower() or _BAD_PERCENT.search(pathname):
@@ -102,12 +99,27 @@ def file_url_path(url: str) -> str | None:
         return None
 
 
-def url_to_path(url: str) -> Path:
-    """``url.fileURLToPath(url)``: a file path from a ``file:`` URL; InputError for anything else."""
+def path_end(url: str, start: int) -> int:
+    """Where the path that starts at ``start`` ends: at the query or fragment, else at the end."""
+    end = len(url)
+    for mark in "?#":
+        found = url.find(mark, start)
+        if found != -1:
+            end = min(end, found)
+    return end
+
+
+def local_path(url: str) -> str:
+    """``url.fileURLToPath(url)`` as a string; InputError for a URL that names no local file."""
     path = file_url_path(url)
     if path is None:
         raise InputError(f"{url}: not a file: URL with an empty host and a decodable path")
-    return Path(path)
+    return path
+
+
+def url_to_path(url: str) -> Path:
+    """``url.fileURLToPath(url)``: a file path from a ``file:`` URL; InputError for anything else."""
+    return Path(local_path(url))
 
 
 def scheme_of(specifier: str) -> str | None:
@@ -203,9 +215,5 @@ def join_file_url(ref: str, base: str) -> str:
     host = base[7:slash]
     if path.startswith("/"):
         return _build(host, [], path[1:].split("/"), query, fragment)
-    end = len(base)
-    for mark in "?#":
-        found = base.find(mark, slash)
-        if found != -1:
-            end = min(end, found)
-    return _build(host, base[slash + 1 : end].split("/")[:-1], path.split("/"), query, fragment)
+    folder = base[slash + 1 : path_end(base, slash)].split("/")[:-1]
+    return _build(host, folder, path.split("/"), query, fragment)

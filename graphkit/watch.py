@@ -46,9 +46,10 @@ def package_root(entry: Path) -> Path:
 
 def shown(url: str, root: Path) -> str:
     """A module URL as a path relative to the project root when it is inside it."""
-    if not url.startswith("file:"):
-        return url
-    path = url_to_path(url)
+    return _relative(url_to_path(url), root) if url.startswith("file:") else url
+
+
+def _relative(path: Path, root: Path) -> str:
     return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
@@ -96,8 +97,7 @@ class _Loop:
         self.exit_reported = False
 
     def _name(self, paths: Sequence[Path]) -> str:
-        shown = [str(p.relative_to(self.root)) if p.is_relative_to(self.root) else str(p) for p in paths]
-        return ", ".join(sorted(shown))
+        return ", ".join(sorted(_relative(p, self.root) for p in paths))
 
     def handle(self, batch: Batch, sent: int | None = None) -> None:
         """One save; ``sent`` is a snapshot command sent when the first event arrived."""

@@ -32,8 +32,7 @@ const STALE = new Set(['errored', 'linked', 'instantiated']);
 
 function neverEvaluated(slots) {
   for (const type in slots) {
-    const job = slots[type];
-    if (job && (!job.module || jobStatus(job) === 'linking' || STALE.has(jobStatus(job)))) return true;
+    if (slots[type] && jobStatus(slots[type]) !== 'evaluated') return true;
   }
   return false;
 }
@@ -73,7 +72,7 @@ function reimportTargets(order, boundaries, entry) {
     else for (const url of boundary.imports) wanted.add(url);
   }
   if (entry && evicted.has(entry)) wanted.add(entry);
-  return order.filter((url) => wanted.has(url) && evicted.has(url));
+  return order.filter((url) => wanted.has(url));
 }
 
 function describe(error) {
@@ -90,7 +89,7 @@ function describe(error) {
     return { message, file: pathToFileURL(error.path).href, line: null, column: null };
   }
   const from = / imported from (\S+)/.exec(message);
-  const file = from ? (from[1].startsWith('file:') ? from[1] : `file://${from[1]}`) : null;
+  const file = from ? (from[1].startsWith('file:') ? from[1] : pathToFileURL(from[1]).href) : null;
   return { message, file, line: null, column: null };
 }
 
@@ -135,13 +134,16 @@ export async function applyPlan(plan) {
     for (const url of targets) namespaces.set(url, await import(url));
   } catch (error) {
     // The old code keeps serving: drop what the attempt loaded, put the saved jobs back unchanged.
+    const added = [...Map.prototype.keys.call(getLoadCache())].filter((key) => !before.has(key));
     rebuildCache((key, slots) => before.has(key) && !evicted.has(key) && !neverEvaluated(slots), saved);
-    for (const url of order) {
+    for (const url of [...order, ...added]) {
       const path = pathOf(url);
       if (path !== null) delete require.cache[path];
     }
     for (const [path, module] of savedRequire) require.cache[path] = module;
-    for (const { url, error: failed } of await hot.dispose(hot.replaced(instances))) {
+    // Instances the attempt created (new versions of evicted modules, and modules it loaded for the first
+    // time) are gone with it: their dispose callbacks close what they opened, such as timers and sockets.
+    for (const { url, error: failed } of await hot.dispose([...hot.replaced(instances), ...added])) {
       warnings.push(warning(url, 'dispose', failed));
     }
     hot.restoreInstances(instances);

@@ -36,7 +36,10 @@ function serve(fd) {
   const send = (reply) => {
     if (!channel.destroyed) channel.write(`${JSON.stringify(reply)}\n`);
   };
-  readline.createInterface({ input: channel, crlfDelay: Infinity }).on('line', (line) => {
+  const lines = readline.createInterface({ input: channel, crlfDelay: Infinity });
+  // readline re-emits the channel's errors (ECONNRESET when graphkit goes away): unheard, they crash the app.
+  lines.on('error', () => {});
+  lines.on('line', (line) => {
     queue = queue.then(async () => {
       let request;
       try {

@@ -98,7 +98,8 @@ export function jobStatus(job) {
   const status = job.module?.getStatus?.();
   if (status === V8_ERRORED) return 'errored';
   if (status === V8_EVALUATED) return 'evaluated';
-  // A module awaiting its own top-level await is still evaluating; Node treats it as running.
+  // V8 reports evaluating only while the body runs synchronously (one awaiting top-level await already
+  // reports evaluated): either way the module has started running and is not a failed load.
   if (status === V8_EVALUATING) return 'evaluated';
   if (status === V8_INSTANTIATED) return 'instantiated';
   const linked = job.linked;

@@ -94,6 +94,13 @@ def test_deep_folders_are_cut_to_fewer_levels_until_the_view_fits() -> None:
     assert view.note is not None and "folders collapsed to depth 1" in view.note
 
 
+def test_the_folder_depth_in_the_note_is_that_of_local_folders_not_of_packages() -> None:
+    modules = [local(f"d{i % 2}/m{i}.mjs") for i in range(LIMIT + 1)] + [package("p/a/b/c/x.js")]
+    view = collapse(ModuleGraph(tuple(modules), ()))
+    assert [n.id for n in view.nodes] == ["folder:d0", "folder:d1", "package:p"]
+    assert view.note is not None and "folders collapsed to depth 1," in view.note
+
+
 def test_focus_and_depth_keep_the_neighbourhood_in_both_directions() -> None:
     graph = chain(7)
     view = collapse(graph, focus=graph.modules[3].url, depth=2)

@@ -143,6 +143,18 @@ def test_a_warm_scanner_takes_in_edits_additions_and_deletions(tmp_path: Path) -
     assert kinds[helper] is ModuleKind.MISSING
 
 
+def test_a_warm_scanner_sees_a_file_created_after_it_failed_to_resolve(tmp_path: Path) -> None:
+    (tmp_path / "main.mjs").write_text("import './later.mjs';\n")
+    scanner = Scanner(use_cache=False)
+    scanner.add([tmp_path / "main.mjs"])
+    assert [e.error for e in scanner.graph().edges] == ["ERR_MODULE_NOT_FOUND"]
+    (tmp_path / "later.mjs").write_text("export const x = 1;\n")
+    scanner.update([tmp_path / "main.mjs"])
+    edges = scanner.graph().edges
+    scanner.close()
+    assert [(e.target, e.error) for e in edges] == [(path_to_url(tmp_path / "later.mjs"), None)]
+
+
 def run_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*GRAPHKIT, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=120, check=False

@@ -31,6 +31,7 @@ from graphkit.model import (
 )
 from graphkit.render import MISSING_DOT, render
 from graphkit.serialize import graph_from_json
+from tests.conftest import FIXTURES
 
 MAIN = "file:///app/main.mjs"
 A = "file:///app/lib/a.mjs"
@@ -181,8 +182,8 @@ def test_a_plan_colours_each_role_and_adds_a_legend() -> None:
 
 def test_a_full_reload_plan_says_why_in_the_title() -> None:
     plan = EvictionPlan(PlanStatus.FULL_RELOAD, (MAIN,), ((MAIN,),), (), 0, (), reason="the entry changed")
-    assert "plan full-reload" in dot_source(tiny(), plan=plan)
-    assert "(the entry changed)" in dot_source(tiny(), plan=plan)
+    text = dot_source(tiny(), plan=plan)
+    assert "plan full-reload" in text and "(the entry changed)" in text
 
 
 @pytest.mark.parametrize(
@@ -239,7 +240,7 @@ def test_the_dot_text_is_accepted_by_graphviz_as_canonical_dot() -> None:
 
 # `graphkit graph`: run in-process through the real entry point, except where PATH must change.
 
-DEMO = Path(__file__).resolve().parent.parent / "fixtures" / "demo"
+DEMO = FIXTURES / "demo"
 
 
 def cli(capsysbinary: pytest.CaptureFixture[bytes], *argv: str | Path) -> tuple[int, bytes, str]:

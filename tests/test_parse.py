@@ -61,6 +61,8 @@ ESM_CASES = [
         "import d from './d' with { type: 'json', a: 'b' };",
         [rec(S, "./d", 1, 15, (("a", "b"), ("type", "json")))],
     ),
+    # the attribute clause may start on the next line
+    ("import d from './d.json'\nwith { type: 'json' };", [rec(S, "./d.json", 1, 15, JSON_TYPE)]),
     # re-export with attributes
     ("export { default } from './d.json' with { type: 'json' };", [rec(R, "./d.json", 1, 25, JSON_TYPE)]),
     # dynamic import of a string literal
@@ -128,6 +130,12 @@ CREATE_REQUIRE_CASES = [
     (
         "import module from 'node:module';\nconst r = module.createRequire(import.meta.url);\nr('x');",
         [rec(S, "node:module", 1, 20), rec(Q, "x", 3, 3)],
+    ),
+    # a binding name that starts with "$", where a regex word boundary fails
+    (
+        "import { createRequire } from 'node:module';\nconst $r = createRequire(import.meta.url);\n"
+        "$r('./a.cjs');",
+        [rec(S, "node:module", 1, 31), rec(Q, "./a.cjs", 3, 4)],
     ),
     # a namespace import and assignment instead of declaration
     (
@@ -211,6 +219,8 @@ ISSUE_CASES = [
         b"import 'a';\nconst = ;\nimport('b');",
         Extraction((rec(S, "a", 1, 8), rec(D, "b", 3, 8)), (ParseIssue(2, 1, "syntax error"),)),
     ),
+    # a code point escape beyond U+10FFFF (an early error in JS) decodes to nothing instead of crashing
+    (b"import '\\u{110000}';", Extraction((rec(S, "", 1, 8),))),
     # a missing token is named
     (b"import 'a';\nlet x = (1;", Extraction((rec(S, "a", 1, 8),), (ParseIssue(2, 11, 'missing ")"'),))),
     # an attribute clause spread over lines keeps later lines in place

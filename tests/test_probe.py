@@ -125,7 +125,7 @@ def test_probe_modules_never_appear_and_app_stdout_does_not_corrupt_the_document
     urls = {m.url for m in graph.modules} | {e.source for e in graph.edges}
     assert not [u for u in urls if u.startswith(PROBE_DIR.resolve().as_uri())]
     assert "node:url" not in urls  # imported by the probe only
-    assert all(m.status is not None and m.status is Status.EVALUATED for m in graph.modules)
+    assert all(m.status is Status.EVALUATED for m in graph.modules)
 
 
 def test_attach_runs_the_users_own_command_with_the_probe_preloaded(any_node: Path) -> None:

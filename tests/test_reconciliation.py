@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pytest
+
+from graphkit.cli import main
 from graphkit.model import Edge, ImportKind, Module, ModuleGraph, ModuleKind
 from graphkit.probe import live_graph
 from graphkit.reconciliation import Disagreement, Row, reconcile
@@ -89,6 +93,18 @@ def test_the_same_specifier_sent_elsewhere_is_a_disagreement(any_node: Path) -> 
     )
     assert result.live_only == () and result.static_only == ()
     assert not result.agrees
+
+
+def test_reconcile_json_lists_every_row_with_its_fields(capsys: pytest.CaptureFixture[str]) -> None:
+    entry = GRAPHS / "lazy" / "main.mjs"
+    assert main(["reconcile", str(entry), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert sorted(doc) == ["agreed", "disagreements", "live_only", "static_only"]
+    assert doc["static_only"] == [{
+        "source": url("lazy", "main.mjs"), "target": url("lazy", "late.mjs"), "kind": "dynamic",
+        "specifier": "./late.mjs", "where": str(GRAPHS.resolve() / "lazy" / "main.mjs") + ":4",
+    }]
+    assert [row["target"] for row in doc["agreed"]] == [url("lazy", "early.mjs")]
 
 
 def test_scan_and_node_agree_on_every_statically_decidable_fixture(any_node: Path) -> None:

@@ -127,6 +127,14 @@ def test_watch_reloads_saves_keeps_old_code_on_errors_and_restarts_for_package_j
     assert w.stop() == 130
 
 
+def test_sigterm_stops_the_app_with_graphkit(watching: Watching) -> None:
+    assert watching.get("/hello") == "HELLO V1 #1!"
+    watching.process.send_signal(signal.SIGTERM)
+    assert watching.process.wait(timeout=WAIT) == 128 + signal.SIGTERM
+    with pytest.raises(OSError):
+        fetch(watching.port, "/hello")  # the app went too: nothing listens on its port
+
+
 @pytest.mark.parametrize(
     ("status", "result", "expected"),
     [

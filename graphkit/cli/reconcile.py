@@ -33,8 +33,7 @@ def run(args: argparse.Namespace) -> int:
     live = live_graph(args.entry, node=args.node, timeout=args.timeout, wait_ms=args.wait)
     result = reconcile(scan([args.entry]), live)
     if args.json:
-        doc = {name: [asdict(row) for row in rows] for name, rows in asdict(result).items()}
-        print(json.dumps(doc, indent=2, sort_keys=True))
+        print(json.dumps(asdict(result), indent=2, sort_keys=True))
     else:
         print(
             f"{len(result.agreed)} agreed, {len(result.live_only)} live-only, "

@@ -6,9 +6,12 @@ import argparse
 import os
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphkit.cli._options import add_conditions
+
+if TYPE_CHECKING:
+    from graphkit.model import ModuleGraph
 
 __all__ = ["register", "summary"]
 
@@ -47,7 +50,7 @@ def display(url: str) -> str:
     return relative if len(relative) < len(path) else path
 
 
-def summary(graph: Any) -> str:
+def summary(graph: ModuleGraph) -> str:
     from graphkit.graph import cycles, to_networkx
 
     modules = Counter(m.kind.value for m in graph.modules)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -45,4 +47,11 @@ def run(args: argparse.Namespace) -> int:
         node_options=tuple(args.node_option),
         args=tuple(args.app_args),
     )
-    return watch(options, lambda line: print(line, file=sys.stderr, flush=True))
+    # SIGTERM would end this process at once and leave the app running, orphaned: stop it first.
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        watch(options, lambda line: print(line, file=sys.stderr, flush=True), stop)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return 128 + signal.SIGTERM

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { applyPlan } from '../evict.mjs';
+import { getLoadCache } from '../loader.mjs';
 import * as hot from '../hot.mjs';
 
 hot.install();
@@ -50,6 +51,25 @@ test('a failed reload leaves the identical old namespace in place', async () => 
   write('b.mjs', "export const b = 'b3';\n");
   assert.equal((await applyPlan(plan('b.mjs'))).ok, true);
   assert.equal((await load()).value, 'b3+c2');
+});
+
+test('a failed reload disposes and drops the modules it loaded for the first time', async () => {
+  const { load } = await import(url('entry.mjs'));
+  const before = await load();
+  write('n.mjs', [
+    "const hot = globalThis[Symbol.for('graphkit.hot')]?.(import.meta);",
+    'const timer = setInterval(() => {}, 1000).unref();',
+    'hot.dispose(() => { clearInterval(timer); globalThis.newModuleDisposed = true; });',
+    'export const n = 1;',
+  ].join('\n'));
+  write('b.mjs', "import './n.mjs';\nexport const b = 'b4';\nthrow new Error('b fails after n loaded');\n");
+  const result = await applyPlan(plan('b.mjs'));
+  assert.equal(result.ok, false);
+  assert.equal(globalThis.newModuleDisposed, true);
+  assert.equal(Map.prototype.has.call(getLoadCache(), url('n.mjs')), false);
+  assert.equal(await load(), before);
+  write('b.mjs', "export const b = 'b3';\n");
+  assert.equal((await applyPlan(plan('b.mjs'))).ok, true);
 });
 
 test('dispose runs newest first, once, and data outlives the instance', async () => {
