@@ -246,41 +246,26 @@ def reconcile(entry: str | Path, node: str = "node") -> Reconciliation:
     return Reconciliation(static, live, compare(static.graph, live.graph))
 
 
-def _url(graph: ModuleGraph, path: str | Path) -> str:
-    """A module's URL as the graph spells it, or as Node would for a file the graph does not hold."""
-    try:
-        return find_module(graph, path)
-    except InputError:
-        from graphkit.resolve_url import path_to_url
-
-        return path_to_url(Path(path).resolve())
-
-
 def plan(
     changed: str | Path | Sequence[str | Path],
     entry: str | Path | None = None,
     graph: GraphResult | ModuleGraph | None = None,
+    *,
+    conditions: Sequence[str] = (),
+    include_packages: bool = False,
 ) -> PlanResult:
     """What reloading ``changed`` files would evict in an app started from ``entry``.
 
     Without ``entry`` the entry is the one the nearest package.json names; without ``graph`` it is scanned.
     """
-    from graphkit.accepts import accepting_modules
-    from graphkit.entry import find_entry
-    from graphkit.planner import plan as make_plan
+    from graphkit.plan_files import plan_files
 
     files = [changed] if isinstance(changed, str | Path) else list(changed)
-    if not files:
-        raise InputError("plan: name at least one changed file")
-    entry_path = Path(entry) if entry is not None else find_entry(Path(files[0]))
-    if isinstance(graph, GraphResult):
-        graph = graph.graph
-    if graph is None:
-        graph = scan(entry_path).graph
-    made = make_plan(
-        graph,
-        [_url(graph, f) for f in files],
-        _url(graph, entry_path),
-        accepting=accepting_modules(graph),
+    planned = plan_files(
+        [Path(f) for f in files],
+        entry=Path(entry) if entry is not None else None,
+        graph=graph.graph if isinstance(graph, GraphResult) else graph,
+        conditions=conditions,
+        include_packages=include_packages,
     )
-    return PlanResult(graph, made)
+    return PlanResult(planned.graph, planned.plan)

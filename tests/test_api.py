@@ -15,7 +15,7 @@ import pytest
 
 import graphkit
 from graphkit.api import Cycle, GraphResult, Importer, PlanResult, Unresolved
-from graphkit.errors import InputError
+from graphkit.errors import InputError, UsageError
 from graphkit.model import ImportKind, PlanStatus
 from graphkit.render import MISSING_DOT
 from graphkit.serialize import graph_from_json
@@ -159,3 +159,8 @@ def test_scan_needs_a_path() -> None:
 def test_docstring_examples_run(name: str) -> None:
     result = doctest.testmod(importlib.import_module(name))
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_a_plan_of_no_files_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="name at least one changed file"):
+        graphkit.plan([], entry=DEMO / "main.mjs")

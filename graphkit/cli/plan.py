@@ -37,33 +37,21 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from graphkit.accepts import accepting_modules
-    from graphkit.entry import find_entry
     from graphkit.errors import InputError
-    from graphkit.planner import plan
-    from graphkit.resolve import path_to_url
+    from graphkit.plan_files import plan_files
 
     for file in args.files:
         if not file.exists():
             raise InputError(f"{file}: no such file")
-    entry: Path = args.entry if args.entry is not None else find_entry(args.files[0])
-    if not entry.is_file():
-        raise InputError(f"{entry}: the entry is not a file")
-    if args.live:
-        from graphkit.probe import live_graph
-
-        graph = live_graph(entry, node=args.node, node_args=[f"--conditions={c}" for c in args.conditions])
-    else:
-        from graphkit.crawl import scan
-
-        graph = scan([entry], conditions=args.conditions)
-    made = plan(
-        graph,
-        [path_to_url(file.resolve()) for file in args.files],
-        path_to_url(entry.resolve()),
-        accepting=accepting_modules(graph),
+    planned = plan_files(
+        args.files,
+        entry=args.entry,
+        live=args.live,
+        node=args.node,
+        conditions=args.conditions,
         include_packages=args.include_packages,
     )
+    graph, made = planned.graph, planned.plan
     fmt = "json" if args.json else args.format
     if fmt == "json":
         from graphkit.serialize import plan_to_json
@@ -81,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.buffer.write(render(dot, "svg"))
     else:
         from graphkit.render_plan import render_text
+        from graphkit.resolve_url import path_to_url
 
-        sys.stdout.write(render_text(made, base=path_to_url(entry.resolve().parent) + "/"))
+        sys.stdout.write(render_text(made, base=path_to_url(planned.entry.resolve().parent) + "/"))
     return 0
