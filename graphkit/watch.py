@@ -101,6 +101,12 @@ class _Loop:
 
     def handle(self, batch: Batch, sent: int | None = None) -> None:
         """One save; ``sent`` is a snapshot command sent when the first event arrived."""
+        if batch.overflowed:
+            # The kernel dropped events: no plan can be trusted to cover what changed.
+            started = time.perf_counter()
+            self.host.restart()
+            self.report(f"graphkit: too many file events at once: restarted the app in {_ms(started):.0f} ms")
+            return
         changed = [p for p in batch.changed if p.suffix in _MODULE_SUFFIXES]
         deleted = [p for p in batch.deleted if p.suffix in _MODULE_SUFFIXES]
         if not changed and not deleted:

@@ -26,6 +26,7 @@ _IN_MOVED_FROM = 0x040
 _IN_MOVED_TO = 0x080
 _IN_CREATE = 0x100
 _IN_DELETE = 0x200
+_IN_Q_OVERFLOW = 0x4000  # the kernel dropped events: which files changed is unknown
 _IN_ISDIR = 0x40000000
 _MASK = _IN_MODIFY | _IN_CLOSE_WRITE | _IN_MOVED_FROM | _IN_MOVED_TO | _IN_CREATE | _IN_DELETE
 
@@ -40,6 +41,7 @@ def _watched(folder_name: str) -> bool:
 class Batch:
     changed: tuple[Path, ...]  # files that exist after the batch (written, created or replaced)
     deleted: tuple[Path, ...]  # files that were there and are gone
+    overflowed: bool = False  # events were lost: anything under the root may have changed
 
 
 class Watcher:
@@ -53,6 +55,7 @@ class Watcher:
         if self._fd < 0:
             raise InputError(f"{self.root}: inotify is unavailable ({os.strerror(ctypes.get_errno())})")
         self._folders: dict[int, Path] = {}
+        self._overflowed = False
         self._watch_tree(self.root)
 
     def _watch_tree(self, top: Path) -> None:
@@ -76,6 +79,9 @@ class Watcher:
             wd, mask, _, size = _HEADER.unpack_from(data, offset)
             name = data[offset + _HEADER.size : offset + _HEADER.size + size].rstrip(b"\0")
             offset += _HEADER.size + size
+            if mask & _IN_Q_OVERFLOW:
+                self._overflowed = True
+                continue
             folder = self._folders.get(wd)
             if folder is None or not name:
                 continue
@@ -104,11 +110,12 @@ class Watcher:
         # Debounce: an editor's save is several events; collect until they stop for `quiet` seconds.
         while select.select([self._fd], [], [], self.quiet)[0]:
             touched.update(dict.fromkeys(self._read()))
-        if not touched:
+        overflowed, self._overflowed = self._overflowed, False
+        if not touched and not overflowed:
             return None
         changed = tuple(p for p in touched if p.is_file())
         deleted = tuple(p for p in touched if not p.exists())
-        return Batch(changed, deleted)
+        return Batch(changed, deleted, overflowed)
 
     def close(self) -> None:
         if self._fd >= 0:

@@ -150,10 +150,13 @@ def test_cli_errors_are_one_line_and_exit_2(tmp_path: Path, capsys: pytest.Captu
     entry = str(GRAPHS / "diamond" / "main.mjs")
     assert main(["live", entry, "--node", str(tmp_path / "missing-node")]) == 2
     assert main(["live", entry, "--node", str(fake_node(tmp_path, "v16.20.0"))]) == 2
+    # --node names the binary for ENTRY; a command after -- names its own.
+    assert main(["live", "--node", "/opt/node", "--", "node", entry]) == 2
     lines = capsys.readouterr().err.splitlines()
-    assert len(lines) == 2
+    assert len(lines) == 3
     assert "node binary not found" in lines[0]
     assert "is too old" in lines[1]
+    assert lines[2] == "graphkit: --node /opt/node: with `-- node ...` the command names its own node binary"
 
 
 def test_an_unknown_loader_layout_names_the_version_and_what_is_missing(tmp_path: Path) -> None:

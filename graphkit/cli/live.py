@@ -34,6 +34,8 @@ def run(args: argparse.Namespace) -> int:
     if len(target) == 1:
         graph = live_graph(Path(target[0]), node=args.node, timeout=args.timeout, wait_ms=args.wait)
     elif Path(target[0]).name.startswith("node"):
+        if args.node != "node":
+            raise UsageError(f"--node {args.node}: with `-- node ...` the command names its own node binary")
         graph = attach_graph(target, timeout=args.timeout, wait_ms=args.wait)
     else:
         raise UsageError(f"{target[0]}: expected one ENTRY, or `-- node [flags] app.mjs [args]`")
