@@ -25,6 +25,7 @@ from graphkit.reconciliation import Reconciliation as Comparison
 from graphkit.reconciliation import reconcile as compare
 from graphkit.render import MISSING_DOT, DotMissingError, render
 from graphkit.serialize import graph_to_json, plan_to_json
+from graphkit.wording import count
 
 __all__ = [
     "Cycle",
@@ -131,7 +132,8 @@ class GraphResult:
     def summary(self) -> str:
         imports = sum(e.target is not None for e in self.graph.edges)
         return (
-            f"{len(self.graph.modules)} modules, {imports} imports, {len(self.cycles())} cycles, "
+            f"{count(len(self.graph.modules), 'module')}, {count(imports, 'import')}, "
+            f"{count(len(self.cycles()), 'cycle')}, "
             f"{len(self.unresolved())} unresolved"
         )
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from graphkit.collapse import View, ViewEdge, ViewNode
 from graphkit.collapse import collapse as collapse_view
 from graphkit.model import EvictionPlan, ImportKind, ModuleGraph, ModuleKind
+from graphkit.wording import count
 
 __all__ = ["ROLES", "dot_source", "mermaid_source", "roles", "view_dot", "view_mermaid"]
 
@@ -67,7 +68,8 @@ def _title(view: View, plan: EvictionPlan | None) -> str:
     if plan is not None:
         title += f"; plan {plan.status.value}: {len(plan.changed)} changed, "
         title += (
-            f"{sum(len(u) for u in plan.evict)} evicted, {len(plan.boundaries)} boundaries, {plan.kept} kept"
+            f"{sum(len(u) for u in plan.evict)} evicted, "
+            f"{count(len(plan.boundaries), 'boundary', 'boundaries')}, {plan.kept} kept"
         )
         if plan.reason:
             title += f" ({plan.reason})"

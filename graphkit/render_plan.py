@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from graphkit.model import Boundary, EvictionPlan, PlanStatus
+from graphkit.wording import count
 
 __all__ = ["render_text"]
 
@@ -63,8 +64,8 @@ def render_text(plan: EvictionPlan, *, base: str = "") -> str:
 def _summary(plan: EvictionPlan) -> str:
     modules = sum(len(unit) for unit in plan.evict)
     counts = (
-        f"{modules} evicted in {_count(len(plan.evict), 'unit')}, "
-        f"{_count(len(plan.boundaries), 'boundary', 'boundaries')}, {plan.kept} kept"
+        f"{modules} evicted in {count(len(plan.evict), 'unit')}, "
+        f"{count(len(plan.boundaries), 'boundary', 'boundaries')}, {plan.kept} kept"
     )
     if plan.status is PlanStatus.FULL_RELOAD:
         return f"full-reload: {plan.reason} ({counts})"
@@ -72,6 +73,3 @@ def _summary(plan: EvictionPlan) -> str:
         return f"noop: nothing loaded depends on the change ({plan.kept} kept)"
     return f"ok: {counts}"
 
-
-def _count(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else many or one + 's'}"

@@ -155,7 +155,7 @@ def test_scan_needs_a_path() -> None:
         graphkit.scan()
 
 
-@pytest.mark.parametrize("name", ["graphkit.api", "graphkit.collapse", "graphkit.export"])
+@pytest.mark.parametrize("name", ["graphkit.api", "graphkit.collapse", "graphkit.export", "graphkit.wording"])
 def test_docstring_examples_run(name: str) -> None:
     result = doctest.testmod(importlib.import_module(name))
     assert result.attempted > 0 and result.failed == 0
