@@ -1,7 +1,8 @@
 // The graphkit HMR host, preloaded with `node --expose-internals --import host.mjs ENTRY`.
 //
 // The app runs normally; a control channel on an inherited fd (one end of a socketpair; the launcher names
-// it in GRAPHKIT_HOST_FD, which is removed so the app's own children never see it) carries JSON lines. Each request is {id, cmd, ...}; each reply {id, ok, ...}. Commands:
+// it in GRAPHKIT_HOST_FD, which is removed so the app's own children never see it) carries JSON lines.
+// Each request is {id, cmd, ...}; each reply {id, ok, ...}. Commands:
 //   ping                    -> {node, pid}
 //   snapshot                -> {graph}: the live module graph document
 //   accepting               -> {urls}: modules whose current instance called hot.accept

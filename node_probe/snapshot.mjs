@@ -161,7 +161,9 @@ export async function snapshot() {
   }
   const cjs = requireGraph();
   for (const { url, status } of cjs.modules) {
-    if (!modules.has(url)) modules.set(url, { url, kind: moduleKind(url), format: moduleFormat(url, 'javascript'), status });
+    if (!modules.has(url)) {
+      modules.set(url, { url, kind: moduleKind(url), format: moduleFormat(url, 'javascript'), status });
+    }
   }
   edges.push(...cjs.edges);
   for (const row of dynamicImports.values()) edges.push(edge(row.from, row.to, 'dynamic', row.specifier, row.error));

@@ -82,7 +82,11 @@ test('dispose runs newest first, once, and data outlives the instance', async ()
   ].join('\n'));
   const first = await import(url('d.mjs'));
   assert.deepEqual(first.seen, []);
-  const reload = { evict: [[url('d.mjs')]], boundaries: [{ url: url('entry.mjs'), reason: 'dynamic-import', imports: [url('d.mjs')] }], changed: [url('d.mjs')] };
+  const reload = {
+    evict: [[url('d.mjs')]],
+    boundaries: [{ url: url('entry.mjs'), reason: 'dynamic-import', imports: [url('d.mjs')] }],
+    changed: [url('d.mjs')],
+  };
   assert.equal((await applyPlan(reload)).ok, true);
   const second = await import(url('d.mjs'));
   assert.notEqual(second, first);

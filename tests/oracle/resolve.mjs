@@ -1,8 +1,9 @@
 // Node's own answer for each resolution query, one JSON object per line in and out.
 //   node --expose-internals [--conditions=NAME] [--preserve-symlinks] tests/oracle/resolve.mjs < queries.jsonl
 // A query is {"specifier", "parent" (a file: URL), "kind" ("static", "reexport", "dynamic" or "require")};
-// the answer is {"url", "format"} or {"error": code, "hint"} (the file Node suggests, if any). Import kinds go through Node's defaultResolve with its default
-// conditions (which include any --conditions), require through createRequire(parent).resolve.
+// the answer is {"url", "format"} or {"error": code, "hint"} (the file Node suggests, if any). Import kinds
+// go through Node's defaultResolve with its default conditions (which include any --conditions), require
+// through createRequire(parent).resolve.
 // Node 20 computes its "Did you mean" hint for a relative specifier from the working directory (its
 // temporary CommonJS module has no filename), so each import query runs from the parent's folder: the hint
 // is then the one a user running that file from its folder sees.
