@@ -21,7 +21,7 @@ import tree_sitter
 from graphkit.cache import StatKey, stat_key
 from graphkit.errors import InputError
 from graphkit.model import ModuleGraph, ModuleKind
-from graphkit.parse import language
+from graphkit.parse import parser
 from graphkit.resolve_url import file_url_path
 
 __all__ = ["accepting_modules", "source_accepts"]
@@ -65,7 +65,7 @@ def source_accepts(source: bytes) -> bool:
     """True when the module source calls ``accept`` on the graphkit hot value."""
     if _HOT_KEY.encode() not in source:
         return False  # cheap guard: most modules never mention the API
-    root = tree_sitter.Parser(language()).parse(source).root_node
+    root = parser().parse(source).root_node
     hot_names = _hot_names(root)
     for call in _walk(root, "call_expression"):
         callee = call.child_by_field_name("function")

@@ -28,7 +28,7 @@ from tree_sitter import Language, Node, Parser, Tree
 
 from graphkit.model import Extraction, ImportKind, ImportRecord, ParseIssue
 
-__all__ = ["extract", "language"]
+__all__ = ["extract", "language", "parser"]
 
 _BOM = b"\xef\xbb\xbf"
 _KEYWORDS = (b"import", b"export", b"require")
@@ -54,7 +54,8 @@ def language() -> Language:
 
 
 @cache
-def _parser() -> Parser:
+def parser() -> Parser:
+    """A parser for the JavaScript language, built once per process."""
     return Parser(language())
 
 
@@ -71,7 +72,7 @@ def extract(source: bytes, *, commonjs: bool) -> Extraction:
     if not source:
         return Extraction(imports=())
     parsed, clauses = _blank_attribute_clauses(source)
-    tree = _parser().parse(parsed)
+    tree = parser().parse(parsed)
     scan = _Scan(source, tree, clauses)
     imports = scan.records(commonjs=commonjs)
     if tree.root_node.has_error:

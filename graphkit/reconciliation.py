@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import unquote, urlparse
 
 from graphkit.model import Edge, ImportKind, ModuleGraph
+from graphkit.resolve_url import file_url_path
 
 __all__ = ["Disagreement", "Reconciliation", "Row", "reconcile"]
 
@@ -62,9 +62,8 @@ def _key(edge: Edge) -> tuple[str, ImportKind, str | None, str | None]:
 
 
 def _where(edge: Edge) -> str | None:
-    if edge.line is None or not edge.source.startswith("file:"):
-        return None
-    return f"{unquote(urlparse(edge.source).path)}:{edge.line}"
+    path = file_url_path(edge.source)
+    return None if edge.line is None or path is None else f"{path}:{edge.line}"
 
 
 def _row(edge: Edge, where: str | None) -> Row:
