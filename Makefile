@@ -14,11 +14,13 @@ demo: setup graphviz
 test: setup graphviz nodes corpus
 	$(BIN)/ruff check graphkit tests bench
 	$(BIN)/mypy
-	$(BIN)/pytest -q
+	$(BIN)/lint-imports
+	$(BIN)/pytest -q -n auto
 
 lint: setup
 	$(BIN)/ruff check graphkit tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 setup: $(STAMP)
 

@@ -32,13 +32,13 @@ from pathlib import Path
 from typing import IO
 
 from bench.gen_app import DEFAULT_OUT, App, generate, leaf_source, util_source
-from graphkit.accepts import accepting_modules
-from graphkit.host import Host
-from graphkit.planner import plan
-from graphkit.resolve_url import path_to_url
-from graphkit.serialize import graph_from_dict
-from graphkit.watch import package_root
-from graphkit.watcher import Watcher
+from graphkit.extract.accepts import accepting_modules
+from graphkit.hmr.loop import package_root
+from graphkit.hmr.watcher import Watcher
+from graphkit.live.host import Host
+from graphkit.model.codec import graph_from_dict
+from graphkit.model.urls import path_to_url
+from graphkit.planning.planner import plan
 
 STARTUP_SECONDS = 30.0
 SERVED_SECONDS = 10.0
@@ -46,7 +46,7 @@ SETTLE_SECONDS = 0.1  # between saves, so two saves never share one watcher batc
 POLL_SECONDS = 0.0005
 TARGET_RATIO = 1 / 20
 TARGET_SERVED_MS = 50.0
-# The steps of graphkit.watch's loop for one save, in order (host.snapshot() is the two snapshot steps).
+# The steps of graphkit.hmr.loop's loop for one save, in order (host.snapshot() is the two snapshot steps).
 STEPS = (
     "write",
     "watcher (debounce)",
@@ -211,7 +211,7 @@ def node_watch(app: App, node: str, saves: Saves, rounds: int) -> list[float]:
 
 
 def steps(app: App, node: str, saves: Saves, rounds: int) -> dict[str, dict[str, list[float]]]:
-    """The watch loop's steps (as graphkit.watch runs them) timed one by one, in this process."""
+    """The watch loop's steps (as graphkit.hmr.loop runs them) timed one by one, in this process."""
     result: dict[str, dict[str, list[float]]] = {}
     with (
         Host(app.entry, node=node, stdout=subprocess.PIPE) as host,

@@ -3,11 +3,11 @@
 //   node --expose-internals --expose-gc bench/memory.mjs MODE COUNT APP_URL [PLAN_JSON]
 //
 // MODE graphkit: every reload is graphkit's own eviction path, node_probe/evict.mjs applyPlan(PLAN_JSON)
-// with the plan graphkit.planner.plan made for the app, exactly what `graphkit watch` sends to its host; the app's
+// with the plan graphkit.planning.planner.plan made for the app, exactly what `graphkit watch` sends to its host; the app's
 // next `import('./blob.mjs')` must then return a new instance. MODE query: the app imports
 // `./blob.mjs?t=N`, a new URL each time. Prints `progress N` lines while it runs (a run that dies of an
 // out-of-memory error shows how far it got) and one final JSON line.
-import { applyPlan } from '../node_probe/evict.mjs';
+import { applyPlan } from '../graphkit/live/node_probe/evict.mjs';
 
 const [mode, countText, appUrl, planText] = process.argv.slice(2);
 const count = Number(countText);

@@ -3,7 +3,7 @@
 Run: `.venv/bin/python -m bench.memory` (`make bench` runs every benchmark); `--reloads`, `--majors` and
 `--pressure` change the parameters. A module holding a 1 MiB string is reloaded ``--reloads`` times in
 one Node process (`bench/memory.mjs`, run with `--expose-internals --expose-gc`): once through
-`node_probe/evict.mjs`'s applyPlan with the plan `graphkit.planner.plan` makes (the path
+`node_probe/evict.mjs`'s applyPlan with the plan `graphkit.planning.planner.plan` makes (the path
 `graphkit watch` takes), once with a new query string per reload. It prints the heap used after `gc()`
 before and after, how many old instances were freed, and the same runs again with
 `--max-old-space-size` set to ``--pressure`` MiB: Node 18 frees evicted instances only under memory
@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import CACHE, REPO
-from graphkit.crawl import scan
+from graphkit.graph.crawl import scan
 from graphkit.model import PlanStatus
-from graphkit.planner import plan
-from graphkit.resolve_url import path_to_url
-from graphkit.serialize import plan_to_json
+from graphkit.model.codec import plan_to_json
+from graphkit.model.urls import path_to_url
+from graphkit.planning.planner import plan
 
 MAJORS = (18, 20, 22, 24, 26)
 DRIVER = REPO / "bench" / "memory.mjs"

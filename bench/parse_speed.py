@@ -15,7 +15,7 @@ from bench.common import PARTS, SOURCE
 
 STARTED = time.perf_counter()
 
-from graphkit.parse import extract  # noqa: E402  (timed: the import is part of a cold scan)
+from graphkit.extract.parse import extract  # noqa: E402  (timed: the import is part of a cold scan)
 
 
 def corpus() -> list[Path]:

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import TypeVar
 
 from bench.common import SOURCE, corpus
-from graphkit.collapse import collapse
-from graphkit.crawl import scan
-from graphkit.export import view_dot
-from graphkit.render import render
+from graphkit.graph.crawl import scan
+from graphkit.output.collapse import collapse
+from graphkit.output.diagram import view_dot
+from graphkit.output.render import render
 
 T = TypeVar("T")
 

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from bench.common import PEERS, REPO, corpus, timed
-from graphkit.crawl import Scanner
+from graphkit.graph.crawl import Scanner
 
 TARGETS = {"cold / dependency-cruiser": 0.35, "warm / es-module-lexer": 2.0}
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
         reconcile,
         scan,
     )
-    from graphkit.export import dot_source, mermaid_source
+    from graphkit.output.diagram import dot_source, mermaid_source
 
 __all__ = [
     "Cycle",
@@ -40,8 +40,8 @@ __all__ = [
 ]
 
 _HOMES = {name: "graphkit.api" for name in __all__} | {
-    "dot_source": "graphkit.export",
-    "mermaid_source": "graphkit.export",
+    "dot_source": "graphkit.output.diagram",
+    "mermaid_source": "graphkit.output.diagram",
 }
 
 

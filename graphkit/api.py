@@ -15,17 +15,17 @@ from typing import Any
 
 import networkx as nx
 
-from graphkit import graph as queries
-from graphkit.collapse import default_root, find_module
-from graphkit.errors import InputError
-from graphkit.export import dot_source, mermaid_source
+from graphkit.errors import DotMissingError, InputError
+from graphkit.graph import queries
+from graphkit.graph.queries import default_root, find_module
+from graphkit.graph.reconcile import Disagreement, Row
+from graphkit.graph.reconcile import Reconciliation as Comparison
+from graphkit.graph.reconcile import reconcile as compare
 from graphkit.model import EvictionPlan, ImportKind, ModuleGraph
-from graphkit.reconciliation import Disagreement, Row
-from graphkit.reconciliation import Reconciliation as Comparison
-from graphkit.reconciliation import reconcile as compare
-from graphkit.render import MISSING_DOT, DotMissingError, render
-from graphkit.serialize import graph_to_json, plan_to_json
-from graphkit.wording import count
+from graphkit.model.codec import graph_to_json, plan_to_json
+from graphkit.output.diagram import dot_source, mermaid_source
+from graphkit.output.render import MISSING_DOT, render
+from graphkit.output.wording import count
 
 __all__ = [
     "Cycle",
@@ -174,7 +174,7 @@ class PlanResult(GraphResult):
         return [url for unit in self.plan.evict for url in unit]
 
     def text(self) -> str:
-        from graphkit.render_plan import render_text
+        from graphkit.output.plan_text import render_text
 
         root = default_root(self.graph)
         return render_text(self.plan, base=root.as_uri() + "/" if root else "")
@@ -227,7 +227,7 @@ class Reconciliation:
 
 def scan(*paths: str | Path, conditions: Sequence[str] = ()) -> GraphResult:
     """The static graph of entry files (followed through their imports) and folders (every file in them)."""
-    from graphkit.crawl import scan as scan_paths
+    from graphkit.graph.crawl import scan as scan_paths
 
     if not paths:
         raise InputError("scan: name at least one entry file or folder")
@@ -236,7 +236,7 @@ def scan(*paths: str | Path, conditions: Sequence[str] = ()) -> GraphResult:
 
 def live_graph(entry: str | Path, node: str = "node", wait_ms: int = 0) -> GraphResult:
     """The graph Node itself loaded when running ``entry``, read from its module map."""
-    from graphkit.probe import live_graph as probe_live_graph
+    from graphkit.live.probe import live_graph as probe_live_graph
 
     return GraphResult(probe_live_graph(Path(entry), node=node, wait_ms=wait_ms))
 
@@ -260,7 +260,7 @@ def plan(
 
     Without ``entry`` the entry is the one the nearest package.json names; without ``graph`` it is scanned.
     """
-    from graphkit.plan_files import plan_files
+    from graphkit.planning.files import plan_files
 
     files = [changed] if isinstance(changed, str | Path) else list(changed)
     planned = plan_files(

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 __all__ = [
+    "DotMissingError",
     "GraphkitError",
     "InputError",
     "NodeError",
     "ProbeError",
+    "RenderError",
+    "ResolutionFailed",
     "UsageError",
 ]
 
@@ -29,3 +32,23 @@ class NodeError(GraphkitError):
 
 class ProbeError(GraphkitError):
     """The Node probe failed, timed out or broke its protocol."""
+
+
+class RenderError(GraphkitError):
+    """Graphviz ``dot`` failed on the text it was given."""
+
+
+class DotMissingError(RenderError):
+    """Graphviz ``dot`` is not on PATH."""
+
+
+class ResolutionFailed(Exception):
+    """Node refuses a specifier: Node's error code and a one-line message naming the file.
+
+    Internal to the resolver, which turns it into a ``Resolution`` value; never shown as a failure.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message

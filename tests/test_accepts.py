@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from graphkit.accepts import accepting_modules, source_accepts
 from graphkit.errors import InputError
+from graphkit.extract.accepts import accepting_modules, source_accepts
 from graphkit.model import Format, Module, ModuleGraph, ModuleKind
 
 HOT = "const hot = globalThis[Symbol.for('graphkit.hot')]?.(import.meta);\n"

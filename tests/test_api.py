@@ -17,8 +17,8 @@ import graphkit
 from graphkit.api import Cycle, GraphResult, Importer, PlanResult, Unresolved
 from graphkit.errors import InputError, UsageError
 from graphkit.model import ImportKind, PlanStatus
-from graphkit.render import MISSING_DOT
-from graphkit.serialize import graph_from_json
+from graphkit.model.codec import graph_from_json
+from graphkit.output.render import MISSING_DOT
 from tests.conftest import FIXTURES, system_node
 
 DEMO = FIXTURES / "demo"
@@ -155,7 +155,9 @@ def test_scan_needs_a_path() -> None:
         graphkit.scan()
 
 
-@pytest.mark.parametrize("name", ["graphkit.api", "graphkit.collapse", "graphkit.export", "graphkit.wording"])
+@pytest.mark.parametrize(
+    "name", ["graphkit.api", "graphkit.output.collapse", "graphkit.output.diagram", "graphkit.output.wording"]
+)
 def test_docstring_examples_run(name: str) -> None:
     result = doctest.testmod(importlib.import_module(name))
     assert result.attempted > 0 and result.failed == 0

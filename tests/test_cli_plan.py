@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from graphkit.cli import main
-from graphkit.entry import find_entry
 from graphkit.errors import UsageError
-from graphkit.resolve import path_to_url
+from graphkit.resolve.entry import find_entry
+from graphkit.resolve.resolver import path_to_url
 from tests.conftest import FIXTURES, system_node
 
 DEMO = FIXTURES / "demo"

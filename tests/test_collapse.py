@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from graphkit.collapse import LIMIT, collapse, find_module, package_name
 from graphkit.errors import InputError, UsageError
+from graphkit.graph.queries import find_module
 from graphkit.model import Edge, ImportKind, Module, ModuleGraph, ModuleKind
+from graphkit.model.urls import package_name
+from graphkit.output.collapse import LIMIT, collapse
 from tests.conftest import system_node
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-import graphkit.parse
-from graphkit.crawl import Scanner, scan
+import graphkit.extract.parse
+from graphkit.graph.crawl import Scanner, scan
 from graphkit.model import Extraction, Format, ImportKind, ModuleGraph, ModuleKind
-from graphkit.resolve import path_to_url
-from graphkit.serialize import graph_to_json
+from graphkit.model.codec import graph_to_json
+from graphkit.resolve.resolver import path_to_url
 from tests.conftest import FIXTURES
 from tests.test_resolve import oracle
 
@@ -107,13 +107,13 @@ def copy_fixture(tmp_path: Path, name: str) -> Path:
 def test_a_rescan_parses_only_the_files_that_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     app = copy_fixture(tmp_path, "demo")
     parsed: list[bytes] = []
-    real = graphkit.parse.extract
+    real = graphkit.extract.parse.extract
 
     def counting(source: bytes, *, commonjs: bool) -> Extraction:
         parsed.append(source)
         return real(source, commonjs=commonjs)
 
-    monkeypatch.setattr(graphkit.parse, "extract", counting)
+    monkeypatch.setattr(graphkit.extract.parse, "extract", counting)
     first = scan([app / "main.mjs"])
     cold = len(parsed)
     assert graph_to_json(scan([app / "main.mjs"])) == graph_to_json(first)

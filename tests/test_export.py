@@ -13,13 +13,12 @@ import networkx as nx
 import pytest
 
 from graphkit.cli import main
-from graphkit.collapse import LIMIT
-from graphkit.crawl import scan
 from graphkit.errors import GraphkitError, UsageError
-from graphkit.export import dot_source, mermaid_source
-from graphkit.graph import to_networkx
+from graphkit.graph.crawl import scan
+from graphkit.graph.queries import to_networkx
 from graphkit.model import (
     Boundary,
+    BoundaryReason,
     Edge,
     EvictionPlan,
     Format,
@@ -29,8 +28,10 @@ from graphkit.model import (
     ModuleKind,
     PlanStatus,
 )
-from graphkit.render import MISSING_DOT, render
-from graphkit.serialize import graph_from_json
+from graphkit.model.codec import graph_from_json
+from graphkit.output.collapse import LIMIT
+from graphkit.output.diagram import dot_source, mermaid_source
+from graphkit.output.render import MISSING_DOT, render
 from tests.conftest import FIXTURES
 
 MAIN = "file:///app/main.mjs"
@@ -124,7 +125,7 @@ PLAN = EvictionPlan(
     status=PlanStatus.OK,
     changed=(B,),
     evict=((A, B),),
-    boundaries=(Boundary(MAIN, "accepts", (A,)),),
+    boundaries=(Boundary(MAIN, BoundaryReason.ACCEPTS, (A,)),),
     kept=2,
     chains=(),
 )

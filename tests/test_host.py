@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from graphkit.accepts import accepting_modules
 from graphkit.errors import NodeError, ProbeError
-from graphkit.host import ApplyResult, Host
+from graphkit.extract.accepts import accepting_modules
+from graphkit.live.host import ApplyResult, Host
 from graphkit.model import PlanStatus
-from graphkit.planner import plan
-from graphkit.resolve_url import path_to_url
+from graphkit.model.urls import path_to_url
+from graphkit.planning.planner import plan
 from tests.conftest import FIXTURES, NODE_MAJORS, node_binary
 
 

@@ -1,4 +1,4 @@
-"""graphkit.parse against es-module-lexer over a real npm corpus (one Node process for every file).
+"""graphkit.extract.parse against es-module-lexer over a real npm corpus (one Node process for every file).
 
 Compared per file as multisets of (kind, specifier or glob, line): static imports, re-exports, literal,
 template-glob and computed dynamic imports. Known differences, asserted as exactly this set:
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from graphkit.parse import extract
+from graphkit.extract.parse import extract
 from tests.conftest import CORPUS, REPO, system_node
 
 PACKAGES = ("lodash-es", "date-fns", "rxjs/dist/esm", "three/src", "three/examples/jsm")

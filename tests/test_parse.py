@@ -1,4 +1,4 @@
-"""graphkit.parse: import records from small sources, the fixture folders, and Node as the oracle."""
+"""graphkit.extract.parse: import records from small sources, the fixture folders, and Node as the oracle."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from tree_sitter import Language
 
+from graphkit.extract.parse import extract, language
 from graphkit.model import Extraction, ImportKind, ImportRecord, ParseIssue
-from graphkit.parse import extract, language
 from tests.conftest import FIXTURES, node_binary, system_node
 
 PARSE_FIXTURES = FIXTURES / "parse"

@@ -11,10 +11,12 @@ from typing import Any
 
 import pytest
 
-from graphkit.accepts import accepting_modules
-from graphkit.crawl import scan
+from graphkit.extract.accepts import accepting_modules
+from graphkit.graph.crawl import scan
+from graphkit.live.probe import live_graph
 from graphkit.model import (
     Boundary,
+    BoundaryReason,
     Edge,
     EvictionPlan,
     Format,
@@ -24,10 +26,9 @@ from graphkit.model import (
     ModuleKind,
     PlanStatus,
 )
-from graphkit.planner import plan
-from graphkit.probe import live_graph
-from graphkit.resolve import path_to_url
-from graphkit.serialize import plan_to_dict
+from graphkit.model.codec import plan_to_dict
+from graphkit.planning.planner import plan
+from graphkit.resolve.resolver import path_to_url
 from tests.conftest import FIXTURES, REPO, node_binary
 
 S, R, Q, D = ImportKind.STATIC, ImportKind.REEXPORT, ImportKind.REQUIRE, ImportKind.DYNAMIC
@@ -275,7 +276,8 @@ def test_plan_table(row: Row) -> None:
         url(k): tuple(url(n) for n in path) for k, path in row.chains.items()
     }
     assert result.boundaries == tuple(
-        Boundary(url(b), reason, tuple(url(n) for n in imports)) for b, reason, imports in row.boundaries
+        Boundary(url(b), BoundaryReason(reason), tuple(url(n) for n in imports))
+        for b, reason, imports in row.boundaries
     )
     assert result.kept == row.kept
     assert (result.reason is not None) == (row.status is PlanStatus.FULL_RELOAD)

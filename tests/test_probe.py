@@ -12,8 +12,8 @@ import pytest
 
 from graphkit.cli import main
 from graphkit.errors import NodeError, ProbeError
+from graphkit.live.probe import PROBE_DIR, attach_graph, live_graph
 from graphkit.model import ImportKind, ModuleGraph, Status
-from graphkit.probe import PROBE_DIR, attach_graph, live_graph
 from tests.conftest import FIXTURES, REPO
 
 GRAPHS = FIXTURES / "graphs"
@@ -186,7 +186,7 @@ def test_live_json_is_a_graph_document(capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_node_probe_own_tests_pass(any_node: Path) -> None:
-    tests = sorted(str(p) for p in (REPO / "node_probe" / "test").glob("*.test.mjs"))
+    tests = sorted(str(p) for p in (REPO / "graphkit" / "live" / "node_probe" / "test").glob("*.test.mjs"))
     result = subprocess.run(
         [str(any_node), "--expose-internals", "--test", *tests],
         capture_output=True, text=True, timeout=120, check=False,

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from graphkit.cli import main
+from graphkit.graph.reconcile import Disagreement, Row, reconcile
+from graphkit.live.probe import live_graph
 from graphkit.model import Edge, ImportKind, Module, ModuleGraph, ModuleKind
-from graphkit.probe import live_graph
-from graphkit.reconciliation import Disagreement, Row, reconcile
 from tests.conftest import FIXTURES
 
 GRAPHS = FIXTURES / "graphs"
@@ -108,7 +108,7 @@ def test_reconcile_json_lists_every_row_with_its_fields(capsys: pytest.CaptureFi
 
 
 def test_scan_and_node_agree_on_every_statically_decidable_fixture(any_node: Path) -> None:
-    from graphkit.crawl import scan
+    from graphkit.graph.crawl import scan
 
     for name in ("diamond", "cycle", "reexport-chain", "json-attributes", "cjs-interop"):
         entry = GRAPHS / name / "main.mjs"

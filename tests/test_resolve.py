@@ -1,4 +1,4 @@
-"""graphkit.resolve against Node itself: every fixture case and the whole npm corpus go through
+"""graphkit.resolve.resolver against Node itself: every fixture case and the whole npm corpus go through
 tests/oracle/resolve.mjs (Node's own resolver) in one process per option set, and must agree exactly."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from typing import Any, NamedTuple
 import pytest
 
 from graphkit.errors import InputError
+from graphkit.extract.parse import extract
 from graphkit.model import Format, ImportKind, ModuleKind
-from graphkit.parse import extract
-from graphkit.resolve import NODE18, NODE20, Resolver, path_to_url, url_to_path
+from graphkit.resolve.resolver import NODE18, NODE20, Resolver, path_to_url, url_to_path
 from tests.conftest import CORPUS, FIXTURES, REPO, node_binary, system_node
 
 ORACLE = REPO / "tests" / "oracle" / "resolve.mjs"

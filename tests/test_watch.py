@@ -15,10 +15,10 @@ from typing import IO
 
 import pytest
 
-from graphkit.host import ApplyError, ApplyResult
+from graphkit.hmr.loop import package_root, status_line
+from graphkit.hmr.watcher import Batch, Watcher
+from graphkit.live.host import ApplyError, ApplyResult
 from graphkit.model import EvictionPlan, PlanStatus
-from graphkit.watch import package_root, status_line
-from graphkit.watcher import Batch, Watcher
 from tests.conftest import node_binary
 from tests.test_host import copy_fixture, fetch
 

@@ -48,8 +48,8 @@ def _format(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from graphkit.crawl import scan
     from graphkit.errors import UsageError
+    from graphkit.graph.crawl import scan
 
     fmt = _format(args)
     if args.depth is not None and args.focus is None:
@@ -58,15 +58,15 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--plan: a plan is drawn over a picture; `graphkit plan --json` prints its document")
     graph = scan([args.path], conditions=args.conditions)
     if fmt == "json":
-        from graphkit.serialize import graph_to_json
+        from graphkit.model.codec import graph_to_json
 
         return _write(args.output, graph_to_json(graph).encode())
     return _write(args.output, _draw(args, graph, fmt))
 
 
 def _draw(args: argparse.Namespace, graph: Any, fmt: str) -> bytes:
-    from graphkit.collapse import collapse
-    from graphkit.export import view_dot, view_mermaid
+    from graphkit.output.collapse import collapse
+    from graphkit.output.diagram import view_dot, view_mermaid
 
     plan = _plan(args, graph) if args.plan else None
     view = collapse(graph, mode=args.collapse or "auto", focus=args.focus, depth=args.depth)
@@ -77,7 +77,7 @@ def _draw(args: argparse.Namespace, graph: Any, fmt: str) -> bytes:
     text = view_dot(view, plan)
     if fmt == "dot":
         return text.encode()
-    from graphkit.render import render
+    from graphkit.output.render import render
 
     return render(text, fmt)
 
@@ -87,7 +87,7 @@ def _plan(args: argparse.Namespace, graph: Any) -> Any:
 
     entry = args.entry
     if entry is None:
-        from graphkit.entry import find_entry
+        from graphkit.resolve.entry import find_entry
 
         entry = find_entry(args.path)
     return plan(args.plan, entry=entry, graph=graph).plan

@@ -27,8 +27,8 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from graphkit.probe import attach_graph, live_graph
-    from graphkit.serialize import graph_to_json
+    from graphkit.live.probe import attach_graph, live_graph
+    from graphkit.model.codec import graph_to_json
 
     target: list[str] = args.target
     if len(target) == 1:

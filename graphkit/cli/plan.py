@@ -38,7 +38,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from graphkit.errors import InputError
-    from graphkit.plan_files import plan_files
+    from graphkit.planning.files import plan_files
 
     for file in args.files:
         if not file.exists():
@@ -54,22 +54,22 @@ def run(args: argparse.Namespace) -> int:
     graph, made = planned.graph, planned.plan
     fmt = "json" if args.json else args.format
     if fmt == "json":
-        from graphkit.serialize import plan_to_json
+        from graphkit.model.codec import plan_to_json
 
         sys.stdout.write(plan_to_json(made))
     elif fmt in ("dot", "svg"):
-        from graphkit.export import dot_source
+        from graphkit.output.diagram import dot_source
 
         dot = dot_source(graph, plan=made)
         if fmt == "dot":
             sys.stdout.write(dot)
         else:
-            from graphkit.render import render
+            from graphkit.output.render import render
 
             sys.stdout.buffer.write(render(dot, "svg"))
     else:
-        from graphkit.render_plan import render_text
-        from graphkit.resolve_url import path_to_url
+        from graphkit.model.urls import path_to_url
+        from graphkit.output.plan_text import render_text
 
         sys.stdout.write(render_text(made, base=path_to_url(planned.entry.resolve().parent) + "/"))
     return 0

@@ -26,9 +26,9 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from graphkit.crawl import scan
-    from graphkit.probe import live_graph
-    from graphkit.reconciliation import reconcile
+    from graphkit.graph.crawl import scan
+    from graphkit.graph.reconcile import reconcile
+    from graphkit.live.probe import live_graph
 
     live = live_graph(args.entry, node=args.node, timeout=args.timeout, wait_ms=args.wait)
     result = reconcile(scan([args.entry]), live)

@@ -31,8 +31,8 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from graphkit.crawl import scan
-    from graphkit.serialize import graph_to_json
+    from graphkit.graph.crawl import scan
+    from graphkit.model.codec import graph_to_json
 
     graph = scan(args.paths, conditions=args.conditions, use_cache=not args.no_cache)
     print(graph_to_json(graph) if args.json else summary(graph), end="")
@@ -43,7 +43,7 @@ def display(url: str) -> str:
     """A file URL as a path relative to the working folder when that is shorter; anything else as is."""
     if not url.startswith("file:"):
         return url
-    from graphkit.resolve import url_to_path
+    from graphkit.resolve.resolver import url_to_path
 
     path = str(url_to_path(url))
     relative = os.path.relpath(path)
@@ -51,7 +51,7 @@ def display(url: str) -> str:
 
 
 def summary(graph: ModuleGraph) -> str:
-    from graphkit.graph import cycles, to_networkx
+    from graphkit.graph.queries import cycles, to_networkx
 
     modules = Counter(m.kind.value for m in graph.modules)
     edges = Counter(e.kind.value for e in graph.edges if e.target is not None)

@@ -37,7 +37,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from graphkit.errors import InputError
-    from graphkit.watch import WatchOptions, watch
+    from graphkit.hmr.loop import WatchOptions, watch
 
     if not args.entry.is_file():
         raise InputError(f"{args.entry}: the entry is not a file")

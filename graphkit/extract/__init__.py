@@ -1,0 +1,1 @@
+"""Per-file extraction: every import occurrence in one file (tree-sitter), accept detection, the cache."""

@@ -1,0 +1,122 @@
+"""The networkx view of a ModuleGraph and the queries over it.
+
+Nodes are module URLs with attributes ``kind``, ``format`` and ``status`` (strings or None). There is one
+edge per (importer, imported) pair; its ``imports`` attribute holds every occurrence (an ``Edge``) and
+``kind`` the strongest of their kinds, so ``kind != "dynamic"`` means the importer is linked to the target.
+Unresolved imports are not edges: they stay in ``G.graph["unresolved"]``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+
+from graphkit.errors import InputError
+from graphkit.model import Edge, ImportKind, ModuleGraph, ModuleKind
+from graphkit.model.urls import url_path
+
+__all__ = [
+    "ImporterCount",
+    "cycles",
+    "default_root",
+    "find_module",
+    "importers_of",
+    "linked_view",
+    "most_imported",
+    "strongest",
+    "to_networkx",
+]
+
+# Strongest first: a static import binds harder than a dynamic one when both point at one target.
+_STRENGTH = (ImportKind.STATIC, ImportKind.REEXPORT, ImportKind.REQUIRE, ImportKind.DYNAMIC)
+
+
+def strongest(kinds: set[ImportKind]) -> ImportKind:
+    """The kind that binds hardest among ``kinds`` (one edge may stand for several imports)."""
+    return next(k for k in _STRENGTH if k in kinds)
+
+
+def to_networkx(graph: ModuleGraph) -> nx.DiGraph:
+    g = nx.DiGraph(node=graph.node, unresolved=tuple(e for e in graph.edges if e.target is None))
+    # StrEnum members are strings already: str() skips the slower ``.value`` descriptor on big graphs.
+    g.add_nodes_from(
+        (
+            m.url,
+            {
+                "kind": str(m.kind),
+                "format": str(m.format) if m.format else None,
+                "status": str(m.status) if m.status else None,
+            },
+        )
+        for m in graph.modules
+    )
+    occurrences: dict[tuple[str, str], list[Edge]] = {}
+    for e in graph.edges:
+        if e.target is not None:
+            occurrences.setdefault((e.source, e.target), []).append(e)
+    g.add_edges_from(
+        (source, target, {"kind": str(strongest({e.kind for e in edges})), "imports": tuple(edges)})
+        for (source, target), edges in occurrences.items()
+    )
+    return g
+
+
+def cycles(g: nx.DiGraph, *, include_dynamic: bool = False) -> list[tuple[str, ...]]:
+    """Import cycles as strongly connected components, each sorted; dynamic edges excluded by default."""
+    view = g if include_dynamic else linked_view(g)
+    found = []
+    for component in nx.strongly_connected_components(view):
+        first = next(iter(component))
+        if len(component) > 1 or view.has_edge(first, first):
+            found.append(tuple(sorted(component)))
+    return sorted(found)
+
+
+def linked_view(g: nx.DiGraph) -> nx.DiGraph:
+    """The edges that bind an importer to one instance of its target (everything but dynamic import())."""
+    return nx.subgraph_view(g, filter_edge=lambda u, v: g[u][v]["kind"] != ImportKind.DYNAMIC)
+
+
+@dataclass(frozen=True, slots=True)
+class ImporterCount:
+    url: str
+    importers: int
+
+
+def most_imported(g: nx.DiGraph, limit: int = 10) -> list[ImporterCount]:
+    """Modules with the most distinct importers, most first, ties by URL."""
+    ranked = sorted(g.in_degree, key=lambda item: (-item[1], item[0]))
+    return [ImporterCount(url, n) for url, n in ranked[:limit] if n > 0]
+
+
+def importers_of(g: nx.DiGraph, url: str, *, transitive: bool = False) -> list[str]:
+    """Direct importers of ``url``, or with ``transitive`` everything that reaches it, sorted."""
+    if url not in g:
+        return []
+    found = nx.ancestors(g, url) if transitive else set(g.predecessors(url))
+    return sorted(found)
+
+
+def default_root(graph: ModuleGraph) -> Path | None:
+    """The common folder of the local modules (of all file modules when there is no local one)."""
+    for kinds in ({ModuleKind.LOCAL}, {ModuleKind.LOCAL, ModuleKind.PACKAGE, ModuleKind.MISSING}):
+        folders = [p.parent for m in graph.modules if m.kind in kinds and (p := url_path(m.url))]
+        if folders:
+            return Path(os.path.commonpath(folders))
+    return None
+
+
+def find_module(graph: ModuleGraph, where: str | Path) -> str:
+    """The URL of the module at a path or URL, compared as paths so URL encoding never matters."""
+    urls = {m.url for m in graph.modules}
+    if str(where) in urls:
+        return str(where)
+    wanted = Path(where).resolve()
+    for url in sorted(urls):
+        path = url_path(url)
+        if path is not None and path == wanted:
+            return url
+    raise InputError(f"{where}: not a module of the graph")

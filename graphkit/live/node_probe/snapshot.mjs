@@ -1,0 +1,199 @@
+// The live module graph as a graphkit graph document (schema version 1, as graphkit.model.codec writes it).
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, extname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { cacheEntries, getLoader, isProbeUrl, jobDependencies, jobStatus, jobUrl } from './loader.mjs';
+
+const require = createRequire(import.meta.url);
+const SCHEMA_VERSION = 1;
+const EXTENSION_FORMATS = { '.mjs': 'module', '.cjs': 'commonjs', '.json': 'json', '.node': 'addon', '.wasm': 'wasm' };
+
+// Dynamic import() calls seen since watchDynamicImports(), one row per (importer, specifier) with its latest
+// outcome {from, specifier, to, error}: an app that imports per request must not grow this.
+const dynamicImports = new Map();
+let watching = false;
+
+export function watchDynamicImports(loader = getLoader()) {
+  if (watching) return;
+  watching = true;
+  const original = loader.import;
+  // v18-22: resolve(specifier, parentURL, attributes); v24+: resolveSync(parentURL, {specifier, attributes}).
+  const resolveUrl = typeof loader.resolve === 'function'
+    ? async (specifier, parentURL, attributes) => (await loader.resolve(specifier, parentURL, attributes)).url
+    : async (specifier, parentURL, attributes) => loader.resolveSync(parentURL, { specifier, attributes }).url;
+  // Every import() (v18: esmLoader.import, v20+: cascadedLoader.import) passes the importer's URL;
+  // the entry point and preloads pass none.
+  loader.import = async function (specifier, parentURL, attributes, ...rest) {
+    const call = original.call(loader, specifier, parentURL, attributes, ...rest);
+    if (typeof parentURL !== 'string' || isProbeUrl(parentURL)) return call;
+    const key = `${parentURL}\0${specifier}`;
+    let row = dynamicImports.get(key);
+    if (row === undefined) {
+      row = { from: parentURL, specifier, to: null, error: null };
+      dynamicImports.set(key, row);
+    }
+    let namespace;
+    try {
+      namespace = await call;
+    } catch (error) {
+      row.error = error?.code ?? error?.name ?? 'Error';
+      throw error;
+    }
+    if (row.to === null || row.error !== null) {
+      row.error = null;
+      try {
+        row.to = await resolveUrl(specifier, parentURL, attributes ?? {});
+      } catch {
+        // The import itself succeeded: the edge stays with an unknown target rather than failing the app.
+      }
+    }
+    return namespace;
+  };
+}
+
+function moduleKind(url) {
+  if (url.startsWith('node:')) return 'builtin';
+  return /\/node_modules\//.test(url) ? 'package' : 'local';
+}
+
+// Folder -> the `type` of its nearest package.json, for one snapshot: an app of .js files shares a few.
+const packageTypes = new Map();
+
+function packageType(path) {
+  const folder = dirname(path);
+  let type = packageTypes.get(folder);
+  if (type === undefined) {
+    type = readPackageType(folder);
+    packageTypes.set(folder, type);
+  }
+  return type;
+}
+
+function readPackageType(folder) {
+  for (let dir = folder; ; dir = dirname(dir)) {
+    try {
+      return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).type === 'module' ? 'module' : 'commonjs';
+    } catch (error) {
+      if (error?.code !== 'ENOENT' && error?.code !== 'ENOTDIR') return 'commonjs';
+    }
+    if (dirname(dir) === dir) return 'commonjs';
+  }
+}
+
+// Node keeps no format on the job: read what the module record tells (v22+ marks synthetic modules,
+// which wrap CommonJS, JSON, addons and builtins), else infer from the extension as Node does.
+function moduleFormat(url, type, job) {
+  if (url.startsWith('node:')) return 'builtin';
+  if (type === 'json') return 'json';
+  if (!url.startsWith('file:')) return job?.module?.synthetic === true ? 'commonjs' : 'module';
+  const ext = extname(fileURLToPath(url));
+  if (job?.module?.synthetic === false) return ext === '.wasm' ? 'wasm' : 'module';
+  if (job?.module?.synthetic === true) return ext === '.node' ? 'addon' : ext === '.json' ? 'json' : 'commonjs';
+  return EXTENSION_FORMATS[ext] ?? packageType(fileURLToPath(url));
+}
+
+function requestSpecifiers(module) {
+  if (module === undefined) return null;
+  if (typeof module.getModuleRequests === 'function') return module.getModuleRequests().map((r) => r.specifier);
+  if (typeof module.getStaticDependencySpecifiers === 'function') {
+    return Array.prototype.slice.call(module.getStaticDependencySpecifiers());
+  }
+  return null;
+}
+
+function edge(from, to, kind, specifier, error = null) {
+  return { from, to, kind, specifier, line: null, column: null, error };
+}
+
+async function linkedEdges(url, job) {
+  const dependencies = await jobDependencies(job);
+  const specifiers = requestSpecifiers(job.module);
+  // linked holds one job per module request, in request order; without that match the specifier is unknown.
+  const aligned = specifiers !== null && specifiers.length === dependencies.length;
+  const edges = [];
+  dependencies.forEach((dependency, index) => {
+    const target = jobUrl(undefined, dependency);
+    if (!isProbeUrl(target)) edges.push(edge(url, target, 'static', aligned ? specifiers[index] : null));
+  });
+  return edges;
+}
+
+// CommonJS -> CommonJS edges never reach loadCache: require.cache keeps them as module.children.
+function requireGraph() {
+  const modules = [];
+  const edges = [];
+  for (const [path, module] of Object.entries(require.cache)) {
+    if (module === undefined) continue;
+    const url = pathToFileURL(path).href;
+    if (isProbeUrl(url)) continue;
+    modules.push({ url, status: module.loaded ? 'evaluated' : 'instantiated' });
+    for (const child of module.children ?? []) {
+      edges.push(edge(url, pathToFileURL(child.filename ?? child.id).href, 'require', null));
+    }
+    // A require made through createRequire(import.meta.url) in an ES module has a parent that is not
+    // itself cached (it stands for the ES module): its first requirer is all Node remembers.
+    const parent = module.parent;
+    if (parent?.filename && !(parent.filename in require.cache)) {
+      const from = pathToFileURL(parent.filename).href;
+      if (!isProbeUrl(from)) edges.push(edge(from, url, 'require', null));
+    }
+  }
+  return { modules, edges };
+}
+
+export async function snapshot() {
+  packageTypes.clear();
+  const modules = new Map();
+  const edges = [];
+  for (const { url, type, job } of cacheEntries()) {
+    if (isProbeUrl(url)) continue;
+    edges.push(...await linkedEdges(url, job));
+    // A url can sit in several type slots; the javascript slot is what plain imports see.
+    if (!modules.has(url) || type === 'javascript') {
+      modules.set(url, { url, kind: moduleKind(url), format: moduleFormat(url, type, job), status: jobStatus(job) });
+    }
+  }
+  // The probe's own imports put builtins in loadCache too: keep a builtin only when an app module imports it.
+  const imported = new Set(edges.map((e) => e.to));
+  for (const url of modules.keys()) {
+    if (url.startsWith('node:') && !imported.has(url)) modules.delete(url);
+  }
+  const cjs = requireGraph();
+  for (const { url, status } of cjs.modules) {
+    if (!modules.has(url)) {
+      modules.set(url, { url, kind: moduleKind(url), format: moduleFormat(url, 'javascript'), status });
+    }
+  }
+  edges.push(...cjs.edges);
+  for (const row of dynamicImports.values()) edges.push(edge(row.from, row.to, 'dynamic', row.specifier, row.error));
+  return {
+    version: SCHEMA_VERSION,
+    node: process.version.slice(1),
+    modules: [...modules.values()].sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0)),
+    edges,
+    problems: [],
+  };
+}
+
+// A thrown value as a graph problem, placed at the first app frame of its stack (a file URL or, for
+// CommonJS, an absolute path), else at `fallbackUrl`. V8 keeps no file name in a SyntaxError raised while
+// compiling an ES module, so those land on the entry.
+export function problemFrom(error, fallbackUrl) {
+  const text = String(error?.stack ?? error);
+  let where;
+  for (const match of text.matchAll(/(?:^|[\s(])(file:\/\/\/[^\s:)]+|\/[^\s:)]+):(\d+):(\d+)/gm)) {
+    const url = match[1].startsWith('file:') ? match[1] : pathToFileURL(match[1]).href;
+    if (!isProbeUrl(url)) {
+      where = { url, line: Number(match[2]), column: Number(match[3]) };
+      break;
+    }
+  }
+  return {
+    url: where?.url ?? fallbackUrl,
+    line: where?.line ?? null,
+    column: where?.column ?? null,
+    code: error?.code ?? error?.name ?? 'Error',
+    message: String(error?.message ?? error).split('\n')[0],
+  };
+}

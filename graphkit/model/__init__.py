@@ -1,0 +1,49 @@
+"""Values that cross layer boundaries: frozen dataclasses and enums, nothing else.
+
+``graph`` holds modules, imports and graphs; ``plan`` eviction plans; ``protocol`` the enums that also
+cross the probe channel; ``codec`` the JSON documents; ``urls`` Node's file URL rules.
+"""
+
+from __future__ import annotations
+
+from graphkit.model.graph import (
+    Edge,
+    Extraction,
+    ImportRecord,
+    Module,
+    ModuleGraph,
+    ParseIssue,
+    Problem,
+    Resolution,
+)
+from graphkit.model.plan import Boundary, Chain, EvictionPlan
+from graphkit.model.protocol import (
+    BoundaryReason,
+    Command,
+    Format,
+    ImportKind,
+    ModuleKind,
+    PlanStatus,
+    Status,
+)
+
+__all__ = [
+    "Boundary",
+    "BoundaryReason",
+    "Chain",
+    "Command",
+    "Edge",
+    "EvictionPlan",
+    "Extraction",
+    "Format",
+    "ImportKind",
+    "ImportRecord",
+    "Module",
+    "ModuleGraph",
+    "ModuleKind",
+    "ParseIssue",
+    "PlanStatus",
+    "Problem",
+    "Resolution",
+    "Status",
+]

@@ -1,0 +1,177 @@
+"""The versioned JSON documents graphkit prints: sorted keys and lists, so output is byte-stable."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from graphkit.errors import InputError
+from graphkit.model import (
+    Boundary,
+    BoundaryReason,
+    Chain,
+    Edge,
+    EvictionPlan,
+    Format,
+    ImportKind,
+    Module,
+    ModuleGraph,
+    ModuleKind,
+    PlanStatus,
+    Problem,
+    Status,
+)
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "graph_from_dict",
+    "graph_from_json",
+    "graph_to_dict",
+    "graph_to_json",
+    "plan_from_dict",
+    "plan_to_dict",
+    "plan_to_json",
+]
+
+SCHEMA_VERSION = 1
+
+
+def _edge_key(edge: dict[str, Any]) -> tuple[Any, ...]:
+    return (edge["from"], edge["line"] or 0, edge["column"] or 0, edge["to"] or "", edge["kind"])
+
+
+def graph_to_dict(graph: ModuleGraph) -> dict[str, Any]:
+    modules = []
+    for m in sorted(graph.modules, key=lambda m: m.url):
+        row: dict[str, Any] = {"url": m.url, "kind": m.kind.value, "format": m.format}
+        if graph.node is not None:
+            row["status"] = m.status
+        modules.append(row)
+    edges = [
+        {
+            "from": e.source,
+            "to": e.target,
+            "kind": e.kind.value,
+            "specifier": e.specifier,
+            "line": e.line,
+            "column": e.column,
+            "error": e.error,
+        }
+        for e in graph.edges
+    ]
+    problems = [
+        {"url": p.url, "line": p.line, "column": p.column, "code": p.code, "message": p.message}
+        for p in graph.problems
+    ]
+    doc: dict[str, Any] = {
+        "version": SCHEMA_VERSION,
+        "modules": modules,
+        "edges": sorted(edges, key=_edge_key),
+        "problems": sorted(problems, key=lambda p: (p["url"], p["line"] or 0, p["column"] or 0, p["code"])),
+    }
+    if graph.node is not None:
+        doc["node"] = graph.node
+    return doc
+
+
+def graph_to_json(graph: ModuleGraph) -> str:
+    """One row per module, edge and problem: readable, diffable, and written by json's C encoder.
+
+    ``json.dumps(indent=...)`` falls back to the pure-Python encoder, several times slower on big graphs.
+    """
+    doc = graph_to_dict(graph)
+    parts = ["{"]
+    keys = sorted(doc)
+    for i, key in enumerate(keys):
+        value = doc[key]
+        end = "," if i < len(keys) - 1 else ""
+        if isinstance(value, list) and value:
+            rows = ",\n".join("    " + json.dumps(row, sort_keys=True) for row in value)
+            parts.append(f'  "{key}": [\n{rows}\n  ]{end}')
+        else:
+            parts.append(f'  "{key}": {json.dumps(value, sort_keys=True)}{end}')
+    parts.append("}")
+    return "\n".join(parts) + "\n"
+
+
+def graph_from_json(text: str, *, source: str = "<json>") -> ModuleGraph:
+    """Read a document written by ``graph_to_json`` (or printed by ``graphkit scan/live --json``)."""
+    try:
+        doc = json.loads(text)
+    except ValueError as error:
+        raise InputError(f"{source}: not a graphkit graph document ({error})") from error
+    return graph_from_dict(doc, source=source)
+
+
+# Lookups by value: calling the enum classes costs more than the rest of reading a big live snapshot.
+_MODULE_KINDS = {k.value: k for k in ModuleKind}
+_FORMATS = {f.value: f for f in Format}
+_STATUSES = {s.value: s for s in Status}
+_IMPORT_KINDS = {k.value: k for k in ImportKind}
+
+
+def graph_from_dict(doc: Any, *, source: str = "<json>") -> ModuleGraph:
+    """The graph of an already parsed document (a live snapshot arrives as one)."""
+    try:
+        if doc.get("version") != SCHEMA_VERSION:
+            raise InputError(f"{source}: unsupported graph document version {doc.get('version')!r}")
+        modules = tuple(
+            Module(
+                url=m["url"],
+                kind=_MODULE_KINDS[m["kind"]],
+                format=_FORMATS[m["format"]] if m.get("format") else None,
+                status=_STATUSES[m["status"]] if m.get("status") else None,
+            )
+            for m in doc["modules"]
+        )
+        edges = tuple(
+            Edge(
+                source=e["from"],
+                target=e["to"],
+                kind=_IMPORT_KINDS[e["kind"]],
+                specifier=e["specifier"],
+                line=e["line"],
+                column=e["column"],
+                error=e.get("error"),
+            )
+            for e in doc["edges"]
+        )
+        problems = tuple(
+            Problem(url=p["url"], line=p["line"], column=p["column"], code=p["code"], message=p["message"])
+            for p in doc.get("problems", ())
+        )
+    except (KeyError, TypeError, AttributeError) as error:
+        raise InputError(f"{source}: not a graphkit graph document ({error!r})") from error
+    return ModuleGraph(modules=modules, edges=edges, problems=problems, node=doc.get("node"))
+
+
+def plan_to_dict(plan: EvictionPlan) -> dict[str, Any]:
+    return {
+        "status": plan.status.value,
+        "reason": plan.reason,
+        "changed": list(plan.changed),
+        "evict": [list(unit) for unit in plan.evict],
+        "boundaries": [
+            {"url": b.url, "reason": b.reason.value, "imports": list(b.imports)} for b in plan.boundaries
+        ],
+        "kept": plan.kept,
+        "chains": {c.url: list(c.path) for c in plan.chains},
+    }
+
+
+def plan_to_json(plan: EvictionPlan) -> str:
+    return json.dumps(plan_to_dict(plan), indent=2, sort_keys=True) + "\n"
+
+
+def plan_from_dict(doc: dict[str, Any]) -> EvictionPlan:
+    return EvictionPlan(
+        status=PlanStatus(doc["status"]),
+        changed=tuple(doc["changed"]),
+        evict=tuple(tuple(unit) for unit in doc["evict"]),
+        boundaries=tuple(
+            Boundary(b["url"], BoundaryReason(b["reason"]), tuple(b["imports"])) for b in doc["boundaries"]
+        ),
+        kept=doc["kept"],
+        chains=tuple(Chain(url, tuple(path)) for url, path in sorted(doc["chains"].items())),
+        reason=doc.get("reason"),
+    )

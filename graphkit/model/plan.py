@@ -1,0 +1,37 @@
+"""Eviction plans: what a change evicts, in which order, and which survivors take part."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from graphkit.model.protocol import BoundaryReason, PlanStatus
+
+__all__ = ["Boundary", "Chain", "EvictionPlan"]
+
+
+@dataclass(frozen=True, slots=True)
+class Boundary:
+    """A surviving module that must re-run its ``import()`` or that accepts the update."""
+
+    url: str
+    reason: BoundaryReason
+    imports: tuple[str, ...]  # the evicted modules it reaches directly
+
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    """Why ``url`` is evicted: the import path from a changed module up to it."""
+
+    url: str
+    path: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EvictionPlan:
+    status: PlanStatus
+    changed: tuple[str, ...]
+    evict: tuple[tuple[str, ...], ...]  # reload order, dependencies first; an import cycle is one unit
+    boundaries: tuple[Boundary, ...]
+    kept: int  # loaded modules that survive
+    chains: tuple[Chain, ...]
+    reason: str | None = None  # why a full reload is needed

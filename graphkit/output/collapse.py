@@ -1,0 +1,259 @@
+"""What a drawing shows: a ModuleGraph cut down around a focus and collapsed into packages or folders.
+
+Drawing thousands of modules makes Graphviz slow and the picture useless, so a package becomes one node
+by default, and above ``LIMIT`` nodes local folders collapse too (shallower folders until it fits).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import networkx as nx
+
+from graphkit.errors import UsageError
+from graphkit.graph.queries import cycles, default_root, find_module, strongest, to_networkx
+from graphkit.model import Edge, ImportKind, ModuleGraph, ModuleKind
+from graphkit.model.urls import package_name, url_path
+
+__all__ = [
+    "LIMIT",
+    "MODES",
+    "View",
+    "ViewEdge",
+    "ViewNode",
+    "collapse",
+]
+
+LIMIT = 300  # nodes above which "auto" collapses folders as well as packages
+MODES = ("auto", "packages", "folders", "none")
+
+
+@dataclass(frozen=True, slots=True)
+class ViewNode:
+    id: str  # a module URL, "package:NAME", "folder:REL" or "missing:CODE:SPECIFIER"
+    label: str
+    kind: ModuleKind
+    members: tuple[str, ...]  # the module URLs it stands for (none for a missing pseudo-node)
+    folder: str | None  # the folder cluster it is drawn in, relative to the root
+    cyclic: bool  # a member is part of an import cycle
+
+
+@dataclass(frozen=True, slots=True)
+class ViewEdge:
+    source: str
+    target: str
+    kind: ImportKind  # the strongest of the imports it stands for
+    count: int  # import occurrences it stands for
+    cyclic: bool  # it closes an import cycle (both ends in one cycle, not a dynamic import)
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    nodes: tuple[ViewNode, ...]  # sorted by id
+    edges: tuple[ViewEdge, ...]  # sorted by (source, target)
+    collapse: str  # the mode applied: "none", "packages" or "folders"
+    root: Path | None
+    modules: int  # modules of the graph the view stands for
+    note: str | None  # why the view shows less than asked, for the reader of the picture
+
+
+def _neighbourhood(g: nx.DiGraph, start: str, depth: int | None) -> set[str]:
+    """Modules within ``depth`` imports of ``start``, following imports both ways."""
+    seen = {start: 0}
+    queue = deque([start])
+    while queue:
+        url = queue.popleft()
+        if depth is not None and seen[url] >= depth:
+            continue
+        for other in (*g.successors(url), *g.predecessors(url)):
+            if other not in seen:
+                seen[other] = seen[url] + 1
+                queue.append(other)
+    return set(seen)
+
+
+def _relative(path: Path, root: Path | None) -> PurePosixPath:
+    return PurePosixPath(os.path.relpath(path, root) if root else path)
+
+
+def _label(url: str, root: Path | None) -> str:
+    path = url_path(url)
+    name = package_name(url)
+    if path is None:
+        return url if len(url) <= 48 else url[:45] + "..."
+    if name is not None:
+        return name + str(path).rsplit("node_modules/" + name, 1)[1]
+    return str(_relative(path, root))
+
+
+def _folder(url: str, root: Path | None, levels: int | None) -> str | None:
+    """The folder cluster of a local module, cut to ``levels`` segments; None at the root."""
+    path = url_path(url)
+    if path is None:
+        return None
+    parts = _relative(path, root).parent.parts
+    parts = parts if levels is None else parts[:levels]
+    return "/".join(parts) or None
+
+
+def _group(
+    graph: ModuleGraph, kept: set[str], mode: str, root: Path | None, levels: int | None
+) -> dict[str, str]:
+    """Module URL -> the id of the view node that stands for it."""
+    group = {}
+    for m in graph.modules:
+        if m.url not in kept:
+            continue
+        name = package_name(m.url) if mode != "none" and m.kind is ModuleKind.PACKAGE else None
+        if name is not None:
+            group[m.url] = f"package:{name}"
+        elif mode == "folders" and m.kind is ModuleKind.LOCAL and url_path(m.url) is not None:
+            group[m.url] = f"folder:{_folder(m.url, root, levels) or '.'}"
+        else:
+            group[m.url] = m.url
+    return group
+
+
+def _fit_folders(
+    graph: ModuleGraph, kept: set[str], root: Path | None, extra: int
+) -> tuple[dict[str, str], int]:
+    """Folder grouping at the deepest level that keeps the view, plus ``extra`` nodes, within LIMIT."""
+    # Only local modules are grouped by folder: a package's depth under node_modules must not count.
+    local_urls = [m.url for m in graph.modules if m.url in kept and m.kind is ModuleKind.LOCAL]
+    paths = [p for url in local_urls if (p := url_path(url))]
+    levels = max((len(_relative(p, root).parent.parts) for p in paths), default=0)
+    group = _group(graph, kept, "folders", root, levels)
+    while levels > 0 and len(set(group.values())) + extra > LIMIT:
+        levels -= 1
+        group = _group(graph, kept, "folders", root, levels)
+    return group, levels
+
+
+def collapse(
+    graph: ModuleGraph,
+    *,
+    mode: str | None = "auto",
+    focus: str | Path | None = None,
+    depth: int | None = None,
+    root: Path | None = None,
+) -> View:
+    """Cut ``graph`` to the ``depth`` neighbourhood of ``focus`` and collapse it as ``mode`` says.
+
+    >>> from graphkit.model import Module
+    >>> def m(path, kind):
+    ...     return Module(f"file://{path}", kind, None)
+    >>> app = [m("/app/main.mjs", ModuleKind.LOCAL), m("/app/node_modules/a/x.js", ModuleKind.PACKAGE),
+    ...        m("/app/node_modules/a/y.js", ModuleKind.PACKAGE)]
+    >>> [(n.id, n.members) for n in collapse(ModuleGraph(tuple(app), ())).nodes][1]
+    ('package:a', ('file:///app/node_modules/a/x.js', 'file:///app/node_modules/a/y.js'))
+    """
+    mode = mode or "none"
+    if mode not in MODES:
+        raise UsageError(f"collapse {mode!r}: choose one of {', '.join(MODES)}")
+    if depth is not None and (focus is None or depth < 0):
+        raise UsageError(f"depth {depth}: needs --focus and a number >= 0")
+    root = root or default_root(graph)
+    g = to_networkx(graph)
+    kept = set(g.nodes) if focus is None else _neighbourhood(g, find_module(graph, focus), depth)
+    note = None
+    applied = "packages" if mode == "auto" else mode
+    group = _group(graph, kept, applied, root, None)
+    missing = _missing_nodes(graph.edges, kept, by_code=applied == "folders")
+    if mode == "auto" and len(set(group.values())) + len(missing) > LIMIT:
+        applied = "folders"
+        missing = _missing_nodes(graph.edges, kept, by_code=True)
+        group, levels = _fit_folders(graph, kept, root, len(missing))
+        note = (
+            f"{len(kept)} modules exceed {LIMIT} nodes: folders collapsed to depth {levels}, "
+            "unresolved imports grouped by error code"
+        )
+    in_cycle = {url: i for i, cycle in enumerate(cycles(g)) for url in cycle}
+    nodes = _nodes(graph, group, in_cycle, root) | missing
+    edges = _edges(graph.edges, group, in_cycle, by_code=applied == "folders")
+    return View(
+        nodes=tuple(nodes[k] for k in sorted(nodes)),
+        edges=tuple(edges[k] for k in sorted(edges)),
+        collapse=applied,
+        root=root,
+        modules=len(kept),
+        note=note,
+    )
+
+
+def _nodes(
+    graph: ModuleGraph, group: dict[str, str], in_cycle: dict[str, int], root: Path | None
+) -> dict[str, ViewNode]:
+    members: dict[str, list[str]] = {}
+    for url in group:
+        members.setdefault(group[url], []).append(url)
+    kinds = {m.url: m.kind for m in graph.modules}
+    nodes = {}
+    for node_id, urls in members.items():
+        urls.sort()
+        first = urls[0]
+        count = f"{len(urls)} module{'s' * (len(urls) != 1)}"
+        if node_id.startswith("package:"):
+            label, folder = f"{node_id[8:]}\n{count}", None
+        elif node_id.startswith("folder:"):
+            label, folder = f"{node_id[7:]}/\n{count}", None
+        else:
+            local = kinds[first] is ModuleKind.LOCAL
+            label, folder = _label(first, root), _folder(first, root, None) if local else None
+        nodes[node_id] = ViewNode(
+            id=node_id,
+            label=label,
+            kind=kinds[first],
+            members=tuple(urls),
+            folder=folder,
+            cyclic=any(u in in_cycle for u in urls),
+        )
+    return nodes
+
+
+def _missing_id(edge: Edge, by_code: bool) -> str:
+    code = edge.error or "unresolved"
+    return f"missing:{code}" if by_code else f"missing:{code}:{edge.specifier or '<computed>'}"
+
+
+def _missing_nodes(edges: tuple[Edge, ...], kept: set[str], *, by_code: bool) -> dict[str, ViewNode]:
+    """Red pseudo-nodes for unresolved imports: one per (error, specifier), or per error when collapsed."""
+    specifiers: dict[str, set[str]] = {}
+    for e in edges:
+        if e.target is None and e.source in kept:
+            specifiers.setdefault(_missing_id(e, by_code), set()).add(e.specifier or "<computed>")
+    nodes = {}
+    for node_id, found in specifiers.items():
+        code = node_id.split(":")[1]
+        plural = "s" * (len(found) != 1)
+        label = f"{code}\n{len(found)} specifier{plural}" if by_code else f"{found.pop()}\n{code}"
+        nodes[node_id] = ViewNode(node_id, label, ModuleKind.MISSING, (), None, False)
+    return nodes
+
+
+def _edges(
+    edges: tuple[Edge, ...], group: dict[str, str], in_cycle: dict[str, int], *, by_code: bool
+) -> dict[tuple[str, str], ViewEdge]:
+    found: dict[tuple[str, str], list[tuple[Edge, bool]]] = {}
+    for e in edges:
+        if e.source not in group or (e.target is not None and e.target not in group):
+            continue
+        source = group[e.source]
+        target = _missing_id(e, by_code) if e.target is None else group[e.target]
+        if source == target and e.source != e.target:
+            continue  # an import inside one collapsed node
+        cycle = in_cycle.get(e.source)
+        cyclic = e.kind.links and cycle is not None and in_cycle.get(e.target or "") == cycle
+        found.setdefault((source, target), []).append((e, cyclic))
+    return {
+        key: ViewEdge(
+            source=key[0],
+            target=key[1],
+            kind=strongest({e.kind for e, _ in occurrences}),
+            count=len(occurrences),
+            cyclic=any(c for _, c in occurrences),
+        )
+        for key, occurrences in found.items()
+    }

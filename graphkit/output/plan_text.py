@@ -1,0 +1,75 @@
+"""An eviction plan as a readable text tree: each changed module, the importers it evicts, the boundaries."""
+
+from __future__ import annotations
+
+from graphkit.model import Boundary, BoundaryReason, EvictionPlan, PlanStatus
+from graphkit.output.wording import count
+
+__all__ = ["render_text"]
+
+
+def render_text(plan: EvictionPlan, *, base: str = "") -> str:
+    """The chains as a tree rooted at the changed modules, then the reload order and a summary line.
+
+    URLs starting with ``base`` (a ``file://`` folder URL ending in "/") are shown relative to it.
+    """
+
+    def name(url: str) -> str:
+        return url[len(base) :] if base and url.startswith(base) else url
+
+    children: dict[str, list[str]] = {}
+    for chain in plan.chains:
+        if len(chain.path) > 1:
+            children.setdefault(chain.path[-2], []).append(chain.url)
+    dynamic: dict[str, list[Boundary]] = {}
+    for boundary in plan.boundaries:
+        if boundary.reason is BoundaryReason.DYNAMIC_IMPORT:
+            for url in boundary.imports:
+                dynamic.setdefault(url, []).append(boundary)
+    accepting = {b.url for b in plan.boundaries if b.reason is BoundaryReason.ACCEPTS}
+
+    lines: list[str] = []
+
+    def walk(url: str, prefix: str, last: bool, root: bool) -> None:
+        marks = []
+        if root:
+            marks.append("changed")
+        if url in accepting:
+            marks.append("accepts: importers kept")
+        label = name(url) + (f"  [{', '.join(marks)}]" if marks else "")
+        lines.append(label if root else f"{prefix}{'└── ' if last else '├── '}{label}")
+        inner = prefix if root else prefix + ("    " if last else "│   ")
+        items: list[tuple[str, str | None]] = [(child, None) for child in sorted(children.get(url, ()))]
+        items += [(b.url, "dynamic import(): kept, re-imports") for b in dynamic.get(url, ())]
+        for i, (child, note) in enumerate(items):
+            is_last = i == len(items) - 1
+            if note is None:
+                walk(child, inner, is_last, root=False)
+            else:
+                lines.append(f"{inner}{'└── ' if is_last else '├── '}{name(child)}  [{note}]")
+
+    roots = [c.url for c in plan.chains if len(c.path) == 1]
+    for url in roots:
+        walk(url, "", True, root=True)
+    for url in plan.changed:
+        if url not in roots:
+            lines.append(f"{name(url)}  [changed, not loaded]")
+    if plan.evict:
+        order = ", ".join(" + ".join(map(name, unit)) for unit in plan.evict)
+        lines.append(f"reload order: {order}")
+    lines.append(_summary(plan))
+    return "\n".join(lines) + "\n"
+
+
+def _summary(plan: EvictionPlan) -> str:
+    modules = sum(len(unit) for unit in plan.evict)
+    counts = (
+        f"{modules} evicted in {count(len(plan.evict), 'unit')}, "
+        f"{count(len(plan.boundaries), 'boundary', 'boundaries')}, {plan.kept} kept"
+    )
+    if plan.status is PlanStatus.FULL_RELOAD:
+        return f"full-reload: {plan.reason} ({counts})"
+    if plan.status is PlanStatus.NOOP:
+        return f"noop: nothing loaded depends on the change ({plan.kept} kept)"
+    return f"ok: {counts}"
+

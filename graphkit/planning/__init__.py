@@ -1,0 +1,1 @@
+"""Eviction plans: the pure planner, and planning for files on disk."""

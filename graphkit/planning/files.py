@@ -1,0 +1,74 @@
+"""Planning for files on disk: find the entry, take the static or the live graph, detect accepting modules.
+
+The planner itself (``graphkit.planning.planner``) is pure; this is the I/O around it that the
+``graphkit plan`` command and the ``graphkit.plan`` API share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from graphkit.errors import InputError, UsageError
+from graphkit.extract.accepts import accepting_modules
+from graphkit.graph.queries import find_module
+from graphkit.model import EvictionPlan, ModuleGraph
+from graphkit.model.urls import path_to_url
+from graphkit.planning.planner import plan
+from graphkit.resolve.entry import find_entry
+
+__all__ = ["FilePlan", "plan_files"]
+
+
+@dataclass(frozen=True, slots=True)
+class FilePlan:
+    entry: Path  # the entry that was given or found
+    graph: ModuleGraph  # what was planned over
+    plan: EvictionPlan
+
+
+def plan_files(
+    files: Sequence[Path],
+    *,
+    entry: Path | None = None,
+    graph: ModuleGraph | None = None,
+    live: bool = False,
+    node: str = "node",
+    conditions: Sequence[str] = (),
+    include_packages: bool = False,
+) -> FilePlan:
+    """The plan for changed ``files`` of the app started from ``entry``, with the graph planned over.
+
+    Without ``entry``, the nearest package.json above the first file names it; without ``graph``, the
+    entry is scanned (or, with ``live``, run under Node and read from its loader).
+    """
+    if not files:
+        raise UsageError("plan: name at least one changed file")
+    entry = entry if entry is not None else find_entry(files[0])
+    if not entry.is_file():
+        raise InputError(f"{entry}: the entry is not a file")
+    if graph is None and live:
+        from graphkit.live.probe import live_graph
+
+        graph = live_graph(entry, node=node, node_args=[f"--conditions={c}" for c in conditions])
+    elif graph is None:
+        from graphkit.graph.crawl import scan
+
+        graph = scan([entry], conditions=conditions)
+    made = plan(
+        graph,
+        [_url(graph, f) for f in files],
+        _url(graph, entry),
+        accepting=accepting_modules(graph),
+        include_packages=include_packages,
+    )
+    return FilePlan(entry, graph, made)
+
+
+def _url(graph: ModuleGraph, path: Path) -> str:
+    """A module's URL as the graph spells it, or as Node would for a file the graph does not hold."""
+    try:
+        return find_module(graph, path)
+    except InputError:
+        return path_to_url(path.resolve())

@@ -1,0 +1,157 @@
+"""The eviction planner: which ModuleJobs to drop from Node's loadCache so every importer sees a change.
+
+A module linked to an old instance of a changed module cannot be re-pointed at a new one, so eviction
+follows every linking edge (static, re-export, require) from the changed modules up to their importers.
+It stops at a dynamic ``import()`` (the importer survives and gets the new module on its next call) and
+at a module that accepts updates (it is evicted and re-imported, its importers are not). Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Collection, Iterable, Sequence
+
+import networkx as nx
+
+from graphkit.graph.queries import linked_view, to_networkx
+from graphkit.model import (
+    Boundary,
+    BoundaryReason,
+    Chain,
+    EvictionPlan,
+    ImportKind,
+    ModuleGraph,
+    ModuleKind,
+    PlanStatus,
+)
+
+__all__ = ["plan"]
+
+
+def plan(
+    graph: ModuleGraph,
+    changed: Sequence[str],
+    entry: str,
+    *,
+    accepting: Collection[str] = (),
+    include_packages: bool = False,
+    deleted: Collection[str] = (),
+) -> EvictionPlan:
+    """Plan the reload of ``changed`` (and ``deleted``) module URLs in an app started from ``entry``.
+
+    Loaded modules are those reachable from ``entry`` (all of the graph when the entry is not in it);
+    ``kept`` counts the loaded modules, builtins included, that survive.
+    """
+    g = to_networkx(graph)
+    linked = linked_view(g)
+    seeds_all = tuple(dict.fromkeys([*changed, *sorted(deleted)]))
+    loaded = _loaded(g, entry)
+    seeds = sorted(url for url in seeds_all if url in loaded and not _is_builtin(g, url))
+
+    parents = _propagate(linked, seeds, frozenset(accepting), loaded)
+    evicted = set(parents)
+    units = _reload_order(linked.subgraph(evicted))
+    chains = tuple(Chain(url, _chain(parents, url)) for url in sorted(evicted))
+    boundaries = _boundaries(g, linked, evicted, frozenset(accepting), loaded)
+    reason = _full_reload_reason(g, seeds_all, evicted, entry, include_packages)
+    if reason is not None:
+        status = PlanStatus.FULL_RELOAD
+    elif not evicted:
+        status = PlanStatus.NOOP
+    else:
+        status = PlanStatus.OK
+    return EvictionPlan(
+        status=status,
+        changed=seeds_all,
+        evict=units,
+        boundaries=boundaries,
+        kept=len(loaded - evicted),
+        chains=chains,
+        reason=reason,
+    )
+
+
+def _is_builtin(g: nx.DiGraph, url: str) -> bool:
+    return url.startswith("node:") or g.nodes[url].get("kind") == ModuleKind.BUILTIN.value
+
+
+def _is_package(g: nx.DiGraph, url: str) -> bool:
+    return "/node_modules/" in url or (url in g and g.nodes[url].get("kind") == ModuleKind.PACKAGE.value)
+
+
+def _loaded(g: nx.DiGraph, entry: str) -> set[str]:
+    """Modules the running app holds: what the entry reaches, missing files excluded."""
+    reach = ({entry} | nx.descendants(g, entry)) if entry in g else set(g.nodes)
+    return {url for url in reach if g.nodes[url].get("kind") != ModuleKind.MISSING.value}
+
+
+def _propagate(
+    linked: nx.DiGraph, seeds: Iterable[str], accepting: frozenset[str], loaded: set[str]
+) -> dict[str, str | None]:
+    """Breadth-first over loaded importers; maps each evicted module to the one it was reached from."""
+    parents: dict[str, str | None] = {url: None for url in seeds}
+    queue = deque(parents)
+    while queue:
+        url = queue.popleft()
+        if url in accepting:
+            continue  # it takes the update itself: its importers keep their bindings
+        for importer in sorted(linked.predecessors(url)):
+            if importer in loaded and importer not in parents:
+                parents[importer] = url
+                queue.append(importer)
+    return parents
+
+
+def _chain(parents: dict[str, str | None], url: str) -> tuple[str, ...]:
+    path = [url]
+    while (parent := parents[path[-1]]) is not None:
+        path.append(parent)
+    return tuple(reversed(path))
+
+
+def _reload_order(sub: nx.DiGraph) -> tuple[tuple[str, ...], ...]:
+    """Import cycles as single units, dependencies before importers, ties by smallest URL."""
+    condensed = nx.condensation(sub)
+    units = {n: tuple(sorted(condensed.nodes[n]["members"])) for n in condensed.nodes}
+    # Edges run importer -> imported; reversing them puts dependencies first.
+    order = nx.lexicographical_topological_sort(condensed.reverse(copy=False), key=lambda n: units[n][0])
+    return tuple(units[n] for n in order)
+
+
+def _boundaries(
+    g: nx.DiGraph, linked: nx.DiGraph, evicted: set[str], accepting: frozenset[str], loaded: set[str]
+) -> tuple[Boundary, ...]:
+    found = []
+    for url in sorted(evicted & accepting):
+        imports = tuple(sorted(t for t in linked.successors(url) if t in evicted))
+        found.append(Boundary(url, BoundaryReason.ACCEPTS, imports))
+    dynamic: dict[str, set[str]] = {}
+    for url in evicted:
+        for importer in g.predecessors(url):
+            if (
+                importer in loaded
+                and importer not in evicted
+                and g[importer][url]["kind"] == ImportKind.DYNAMIC
+            ):
+                dynamic.setdefault(importer, set()).add(url)
+    found.extend(
+        Boundary(url, BoundaryReason.DYNAMIC_IMPORT, tuple(sorted(dynamic[url]))) for url in sorted(dynamic)
+    )
+    return tuple(found)
+
+
+def _full_reload_reason(
+    g: nx.DiGraph, changed: Sequence[str], evicted: set[str], entry: str, include_packages: bool
+) -> str | None:
+    for url in changed:
+        if url.endswith("/package.json"):
+            # Node caches package.json reads for the life of the process; no eviction clears them.
+            return f"{url}: package.json changed and Node keeps it cached until restart"
+    if entry in evicted:
+        return f"{entry}: the entry would be evicted"
+    if not include_packages:
+        for url in sorted(evicted):
+            if _is_package(g, url):
+                what = "changed" if url in changed else "would be evicted"
+                return f"{url}: a package module {what} (include packages to reload it in place)"
+    return None
