@@ -1,0 +1,52 @@
+// Every value that crosses the control channel or the graph document, mirrored from
+// graphkit/model/protocol.py: a test compares the two, so a value added on one side only fails the suite.
+
+export const ImportKind = Object.freeze({
+  STATIC: 'static',
+  REEXPORT: 'reexport',
+  DYNAMIC: 'dynamic',
+  REQUIRE: 'require',
+});
+
+export const ModuleKind = Object.freeze({
+  LOCAL: 'local',
+  PACKAGE: 'package',
+  BUILTIN: 'builtin',
+  MISSING: 'missing',
+});
+
+export const Format = Object.freeze({
+  MODULE: 'module',
+  COMMONJS: 'commonjs',
+  JSON: 'json',
+  WASM: 'wasm',
+  ADDON: 'addon',
+  BUILTIN: 'builtin',
+});
+
+export const Status = Object.freeze({
+  LINKING: 'linking',
+  LINKED: 'linked',
+  INSTANTIATED: 'instantiated',
+  EVALUATED: 'evaluated',
+  ERRORED: 'errored',
+});
+
+export const PlanStatus = Object.freeze({
+  OK: 'ok',
+  NOOP: 'noop',
+  FULL_RELOAD: 'full-reload',
+});
+
+export const BoundaryReason = Object.freeze({
+  DYNAMIC_IMPORT: 'dynamic-import',
+  ACCEPTS: 'accepts',
+});
+
+export const Command = Object.freeze({
+  PING: 'ping',
+  SNAPSHOT: 'snapshot',
+  ACCEPTING: 'accepting',
+  APPLY: 'apply',
+  SWEEP: 'sweep',
+});
