@@ -58,7 +58,7 @@ STEPS = (
     "apply",
     "first new response",
 )
-_APPLIED = re.compile(r"(\d+) modules evicted, (\d+) re-imported in ([\d.]+) ms")
+_APPLIED = re.compile(r"(\d+) modules? evicted, (\d+) re-imported in ([\d.]+) ms")
 
 
 class Lines:

@@ -25,7 +25,7 @@ from graphkit.model import EvictionPlan, ImportKind, ModuleGraph
 from graphkit.model.codec import graph_to_json, plan_to_json
 from graphkit.output.diagram import dot_source, mermaid_source
 from graphkit.output.render import MISSING_DOT, render
-from graphkit.output.wording import count
+from graphkit.output.summary import GraphTally, reconcile_line
 
 __all__ = [
     "Cycle",
@@ -130,12 +130,8 @@ class GraphResult:
         return sorted(found, key=lambda u: (u.url, u.line or 0, u.column or 0))
 
     def summary(self) -> str:
-        imports = sum(e.target is not None for e in self.graph.edges)
-        return (
-            f"{count(len(self.graph.modules), 'module')}, {count(imports, 'import')}, "
-            f"{count(len(self.cycles()), 'cycle')}, "
-            f"{len(self.unresolved())} unresolved"
-        )
+        """``9 modules, 10 imports, 0 cycles, 0 unresolved``."""
+        return GraphTally.of(self.graph).line()
 
     def _repr_svg_(self) -> str | None:
         try:
@@ -176,8 +172,7 @@ class PlanResult(GraphResult):
     def text(self) -> str:
         from graphkit.output.plan_text import render_text
 
-        root = default_root(self.graph)
-        return render_text(self.plan, base=root.as_uri() + "/" if root else "")
+        return render_text(self.plan, root=default_root(self.graph))
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +215,7 @@ class Reconciliation:
         rows += [row("disagree", d.source, d.live_target, d.specifier) for d in self.disagreements]
         head = (
             f"<p>static: {html.escape(self.static.summary())}<br>live: {html.escape(self.live.summary())}<br>"
-            f"{len(self.agreed)} imports agree</p>"
+            f"{html.escape(reconcile_line(self.comparison))}</p>"
         )
         return head + ("<table>" + "".join(rows) + "</table>" if rows else "<p>the graphs agree</p>")
 

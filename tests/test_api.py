@@ -156,7 +156,14 @@ def test_scan_needs_a_path() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["graphkit.api", "graphkit.output.collapse", "graphkit.output.diagram", "graphkit.output.wording"]
+    "name",
+    [
+        "graphkit.api",
+        "graphkit.output.collapse",
+        "graphkit.output.diagram",
+        "graphkit.output.paths",
+        "graphkit.output.wording",
+    ],
 )
 def test_docstring_examples_run(name: str) -> None:
     result = doctest.testmod(importlib.import_module(name))

@@ -15,10 +15,11 @@ from typing import IO
 
 import pytest
 
-from graphkit.hmr.loop import package_root, status_line
+from graphkit.hmr.loop import package_root
 from graphkit.hmr.watcher import Batch, Watcher
 from graphkit.live.host import ApplyError, ApplyResult
 from graphkit.model import EvictionPlan, PlanStatus
+from graphkit.output.status import status_line
 from tests.conftest import node_binary
 from tests.test_host import copy_fixture, fetch
 
@@ -165,7 +166,7 @@ def test_sigterm_stops_the_app_with_graphkit(watching: Watching) -> None:
         (
             PlanStatus.NOOP,
             None,
-            "graphkit: a.mjs: dropped 1 modules that had failed to load (a.mjs); the next import() loads them"
+            "graphkit: a.mjs: dropped 1 module that had failed to load (a.mjs); the next import() loads them"
             " again",
         ),
         # a restart names the planner's reason
@@ -192,7 +193,7 @@ def test_sigterm_stops_the_app_with_graphkit(watching: Watching) -> None:
         (
             PlanStatus.OK,
             ApplyResult(True, 1, 1, 2.0, None, ("x: dispose failed: y",)),
-            "graphkit: a.mjs: 1 modules evicted, 1 re-imported in 2.0 ms; 1 callback errors, first: x: "
+            "graphkit: a.mjs: 1 module evicted, 1 re-imported in 2.0 ms; 1 callback error, first: x: "
             "dispose failed: y",
         ),
     ],

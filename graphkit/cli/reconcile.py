@@ -35,15 +35,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(asdict(result), indent=2, sort_keys=True))
     else:
-        print(
-            f"{len(result.agreed)} agreed, {len(result.live_only)} live-only, "
-            f"{len(result.static_only)} static-only, {len(result.disagreements)} disagreements"
-        )
-        for row in result.live_only:
-            print(f"live-only   {row.source} -> {row.target} ({row.kind.value} {row.specifier})")
-        for row in result.static_only:
-            print(f"static-only {row.where or row.source}: {row.specifier} -> {row.target}")
-        for d in result.disagreements:
-            where = d.where or d.source
-            print(f"disagree    {where}: {d.specifier!r} static {d.static_target} live {d.live_target}")
+        from graphkit.output.summary import reconcile_report
+
+        print(reconcile_report(result), end="")
     return 1 if args.strict and not result.agrees else 0

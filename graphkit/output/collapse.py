@@ -6,7 +6,6 @@ by default, and above ``LIMIT`` nodes local folders collapse too (shallower fold
 
 from __future__ import annotations
 
-import os
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -17,6 +16,8 @@ from graphkit.errors import UsageError
 from graphkit.graph.queries import cycles, default_root, find_module, strongest, to_networkx
 from graphkit.model import Edge, ImportKind, ModuleGraph, ModuleKind
 from graphkit.model.urls import package_name, url_path
+from graphkit.output.paths import display_path
+from graphkit.output.wording import count
 
 __all__ = [
     "LIMIT",
@@ -75,8 +76,9 @@ def _neighbourhood(g: nx.DiGraph, start: str, depth: int | None) -> set[str]:
     return set(seen)
 
 
-def _relative(path: Path, root: Path | None) -> PurePosixPath:
-    return PurePosixPath(os.path.relpath(path, root) if root else path)
+def _folders(path: Path, root: Path | None) -> tuple[str, ...]:
+    """The folders of a file as it is shown: relative to the root when that is shorter."""
+    return PurePosixPath(display_path(path, root)).parent.parts
 
 
 def _label(url: str, root: Path | None) -> str:
@@ -86,7 +88,7 @@ def _label(url: str, root: Path | None) -> str:
         return url if len(url) <= 48 else url[:45] + "..."
     if name is not None:
         return name + str(path).rsplit("node_modules/" + name, 1)[1]
-    return str(_relative(path, root))
+    return display_path(path, root)
 
 
 def _folder(url: str, root: Path | None, levels: int | None) -> str | None:
@@ -94,9 +96,9 @@ def _folder(url: str, root: Path | None, levels: int | None) -> str | None:
     path = url_path(url)
     if path is None:
         return None
-    parts = _relative(path, root).parent.parts
+    parts = _folders(path, root)
     parts = parts if levels is None else parts[:levels]
-    return "/".join(parts) or None
+    return str(PurePosixPath(*parts)) if parts else None
 
 
 def _group(
@@ -124,7 +126,7 @@ def _fit_folders(
     # Only local modules are grouped by folder: a package's depth under node_modules must not count.
     local_urls = [m.url for m in graph.modules if m.url in kept and m.kind is ModuleKind.LOCAL]
     paths = [p for url in local_urls if (p := url_path(url))]
-    levels = max((len(_relative(p, root).parent.parts) for p in paths), default=0)
+    levels = max((len(_folders(p, root)) for p in paths), default=0)
     group = _group(graph, kept, "folders", root, levels)
     while levels > 0 and len(set(group.values())) + extra > LIMIT:
         levels -= 1
@@ -167,7 +169,7 @@ def collapse(
         missing = _missing_nodes(graph.edges, kept, by_code=True)
         group, levels = _fit_folders(graph, kept, root, len(missing))
         note = (
-            f"{len(kept)} modules exceed {LIMIT} nodes: folders collapsed to depth {levels}, "
+            f"{count(len(kept), 'module')} exceed {LIMIT} nodes: folders collapsed to depth {levels}, "
             "unresolved imports grouped by error code"
         )
     in_cycle = {url: i for i, cycle in enumerate(cycles(g)) for url in cycle}
@@ -194,11 +196,11 @@ def _nodes(
     for node_id, urls in members.items():
         urls.sort()
         first = urls[0]
-        count = f"{len(urls)} module{'s' * (len(urls) != 1)}"
+        modules = count(len(urls), "module")
         if node_id.startswith("package:"):
-            label, folder = f"{node_id[8:]}\n{count}", None
+            label, folder = f"{node_id[8:]}\n{modules}", None
         elif node_id.startswith("folder:"):
-            label, folder = f"{node_id[7:]}/\n{count}", None
+            label, folder = f"{node_id[7:]}/\n{modules}", None
         else:
             local = kinds[first] is ModuleKind.LOCAL
             label, folder = _label(first, root), _folder(first, root, None) if local else None
@@ -227,8 +229,7 @@ def _missing_nodes(edges: tuple[Edge, ...], kept: set[str], *, by_code: bool) ->
     nodes = {}
     for node_id, found in specifiers.items():
         code = node_id.split(":")[1]
-        plural = "s" * (len(found) != 1)
-        label = f"{code}\n{len(found)} specifier{plural}" if by_code else f"{found.pop()}\n{code}"
+        label = f"{code}\n{count(len(found), 'specifier')}" if by_code else f"{found.pop()}\n{code}"
         nodes[node_id] = ViewNode(node_id, label, ModuleKind.MISSING, (), None, False)
     return nodes
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from graphkit.model import EvictionPlan, ImportKind, ModuleGraph, ModuleKind
 from graphkit.output.collapse import View, ViewEdge, ViewNode
 from graphkit.output.collapse import collapse as collapse_view
+from graphkit.output.summary import plan_counts
 from graphkit.output.wording import count
 
 __all__ = ["ROLES", "dot_source", "mermaid_source", "roles", "view_dot", "view_mermaid"]
@@ -62,15 +63,11 @@ def _role(node: ViewNode, by_url: dict[str, str]) -> str | None:
 
 
 def _title(view: View, plan: EvictionPlan | None) -> str:
-    title = f"{view.modules} modules"
+    title = count(view.modules, "module")
     if view.collapse != "none":
         title += f", {view.collapse} collapsed"
     if plan is not None:
-        title += f"; plan {plan.status.value}: {len(plan.changed)} changed, "
-        title += (
-            f"{sum(len(u) for u in plan.evict)} evicted, "
-            f"{count(len(plan.boundaries), 'boundary', 'boundaries')}, {plan.kept} kept"
-        )
+        title += f"; plan {plan.status.value}: {len(plan.changed)} changed, {plan_counts(plan)}"
         if plan.reason:
             title += f" ({plan.reason})"
     return title
