@@ -136,7 +136,8 @@ def test_reconcile_json_lists_every_row_with_its_fields(capsys: pytest.CaptureFi
     entry = GRAPHS / "lazy" / "main.mjs"
     assert main(["reconcile", str(entry), "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert sorted(doc) == ["agreed", "disagreements", "live_only", "static_only"]
+    assert sorted(doc) == ["agreed", "disagreements", "live_only", "static_only", "version"]
+    assert doc["version"] == 1
     assert doc["static_only"] == [
         {
             "source": url("lazy", "main.mjs"),

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +31,9 @@ def run(args: argparse.Namespace) -> int:
     live = live_graph(args.entry, node=args.node, timeout=args.timeout, wait_ms=args.wait)
     result = reconcile(scan([args.entry]), live)
     if args.json:
-        print(json.dumps(asdict(result), indent=2, sort_keys=True))
+        from graphkit.output.documents import reconciliation_to_json
+
+        print(reconciliation_to_json(result), end="")
     else:
         from graphkit.output.summary import reconcile_report
 
