@@ -17,15 +17,12 @@ import networkx as nx
 
 from graphkit.errors import DotMissingError, InputError
 from graphkit.graph import queries
-from graphkit.graph.queries import default_root, find_module
-from graphkit.graph.reconcile import Disagreement, Row
-from graphkit.graph.reconcile import Reconciliation as Comparison
-from graphkit.graph.reconcile import reconcile as compare
+from graphkit.graph.reconcile import Comparison, Disagreement, Row, compare
 from graphkit.model import EvictionPlan, ImportKind, ModuleGraph
 from graphkit.model.codec import graph_to_json, plan_to_json
 from graphkit.output.diagram import dot_source, mermaid_source
 from graphkit.output.render import MISSING_DOT, render
-from graphkit.output.summary import GraphTally, reconcile_line
+from graphkit.output.summary import GraphTally, comparison_line
 
 __all__ = [
     "Cycle",
@@ -113,13 +110,11 @@ class GraphResult:
 
     def importers_of(self, path: str | Path) -> list[Importer]:
         """Every import of the module at ``path`` (a path or URL), by importer and position."""
-        url = find_module(self.graph, path)
-        found = [
+        url = queries.find_module(self.graph, path)
+        return [
             Importer(e.source, e.kind, e.specifier, e.line, e.column)
-            for e in self.graph.edges
-            if e.target == url
+            for e in queries.importers_of(self.to_networkx(), url)
         ]
-        return sorted(found, key=lambda i: (i.url, i.line or 0, i.column or 0))
 
     def unresolved(self) -> list[Unresolved]:
         found = [
@@ -172,7 +167,7 @@ class PlanResult(GraphResult):
     def text(self) -> str:
         from graphkit.output.plan_text import render_text
 
-        return render_text(self.plan, root=default_root(self.graph))
+        return render_text(self.plan, root=queries.default_root(self.graph))
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,25 +210,25 @@ class Reconciliation:
         rows += [row("disagree", d.source, d.live_target, d.specifier) for d in self.disagreements]
         head = (
             f"<p>static: {html.escape(self.static.summary())}<br>live: {html.escape(self.live.summary())}<br>"
-            f"{html.escape(reconcile_line(self.comparison))}</p>"
+            f"{html.escape(comparison_line(self.comparison))}</p>"
         )
         return head + ("<table>" + "".join(rows) + "</table>" if rows else "<p>the graphs agree</p>")
 
 
 def scan(*paths: str | Path, conditions: Sequence[str] = ()) -> GraphResult:
     """The static graph of entry files (followed through their imports) and folders (every file in them)."""
-    from graphkit.graph.crawl import scan as scan_paths
+    from graphkit.graph import crawl
 
     if not paths:
         raise InputError("scan: name at least one entry file or folder")
-    return GraphResult(scan_paths([Path(p) for p in paths], conditions=conditions))
+    return GraphResult(crawl.scan([Path(p) for p in paths], conditions=conditions))
 
 
 def live_graph(entry: str | Path, node: str = "node", wait_ms: int = 0) -> GraphResult:
     """The graph Node itself loaded when running ``entry``, read from its module map."""
-    from graphkit.live.probe import live_graph as probe_live_graph
+    from graphkit.live import probe
 
-    return GraphResult(probe_live_graph(Path(entry), node=node, wait_ms=wait_ms))
+    return GraphResult(probe.live_graph(Path(entry), node=node, wait_ms=wait_ms))
 
 
 def reconcile(entry: str | Path, node: str = "node") -> Reconciliation:

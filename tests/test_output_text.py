@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from graphkit.graph.crawl import scan
-from graphkit.graph.reconcile import Disagreement, Reconciliation
+from graphkit.graph.reconcile import Comparison, Disagreement
 from graphkit.model import (
     Boundary,
     BoundaryReason,
@@ -23,7 +23,7 @@ from graphkit.model import (
 from graphkit.output.collapse import collapse
 from graphkit.output.paths import display_path
 from graphkit.output.plan_text import render_text
-from graphkit.output.summary import GraphTally, graph_report, reconcile_line
+from graphkit.output.summary import GraphTally, comparison_line, graph_report
 from tests.conftest import FIXTURES
 
 
@@ -55,8 +55,8 @@ def test_counted_nouns_agree_with_their_number() -> None:
     labels = {n.id: n.label for n in collapse(graph, mode="folders").nodes}
     assert labels["package:p"] == "p\n1 module"
     assert labels["missing:ERR_MODULE_NOT_FOUND"] == "ERR_MODULE_NOT_FOUND\n1 specifier"
-    one = Reconciliation((), (), (), (Disagreement(main.url, "p", dep.url, main.url, None),))
-    assert reconcile_line(one) == "0 agreed, 0 live-only, 0 static-only, 1 disagreement"
+    one = Comparison((), (), (), (Disagreement(main.url, "p", dep.url, main.url, None),))
+    assert comparison_line(one) == "0 agreed, 0 live-only, 0 static-only, 1 disagreement"
 
 
 def test_the_scan_report_names_files_relative_to_the_folder_it_is_given() -> None:

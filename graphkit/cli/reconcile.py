@@ -25,17 +25,17 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from graphkit.graph.crawl import scan
-    from graphkit.graph.reconcile import reconcile
+    from graphkit.graph.reconcile import compare
     from graphkit.live.probe import live_graph
 
     live = live_graph(args.entry, node=args.node, timeout=args.timeout, wait_ms=args.wait)
-    result = reconcile(scan([args.entry]), live)
+    result = compare(scan([args.entry]), live)
     if args.json:
-        from graphkit.output.documents import reconciliation_to_json
+        from graphkit.output.documents import comparison_to_json
 
-        print(reconciliation_to_json(result), end="")
+        print(comparison_to_json(result), end="")
     else:
-        from graphkit.output.summary import reconcile_report
+        from graphkit.output.summary import comparison_report
 
-        print(reconcile_report(result), end="")
+        print(comparison_report(result), end="")
     return 1 if args.strict and not result.agrees else 0

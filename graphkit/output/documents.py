@@ -1,20 +1,20 @@
-"""The JSON document of a reconciliation, written like the graph and plan documents."""
+"""The JSON document of a static-versus-live comparison, written like the graph and plan documents."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 from typing import Any
 
-from graphkit.graph.reconcile import Reconciliation
+from graphkit.graph.reconcile import Comparison
 from graphkit.model.codec import SCHEMA_VERSION, document_to_json
 
-__all__ = ["reconciliation_to_dict", "reconciliation_to_json"]
+__all__ = ["comparison_to_dict", "comparison_to_json"]
 
 
-def reconciliation_to_dict(result: Reconciliation) -> dict[str, Any]:
+def comparison_to_dict(result: Comparison) -> dict[str, Any]:
     return {"version": SCHEMA_VERSION, **asdict(result)}
 
 
-def reconciliation_to_json(result: Reconciliation) -> str:
+def comparison_to_json(result: Comparison) -> str:
     """One row per agreed, live-only, static-only and disagreeing import."""
-    return document_to_json(reconciliation_to_dict(result))
+    return document_to_json(comparison_to_dict(result))

@@ -1,4 +1,4 @@
-"""What a graph, a plan or a reconciliation adds up to, in the words the CLI, API and drawings share."""
+"""What a graph, a plan or a comparison adds up to, in the words the CLI, API and drawings share."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from graphkit.graph.queries import cycles, to_networkx
-from graphkit.graph.reconcile import Reconciliation
+from graphkit.graph.reconcile import Comparison
 from graphkit.model import Edge, EvictionPlan, ModuleGraph, PlanStatus, Problem
 from graphkit.output.paths import display_path
 from graphkit.output.wording import count
 
-__all__ = ["GraphTally", "graph_report", "live_report", "plan_counts", "reconcile_line", "reconcile_report"]
+__all__ = ["GraphTally", "comparison_line", "comparison_report", "graph_report", "live_report", "plan_counts"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +101,7 @@ def plan_counts(plan: EvictionPlan) -> str:
     )
 
 
-def reconcile_line(result: Reconciliation) -> str:
+def comparison_line(result: Comparison) -> str:
     """``10 agreed, 1 live-only, 0 static-only, 0 disagreements``."""
     return (
         f"{len(result.agreed)} agreed, {len(result.live_only)} live-only, "
@@ -109,9 +109,9 @@ def reconcile_line(result: Reconciliation) -> str:
     )
 
 
-def reconcile_report(result: Reconciliation) -> str:
+def comparison_report(result: Comparison) -> str:
     """The counts, then every import the two graphs do not share (``graphkit reconcile``)."""
-    lines = [reconcile_line(result)]
+    lines = [comparison_line(result)]
     lines += [
         f"live-only   {r.source} -> {r.target} ({r.kind.value} {r.specifier})" for r in result.live_only
     ]
