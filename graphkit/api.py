@@ -21,8 +21,9 @@ from graphkit.graph.reconcile import Comparison, Disagreement, Row, compare
 from graphkit.model import EvictionPlan, ImportKind, ModuleGraph
 from graphkit.model.codec import graph_to_json, plan_to_json
 from graphkit.output.diagram import dot_source, mermaid_source
+from graphkit.output.paths import display_path
 from graphkit.output.render import MISSING_DOT, render
-from graphkit.output.summary import GraphTally, comparison_line
+from graphkit.output.summary import GraphTally, comparison_line, plan_line
 
 __all__ = [
     "Cycle",
@@ -128,6 +129,15 @@ class GraphResult:
         """``9 modules, 10 imports, 0 cycles, 0 unresolved``."""
         return GraphTally.of(self.graph).line()
 
+    def __repr__(self) -> str:
+        return f"<GraphResult {self._about()}>"
+
+    def _about(self) -> str:
+        """The graph in one line: the Node that loaded it, its counts and the folder its modules share."""
+        node = f"Node {self.graph.node}: " if self.graph.node else ""
+        root = queries.default_root(self.graph)
+        return node + self.summary() + (f"; root {display_path(root)}" if root else "")
+
     def _repr_svg_(self) -> str | None:
         try:
             return self.svg()
@@ -159,6 +169,9 @@ class PlanResult(GraphResult):
 
     def to_json(self) -> str:
         return plan_to_json(self.plan)
+
+    def __repr__(self) -> str:
+        return f"<PlanResult {plan_line(self.plan)}; over {self._about()}>"
 
     def evicted(self) -> list[str]:
         """Evicted module URLs in reload order, dependencies first."""
@@ -199,6 +212,12 @@ class Reconciliation:
     @property
     def disagreements(self) -> tuple[Disagreement, ...]:
         return self.comparison.disagreements
+
+    def __repr__(self) -> str:
+        return (
+            f"<Reconciliation {comparison_line(self.comparison)}; static {self.static.summary()}; "
+            f"live {self.live.summary()}>"
+        )
 
     def _repr_html_(self) -> str:
         def row(side: str, source: str, target: str | None, specifier: str | None) -> str:

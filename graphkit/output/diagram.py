@@ -11,7 +11,7 @@ from pathlib import Path
 from graphkit.model import EvictionPlan, ImportKind, ModuleGraph, ModuleKind
 from graphkit.output.collapse import View, ViewEdge, ViewNode
 from graphkit.output.collapse import collapse as collapse_view
-from graphkit.output.summary import plan_counts
+from graphkit.output.summary import plan_line
 from graphkit.output.wording import count
 
 __all__ = ["ROLES", "dot_source", "mermaid_source", "roles", "view_dot", "view_mermaid"]
@@ -67,9 +67,7 @@ def _title(view: View, plan: EvictionPlan | None) -> str:
     if view.collapse != "none":
         title += f", {view.collapse} collapsed"
     if plan is not None:
-        title += f"; plan {plan.status.value}: {len(plan.changed)} changed, {plan_counts(plan)}"
-        if plan.reason:
-            title += f" ({plan.reason})"
+        title += f"; {plan_line(plan)}"
     return title
 
 

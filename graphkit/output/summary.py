@@ -12,7 +12,15 @@ from graphkit.model import Edge, EvictionPlan, ModuleGraph, PlanStatus, Problem
 from graphkit.output.paths import display_path
 from graphkit.output.wording import count
 
-__all__ = ["GraphTally", "comparison_line", "comparison_report", "graph_report", "live_report", "plan_counts"]
+__all__ = [
+    "GraphTally",
+    "comparison_line",
+    "comparison_report",
+    "graph_report",
+    "live_report",
+    "plan_counts",
+    "plan_line",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +107,12 @@ def plan_counts(plan: EvictionPlan) -> str:
         f"{modules} evicted in {count(len(plan.evict), 'unit')}, "
         f"{count(len(plan.boundaries), 'boundary', 'boundaries')}, {plan.kept} kept"
     )
+
+
+def plan_line(plan: EvictionPlan) -> str:
+    """``plan ok: 1 changed, 3 evicted in 2 units, 1 boundary, 5 kept``, with a full reload's reason."""
+    line = f"plan {plan.status.value}: {len(plan.changed)} changed, {plan_counts(plan)}"
+    return line + (f" ({plan.reason})" if plan.reason else "")
 
 
 def comparison_line(result: Comparison) -> str:
