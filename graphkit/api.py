@@ -24,6 +24,7 @@ from graphkit.output.diagram import dot_source, mermaid_source
 from graphkit.output.paths import display_path
 from graphkit.output.render import MISSING_DOT, render
 from graphkit.output.summary import GraphTally, comparison_line, plan_line
+from graphkit.output.view import Collapse
 
 __all__ = [
     "Cycle",
@@ -89,14 +90,26 @@ class GraphResult:
         return graph_to_json(self.graph)
 
     def dot(
-        self, *, collapse: str | None = "auto", focus: str | Path | None = None, depth: int | None = None
+        self,
+        *,
+        collapse: Collapse | str | None = Collapse.AUTO,
+        focus: str | Path | None = None,
+        depth: int | None = None,
     ) -> str:
-        return dot_source(self.graph, collapse=collapse, focus=focus, depth=depth)
+        return dot_source(self.graph, plan=self._overlay(), collapse=collapse, focus=focus, depth=depth)
 
     def mermaid(
-        self, *, collapse: str | None = "auto", focus: str | Path | None = None, depth: int | None = None
+        self,
+        *,
+        collapse: Collapse | str | None = Collapse.AUTO,
+        focus: str | Path | None = None,
+        depth: int | None = None,
     ) -> str:
-        return mermaid_source(self.graph, collapse=collapse, focus=focus, depth=depth)
+        return mermaid_source(self.graph, plan=self._overlay(), collapse=collapse, focus=focus, depth=depth)
+
+    def _overlay(self) -> EvictionPlan | None:
+        """The plan drawn over the graph: none for a plain graph."""
+        return None
 
     def svg(self, **options: Any) -> str:
         """The drawing as SVG text; the options (collapse, focus, depth) are those of :meth:`dot`."""
@@ -157,15 +170,8 @@ class PlanResult(GraphResult):
 
     plan: EvictionPlan
 
-    def dot(
-        self, *, collapse: str | None = "auto", focus: str | Path | None = None, depth: int | None = None
-    ) -> str:
-        return dot_source(self.graph, plan=self.plan, collapse=collapse, focus=focus, depth=depth)
-
-    def mermaid(
-        self, *, collapse: str | None = "auto", focus: str | Path | None = None, depth: int | None = None
-    ) -> str:
-        return mermaid_source(self.graph, plan=self.plan, collapse=collapse, focus=focus, depth=depth)
+    def _overlay(self) -> EvictionPlan:
+        return self.plan
 
     def to_json(self) -> str:
         return plan_to_json(self.plan)

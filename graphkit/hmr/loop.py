@@ -19,7 +19,7 @@ from graphkit.errors import GraphkitError
 from graphkit.extract.accepts import accepting_modules
 from graphkit.hmr.watcher import Batch, Watcher
 from graphkit.live.host import Host
-from graphkit.model import PlanStatus, Status
+from graphkit.model import Command, PlanStatus, Status
 from graphkit.model.urls import path_to_url
 from graphkit.output.status import error_line, exited_line, overflow_line, revived_line, saved, status_line
 from graphkit.planning.planner import plan
@@ -98,7 +98,7 @@ class _Loop:
     def _prefetch(self, sent: list[int]) -> None:
         # The live graph does not depend on what was saved: ask for it while the save settles.
         if self.host.running:
-            sent.append(self.host.send("snapshot"))
+            sent.append(self.host.send(Command.SNAPSHOT))
 
     def run(self, stop: threading.Event) -> None:
         with Watcher(self.root) as watcher:

@@ -7,58 +7,21 @@ by default, and above ``LIMIT`` nodes local folders collapse too (shallower fold
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import networkx as nx
 
 from graphkit.errors import UsageError
 from graphkit.graph.queries import cycles, default_root, find_module, strongest, to_networkx
-from graphkit.model import Edge, ImportKind, ModuleGraph, ModuleKind
+from graphkit.model import Edge, ModuleGraph, ModuleKind
 from graphkit.model.urls import package_name, url_path
 from graphkit.output.paths import display_path
+from graphkit.output.view import Collapse, View, ViewEdge, ViewNode
 from graphkit.output.wording import count
 
-__all__ = [
-    "LIMIT",
-    "MODES",
-    "View",
-    "ViewEdge",
-    "ViewNode",
-    "collapse",
-]
+__all__ = ["LIMIT", "collapse"]
 
-LIMIT = 300  # nodes above which "auto" collapses folders as well as packages
-MODES = ("auto", "packages", "folders", "none")
-
-
-@dataclass(frozen=True, slots=True)
-class ViewNode:
-    id: str  # a module URL, "package:NAME", "folder:REL" or "missing:CODE:SPECIFIER"
-    label: str
-    kind: ModuleKind
-    members: tuple[str, ...]  # the module URLs it stands for (none for a missing pseudo-node)
-    folder: str | None  # the folder cluster it is drawn in, relative to the root
-    cyclic: bool  # a member is part of an import cycle
-
-
-@dataclass(frozen=True, slots=True)
-class ViewEdge:
-    source: str
-    target: str
-    kind: ImportKind  # the strongest of the imports it stands for
-    count: int  # import occurrences it stands for
-    cyclic: bool  # it closes an import cycle (both ends in one cycle, not a dynamic import)
-
-
-@dataclass(frozen=True, slots=True)
-class View:
-    nodes: tuple[ViewNode, ...]  # sorted by id
-    edges: tuple[ViewEdge, ...]  # sorted by (source, target)
-    collapse: str  # the mode applied: "none", "packages" or "folders"
-    root: Path | None
-    modules: int  # modules of the graph the view stands for
-    note: str | None  # why the view shows less than asked, for the reader of the picture
+LIMIT = 300  # nodes above which AUTO collapses folders as well as packages
 
 
 def _neighbourhood(g: nx.DiGraph, start: str, depth: int | None) -> set[str]:
@@ -102,17 +65,17 @@ def _folder(url: str, root: Path | None, levels: int | None) -> str | None:
 
 
 def _group(
-    graph: ModuleGraph, kept: set[str], mode: str, root: Path | None, levels: int | None
+    graph: ModuleGraph, kept: set[str], mode: Collapse, root: Path | None, levels: int | None
 ) -> dict[str, str]:
     """Module URL -> the id of the view node that stands for it."""
     group = {}
     for m in graph.modules:
         if m.url not in kept:
             continue
-        name = package_name(m.url) if mode != "none" and m.kind is ModuleKind.PACKAGE else None
+        name = package_name(m.url) if mode is not Collapse.NONE and m.kind is ModuleKind.PACKAGE else None
         if name is not None:
             group[m.url] = f"package:{name}"
-        elif mode == "folders" and m.kind is ModuleKind.LOCAL and url_path(m.url) is not None:
+        elif mode is Collapse.FOLDERS and m.kind is ModuleKind.LOCAL and url_path(m.url) is not None:
             group[m.url] = f"folder:{_folder(m.url, root, levels) or '.'}"
         else:
             group[m.url] = m.url
@@ -127,17 +90,17 @@ def _fit_folders(
     local_urls = [m.url for m in graph.modules if m.url in kept and m.kind is ModuleKind.LOCAL]
     paths = [p for url in local_urls if (p := url_path(url))]
     levels = max((len(_folders(p, root)) for p in paths), default=0)
-    group = _group(graph, kept, "folders", root, levels)
+    group = _group(graph, kept, Collapse.FOLDERS, root, levels)
     while levels > 0 and len(set(group.values())) + extra > LIMIT:
         levels -= 1
-        group = _group(graph, kept, "folders", root, levels)
+        group = _group(graph, kept, Collapse.FOLDERS, root, levels)
     return group, levels
 
 
 def collapse(
     graph: ModuleGraph,
     *,
-    mode: str | None = "auto",
+    mode: Collapse | str | None = Collapse.AUTO,
     focus: str | Path | None = None,
     depth: int | None = None,
     root: Path | None = None,
@@ -152,20 +115,21 @@ def collapse(
     >>> [(n.id, n.members) for n in collapse(ModuleGraph(tuple(app), ())).nodes][1]
     ('package:a', ('file:///app/node_modules/a/x.js', 'file:///app/node_modules/a/y.js'))
     """
-    mode = mode or "none"
-    if mode not in MODES:
-        raise UsageError(f"collapse {mode!r}: choose one of {', '.join(MODES)}")
+    try:
+        chosen = Collapse(mode or Collapse.NONE)
+    except ValueError:
+        raise UsageError(f"collapse {mode!r}: choose one of {', '.join(Collapse)}") from None
     if depth is not None and (focus is None or depth < 0):
         raise UsageError(f"depth {depth}: needs --focus and a number >= 0")
     root = root or default_root(graph)
     g = to_networkx(graph)
     kept = set(g.nodes) if focus is None else _neighbourhood(g, find_module(graph, focus), depth)
     note = None
-    applied = "packages" if mode == "auto" else mode
+    applied = Collapse.PACKAGES if chosen is Collapse.AUTO else chosen
     group = _group(graph, kept, applied, root, None)
-    missing = _missing_nodes(graph.edges, kept, by_code=applied == "folders")
-    if mode == "auto" and len(set(group.values())) + len(missing) > LIMIT:
-        applied = "folders"
+    missing = _missing_nodes(graph.edges, kept, by_code=applied is Collapse.FOLDERS)
+    if chosen is Collapse.AUTO and len(set(group.values())) + len(missing) > LIMIT:
+        applied = Collapse.FOLDERS
         missing = _missing_nodes(graph.edges, kept, by_code=True)
         group, levels = _fit_folders(graph, kept, root, len(missing))
         note = (
@@ -174,7 +138,7 @@ def collapse(
         )
     in_cycle = {url: i for i, cycle in enumerate(cycles(g)) for url in cycle}
     nodes = _nodes(graph, group, in_cycle, root) | missing
-    edges = _edges(graph.edges, group, in_cycle, by_code=applied == "folders")
+    edges = _edges(graph.edges, group, in_cycle, by_code=applied is Collapse.FOLDERS)
     return View(
         nodes=tuple(nodes[k] for k in sorted(nodes)),
         edges=tuple(edges[k] for k in sorted(edges)),

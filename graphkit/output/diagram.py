@@ -6,15 +6,16 @@ exact text. No Graphviz binary is needed here; ``graphkit.output.render`` turns 
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 
 from graphkit.model import EvictionPlan, ImportKind, ModuleGraph, ModuleKind
-from graphkit.output.collapse import View, ViewEdge, ViewNode
-from graphkit.output.collapse import collapse as collapse_view
+from graphkit.output.collapse import collapse as collapse_view  # its name is the mode parameter's here
 from graphkit.output.summary import plan_line
+from graphkit.output.view import Collapse, View, ViewEdge, ViewNode
 from graphkit.output.wording import count
 
-__all__ = ["ROLES", "dot_source", "mermaid_source", "roles", "view_dot", "view_mermaid"]
+__all__ = ["Role", "dot_source", "mermaid_source", "roles", "view_dot", "view_mermaid"]
 
 RED = "#dc2626"
 KIND_FILL = {
@@ -42,29 +43,38 @@ MERMAID_ARROW = {
     ImportKind.DYNAMIC: "-.->|dynamic|",
     ImportKind.REQUIRE: "-.->|require|",
 }
-# Plan roles, strongest first: a collapsed node shows the strongest role of its members.
-ROLES = ("changed", "evicted", "boundary", "kept")
-ROLE_FILL = {"changed": "#f87171", "evicted": "#fdba74", "boundary": "#93c5fd", "kept": "#f3f4f6"}
 
 
-def roles(plan: EvictionPlan) -> dict[str, str]:
+class Role(StrEnum):
+    """A module's part in a plan, strongest first: a collapsed node shows the strongest of its members'."""
+
+    CHANGED = "changed"
+    EVICTED = "evicted"
+    BOUNDARY = "boundary"
+    KEPT = "kept"
+
+
+ROLE_FILL = {Role.CHANGED: "#f87171", Role.EVICTED: "#fdba74", Role.BOUNDARY: "#93c5fd", Role.KEPT: "#f3f4f6"}
+
+
+def roles(plan: EvictionPlan) -> dict[str, Role]:
     """Module URL -> its role in the plan; modules not named by the plan are kept."""
-    found = {b.url: "boundary" for b in plan.boundaries}
-    found.update({url: "evicted" for unit in plan.evict for url in unit})
-    found.update({url: "changed" for url in plan.changed})
+    found = {b.url: Role.BOUNDARY for b in plan.boundaries}
+    found.update({url: Role.EVICTED for unit in plan.evict for url in unit})
+    found.update({url: Role.CHANGED for url in plan.changed})
     return found
 
 
-def _role(node: ViewNode, by_url: dict[str, str]) -> str | None:
+def _role(node: ViewNode, by_url: dict[str, Role]) -> Role | None:
     if node.kind is ModuleKind.MISSING and not node.members:
         return None
-    found = {by_url.get(url, "kept") for url in node.members}
-    return next(r for r in ROLES if r in found)
+    found = {by_url.get(url, Role.KEPT) for url in node.members}
+    return next(r for r in Role if r in found)
 
 
 def _title(view: View, plan: EvictionPlan | None) -> str:
     title = count(view.modules, "module")
-    if view.collapse != "none":
+    if view.collapse is not Collapse.NONE:
         title += f", {view.collapse} collapsed"
     if plan is not None:
         title += f"; {plan_line(plan)}"
@@ -80,7 +90,7 @@ def _attrs(pairs: dict[str, str]) -> str:
     return "[" + ", ".join(f"{k}={_q(v)}" for k, v in pairs.items()) + "]"
 
 
-def _dot_node(node: ViewNode, role: str | None) -> str:
+def _dot_node(node: ViewNode, role: Role | None) -> str:
     attrs = {"label": node.label, "shape": KIND_SHAPE[node.kind], "fillcolor": KIND_FILL[node.kind]}
     if node.id.startswith("folder:"):
         attrs["shape"] = "folder"
@@ -88,9 +98,9 @@ def _dot_node(node: ViewNode, role: str | None) -> str:
         attrs.update(color=RED, fontcolor=RED)
     if role is not None:
         attrs["fillcolor"] = ROLE_FILL[role]
-        if role == "boundary":
+        if role is Role.BOUNDARY:
             attrs["peripheries"] = "2"
-        if role == "kept":
+        if role is Role.KEPT:
             attrs["fontcolor"] = "#6b7280"
     if node.cyclic:
         attrs.update(color=RED, penwidth="2")
@@ -109,9 +119,9 @@ def _dot_edge(edge: ViewEdge, missing: bool) -> str:
 
 def _legend(plan: EvictionPlan) -> list[str]:
     lines = ["  subgraph cluster_legend {", f"    label={_q('plan ' + plan.status.value)};"]
-    for role in ROLES:
+    for role in Role:
         attrs = {"label": role, "shape": "box", "fillcolor": ROLE_FILL[role]}
-        if role == "boundary":
+        if role is Role.BOUNDARY:
             attrs["peripheries"] = "2"
         lines.append(f"    {_q('legend:' + role)} {_attrs(attrs)};")
     lines.append("  }")
@@ -122,7 +132,7 @@ def dot_source(
     graph: ModuleGraph,
     *,
     plan: EvictionPlan | None = None,
-    collapse: str | None = "auto",
+    collapse: Collapse | str | None = Collapse.AUTO,
     focus: str | Path | None = None,
     depth: int | None = None,
     root: Path | None = None,
@@ -177,7 +187,7 @@ def mermaid_source(
     graph: ModuleGraph,
     *,
     plan: EvictionPlan | None = None,
-    collapse: str | None = "auto",
+    collapse: Collapse | str | None = Collapse.AUTO,
     focus: str | Path | None = None,
     depth: int | None = None,
     root: Path | None = None,
