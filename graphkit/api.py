@@ -11,20 +11,20 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Unpack
 
 import networkx as nx
 
 from graphkit.errors import DotMissingError, InputError
 from graphkit.graph import queries
-from graphkit.graph.reconcile import Comparison, Disagreement, Row, compare
+from graphkit.graph.reconcile import Comparison, compare
 from graphkit.model import EvictionPlan, ImportKind, ModuleGraph
 from graphkit.model.codec import graph_to_json, plan_to_json
 from graphkit.output.diagram import dot_source, mermaid_source
 from graphkit.output.paths import display_path
 from graphkit.output.render import MISSING_DOT, render
 from graphkit.output.summary import GraphTally, comparison_line, plan_line
-from graphkit.output.view import Collapse
+from graphkit.output.view import ViewOptions
 
 __all__ = [
     "Cycle",
@@ -89,30 +89,20 @@ class GraphResult:
     def to_json(self) -> str:
         return graph_to_json(self.graph)
 
-    def dot(
-        self,
-        *,
-        collapse: Collapse | str | None = Collapse.AUTO,
-        focus: str | Path | None = None,
-        depth: int | None = None,
-    ) -> str:
-        return dot_source(self.graph, plan=self._overlay(), collapse=collapse, focus=focus, depth=depth)
+    def dot(self, **options: Unpack[ViewOptions]) -> str:
+        """The drawing as DOT; ``options`` (collapse, focus, depth, root) are those of ``ViewOptions``."""
+        return dot_source(self.graph, plan=self._overlay(), **options)
 
-    def mermaid(
-        self,
-        *,
-        collapse: Collapse | str | None = Collapse.AUTO,
-        focus: str | Path | None = None,
-        depth: int | None = None,
-    ) -> str:
-        return mermaid_source(self.graph, plan=self._overlay(), collapse=collapse, focus=focus, depth=depth)
+    def mermaid(self, **options: Unpack[ViewOptions]) -> str:
+        """The drawing as a Mermaid flowchart, with the options of :meth:`dot`."""
+        return mermaid_source(self.graph, plan=self._overlay(), **options)
 
     def _overlay(self) -> EvictionPlan | None:
         """The plan drawn over the graph: none for a plain graph."""
         return None
 
-    def svg(self, **options: Any) -> str:
-        """The drawing as SVG text; the options (collapse, focus, depth) are those of :meth:`dot`."""
+    def svg(self, **options: Unpack[ViewOptions]) -> str:
+        """The drawing as SVG text, with the options of :meth:`dot`."""
         return render(self.dot(**options), "svg").decode()
 
     def cycles(self) -> list[Cycle]:
@@ -190,38 +180,15 @@ class PlanResult(GraphResult):
 
 
 @dataclass(frozen=True, slots=True)
-class Reconciliation:
-    """The static graph of an entry beside the live one Node loaded from it, import by import."""
+class Reconciliation(Comparison):
+    """The static graph of an entry beside the live one Node loaded from it, matched import by import."""
 
     static: GraphResult
     live: GraphResult
-    comparison: Comparison
-
-    @property
-    def agrees(self) -> bool:
-        return self.comparison.agrees
-
-    @property
-    def agreed(self) -> tuple[Row, ...]:
-        return self.comparison.agreed
-
-    @property
-    def live_only(self) -> tuple[Row, ...]:
-        """Imports Node made that the scan did not see: computed ``import()``, loader hooks."""
-        return self.comparison.live_only
-
-    @property
-    def static_only(self) -> tuple[Row, ...]:
-        """Imports the scan saw that Node did not make: an ``import()`` not run, a branch not taken."""
-        return self.comparison.static_only
-
-    @property
-    def disagreements(self) -> tuple[Disagreement, ...]:
-        return self.comparison.disagreements
 
     def __repr__(self) -> str:
         return (
-            f"<Reconciliation {comparison_line(self.comparison)}; static {self.static.summary()}; "
+            f"<Reconciliation {comparison_line(self)}; static {self.static.summary()}; "
             f"live {self.live.summary()}>"
         )
 
@@ -235,7 +202,7 @@ class Reconciliation:
         rows += [row("disagree", d.source, d.live_target, d.specifier) for d in self.disagreements]
         head = (
             f"<p>static: {html.escape(self.static.summary())}<br>live: {html.escape(self.live.summary())}<br>"
-            f"{html.escape(comparison_line(self.comparison))}</p>"
+            f"{html.escape(comparison_line(self))}</p>"
         )
         return head + ("<table>" + "".join(rows) + "</table>" if rows else "<p>the graphs agree</p>")
 
@@ -260,7 +227,8 @@ def reconcile(entry: str | Path, node: str = "node") -> Reconciliation:
     """Scan ``entry``, run it in Node, and match the imports of the two graphs."""
     static = scan(entry)
     live = live_graph(entry, node=node)
-    return Reconciliation(static, live, compare(static.graph, live.graph))
+    found = compare(static.graph, live.graph)
+    return Reconciliation(found.agreed, found.live_only, found.static_only, found.disagreements, static, live)
 
 
 def plan(

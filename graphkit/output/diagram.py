@@ -7,12 +7,12 @@ exact text. No Graphviz binary is needed here; ``graphkit.output.render`` turns 
 from __future__ import annotations
 
 from enum import StrEnum
-from pathlib import Path
+from typing import Unpack
 
 from graphkit.model import EvictionPlan, ImportKind, ModuleGraph, ModuleKind
-from graphkit.output.collapse import collapse as collapse_view  # its name is the mode parameter's here
+from graphkit.output.collapse import collapse
 from graphkit.output.summary import plan_line
-from graphkit.output.view import Collapse, View, ViewEdge, ViewNode
+from graphkit.output.view import Collapse, View, ViewEdge, ViewNode, ViewOptions
 from graphkit.output.wording import count
 
 __all__ = ["Role", "dot_source", "mermaid_source", "roles", "view_dot", "view_mermaid"]
@@ -128,23 +128,29 @@ def _legend(plan: EvictionPlan) -> list[str]:
     return lines
 
 
+def _view(graph: ModuleGraph, options: ViewOptions) -> View:
+    return collapse(
+        graph,
+        mode=options.get("collapse", Collapse.AUTO),
+        focus=options.get("focus"),
+        depth=options.get("depth"),
+        root=options.get("root"),
+    )
+
+
 def dot_source(
-    graph: ModuleGraph,
-    *,
-    plan: EvictionPlan | None = None,
-    collapse: Collapse | str | None = Collapse.AUTO,
-    focus: str | Path | None = None,
-    depth: int | None = None,
-    root: Path | None = None,
+    graph: ModuleGraph, *, plan: EvictionPlan | None = None, **options: Unpack[ViewOptions]
 ) -> str:
     """The graph as DOT: folders as clusters, nodes coloured by kind (or by plan role), cycles in red.
+
+    ``options`` (collapse, focus, depth, root) choose what is drawn: see ``ViewOptions``.
 
     >>> from graphkit.model import Module
     >>> g = ModuleGraph((Module("node:fs", ModuleKind.BUILTIN, None),), ())
     >>> print(dot_source(g).splitlines()[-2])
       "node:fs" [label="node:fs", shape="ellipse", fillcolor="#e5e7eb"];
     """
-    return view_dot(collapse_view(graph, mode=collapse, focus=focus, depth=depth, root=root), plan)
+    return view_dot(_view(graph, options), plan)
 
 
 def view_dot(view: View, plan: EvictionPlan | None = None) -> str:
@@ -184,16 +190,10 @@ def _m(text: str) -> str:
 
 
 def mermaid_source(
-    graph: ModuleGraph,
-    *,
-    plan: EvictionPlan | None = None,
-    collapse: Collapse | str | None = Collapse.AUTO,
-    focus: str | Path | None = None,
-    depth: int | None = None,
-    root: Path | None = None,
+    graph: ModuleGraph, *, plan: EvictionPlan | None = None, **options: Unpack[ViewOptions]
 ) -> str:
     """The graph as a Mermaid flowchart with the same classes, clusters and cycle highlight as the DOT."""
-    return view_mermaid(collapse_view(graph, mode=collapse, focus=focus, depth=depth, root=root), plan)
+    return view_mermaid(_view(graph, options), plan)
 
 
 def view_mermaid(view: View, plan: EvictionPlan | None = None) -> str:

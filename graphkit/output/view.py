@@ -8,10 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import TypedDict
 
 from graphkit.model import ImportKind, ModuleKind
 
-__all__ = ["Collapse", "View", "ViewEdge", "ViewNode"]
+__all__ = ["Collapse", "View", "ViewEdge", "ViewNode", "ViewOptions"]
 
 
 class Collapse(StrEnum):
@@ -19,6 +20,15 @@ class Collapse(StrEnum):
     PACKAGES = "packages"  # one node per package under node_modules
     FOLDERS = "folders"  # packages, and local modules grouped by folder
     NONE = "none"  # one node per module
+
+
+class ViewOptions(TypedDict, total=False):
+    """What part of a graph a drawing shows: the keyword options every drawing function takes."""
+
+    collapse: Collapse | str | None  # default AUTO; None is NONE
+    focus: str | Path | None  # draw only the modules around this one (a path or URL)
+    depth: int | None  # with focus: how many imports away, both ways
+    root: Path | None  # labels and folders relative to it (default: the local modules' common folder)
 
 
 @dataclass(frozen=True, slots=True)
