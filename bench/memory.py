@@ -98,15 +98,8 @@ def run_driver(node: Path, mode: str, reloads: int, app_url: str, plan_json: str
     if done.returncode == 0 and lines and lines[-1].startswith("{"):
         f = json.loads(lines[-1])
         figures = Figures(
-            f["node"],
-            f["fresh"],
-            f["failed"],
-            f["ms"],
-            f["before"],
-            f["afterOne"],
-            f["freedOne"],
-            f["afterMany"],
-            f["freedMany"],
+            f["node"], f["fresh"], f["failed"], f["ms"], f["before"], f["afterOne"], f["freedOne"],
+            f["afterMany"], f["freedMany"],
         )
         return Run(mode, limit, figures, progress, 0)
     if limit is None:  # only a run under a heap limit is expected to die

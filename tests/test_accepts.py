@@ -17,7 +17,7 @@ SOURCES = {
     "optional call": (HOT + "hot?.accept((next) => {});", True),
     # Plain calls on both sides.
     "plain call": (
-        'const hot = globalThis[Symbol.for("graphkit.hot")](import.meta);\nhot.accept(() => {});',
+        "const hot = globalThis[Symbol.for(\"graphkit.hot\")](import.meta);\nhot.accept(() => {});",
         True,
     ),
     # No variable: accept called on the lookup's result directly.

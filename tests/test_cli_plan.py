@@ -112,11 +112,8 @@ ENTRY_CASES: dict[str, tuple[dict[str, Any], str, str]] = {
     # exports as a plain string.
     "exports string": ({"exports": "./src/app.mjs"}, "src/app.mjs", "exports"),
     # Condition order is the object's: `import` before `require`.
-    "exports conditions": (
-        {"exports": {"require": "./src/app.js", "import": "./src/app.mjs"}},
-        "src/app.mjs",
-        "exports",
-    ),
+    "exports conditions": ({"exports": {"require": "./src/app.js", "import": "./src/app.mjs"}}, "src/app.mjs",
+                           "exports"),
     # A "." subpath with nested conditions and a fallback array.
     "exports subpath": (
         {"exports": {".": {"node": [{"worker": "./no.mjs"}, "./src/app.mjs"]}, "./x": "./src/index.js"}},
@@ -151,10 +148,7 @@ def test_find_entry_agrees_with_node(tmp_path: Path) -> None:
         queries.append((kind, str(pkg)))
     done = subprocess.run(
         [str(system_node()), "--input-type=module", "-e", RESOLVER, json.dumps(queries)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+        capture_output=True, text=True, timeout=60, check=False,
     )
     assert done.returncode == 0, done.stderr
     node_says = json.loads(done.stdout)

@@ -195,9 +195,13 @@ ROWS = {
         3,
         boundaries=(("main", "dynamic-import", ("page",)),),
     ),
-    "builtin named as changed": Row([("main", "node:fs", S)], ("node:fs",), PlanStatus.NOOP, (), {}, 2),
+    "builtin named as changed": Row(
+        [("main", "node:fs", S)], ("node:fs",), PlanStatus.NOOP, (), {}, 2
+    ),
     # `unused` is in the graph (a scanned folder) but the entry never reaches it.
-    "unloaded file": Row([("main", "a", S), ("unused", "a", S)], ("unused",), PlanStatus.NOOP, (), {}, 2),
+    "unloaded file": Row(
+        [("main", "a", S), ("unused", "a", S)], ("unused",), PlanStatus.NOOP, (), {}, 2
+    ),
     # `tool` imports (and import()s) modules the plan evicts, but the entry never loads it: it is neither
     # evicted nor a boundary.
     "unloaded importer": Row(
@@ -375,10 +379,7 @@ def run_oracle(node: Path, jobs: list[dict[str, Any]], tmp_path: Path) -> dict[s
     spec.write_text(json.dumps(jobs))
     done = subprocess.run(
         [str(node), "--expose-internals", "--no-warnings", str(ORACLE), str(spec)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+        capture_output=True, text=True, timeout=120, check=False,
     )
     assert done.returncode == 0, done.stderr
     return {r["name"]: r for r in json.loads(done.stdout)}
@@ -426,7 +427,9 @@ def test_node_reevaluates_exactly_the_plan_and_nothing_stays_stale(
         assert result["oldCode"] == [], job["name"]
 
 
-def test_node_sees_stale_code_when_one_importer_is_left_out(oracle_run: OracleRun, tmp_path: Path) -> None:
+def test_node_sees_stale_code_when_one_importer_is_left_out(
+    oracle_run: OracleRun, tmp_path: Path
+) -> None:
     result = run_oracle(node_binary(20), oracle_run.lacking, tmp_path)[LACKING]
     stale_about = [pair for pair in result["stale"] if pair[0].endswith("/pages/about.mjs")]
     assert {dep.rsplit("/app/", 1)[1] for _, dep in stale_about} == {"lib/format.mjs", "lib/words.mjs"}
@@ -442,8 +445,5 @@ def test_plans_over_the_live_graph_match_the_static_ones() -> None:
         from_scan = plan(static, urls, entry, accepting=accepting_modules(static))
         from_node = plan(live, urls, entry, accepting=accepting_modules(live))
         assert (from_node.status, from_node.evict, from_node.boundaries, from_node.chains) == (
-            from_scan.status,
-            from_scan.evict,
-            from_scan.boundaries,
-            from_scan.chains,
+            from_scan.status, from_scan.evict, from_scan.boundaries, from_scan.chains
         ), changed

@@ -25,10 +25,7 @@ def oracle(node: Path, entry: Path, wait_ms: int = 0) -> dict[str, Any]:
     """What the plain independent walk of loadCache reports for ``entry``."""
     result = subprocess.run(
         [str(node), "--expose-internals", str(ORACLE), str(entry), str(wait_ms)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+        capture_output=True, text=True, timeout=60, check=False,
     )
     line = next(x for x in reversed(result.stdout.splitlines()) if x.startswith("ORACLE "))
     doc: dict[str, Any] = json.loads(line.removeprefix("ORACLE "))
@@ -96,11 +93,8 @@ def test_commonjs_required_from_commonjs_is_an_edge_though_loadcache_never_sees_
     entry = GRAPHS / "cjs-interop" / "main.mjs"
     graph = live_graph(entry, node=any_node)
     formats = {m.url: m.format.value if m.format else None for m in graph.modules}
-    assert formats == {
-        url(entry, "main.mjs"): "module",
-        url(entry, "lib.cjs"): "commonjs",
-        url(entry, "helper.cjs"): "commonjs",
-    }
+    assert formats == {url(entry, "main.mjs"): "module", url(entry, "lib.cjs"): "commonjs",
+                       url(entry, "helper.cjs"): "commonjs"}
     assert (url(entry, "lib.cjs"), url(entry, "helper.cjs"), ImportKind.REQUIRE) in {
         (e.source, e.target, e.kind) for e in graph.edges
     }
@@ -179,11 +173,8 @@ def test_an_unknown_loader_layout_names_the_version_and_what_is_missing(tmp_path
 
 def test_a_probe_that_never_finishes_times_out_with_the_tail_of_its_stderr(any_node: Path) -> None:
     with pytest.raises(ProbeError, match=r"probe timed out after 0\.5s; stderr: .*bad-flag"):
-        attach_graph(
-            [str(any_node), "--eval", "console.error('bad-flag'); setInterval(() => {}, 1e3)"],
-            wait_ms=60_000,
-            timeout=0.5,
-        )
+        attach_graph([str(any_node), "--eval", "console.error('bad-flag'); setInterval(() => {}, 1e3)"],
+                     wait_ms=60_000, timeout=0.5)
 
 
 def test_live_json_is_a_graph_document(capsys: pytest.CaptureFixture[str]) -> None:
@@ -198,9 +189,6 @@ def test_node_probe_own_tests_pass(any_node: Path) -> None:
     tests = sorted(str(p) for p in (REPO / "graphkit" / "live" / "node_probe" / "test").glob("*.test.mjs"))
     result = subprocess.run(
         [str(any_node), "--expose-internals", "--test", *tests],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+        capture_output=True, text=True, timeout=120, check=False,
     )
     assert result.returncode == 0, result.stdout[-2000:]

@@ -85,18 +85,16 @@ def _run(
     with stderr_path.open("wb") as stderr:
         # A session of its own: the app's children go with it when it is stopped.
         process = subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            env=env,
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr, env=env,
             start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         try:
             while not out.exists() and process.poll() is None:
                 if time.monotonic() > deadline:
-                    raise ProbeError(f"{what}: probe timed out after {timeout:g}s{_tail(stderr_path)}")
+                    raise ProbeError(
+                        f"{what}: probe timed out after {timeout:g}s{_tail(stderr_path)}"
+                    )
                 time.sleep(_POLL_SECONDS)
         finally:
             _stop(process)

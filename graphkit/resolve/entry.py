@@ -31,7 +31,7 @@ def find_entry(start: Path) -> Path:
     target = _root_export(doc.get("exports"))
     if target is not None:
         return _existing(manifest, target, ("",), 'exports["."]')
-    raise UsageError(f'{manifest}: no "main" or "exports" entry for import; pass --entry')
+    raise UsageError(f"{manifest}: no \"main\" or \"exports\" entry for import; pass --entry")
 
 
 def _nearest_manifest(start: Path) -> Path:
