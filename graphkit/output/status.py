@@ -29,9 +29,10 @@ def status_line(
 ) -> str:
     """The one line printed for a save; ``result`` is None when nothing was applied in the app."""
     if eviction.status is PlanStatus.NOOP and swept:
+        them = "it" if len(swept) == 1 else "them"
         return (
             f"graphkit: {what}: dropped {count(len(swept), 'module')} that had failed to load"
-            f" ({', '.join(display_path(url, root) for url in swept)}); the next import() loads them again"
+            f" ({', '.join(display_path(url, root) for url in swept)}); the next import() loads {them} again"
         )
     if eviction.status is PlanStatus.NOOP:
         return f"graphkit: {what}: no loaded module depends on it, nothing to reload"
