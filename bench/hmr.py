@@ -36,6 +36,7 @@ from graphkit.extract.accepts import accepting_modules
 from graphkit.hmr.loop import package_root
 from graphkit.hmr.watcher import Watcher
 from graphkit.live.host import Host
+from graphkit.model import Command
 from graphkit.model.codec import graph_from_dict
 from graphkit.model.urls import path_to_url
 from graphkit.planning.planner import plan
@@ -58,7 +59,7 @@ STEPS = (
     "apply",
     "first new response",
 )
-_APPLIED = re.compile(r"(\d+) modules evicted, (\d+) re-imported in ([\d.]+) ms")
+_APPLIED = re.compile(r"(\d+) modules? evicted, (\d+) re-imported in ([\d.]+) ms")
 
 
 class Lines:
@@ -235,7 +236,7 @@ def steps(app: App, node: str, saves: Saves, rounds: int) -> dict[str, dict[str,
                 if batch is None or path.resolve() not in batch.changed:
                     raise SystemExit(f"bench.hmr: {path}: the watcher did not report the save")
                 marks.append(time.perf_counter())
-                reply = host.request("snapshot")
+                reply = host.request(Command.SNAPSHOT)
                 marks.append(time.perf_counter())
                 graph = graph_from_dict(reply["graph"], source=f"{app.entry} (live snapshot)")
                 marks.append(time.perf_counter())

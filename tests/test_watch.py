@@ -15,10 +15,11 @@ from typing import IO
 
 import pytest
 
-from graphkit.hmr.loop import package_root, status_line
+from graphkit.hmr.loop import package_root
 from graphkit.hmr.watcher import Batch, Watcher
 from graphkit.live.host import ApplyError, ApplyResult
 from graphkit.model import EvictionPlan, PlanStatus
+from graphkit.output.status import status_line
 from tests.conftest import node_binary
 from tests.test_host import copy_fixture, fetch
 
@@ -156,6 +157,21 @@ def test_sigterm_stops_the_app_with_graphkit(watching: Watching) -> None:
         fetch(watching.port, "/hello")  # the app went too: nothing listens on its port
 
 
+def test_a_self_accepting_save_reads_in_the_singular(tmp_path: Path) -> None:
+    w = Watching(node_binary(22), copy_fixture("http-app", tmp_path))
+    try:
+        assert fetch(w.port, "/hello")[1] == "banner v1"
+        w.edit("banner.mjs", "'banner v1'", "'banner v2'")
+        # banner.mjs accepts its own updates: it alone goes, and its importer keeps running.
+        assert re.fullmatch(r"graphkit: banner.mjs: 1 module evicted, 1 re-imported in [\d.]+ ms", w.status())
+        assert fetch(w.port, "/hello")[1] == "banner v2"
+        assert w.stop() == 130
+    finally:
+        if w.process.poll() is None:
+            w.process.kill()
+            w.process.wait()
+
+
 @pytest.mark.parametrize(
     ("status", "result", "expected"),
     [
@@ -165,7 +181,7 @@ def test_sigterm_stops_the_app_with_graphkit(watching: Watching) -> None:
         (
             PlanStatus.NOOP,
             None,
-            "graphkit: a.mjs: dropped 1 modules that had failed to load (a.mjs); the next import() loads them"
+            "graphkit: a.mjs: dropped 1 module that had failed to load (a.mjs); the next import() loads it"
             " again",
         ),
         # a restart names the planner's reason
@@ -192,7 +208,7 @@ def test_sigterm_stops_the_app_with_graphkit(watching: Watching) -> None:
         (
             PlanStatus.OK,
             ApplyResult(True, 1, 1, 2.0, None, ("x: dispose failed: y",)),
-            "graphkit: a.mjs: 1 modules evicted, 1 re-imported in 2.0 ms; 1 callback errors, first: x: "
+            "graphkit: a.mjs: 1 module evicted, 1 re-imported in 2.0 ms; 1 callback error, first: x: "
             "dispose failed: y",
         ),
     ],

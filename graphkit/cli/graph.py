@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from graphkit.cli._options import add_conditions
+from graphkit.output.view import Collapse
 
 __all__ = ["register"]
 
@@ -34,7 +35,10 @@ def register(sub: Any) -> None:
     parser.add_argument("--focus", metavar="FILE", help="draw only the modules around this one")
     parser.add_argument("--depth", type=int, metavar="N", help="with --focus: how many imports away to draw")
     parser.add_argument(
-        "--collapse", choices=("packages", "folders", "none"), help="default: packages, then folders"
+        "--collapse",
+        type=Collapse,
+        choices=[Collapse.PACKAGES, Collapse.FOLDERS, Collapse.NONE],
+        help="default: packages, then folders",
     )
     add_conditions(parser)
     parser.set_defaults(run=run)
@@ -69,7 +73,7 @@ def _draw(args: argparse.Namespace, graph: Any, fmt: str) -> bytes:
     from graphkit.output.diagram import view_dot, view_mermaid
 
     plan = _plan(args, graph) if args.plan else None
-    view = collapse(graph, mode=args.collapse or "auto", focus=args.focus, depth=args.depth)
+    view = collapse(graph, mode=args.collapse or Collapse.AUTO, focus=args.focus, depth=args.depth)
     if view.note:
         print(f"graphkit: {view.note}", file=sys.stderr)
     if fmt == "mermaid":

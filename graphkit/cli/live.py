@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -42,14 +41,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(graph_to_json(graph), end="")
         return 0
-    kinds = Counter(m.kind.value for m in graph.modules)
-    statuses = Counter(m.status.value for m in graph.modules if m.status is not None)
-    print(
-        f"Node {graph.node}: {len(graph.modules)} modules "
-        f"({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))}), {len(graph.edges)} edges"
-    )
-    print(f"status: {', '.join(f'{n} {s}' for s, n in sorted(statuses.items()))}")
-    for problem in graph.problems:
-        where = f":{problem.line}" if problem.line is not None else ""
-        print(f"problem: {problem.url}{where}: {problem.code}: {problem.message}")
+    from graphkit.output.summary import live_report
+
+    print(live_report(graph), end="")
     return 0

@@ -68,8 +68,7 @@ def run(args: argparse.Namespace) -> int:
 
             sys.stdout.buffer.write(render(dot, "svg"))
     else:
-        from graphkit.model.urls import path_to_url
         from graphkit.output.plan_text import render_text
 
-        sys.stdout.write(render_text(made, base=path_to_url(planned.entry.resolve().parent) + "/"))
+        sys.stdout.write(render_text(made, root=planned.entry.resolve().parent))
     return 0

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -27,23 +25,17 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from graphkit.graph.crawl import scan
-    from graphkit.graph.reconcile import reconcile
+    from graphkit.graph.reconcile import compare
     from graphkit.live.probe import live_graph
 
     live = live_graph(args.entry, node=args.node, timeout=args.timeout, wait_ms=args.wait)
-    result = reconcile(scan([args.entry]), live)
+    result = compare(scan([args.entry]), live)
     if args.json:
-        print(json.dumps(asdict(result), indent=2, sort_keys=True))
+        from graphkit.output.documents import comparison_to_json
+
+        print(comparison_to_json(result), end="")
     else:
-        print(
-            f"{len(result.agreed)} agreed, {len(result.live_only)} live-only, "
-            f"{len(result.static_only)} static-only, {len(result.disagreements)} disagreements"
-        )
-        for row in result.live_only:
-            print(f"live-only   {row.source} -> {row.target} ({row.kind.value} {row.specifier})")
-        for row in result.static_only:
-            print(f"static-only {row.where or row.source}: {row.specifier} -> {row.target}")
-        for d in result.disagreements:
-            where = d.where or d.source
-            print(f"disagree    {where}: {d.specifier!r} static {d.static_target} live {d.live_target}")
+        from graphkit.output.summary import comparison_report
+
+        print(comparison_report(result), end="")
     return 1 if args.strict and not result.agrees else 0

@@ -92,12 +92,12 @@ def most_imported(g: nx.DiGraph, limit: int = 10) -> list[ImporterCount]:
     return [ImporterCount(url, n) for url, n in ranked[:limit] if n > 0]
 
 
-def importers_of(g: nx.DiGraph, url: str, *, transitive: bool = False) -> list[str]:
-    """Direct importers of ``url``, or with ``transitive`` everything that reaches it, sorted."""
+def importers_of(g: nx.DiGraph, url: str) -> list[Edge]:
+    """Every import of ``url`` (one per occurrence), by importer and position."""
     if url not in g:
         return []
-    found = nx.ancestors(g, url) if transitive else set(g.predecessors(url))
-    return sorted(found)
+    found = [e for source in g.predecessors(url) for e in g[source][url]["imports"]]
+    return sorted(found, key=lambda e: (e.source, e.line or 0, e.column or 0))
 
 
 def default_root(graph: ModuleGraph) -> Path | None:

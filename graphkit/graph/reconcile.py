@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from graphkit.model import Edge, ImportKind, ModuleGraph
 from graphkit.model.urls import file_url_path
 
-__all__ = ["Disagreement", "Reconciliation", "Row", "reconcile"]
+__all__ = ["Comparison", "Disagreement", "Row", "compare"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +41,9 @@ class Disagreement:
 
 
 @dataclass(frozen=True, slots=True)
-class Reconciliation:
+class Comparison:
+    """The imports of a static and a live graph, matched: ``agreed`` in both, the rest where they part."""
+
     agreed: tuple[Row, ...]
     live_only: tuple[Row, ...]  # static analysis missed it: computed import(), loader hook, conditions
     static_only: tuple[Row, ...]  # not loaded: import() not executed, branch not taken
@@ -79,7 +81,7 @@ def _compared_static(edges: Iterable[Edge]) -> list[Edge]:
     ]
 
 
-def reconcile(static: ModuleGraph, live: ModuleGraph) -> Reconciliation:
+def compare(static: ModuleGraph, live: ModuleGraph) -> Comparison:
     """Match every static import occurrence against the live edges; rows are sorted and unique."""
     static_edges: dict[tuple[str, ImportKind, str | None, str | None], Edge] = {}
     for e in _compared_static(static.edges):
@@ -109,7 +111,7 @@ def reconcile(static: ModuleGraph, live: ModuleGraph) -> Reconciliation:
     def ordered(rows: Iterable[Row]) -> tuple[Row, ...]:
         return tuple(sorted(rows, key=lambda r: (r.source, r.target or "", r.kind.value, r.specifier or "")))
 
-    return Reconciliation(
+    return Comparison(
         agreed=ordered(agreed),
         live_only=ordered(_row(e, None) for e in live_rest.values()),
         static_only=ordered(_row(e, _where(e)) for e in static_rest.values()),

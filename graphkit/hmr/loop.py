@@ -1,16 +1,16 @@
 """The watch loop behind ``graphkit watch``: file saves -> live snapshot -> eviction plan -> host.
 
 One save is handled at a time: snapshot the running app, plan with ``graphkit.planning.planner.plan``,
-apply in the app, print one status line. A plan that cannot be applied in place restarts the app.
-Development only: the host relies on Node internals (``--expose-internals``) that change between
-Node versions.
+apply in the app, print one status line (``graphkit.output.status``). A plan that cannot be applied in
+place restarts the app. Development only: the host relies on Node internals (``--expose-internals``)
+that change between Node versions.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -18,12 +18,13 @@ from pathlib import Path
 from graphkit.errors import GraphkitError
 from graphkit.extract.accepts import accepting_modules
 from graphkit.hmr.watcher import Batch, Watcher
-from graphkit.live.host import ApplyResult, Host
-from graphkit.model import EvictionPlan, PlanStatus, Status
-from graphkit.model.urls import path_to_url, url_to_path
+from graphkit.live.host import Host
+from graphkit.model import Command, PlanStatus, Status
+from graphkit.model.urls import path_to_url
+from graphkit.output.status import error_line, exited_line, overflow_line, revived_line, saved, status_line
 from graphkit.planning.planner import plan
 
-__all__ = ["WatchOptions", "package_root", "shown", "status_line", "watch"]
+__all__ = ["WatchOptions", "package_root", "watch"]
 
 # What Node can load as a module; editor backups and swap files are not.
 _MODULE_SUFFIXES = frozenset({".mjs", ".cjs", ".js", ".json", ".wasm", ".node"})
@@ -45,48 +46,6 @@ def package_root(entry: Path) -> Path:
     return next((d for d in (start, *start.parents) if (d / "package.json").is_file()), start)
 
 
-def shown(url: str, root: Path) -> str:
-    """A module URL as a path relative to the project root when it is inside it."""
-    return _relative(url_to_path(url), root) if url.startswith("file:") else url
-
-
-def _relative(path: Path, root: Path) -> str:
-    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-
-
-def status_line(
-    what: str,
-    eviction: EvictionPlan,
-    result: ApplyResult | None,
-    ms: float,
-    root: Path,
-    swept: Sequence[str] = (),
-) -> str:
-    """The one line printed for a save; ``result`` is None when nothing was applied in the app."""
-    if eviction.status is PlanStatus.NOOP and swept:
-        return (
-            f"graphkit: {what}: dropped {len(swept)} modules that had failed to load"
-            f" ({', '.join(shown(url, root) for url in swept)}); the next import() loads them again"
-        )
-    if eviction.status is PlanStatus.NOOP:
-        return f"graphkit: {what}: no loaded module depends on it, nothing to reload"
-    if eviction.status is PlanStatus.FULL_RELOAD:
-        return f"graphkit: {what}: restarted the app in {ms:.0f} ms ({eviction.reason})"
-    assert result is not None
-    if not result.ok and result.error is not None:
-        where = shown(result.error.file, root) if result.error.file else "unknown file"
-        if result.error.line is not None:
-            where += f":{result.error.line}:{result.error.column}"
-        return f"graphkit: {what}: {result.error.message} at {where}; kept old code"
-    line = (
-        f"graphkit: {what}: {result.evicted} modules evicted, {result.reimported} re-imported"
-        f" in {result.ms:.1f} ms"
-    )
-    if result.warnings:
-        line += f"; {len(result.warnings)} callback errors, first: {result.warnings[0]}"
-    return line
-
-
 class _Loop:
     def __init__(self, options: WatchOptions, report: Callable[[str], None]) -> None:
         self.options = options
@@ -97,27 +56,24 @@ class _Loop:
         )
         self.exit_reported = False
 
-    def _name(self, paths: Sequence[Path]) -> str:
-        return ", ".join(sorted(_relative(p, self.root) for p in paths))
-
     def handle(self, batch: Batch, sent: int | None = None) -> None:
         """One save; ``sent`` is a snapshot command sent when the first event arrived."""
         if batch.overflowed:
             # The kernel dropped events: no plan can be trusted to cover what changed.
             started = time.perf_counter()
             self.host.restart()
-            self.report(f"graphkit: too many file events at once: restarted the app in {_ms(started):.0f} ms")
+            self.report(overflow_line(_ms(started)))
             return
         changed = [p for p in batch.changed if p.suffix in _MODULE_SUFFIXES]
         deleted = [p for p in batch.deleted if p.suffix in _MODULE_SUFFIXES]
         if not changed and not deleted:
             return
-        what = self._name([*changed, *deleted]) + (" (deleted)" if deleted and not changed else "")
+        what = saved(changed, deleted, self.root)
         started = time.perf_counter()
         if not self.host.running:
             self.host.restart()
             self.exit_reported = False
-            self.report(f"graphkit: {what}: restarted the app in {_ms(started):.0f} ms (it had exited)")
+            self.report(revived_line(what, _ms(started)))
             return
         graph = self.host.snapshot(sent)
         eviction = plan(
@@ -142,14 +98,14 @@ class _Loop:
     def _prefetch(self, sent: list[int]) -> None:
         # The live graph does not depend on what was saved: ask for it while the save settles.
         if self.host.running:
-            sent.append(self.host.send("snapshot"))
+            sent.append(self.host.send(Command.SNAPSHOT))
 
     def run(self, stop: threading.Event) -> None:
         with Watcher(self.root) as watcher:
             while not stop.is_set():
                 if not self.host.running and not self.exit_reported:
                     status = self.host.process.wait()
-                    self.report(f"graphkit: the app exited with status {status}; a save restarts it")
+                    self.report(exited_line(status))
                     self.exit_reported = True
                 sent: list[int] = []
                 try:
@@ -157,7 +113,7 @@ class _Loop:
                     if batch is not None:
                         self.handle(batch, sent[0] if sent else None)
                 except GraphkitError as error:
-                    self.report(f"graphkit: {error}")
+                    self.report(error_line(error))
 
 
 def _ms(started: float) -> float:

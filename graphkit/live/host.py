@@ -21,7 +21,7 @@ from typing import IO, Any
 
 from graphkit.errors import InputError, NodeError, ProbeError
 from graphkit.live.nodebin import find_node
-from graphkit.model import EvictionPlan, ModuleGraph
+from graphkit.model import ApplyField, Command, EvictionPlan, ModuleGraph
 from graphkit.model.codec import graph_from_dict, plan_to_dict
 from graphkit.model.urls import path_to_url
 
@@ -148,36 +148,41 @@ class Host:
 
     def ping(self) -> str:
         """The app's Node version, e.g. ``v22.23.3``."""
-        version: str = self.request("ping")["node"]
+        version: str = self.request(Command.PING)["node"]
         return version
 
     def snapshot(self, sent: int | None = None) -> ModuleGraph:
         """The live graph; ``sent`` is the id of a snapshot command already sent (to overlap the wait)."""
-        reply = self.receive(self.send("snapshot") if sent is None else sent, "snapshot")
+        reply = self.receive(self.send(Command.SNAPSHOT) if sent is None else sent, Command.SNAPSHOT)
         return graph_from_dict(reply["graph"], source=f"{self.entry} (live snapshot)")
 
     def accepting(self) -> frozenset[str]:
         """Modules whose current instance called ``hot.accept``."""
-        return frozenset(self.request("accepting")["urls"])
+        return frozenset(self.request(Command.ACCEPTING)["urls"])
 
     def apply(self, plan: EvictionPlan) -> ApplyResult:
-        result = self.request("apply", plan=plan_to_dict(plan), entry=self.entry_url)["result"]
-        error = result.get("error")
-        failure = (
-            ApplyError(error["message"], error["file"], error["line"], error["column"]) if error else None
-        )
+        result = self.request(Command.APPLY, plan=plan_to_dict(plan), entry=self.entry_url)["result"]
+        error = result.get(ApplyField.ERROR)
+        failure = None
+        if error:
+            failure = ApplyError(
+                message=error[ApplyField.MESSAGE],
+                file=error[ApplyField.FILE],
+                line=error[ApplyField.LINE],
+                column=error[ApplyField.COLUMN],
+            )
         return ApplyResult(
-            ok=bool(result["ok"]),
-            evicted=int(result["evicted"]),
-            reimported=int(result["reimported"]),
-            ms=float(result["ms"]),
+            ok=bool(result[ApplyField.OK]),
+            evicted=int(result[ApplyField.EVICTED]),
+            reimported=int(result[ApplyField.REIMPORTED]),
+            ms=float(result[ApplyField.MS]),
             error=failure,
-            warnings=tuple(result["warnings"]),
+            warnings=tuple(result[ApplyField.WARNINGS]),
         )
 
     def sweep(self) -> tuple[str, ...]:
         """Drop the modules whose load failed so the app's next ``import()`` retries them; their URLs."""
-        return tuple(self.request("sweep")["urls"])
+        return tuple(self.request(Command.SWEEP)["urls"])
 
     @property
     def running(self) -> bool:

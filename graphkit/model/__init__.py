@@ -18,6 +18,7 @@ from graphkit.model.graph import (
 )
 from graphkit.model.plan import Boundary, Chain, EvictionPlan
 from graphkit.model.protocol import (
+    ApplyField,
     BoundaryReason,
     Command,
     Format,
@@ -28,6 +29,7 @@ from graphkit.model.protocol import (
 )
 
 __all__ = [
+    "ApplyField",
     "Boundary",
     "BoundaryReason",
     "Chain",

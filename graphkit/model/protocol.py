@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["BoundaryReason", "Command", "Format", "ImportKind", "ModuleKind", "PlanStatus", "Status"]
+__all__ = [
+    "ApplyField",
+    "BoundaryReason",
+    "Command",
+    "Format",
+    "ImportKind",
+    "ModuleKind",
+    "PlanStatus",
+    "Status",
+]
 
 
 class ImportKind(StrEnum):
@@ -71,3 +80,18 @@ class Command(StrEnum):
     ACCEPTING = "accepting"
     APPLY = "apply"
     SWEEP = "sweep"
+
+
+class ApplyField(StrEnum):
+    """The fields of the host's answer to APPLY, and of the error it carries when a reload rolled back."""
+
+    OK = "ok"
+    EVICTED = "evicted"
+    REIMPORTED = "reimported"
+    MS = "ms"
+    WARNINGS = "warnings"
+    ERROR = "error"
+    MESSAGE = "message"  # of the error, as are FILE, LINE and COLUMN
+    FILE = "file"
+    LINE = "line"
+    COLUMN = "column"

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from graphkit.model import Boundary, BoundaryReason, EvictionPlan, PlanStatus
-from graphkit.output.wording import count
+from graphkit.output.paths import display_path
+from graphkit.output.summary import plan_counts
 
 __all__ = ["render_text"]
 
 
-def render_text(plan: EvictionPlan, *, base: str = "") -> str:
+def render_text(plan: EvictionPlan, *, root: Path | None = None) -> str:
     """The chains as a tree rooted at the changed modules, then the reload order and a summary line.
 
-    URLs starting with ``base`` (a ``file://`` folder URL ending in "/") are shown relative to it.
+    Modules are shown as paths relative to ``root`` (default: the working folder) when that is shorter.
     """
 
     def name(url: str) -> str:
-        return url[len(base) :] if base and url.startswith(base) else url
+        return display_path(url, root)
 
     children: dict[str, list[str]] = {}
     for chain in plan.chains:
@@ -62,14 +65,8 @@ def render_text(plan: EvictionPlan, *, base: str = "") -> str:
 
 
 def _summary(plan: EvictionPlan) -> str:
-    modules = sum(len(unit) for unit in plan.evict)
-    counts = (
-        f"{modules} evicted in {count(len(plan.evict), 'unit')}, "
-        f"{count(len(plan.boundaries), 'boundary', 'boundaries')}, {plan.kept} kept"
-    )
     if plan.status is PlanStatus.FULL_RELOAD:
-        return f"full-reload: {plan.reason} ({counts})"
+        return f"full-reload: {plan.reason} ({plan_counts(plan)})"
     if plan.status is PlanStatus.NOOP:
-        return f"noop: nothing loaded depends on the change ({plan.kept} kept)"
-    return f"ok: {counts}"
-
+        return f"noop: nothing loaded depends on the change ({plan_counts(plan)})"
+    return f"ok: {plan_counts(plan)}"
