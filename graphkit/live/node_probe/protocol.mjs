@@ -50,3 +50,16 @@ export const Command = Object.freeze({
   APPLY: 'apply',
   SWEEP: 'sweep',
 });
+
+export const ApplyField = Object.freeze({
+  OK: 'ok',
+  EVICTED: 'evicted',
+  REIMPORTED: 'reimported',
+  MS: 'ms',
+  WARNINGS: 'warnings',
+  ERROR: 'error',
+  MESSAGE: 'message',
+  FILE: 'file',
+  LINE: 'line',
+  COLUMN: 'column',
+});
