@@ -18,8 +18,9 @@ from pathlib import Path
 from graphkit.errors import InputError
 from graphkit.extract.cache import ExtractionCache, StatKey, decode, stat_key
 from graphkit.model import Edge, Extraction, Format, ImportRecord, Module, ModuleGraph, ModuleKind, Problem
-from graphkit.model.urls import local_path
+from graphkit.model.urls import in_node_modules, local_path
 from graphkit.resolve.resolver import Resolver, path_to_url
+from graphkit.resolve.specifiers import is_relative
 
 __all__ = ["Scanner", "scan"]
 
@@ -104,7 +105,7 @@ class _Parser:
 
 
 def _walk(folder: Path) -> list[str]:
-    inside_packages = "node_modules" in folder.parts
+    inside_packages = in_node_modules(os.path.join(folder, ""))  # the trailing "/" counts node_modules itself
     found: list[str] = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if inside_packages or d != "node_modules")
@@ -115,7 +116,7 @@ def _walk(folder: Path) -> list[str]:
 def _expand_glob(record: ImportRecord, parent: str) -> list[str]:
     """`./p/${x}.js` was recorded as `./p/*.js`: one specifier per file that matches it on disk."""
     assert record.glob is not None
-    if not record.glob.startswith(("./", "../")):
+    if not is_relative(record.glob):
         return []
     base = os.path.dirname(parent)
     specifiers = []

@@ -22,6 +22,7 @@ from graphkit.live.host import ApplyResult, Host
 from graphkit.model import EvictionPlan, PlanStatus, Status
 from graphkit.model.urls import path_to_url, url_to_path
 from graphkit.planning.planner import plan
+from graphkit.resolve.packages import StopRule, nearest_package_json
 
 __all__ = ["WatchOptions", "package_root", "shown", "status_line", "watch"]
 
@@ -42,7 +43,8 @@ class WatchOptions:
 def package_root(entry: Path) -> Path:
     """The folder of the nearest package.json above the entry, else the entry's folder."""
     start = entry.resolve().parent
-    return next((d for d in (start, *start.parents) if (d / "package.json").is_file()), start)
+    found = nearest_package_json(str(start), StopRule.ROOT)
+    return Path(found).parent if found is not None else start
 
 
 def shown(url: str, root: Path) -> str:

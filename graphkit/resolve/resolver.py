@@ -17,11 +17,13 @@ from urllib.parse import quote
 
 from graphkit.errors import InputError, ResolutionFailed
 from graphkit.model import Format, ImportKind, ModuleKind, Resolution
-from graphkit.model.urls import file_url_path, other_url, path_to_url, scheme_of, url_to_path
+from graphkit.model.urls import file_url_path, in_node_modules, other_url, path_to_url, scheme_of, url_to_path
 from graphkit.resolve.cjs import CjsResolver
-from graphkit.resolve.esm import EsmResolver, is_path_specifier
-from graphkit.resolve.packages import FILE, Disk
+from graphkit.resolve.context import ResolutionContext
+from graphkit.resolve.esm import EsmResolver
+from graphkit.resolve.packages import FILE, Disk, StopRule
 from graphkit.resolve.profile import NODE18, NODE20, NodeProfile
+from graphkit.resolve.specifiers import is_path_specifier, is_relative
 
 __all__ = ["NODE18", "NODE20", "NodeProfile", "Resolver", "path_to_url", "url_to_path"]
 
@@ -52,10 +54,11 @@ class Resolver:
         profile: NodeProfile = NODE20,
     ) -> None:
         user = frozenset(conditions)
-        self._esm_conditions = profile.esm_conditions | user
-        self._disk = Disk()
-        self._esm = EsmResolver(self._disk, profile, preserve_symlinks)
-        self._cjs = CjsResolver(self._esm, profile.cjs_conditions | user)
+        self._context = ResolutionContext(
+            Disk(), profile, preserve_symlinks, profile.esm_conditions | user, profile.cjs_conditions | user
+        )
+        self._esm = EsmResolver(self._context)
+        self._cjs = CjsResolver(self._context, self._esm)
         self._profile = profile
         # Successes by (require?, parent folder, specifier): the parent's folder is all they depend on.
         self._hits: dict[tuple[bool, str, str], str] = {}
@@ -87,7 +90,7 @@ class Resolver:
             return specifier
         if parent_url.startswith("file:"):
             self._parent_path(parent_url)
-            return self._esm.resolve(specifier, parent_url, self._esm_conditions)
+            return self._esm.resolve(specifier, parent_url)
         if not parent_url.startswith("data:"):
             raise InputError(f"{parent_url}: an importer must be a file: or data: URL")
         if scheme is not None:
@@ -122,7 +125,7 @@ class Resolver:
             return None
         if found.startswith("node:"):
             return None
-        if request.startswith(("./", "../")) or request in (".", ".."):
+        if is_relative(request):
             url_path = self._profile.url(found)[7:]
             hint = posixpath.relpath(url_path, parent_url[7 : parent_url.rfind("/")] or "/")
             hint = hint if hint.startswith("../") else "./" + hint
@@ -160,7 +163,7 @@ class Resolver:
             return _EXTENSION_FORMATS[extension]
         if extension in (".js", ""):
             try:
-                scope = self._disk.scope(posixpath.dirname(path), esm=True)
+                scope = self._context.disk.scope(posixpath.dirname(path), StopRule.ESM)
             except ResolutionFailed as error:
                 # Node cannot load the file either; a scan stops with one line naming the package.json.
                 raise InputError(error.message) from error
@@ -174,6 +177,6 @@ class Resolver:
         path = file_url_path(url)
         if path is None:
             return ModuleKind.LOCAL if url.startswith("data:") else ModuleKind.MISSING
-        if self._disk.kind(path) != FILE:
+        if self._context.disk.kind(path) != FILE:
             return ModuleKind.MISSING
-        return ModuleKind.PACKAGE if "/node_modules/" in path else ModuleKind.LOCAL
+        return ModuleKind.PACKAGE if in_node_modules(path) else ModuleKind.LOCAL
