@@ -12,6 +12,7 @@ import hashlib
 import marshal
 import os
 import sqlite3
+from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from graphkit.model import Extraction, ImportKind, ImportRecord, ParseIssue
 __all__ = ["ExtractionCache", "StatKey", "decode", "default_cache_dir", "stat_key"]
 
 StatKey = tuple[int, int, int]  # size, mtime_ns, inode
+_ENCODING = 2  # 2: an extraction carries ``accepts``
 _BATCH = 900  # below SQLite's default limit of host parameters in one statement
 
 
@@ -34,10 +36,11 @@ def default_cache_dir() -> Path:
     return Path(base) / "graphkit"
 
 
+@cache
 def _extractor_digest() -> str:
     """Changes whenever the parser, the grammar or this encoding does: results are only valid for them."""
-    digest = hashlib.sha256()
-    for name in ("parse.py", "cache.py"):
+    digest = hashlib.sha256(f"encoding {_ENCODING}".encode())
+    for name in ("parse.py", "hot.py", "cache.py"):
         digest.update(Path(__file__).with_name(name).read_bytes())
     for dist in ("tree-sitter", "tree-sitter-javascript"):
         digest.update(f"{dist}=={version(dist)}".encode())
@@ -52,18 +55,20 @@ def _encode(extraction: Extraction) -> bytes:
                 for r in extraction.imports
             ),
             tuple((i.line, i.column, i.message) for i in extraction.issues),
+            extraction.accepts,
         )
     )
 
 
 def decode(blob: bytes) -> Extraction:
-    imports, issues = marshal.loads(blob)
+    imports, issues, accepts = marshal.loads(blob)
     return Extraction(
         imports=tuple(
             ImportRecord(ImportKind(k), spec, line, col, attrs, glob)
             for k, spec, line, col, attrs, glob in imports
         ),
         issues=tuple(ParseIssue(*issue) for issue in issues),
+        accepts=accepts,
     )
 
 
