@@ -12,7 +12,7 @@ from graphkit.errors import ResolutionFailed
 from graphkit.model.urls import file_url_path
 from graphkit.resolve.context import ResolutionContext
 from graphkit.resolve.esm import EsmResolver
-from graphkit.resolve.packages import DIRECTORY, EXTENSIONS, FILE, PackageConfig, StopRule
+from graphkit.resolve.packages import DIRECTORY, EXTENSIONS, FILE, PackageConfig, StopRule, ancestors
 from graphkit.resolve.specifiers import check_separators, is_relative
 
 __all__ = ["CjsResolver"]
@@ -26,13 +26,11 @@ def _not_found(request: str, parent: str) -> ResolutionFailed:
 
 def _node_module_paths(directory: str) -> list[str]:
     """``Module._nodeModulePaths``: every ancestor's node_modules, skipping node_modules/node_modules."""
-    paths = []
-    while True:
-        if posixpath.basename(directory) != "node_modules":
-            paths.append(posixpath.join(directory, "node_modules"))
-        if directory == "/":
-            return paths
-        directory = posixpath.dirname(directory)
+    return [
+        posixpath.join(folder, "node_modules")
+        for folder in ancestors(directory)
+        if posixpath.basename(folder) != "node_modules"
+    ]
 
 
 def _trailing_slash(request: str) -> bool:

@@ -21,16 +21,20 @@ from graphkit.model.urls import (
 )
 from graphkit.resolve.context import ResolutionContext
 from graphkit.resolve.exports import exports_resolve, imports_resolve
-from graphkit.resolve.packages import DIRECTORY, FILE, INDEX_FILES, MAIN_SUFFIXES, PackageConfig, StopRule
-from graphkit.resolve.specifiers import check_separators, is_path_specifier
+from graphkit.resolve.packages import (
+    DIRECTORY,
+    FILE,
+    INDEX_FILES,
+    MAIN_SUFFIXES,
+    PackageConfig,
+    StopRule,
+    ancestors,
+)
+from graphkit.resolve.specifiers import check_separators, imported_from, is_path_specifier
 
 __all__ = ["EsmResolver"]
 
 _INVALID_PACKAGE_NAME = re.compile(r"^\.|%|\\")
-
-
-def _shown(url: str) -> str:
-    return file_url_path(url) or url
 
 
 class EsmResolver:
@@ -90,15 +94,14 @@ class EsmResolver:
         if not valid or _INVALID_PACKAGE_NAME.search(name):
             raise ResolutionFailed(
                 "ERR_INVALID_MODULE_SPECIFIER",
-                f'Invalid module "{specifier}" is not a valid package name imported from {_shown(base)}',
+                f'Invalid module "{specifier}" is not a valid package name{imported_from(base)}',
             )
         subpath = "." + ("" if slash == -1 else specifier[slash:])
         base_path = file_url_path(base) or "/"
         scope = self.disk.scope(posixpath.dirname(base_path), StopRule.ESM)
         if scope is not None and scope.exports is not None and scope.name == name:
             return self.exports(scope, subpath, base, conditions)
-        directory = posixpath.dirname(base_path)
-        while True:
+        for directory in ancestors(posixpath.dirname(base_path)):
             folder = posixpath.join(directory, "node_modules", name)
             if self.disk.kind(folder) == DIRECTORY:
                 pjson = self.disk.package(posixpath.join(folder, "package.json"))
@@ -106,16 +109,13 @@ class EsmResolver:
                     return self.exports(pjson, subpath, base, conditions)
                 pjson_url = self.context.url(pjson.path)
                 if subpath == ".":
-                    return self.legacy_main(pjson, pjson_url, name, base)
+                    return self.legacy_main(pjson, pjson_url, base)
                 return join_file_url(subpath, pjson_url)
-            if directory == "/":
-                break
-            directory = posixpath.dirname(directory)
         raise ResolutionFailed(
-            "ERR_MODULE_NOT_FOUND", f"Cannot find package '{name}' imported from {_shown(base)}"
+            "ERR_MODULE_NOT_FOUND", f"Cannot find package '{name}'{imported_from(base)}"
         )
 
-    def legacy_main(self, pjson: PackageConfig, pjson_url: str, name: str, base: str) -> str:
+    def legacy_main(self, pjson: PackageConfig, pjson_url: str, base: str) -> str:
         """The package entry without ``exports``: ``main`` with the old CommonJS guesses, then ``index``."""
         candidates = [f"./{pjson.main}{suffix}" for suffix in MAIN_SUFFIXES] if pjson.main else []
         for candidate in [*candidates, *INDEX_FILES]:
@@ -125,29 +125,28 @@ class EsmResolver:
                 return url
         raise ResolutionFailed(
             "ERR_MODULE_NOT_FOUND",
-            f"Cannot find package '{pjson.directory}' imported from {_shown(base)}",
+            f"Cannot find package '{pjson.directory}'{imported_from(base)}",
         )
 
     def finalize(self, resolved: str, base: str) -> str:
         """``finalizeResolution``: the file must exist and not be a folder; symlinks become real paths."""
         end = path_end(resolved, 7)
-        check_separators(resolved[:end], resolved[7:end], f" imported from {_shown(base)}")
+        check_separators(resolved[:end], resolved[7:end], imported_from(base))
         path = file_url_path(resolved)
         if path is None:
             # fileURLToPath refuses a host, and decodeURIComponent throws a plain URIError.
             code = "ERR_INVALID_FILE_URL_HOST" if resolved.find("/", 7) != 7 else "URIError"
-            raise ResolutionFailed(code, f"{resolved} is not a local file path, imported from {_shown(base)}")
+            raise ResolutionFailed(code, f"{resolved} is not a local file path,{imported_from(base)}")
         # Node stats ``path.slice(-1)`` for a trailing slash, that is "/": always a folder.
         kind = DIRECTORY if path.endswith("/") else self.disk.kind(path)
         if kind == DIRECTORY:
             raise ResolutionFailed(
                 "ERR_UNSUPPORTED_DIR_IMPORT",
-                f"Directory import '{path}' is not supported resolving ES modules "
-                f"imported from {_shown(base)}",
+                f"Directory import '{path}' is not supported resolving ES modules{imported_from(base)}",
             )
         if kind != FILE:
             raise ResolutionFailed(
-                "ERR_MODULE_NOT_FOUND", f"Cannot find module '{path}' imported from {_shown(base)}"
+                "ERR_MODULE_NOT_FOUND", f"Cannot find module '{path}'{imported_from(base)}"
             )
         if self.context.preserve_symlinks:
             return resolved

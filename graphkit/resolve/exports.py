@@ -13,8 +13,9 @@ from enum import Enum
 from typing import Any
 
 from graphkit.errors import ResolutionFailed
-from graphkit.model.urls import file_url_path, join_file_url, parse_file_url, path_end, scheme_of
+from graphkit.model.urls import join_file_url, parse_file_url, path_end, scheme_of
 from graphkit.resolve.packages import PackageConfig
+from graphkit.resolve.specifiers import imported_from
 
 __all__ = ["exports_resolve", "imports_resolve"]
 
@@ -38,16 +39,12 @@ class _Miss(Enum):
 _Target = str | None | _Miss
 
 
-def _where(url: str | None) -> str:
-    path = file_url_path(url) if url else None
-    return f" imported from {path or url}" if url else ""
-
-
 def _invalid_target(ctx: _Context, key: str, target: Any) -> ResolutionFailed:
     shown = json.dumps(target, separators=(",", ":")) if isinstance(target, dict | list) else str(target)
     return ResolutionFailed(
         "ERR_INVALID_PACKAGE_TARGET",
-        f"Invalid \"{ctx.field}\" target {shown} defined for '{key}' in {ctx.pjson.path}{_where(ctx.base)}",
+        f"Invalid \"{ctx.field}\" target {shown} defined for '{key}' in {ctx.pjson.path}"
+        + imported_from(ctx.base),
     )
 
 
@@ -82,7 +79,7 @@ def _target_string(ctx: _Context, target: str, subpath: str, key: str, pattern: 
         raise ResolutionFailed(
             "ERR_INVALID_MODULE_SPECIFIER",
             f'Invalid module "{request}" request is not a valid match in pattern "{key}" for the '
-            f'"{ctx.field}" resolution of {pjson.path}{_where(ctx.base)}',
+            f'"{ctx.field}" resolution of {pjson.path}{imported_from(ctx.base)}',
         )
     if pattern:
         return parse_file_url(resolved.replace("*", subpath))
@@ -221,7 +218,7 @@ def exports_resolve(
         result = _match(ctx, exports, subpath)
         if isinstance(result, str):
             return result
-    where = _where(base)
+    where = imported_from(base)
     if subpath == ".":
         message = f'No "exports" main defined in {pjson.path}{where}'
     else:
@@ -241,7 +238,7 @@ def imports_resolve(
     if name == "#" or name.startswith("#/") or name.endswith("/"):
         raise ResolutionFailed(
             "ERR_INVALID_MODULE_SPECIFIER",
-            f'Invalid module "{name}" is not a valid internal imports specifier name{_where(base)}',
+            f'Invalid module "{name}" is not a valid internal imports specifier name{imported_from(base)}',
         )
     if scope is not None and scope_url is not None and isinstance(scope.imports, dict) and scope.imports:
         ctx = _Context(scope, scope_url, base, conditions, package_resolve)
@@ -251,5 +248,5 @@ def imports_resolve(
     in_package = f" in package {scope.path}" if scope is not None else ""
     raise ResolutionFailed(
         "ERR_PACKAGE_IMPORT_NOT_DEFINED",
-        f'Package import specifier "{name}" is not defined{in_package}{_where(base)}',
+        f'Package import specifier "{name}" is not defined{in_package}{imported_from(base)}',
     )

@@ -9,7 +9,7 @@ import json
 import os
 import posixpath
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -26,6 +26,7 @@ __all__ = [
     "Disk",
     "PackageConfig",
     "StopRule",
+    "ancestors",
     "nearest_package_json",
 ]
 
@@ -52,17 +53,25 @@ def _stops(directory: str, rule: StopRule) -> bool:
     return rule is StopRule.COMMONJS and name == "node_modules"
 
 
+def ancestors(directory: str) -> Iterator[str]:
+    """``directory`` and every folder above it, up to and including ``/``."""
+    while True:
+        yield directory
+        if directory == "/":
+            return
+        directory = posixpath.dirname(directory)
+
+
 def nearest_package_json(
     directory: str, rule: StopRule, exists: Callable[[str], bool] = os.path.isfile
 ) -> str | None:
     """The package.json at or above ``directory`` that ``exists``, or None when ``rule`` stops first."""
-    while not _stops(directory, rule):
-        candidate = posixpath.join(directory, "package.json")
+    for folder in ancestors(directory):
+        if _stops(folder, rule):
+            return None
+        candidate = posixpath.join(folder, "package.json")
         if exists(candidate):
             return candidate
-        if directory == "/":
-            return None
-        directory = posixpath.dirname(directory)
     return None
 
 

@@ -1,12 +1,14 @@
-"""What a specifier's spelling alone tells the resolvers, and the check both make of a resolved file URL."""
+"""What a specifier's spelling alone tells the resolvers, the check both make of a resolved file URL, and
+the "imported from" that Node's ESM resolution errors end with."""
 
 from __future__ import annotations
 
 import re
 
 from graphkit.errors import ResolutionFailed
+from graphkit.model.urls import file_url_path
 
-__all__ = ["check_separators", "is_path_specifier", "is_relative"]
+__all__ = ["check_separators", "imported_from", "is_path_specifier", "is_relative"]
 
 _ENCODED_SEPARATOR = re.compile(r"%2F|%5C", re.IGNORECASE)
 
@@ -28,3 +30,10 @@ def check_separators(text: str, module: str, where: str) -> None:
             "ERR_INVALID_MODULE_SPECIFIER",
             f'Invalid module "{module}" must not include encoded "/" or "\\" characters{where}',
         )
+
+
+def imported_from(base: str | None) -> str:
+    """`` imported from /the/importer.mjs`` (its path when it has one, else its URL), or nothing."""
+    if not base:
+        return ""
+    return f" imported from {file_url_path(base) or base}"
