@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 from graphkit.errors import InputError
-from graphkit.extract.cache import ExtractionCache
+from graphkit.extract.cache import ExtractionCache, current_key
 from graphkit.extract.files import FileParser
 from graphkit.extract.parse import extract
 from graphkit.model import Format, ModuleGraph, ModuleKind
@@ -30,10 +30,19 @@ def accepting_modules(graph: ModuleGraph) -> frozenset[str]:
             jobs[path] = module
     if not jobs:
         return frozenset()
-    parser = FileParser(ExtractionCache(), parallel=False)
+    cache = ExtractionCache()
+    parser = FileParser(cache, parallel=False)
     found = set()
     try:
-        for parsed in parser.parse([(path, jobs[path].format is Format.COMMONJS) for path in jobs]):
+        stored = cache.accepts_many(list(jobs))
+        misses = []
+        for path, module in jobs.items():
+            entry = stored.get(path)
+            if entry is None or current_key(path, entry[0]) is None:
+                misses.append((path, module.format is Format.COMMONJS))
+            elif entry[1]:
+                found.add(module.url)
+        for parsed in parser.parse(misses):
             if parsed.extraction is None:
                 if not os.path.exists(parsed.path):
                     continue  # deleted since the graph was taken: it accepts nothing

@@ -9,7 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 
-from graphkit.extract.cache import ExtractionCache, StatKey, decode, stat_key
+from graphkit.extract.cache import ExtractionCache, StatKey, current_key, decode, stat_key
 from graphkit.model import Extraction
 
 __all__ = ["FileParser", "ParsedFile"]
@@ -72,15 +72,12 @@ class FileParser:
             yield parsed
 
     @staticmethod
-    def _lookup(path: str, cached: dict[str, tuple[StatKey, bytes]]) -> ParsedFile | None:
+    def _lookup(path: str, cached: dict[str, tuple[StatKey, bool, bytes]]) -> ParsedFile | None:
         entry = cached.get(path)
-        if entry is None:
+        key = current_key(path, entry[0]) if entry is not None else None
+        if entry is None or key is None:
             return None
-        try:
-            key = stat_key(os.stat(path))
-        except OSError:
-            return None
-        return ParsedFile(path, key, decode(entry[1]), None) if key == entry[0] else None
+        return ParsedFile(path, key, decode(entry[2], entry[1]), None)
 
     def flush(self) -> None:
         if self._cache is not None:
