@@ -31,7 +31,7 @@ def accepting_modules(graph: ModuleGraph) -> frozenset[str]:
     if not jobs:
         return frozenset()
     cache = ExtractionCache()
-    parser = FileParser(cache, parallel=False)
+    parser = FileParser(cache, parallel=False)  # the watch loop runs threads: no forked pool there
     found = set()
     try:
         stored = cache.accepts_many(list(jobs))
