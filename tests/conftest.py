@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,3 +34,15 @@ def system_node() -> Path:
 def any_node(request: pytest.FixtureRequest) -> Path:
     """Runs a test once per installed Node major."""
     return node_binary(request.param)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_extraction_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Scans and accept detection cache extractions: in a temporary folder, never the user's own."""
+    before = os.environ.get("GRAPHKIT_CACHE_DIR")
+    os.environ["GRAPHKIT_CACHE_DIR"] = str(tmp_path_factory.mktemp("graphkit-cache"))
+    yield
+    if before is None:
+        del os.environ["GRAPHKIT_CACHE_DIR"]
+    else:
+        os.environ["GRAPHKIT_CACHE_DIR"] = before

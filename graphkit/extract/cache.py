@@ -12,19 +12,31 @@ import hashlib
 import marshal
 import os
 import sqlite3
+from functools import cache
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 from graphkit.model import Extraction, ImportKind, ImportRecord, ParseIssue
 
-__all__ = ["ExtractionCache", "StatKey", "decode", "default_cache_dir", "stat_key"]
+__all__ = ["ExtractionCache", "StatKey", "current_key", "decode", "default_cache_dir", "stat_key"]
 
 StatKey = tuple[int, int, int]  # size, mtime_ns, inode
+_ENCODING = 2  # 2: an ``accepts`` column
 _BATCH = 900  # below SQLite's default limit of host parameters in one statement
 
 
 def stat_key(st: os.stat_result) -> StatKey:
     return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def current_key(path: str, stored: StatKey) -> StatKey | None:
+    """The file's stat key while it still matches ``stored``; None once it changed, went or cannot be read."""
+    try:
+        key = stat_key(os.stat(path))
+    except OSError:
+        return None
+    return key if key == stored else None
 
 
 def default_cache_dir() -> Path:
@@ -34,10 +46,11 @@ def default_cache_dir() -> Path:
     return Path(base) / "graphkit"
 
 
+@cache
 def _extractor_digest() -> str:
     """Changes whenever the parser, the grammar or this encoding does: results are only valid for them."""
-    digest = hashlib.sha256()
-    for name in ("parse.py", "cache.py"):
+    digest = hashlib.sha256(f"encoding {_ENCODING}".encode())
+    for name in ("parse.py", "hot.py", "cache.py"):
         digest.update(Path(__file__).with_name(name).read_bytes())
     for dist in ("tree-sitter", "tree-sitter-javascript"):
         digest.update(f"{dist}=={version(dist)}".encode())
@@ -56,7 +69,7 @@ def _encode(extraction: Extraction) -> bytes:
     )
 
 
-def decode(blob: bytes) -> Extraction:
+def decode(blob: bytes, accepts: bool) -> Extraction:
     imports, issues = marshal.loads(blob)
     return Extraction(
         imports=tuple(
@@ -64,11 +77,16 @@ def decode(blob: bytes) -> Extraction:
             for k, spec, line, col, attrs, glob in imports
         ),
         issues=tuple(ParseIssue(*issue) for issue in issues),
+        accepts=accepts,
     )
 
 
 class ExtractionCache:
-    """Entries are only valid for the same size, mtime and inode, and for the parser that made them."""
+    """Entries are only valid for the same size, mtime and inode, and for the parser that made them.
+
+    ``accepts`` has a column of its own: the watch loop reads it for every loaded module on every save,
+    without decoding the imports.
+    """
 
     def __init__(self, directory: Path | None = None) -> None:
         directory = directory or default_cache_dir()
@@ -76,28 +94,41 @@ class ExtractionCache:
         self._db = sqlite3.connect(directory / f"extract-{_extractor_digest()}.sqlite")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS files"
-            " (path TEXT PRIMARY KEY, size INT, mtime INT, ino INT, data BLOB)"
+            " (path TEXT PRIMARY KEY, size INT, mtime INT, ino INT, accepts INT, data BLOB)"
         )
-        self._pending: list[tuple[str, int, int, int, bytes]] = []
+        self._pending: list[tuple[str, int, int, int, bool, bytes]] = []
 
-    def get_many(self, paths: list[str]) -> dict[str, tuple[StatKey, bytes]]:
-        """The stored entries of ``paths`` (stat key, encoded extraction), in a few queries."""
-        found: dict[str, tuple[StatKey, bytes]] = {}
+    def get_many(self, paths: list[str]) -> dict[str, tuple[StatKey, bool, bytes]]:
+        """The stored entries of ``paths`` (stat key, accepts, encoded imports and issues)."""
+        return {
+            path: ((size, mtime, ino), bool(accepts), data)
+            for path, size, mtime, ino, accepts, data in self._select("accepts, data", paths)
+        }
+
+    def accepts_many(self, paths: list[str]) -> dict[str, tuple[StatKey, bool]]:
+        """The stored stat key and ``accepts`` of ``paths``."""
+        return {
+            path: ((size, mtime, ino), bool(accepts))
+            for path, size, mtime, ino, accepts in self._select("accepts", paths)
+        }
+
+    def _select(self, columns: str, paths: list[str]) -> list[tuple[Any, ...]]:
+        """Rows of ``paths`` (path and stat key first, then ``columns``), in a few queries."""
+        rows: list[tuple[Any, ...]] = []
         for start in range(0, len(paths), _BATCH):
             batch = paths[start : start + _BATCH]
             marks = ",".join("?" * len(batch))
-            query = f"SELECT path, size, mtime, ino, data FROM files WHERE path IN ({marks})"
-            for path, size, mtime, ino, data in self._db.execute(query, batch):
-                found[path] = ((size, mtime, ino), data)
-        return found
+            query = f"SELECT path, size, mtime, ino, {columns} FROM files WHERE path IN ({marks})"
+            rows.extend(self._db.execute(query, batch).fetchall())
+        return rows
 
     def put(self, path: str, key: StatKey, extraction: Extraction) -> None:
-        self._pending.append((path, *key, _encode(extraction)))
+        self._pending.append((path, *key, extraction.accepts, _encode(extraction)))
 
     def flush(self) -> None:
         if self._pending:
             with self._db:
-                self._db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)", self._pending)
+                self._db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)", self._pending)
             self._pending.clear()
 
     def close(self) -> None:

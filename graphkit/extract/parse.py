@@ -26,6 +26,7 @@ from functools import cache
 import tree_sitter_javascript
 from tree_sitter import Language, Node, Parser, Tree
 
+from graphkit.extract.hot import HOT_KEY, tree_accepts
 from graphkit.model import Extraction, ImportKind, ImportRecord, ParseIssue
 
 __all__ = ["extract", "language", "parser"]
@@ -60,7 +61,8 @@ def parser() -> Parser:
 
 
 def extract(source: bytes, *, commonjs: bool) -> Extraction:
-    """Every import occurrence of one file in source order, plus what the parser had to recover from."""
+    """Every import occurrence of one file in source order, what the parser had to recover from, and
+    whether the module accepts its own updates."""
     issues: list[ParseIssue] = []
     if source.startswith(_BOM):
         source = source[len(_BOM) :]
@@ -77,7 +79,8 @@ def extract(source: bytes, *, commonjs: bool) -> Extraction:
     imports = scan.records(commonjs=commonjs)
     if tree.root_node.has_error:
         issues.append(scan.first_error())
-    return Extraction(imports=tuple(imports), issues=tuple(issues))
+    accepts = HOT_KEY in source and tree_accepts(tree.root_node)
+    return Extraction(imports=tuple(imports), issues=tuple(issues), accepts=accepts)
 
 
 def _blank_attribute_clauses(source: bytes) -> tuple[bytes, dict[int, Attributes]]:

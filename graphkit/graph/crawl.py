@@ -10,101 +10,24 @@ from __future__ import annotations
 import glob
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 
 from graphkit.errors import InputError
-from graphkit.extract.cache import ExtractionCache, StatKey, decode, stat_key
-from graphkit.model import Edge, Extraction, Format, ImportRecord, Module, ModuleGraph, ModuleKind, Problem
-from graphkit.model.urls import local_path
+from graphkit.extract.cache import ExtractionCache
+from graphkit.extract.files import FileParser, ParsedFile
+from graphkit.model import Edge, Format, ImportRecord, Module, ModuleGraph, ModuleKind, Problem
+from graphkit.model.urls import in_node_modules, local_path
 from graphkit.resolve.resolver import Resolver, path_to_url
+from graphkit.resolve.specifiers import is_relative
 
 __all__ = ["Scanner", "scan"]
 
 JS_SUFFIXES = (".mjs", ".js", ".cjs")
 PARSED_FORMATS = (Format.MODULE, Format.COMMONJS)
-# Below this many files a process pool costs more than it saves.
-_PARALLEL_THRESHOLD = 64
-
-
-@dataclass(frozen=True, slots=True)
-class _Parsed:
-    path: str
-    key: StatKey | None
-    extraction: Extraction | None
-    error: str | None  # why the file could not be read
-
-
-def _parse_file(job: tuple[str, bool]) -> _Parsed:
-    from graphkit.extract.parse import extract  # imported here: warm rescans never load tree-sitter
-
-    path, commonjs = job
-    try:
-        with open(path, "rb") as handle:
-            st = os.fstat(handle.fileno())
-            source = handle.read()
-    except OSError as error:
-        return _Parsed(path, None, None, error.strerror or str(error))
-    return _Parsed(path, stat_key(st), extract(source, commonjs=commonjs), None)
-
-
-class _Parser:
-    """Parses batches of files, from the cache where it is still valid, the rest across every core."""
-
-    def __init__(self, cache: ExtractionCache | None) -> None:
-        self._cache = cache
-        self._pool: ProcessPoolExecutor | None = None
-
-    def parse(self, jobs: list[tuple[str, bool]]) -> Iterator[_Parsed]:
-        misses: list[tuple[str, bool]] = []
-        cached = self._cache.get_many([path for path, _ in jobs]) if self._cache is not None else {}
-        for path, commonjs in jobs:
-            hit = self._lookup(path, cached)
-            if hit is None:
-                misses.append((path, commonjs))
-            else:
-                yield hit
-        workers = os.cpu_count() or 1
-        if len(misses) >= _PARALLEL_THRESHOLD and workers > 1:
-            if self._pool is None:
-                # fork: workers inherit the loaded grammar instead of importing it again.
-                self._pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"))
-            results: Iterable[_Parsed] = self._pool.map(
-                _parse_file, misses, chunksize=max(1, len(misses) // (workers * 8))
-            )
-        else:
-            results = map(_parse_file, misses)
-        for parsed in results:
-            if self._cache is not None and parsed.extraction is not None and parsed.key is not None:
-                self._cache.put(parsed.path, parsed.key, parsed.extraction)
-            yield parsed
-
-    @staticmethod
-    def _lookup(path: str, cached: dict[str, tuple[StatKey, bytes]]) -> _Parsed | None:
-        entry = cached.get(path)
-        if entry is None:
-            return None
-        try:
-            key = stat_key(os.stat(path))
-        except OSError:
-            return None
-        return _Parsed(path, key, decode(entry[1]), None) if key == entry[0] else None
-
-    def flush(self) -> None:
-        if self._cache is not None:
-            self._cache.flush()
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
-        if self._cache is not None:
-            self._cache.close()
 
 
 def _walk(folder: Path) -> list[str]:
-    inside_packages = "node_modules" in folder.parts
+    inside_packages = in_node_modules(os.path.join(folder, ""))  # the trailing "/" counts node_modules itself
     found: list[str] = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if inside_packages or d != "node_modules")
@@ -115,7 +38,7 @@ def _walk(folder: Path) -> list[str]:
 def _expand_glob(record: ImportRecord, parent: str) -> list[str]:
     """`./p/${x}.js` was recorded as `./p/*.js`: one specifier per file that matches it on disk."""
     assert record.glob is not None
-    if not record.glob.startswith(("./", "../")):
+    if not is_relative(record.glob):
         return []
     base = os.path.dirname(parent)
     specifiers = []
@@ -132,7 +55,7 @@ class Scanner:
     def __init__(self, conditions: Sequence[str] = (), *, use_cache: bool = True) -> None:
         self.conditions = tuple(conditions)
         self.resolver = Resolver(self.conditions)
-        self.parser = _Parser(ExtractionCache() if use_cache else None)
+        self.parser = FileParser(ExtractionCache() if use_cache else None)
         self.modules: dict[str, Module] = {}
         self.edges: dict[str, list[Edge]] = {}  # by importer, in source order
         self.problems: dict[str, list[Problem]] = {}
@@ -205,7 +128,7 @@ class Scanner:
     def close(self) -> None:
         self.parser.close()
 
-    def _record(self, parsed: _Parsed) -> list[str]:
+    def _record(self, parsed: ParsedFile) -> list[str]:
         url = path_to_url(parsed.path)
         if parsed.extraction is None:
             self.problems[url] = [Problem(url, None, None, "read-error", f"{parsed.path}: {parsed.error}")]

@@ -23,6 +23,7 @@ from graphkit.model import Command, PlanStatus, Status
 from graphkit.model.urls import path_to_url
 from graphkit.output.status import error_line, exited_line, overflow_line, revived_line, saved, status_line
 from graphkit.planning.planner import plan
+from graphkit.resolve.packages import StopRule, nearest_package_json
 
 __all__ = ["WatchOptions", "package_root", "watch"]
 
@@ -43,7 +44,8 @@ class WatchOptions:
 def package_root(entry: Path) -> Path:
     """The folder of the nearest package.json above the entry, else the entry's folder."""
     start = entry.resolve().parent
-    return next((d for d in (start, *start.parents) if (d / "package.json").is_file()), start)
+    found = nearest_package_json(str(start), StopRule.ROOT)
+    return Path(found).parent if found is not None else start
 
 
 class _Loop:

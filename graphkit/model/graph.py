@@ -47,6 +47,7 @@ class Extraction:
 
     imports: tuple[ImportRecord, ...]
     issues: tuple[ParseIssue, ...] = ()
+    accepts: bool = False  # calls ``hot.accept``: it takes its own updates (graphkit.extract.hot)
 
 
 @dataclass(frozen=True, slots=True)

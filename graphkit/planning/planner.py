@@ -24,6 +24,7 @@ from graphkit.model import (
     ModuleKind,
     PlanStatus,
 )
+from graphkit.model.urls import in_node_modules
 
 __all__ = ["plan"]
 
@@ -76,7 +77,7 @@ def _is_builtin(g: nx.DiGraph, url: str) -> bool:
 
 
 def _is_package(g: nx.DiGraph, url: str) -> bool:
-    return "/node_modules/" in url or (url in g and g.nodes[url].get("kind") == ModuleKind.PACKAGE.value)
+    return in_node_modules(url) or (url in g and g.nodes[url].get("kind") == ModuleKind.PACKAGE.value)
 
 
 def _loaded(g: nx.DiGraph, entry: str) -> set[str]:
