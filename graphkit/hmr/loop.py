@@ -1,7 +1,8 @@
 """The watch loop behind ``graphkit watch``: file saves -> live snapshot -> eviction plan -> host.
 
 One save is handled at a time: snapshot the running app, plan with ``graphkit.planning.planner.plan``,
-apply in the app, print one status line. A plan that cannot be applied in place restarts the app.
+apply in the app (a plan that reaches the entry re-runs the app in its process), print one status line.
+A plan that cannot be applied in the process (package.json, packages) restarts the app.
 Development only: the host relies on Node internals (``--expose-internals``) that change between
 Node versions.
 """
@@ -19,8 +20,9 @@ from graphkit.errors import GraphkitError
 from graphkit.extract.accepts import accepting_modules
 from graphkit.hmr.watcher import Batch, Watcher
 from graphkit.live.host import ApplyResult, Host
-from graphkit.model import EvictionPlan, PlanStatus, Status
+from graphkit.model import Effect, EvictionPlan, PlanStatus, Status
 from graphkit.model.urls import path_to_url, url_to_path
+from graphkit.output.wording import count
 from graphkit.planning.planner import plan
 
 __all__ = ["WatchOptions", "package_root", "shown", "status_line", "watch"]
@@ -37,6 +39,7 @@ class WatchOptions:
     node: str = "node"
     node_options: tuple[str, ...] = ()
     args: tuple[str, ...] = ()
+    restart_on_entry: bool = False  # a save that reaches the entry restarts the app instead of re-running it
 
 
 def package_root(entry: Path) -> Path:
@@ -78,13 +81,32 @@ def status_line(
         if result.error.line is not None:
             where += f":{result.error.line}:{result.error.column}"
         return f"graphkit: {what}: {result.error.message} at {where}; kept old code"
-    line = (
-        f"graphkit: {what}: {result.evicted} modules evicted, {result.reimported} re-imported"
-        f" in {result.ms:.1f} ms"
-    )
+    effects = _effects(result)
+    if eviction.status is PlanStatus.RERUN:
+        done = ", ".join([count(result.evicted, "module") + " evicted", *effects])
+        line = f"graphkit: {what}: re-ran the app in {result.ms:.0f} ms ({done})"
+    else:
+        line = (
+            f"graphkit: {what}: {result.evicted} modules evicted, {result.reimported} re-imported"
+            f" in {result.ms:.1f} ms"
+        )
+        if effects:
+            line += f" ({', '.join(effects)})"
     if result.warnings:
         line += f"; {len(result.warnings)} callback errors, first: {result.warnings[0]}"
     return line
+
+
+def _effects(result: ApplyResult) -> list[str]:
+    """What the evicted instances left running and the reload released, e.g. "1 server handed over"."""
+    servers = result.released.get(Effect.SERVER, 0)
+    parts = [
+        count(result.handed_over, "server") + " handed over",
+        count(servers - result.handed_over, "server") + " closed",
+        count(result.released.get(Effect.TIMER, 0), "timer") + " released",
+        count(result.released.get(Effect.LISTENER, 0), "process listener") + " removed",
+    ]
+    return [part for part in parts if not part.startswith("0 ")]
 
 
 class _Loop:
@@ -126,10 +148,11 @@ class _Loop:
             self.host.entry_url,
             accepting=self.host.accepting() | accepting_modules(graph),
             deleted=[path_to_url(p) for p in deleted],
+            restart_on_entry=self.options.restart_on_entry,
         )
         result = None
         swept: tuple[str, ...] = ()
-        if eviction.status is PlanStatus.OK:
+        if eviction.status in (PlanStatus.OK, PlanStatus.RERUN):
             result = self.host.apply(eviction)
         elif eviction.status is PlanStatus.FULL_RELOAD:
             self.host.restart()

@@ -15,13 +15,13 @@ import os
 import socket
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from graphkit.errors import InputError, NodeError, ProbeError
 from graphkit.live.nodebin import find_node
-from graphkit.model import EvictionPlan, ModuleGraph
+from graphkit.model import Effect, EvictionPlan, ModuleGraph
 from graphkit.model.codec import graph_from_dict, plan_to_dict
 from graphkit.model.urls import path_to_url
 
@@ -50,6 +50,8 @@ class ApplyResult:
     ms: float
     error: ApplyError | None = None
     warnings: tuple[str, ...] = ()  # dispose, accept or update callbacks that threw
+    released: dict[Effect, int] = field(default_factory=dict)  # effects of evicted instances, per kind
+    handed_over: int = 0  # released servers whose listening socket a re-run server took
 
 
 class Host:
@@ -173,6 +175,8 @@ class Host:
             ms=float(result["ms"]),
             error=failure,
             warnings=tuple(result["warnings"]),
+            released={Effect(kind): int(n) for kind, n in result["released"].items() if n},
+            handed_over=int(result["handedOver"]),
         )
 
     def sweep(self) -> tuple[str, ...]:

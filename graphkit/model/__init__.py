@@ -20,6 +20,7 @@ from graphkit.model.plan import Boundary, Chain, EvictionPlan
 from graphkit.model.protocol import (
     BoundaryReason,
     Command,
+    Effect,
     Format,
     ImportKind,
     ModuleKind,
@@ -33,6 +34,7 @@ __all__ = [
     "Chain",
     "Command",
     "Edge",
+    "Effect",
     "EvictionPlan",
     "Extraction",
     "Format",

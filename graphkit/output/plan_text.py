@@ -67,9 +67,12 @@ def _summary(plan: EvictionPlan) -> str:
         f"{modules} evicted in {count(len(plan.evict), 'unit')}, "
         f"{count(len(plan.boundaries), 'boundary', 'boundaries')}, {plan.kept} kept"
     )
+    # The outcome first: in place, re-run of the app inside its process, or a new process.
     if plan.status is PlanStatus.FULL_RELOAD:
-        return f"full-reload: {plan.reason} ({counts})"
+        return f"restart: {plan.reason} ({counts})"
+    if plan.status is PlanStatus.RERUN:
+        return f"re-run: {plan.reason} ({counts})"
     if plan.status is PlanStatus.NOOP:
         return f"noop: nothing loaded depends on the change ({plan.kept} kept)"
-    return f"ok: {counts}"
+    return f"in-place: {counts}"
 
