@@ -8,6 +8,7 @@ import * as effects from './effects.mjs';
 import * as handover from './handover.mjs';
 import * as hot from './hot.mjs';
 import { cacheEntries, getLoadCache, getLoader, jobStatus } from './loader.mjs';
+import { startupImports } from './snapshot.mjs';
 import * as startup from './startup.mjs';
 import * as validate from './validate.mjs';
 
@@ -69,7 +70,11 @@ export async function sweepFailed() {
   return [...failed].sort();
 }
 
-/** The evicted modules that survivors reach: dynamic-import targets, accepting modules, the entry. */
+/**
+ * The evicted modules that survivors reach: dynamic-import targets, accepting modules, the entry; with the
+ * entry, also what evicted modules import() at start-up, so that it is linked before anything is disposed
+ * (imported ahead of the entry, it is evaluated first and the entry's import() finds it loaded).
+ */
 function reimportTargets(order, boundaries, entry) {
   const evicted = new Set(order);
   const wanted = new Set();
@@ -77,7 +82,10 @@ function reimportTargets(order, boundaries, entry) {
     if (boundary.reason === 'accepts') wanted.add(boundary.url);
     else for (const url of boundary.imports) wanted.add(url);
   }
-  if (entry && evicted.has(entry)) wanted.add(entry);
+  if (entry && evicted.has(entry)) {
+    wanted.add(entry);
+    for (const [from, to] of startupImports()) if (evicted.has(from) && evicted.has(to)) wanted.add(to);
+  }
   return order.filter((url) => wanted.has(url));
 }
 
@@ -178,11 +186,11 @@ export async function applyPlan(plan) {
     const added = rollBack();
     // Instances the attempt created (new versions of evicted modules, and modules it loaded for the first
     // time) are gone with it: their dispose callbacks and effect release close what they opened.
-    const attempted = [...hot.replaced(instances), ...added];
-    for (const { url, error: failed } of await hot.dispose(attempted)) {
+    for (const { url, error: failed } of await hot.dispose([...hot.replaced(instances), ...added])) {
       warnings.push(warning(url, 'dispose', failed));
     }
-    effects.restore(ticket, effects.release(attempted));
+    // The owners of evicted URLs are now those of the attempt's instances (the old ones are in the ticket).
+    effects.restore(ticket, effects.release([...order, ...added]));
     hot.restoreInstances(instances);
     return failure(error, ticket.released);
   }

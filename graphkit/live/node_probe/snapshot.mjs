@@ -29,8 +29,8 @@ export function watchDynamicImports(entryUrls = [], loader = getLoader()) {
   // the entry point and preloads pass none.
   loader.import = async function (specifier, parentURL, attributes, ...rest) {
     const call = original.call(loader, specifier, parentURL, attributes, ...rest);
-    // The main entry is imported with no parent: its evaluation is the app's start-up.
-    if (typeof parentURL !== 'string' && entryUrls.includes(specifier)) track(call);
+    // The main entry is imported with no parent (as a URL object on v22+): its evaluation is the start-up.
+    if (typeof parentURL !== 'string' && entryUrls.includes(String(specifier))) track(call);
     if (typeof parentURL !== 'string' || isProbeUrl(parentURL)) return call;
     const key = `${parentURL}\0${specifier}`;
     let row = dynamicImports.get(key);
@@ -57,6 +57,11 @@ export function watchDynamicImports(entryUrls = [], loader = getLoader()) {
     }
     return namespace;
   };
+}
+
+/** Import() targets that every call reached during the app's start-up, as [from, to] URL pairs. */
+export function startupImports() {
+  return [...dynamicImports.values()].filter((row) => row.startup && row.to !== null).map((row) => [row.from, row.to]);
 }
 
 function moduleKind(url) {
