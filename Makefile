@@ -48,3 +48,4 @@ bench: setup nodes corpus apps
 	$(BIN)/python -m bench.scan
 	$(BIN)/python -m bench.hmr
 	$(BIN)/python -m bench.memory
+	$(BIN)/python -m bench.rerun
