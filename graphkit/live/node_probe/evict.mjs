@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import * as effects from './effects.mjs';
+import { adopt } from './entrypoint.mjs';
 import * as handover from './handover.mjs';
 import * as hot from './hot.mjs';
 import { cacheEntries, getLoadCache, getLoader, jobStatus } from './loader.mjs';
@@ -196,6 +197,7 @@ export async function applyPlan(plan) {
   }
 
   hot.release(instances);
+  if (plan.entry && evicted.has(plan.entry)) adopt(plan.entry);
   const handedOver = handover.claimedAmong(ticket.offered);
   handover.settle();
   for (const { url, callback } of acceptors) {

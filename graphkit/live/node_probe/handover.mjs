@@ -7,7 +7,6 @@
 // each on a connection that closes once its response is sent. Idle keep-alive connections are closed only
 // after a grace period: on Node 26, closing them right after the switch resets a connection that was
 // accepted but whose request was not parsed yet (http's own close() closes them at once on Node 19+).
-import net from 'node:net';
 
 const GRACE_MS = 1000;
 const offers = new Map(); // address key -> released server still listening
@@ -77,15 +76,23 @@ export function settle() {
 
 // Stops a server from taking new connections; in-flight requests finish, then their connections close.
 function retire(server) {
-  net.Server.prototype.close.call(server);
-  if (typeof server.closeIdleConnections !== 'function') return;
+  // http's close() also stops the interval that checks its connections (which would keep the server, and
+  // the app it serves, alive), but it closes idle connections at once: only right when there are none.
+  if (typeof server.closeIdleConnections !== 'function' || server._connections === 0) {
+    server.close();
+    return;
+  }
+  if (server._handle) {
+    server._handle.close();
+    server._handle = null;
+  }
   // Requests still arriving on the old server's keep-alive connections are its last on each.
   server.prependListener('request', (request, response) => {
     response.shouldKeepAlive = false;
   });
   const timer = setTimeout(() => {
     server.closeIdleConnections();
-    server.close(); // http's close also stops its connection-checking interval
+    server.close();
   }, GRACE_MS);
   timer.unref();
 }
