@@ -97,7 +97,10 @@ class Saves:
         index = self.count * 7 % self.routes
         token = f"v{self.count}."
         path = self.root / "routes" / f"r{index}.mjs"
-        path.write_text(route_source(index, token))
+        # Written aside and renamed, as many editors save: the app never reads half a file.
+        copy = path.with_name(f".{path.name}.new")
+        copy.write_text(route_source(index, token))
+        copy.replace(path)
         return path, f"/r{index}", token
 
 

@@ -120,6 +120,15 @@ def test_edits_rerun_the_app_in_its_process(watched: Watching) -> None:
     assert w.get("/users") == "users v2 no. 6"
     save(w, "routes/users.mjs", "import { gone, next }", "import { next }")
     reran(w, "routes/users.mjs")
+    save(w, "routes/users.mjs", "../lib/helper.mjs", "../lib/helpers.mjs")
+    assert re.fullmatch(
+        r"graphkit: routes/users.mjs: Cannot find module .*/lib/helpers.mjs.* at routes/users.mjs;"
+        r" kept old code",
+        w.status(),
+    )
+    assert w.get("/ticks") == "tickers=1 clocks=1"
+    save(w, "routes/users.mjs", "../lib/helpers.mjs", "../lib/helper.mjs")
+    reran(w, "routes/users.mjs")
 
     for version in range(2, 22):
         save(w, "routes/users.mjs", f"users v{version}", f"users v{version + 1}")
