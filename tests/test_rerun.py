@@ -7,6 +7,7 @@ are the real ones (`scripts/install-apps.sh` pins them).
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import shutil
@@ -241,3 +242,28 @@ def test_old_app_objects_are_freed_after_reruns(major: int, tmp_path: Path) -> N
         host.process.stdin.flush()
         counts = json.loads(host.process.stdout.readline())
     assert counts == {"alive": [5], "total": 6}  # only the current app
+
+
+def test_a_request_in_flight_finishes_on_the_old_code_and_its_connection_closes(
+    any_node: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "inflight-app"
+    shutil.copytree(FIXTURES / "inflight-app", root)
+    with Host(root / "main.mjs", node=any_node, stdout=-1) as host:
+        assert host.process.stdout is not None
+        port = int(host.process.stdout.readline().split()[-1])
+        held = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            held.request("GET", "/slow")  # keep-alive, as http.client speaks HTTP/1.1
+            assert host.process.stdout.readline() == b"holding\n"  # the old server is serving it
+            version = root / "version.mjs"
+            version.write_text(version.read_text().replace("v1", "v2"))
+            result = host.apply(plan(host.snapshot(), [path_to_url(version)], host.entry_url))
+            assert (result.ok, result.handed_over) == (True, 1)
+            assert host.process.stdout.readline() == f"listening on {port}\n".encode()
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/release", timeout=5) as response:
+                assert response.read() == b"v2"  # a new connection reaches the new code
+            answer = held.getresponse()
+            assert (answer.read(), answer.getheader("connection")) == (b"v1", "close")
+        finally:
+            held.close()

@@ -74,6 +74,14 @@ export function settle() {
   timer.unref();
 }
 
+// The sockets of an http server with a response in progress (http's connection list, an internal of every
+// supported Node; none found means the idle-connection grace alone closes them).
+function busySockets(server) {
+  const key = Object.getOwnPropertySymbols(server).find((symbol) => symbol.description === 'http.server.connections');
+  const parsers = typeof server[key]?.all === 'function' ? server[key].all() : [];
+  return parsers.map((parser) => parser.socket).filter((socket) => socket?._httpMessage?.writableFinished === false);
+}
+
 // Stops a server from taking new connections; in-flight requests finish, then their connections close.
 function retire(server) {
   // http's close() also stops the interval that checks its connections (which would keep the server, and
@@ -86,7 +94,12 @@ function retire(server) {
     server._handle.close();
     server._handle = null;
   }
-  // Requests still arriving on the old server's keep-alive connections are its last on each.
+  // A request in flight, or one still arriving on a keep-alive connection, is the last on its connection.
+  for (const socket of busySockets(server)) {
+    const response = socket._httpMessage;
+    if (!response.headersSent) response.shouldKeepAlive = false;
+    else response.once('finish', () => socket.end());
+  }
   server.prependListener('request', (request, response) => {
     response.shouldKeepAlive = false;
   });
