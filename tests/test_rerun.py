@@ -123,7 +123,7 @@ def test_edits_rerun_the_app_in_its_process(watched: Watching) -> None:
     reran(w, "routes/users.mjs")
     save(w, "routes/users.mjs", "../lib/helper.mjs", "../lib/helpers.mjs")
     assert re.fullmatch(
-        r"graphkit: routes/users.mjs: Cannot find module .*/lib/helpers.mjs.* at routes/users.mjs;"
+        r"graphkit: routes/users.mjs: Cannot find module .*/lib/helpers.mjs.* at routes/users.mjs:1:23;"
         r" kept old code",
         w.status(),
     )

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from graphkit.errors import InputError, NodeError, ProbeError
+from graphkit.live.locate import locate_missing
 from graphkit.live.nodebin import find_node
 from graphkit.model import Effect, EvictionPlan, ModuleGraph
 from graphkit.model.codec import graph_from_dict, plan_to_dict
@@ -166,7 +167,9 @@ class Host:
         result = self.request("apply", plan=plan_to_dict(plan), entry=self.entry_url)["result"]
         error = result.get("error")
         failure = (
-            ApplyError(error["message"], error["file"], error["line"], error["column"]) if error else None
+            locate_missing(ApplyError(error["message"], error["file"], error["line"], error["column"]))
+            if error
+            else None
         )
         return ApplyResult(
             ok=bool(result["ok"]),
