@@ -53,6 +53,15 @@ def test_text_output_explains_a_rerun(capsys: pytest.CaptureFixture[str]) -> Non
     )
 
 
+def test_restart_on_entry_plans_a_restart_instead(capsys: pytest.CaptureFixture[str]) -> None:
+    changed, entry = DEMO / "lib" / "format.mjs", DEMO / "main.mjs"
+    assert main(["plan", str(changed), "--entry", str(entry), "--restart-on-entry"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"restart: {path_to_url(entry)}: the entry would be evicted (restart on entry)"
+        " (4 evicted in 4 units, 0 boundaries, 5 kept)"
+    )
+
+
 def test_json_output_is_the_plan_document(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plan", str(DEMO / "lib" / "pad.cjs"), "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
