@@ -53,7 +53,10 @@ def test_text_output_explains_a_rerun(capsys: pytest.CaptureFixture[str]) -> Non
     )
 
 
-def test_restart_on_entry_plans_a_restart_instead(capsys: pytest.CaptureFixture[str]) -> None:
+def test_restart_on_entry_plans_a_restart_instead(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("GRAPHKIT_CACHE_DIR", str(tmp_path / "cache"))
     changed, entry = DEMO / "lib" / "format.mjs", DEMO / "main.mjs"
     assert main(["plan", str(changed), "--entry", str(entry), "--restart-on-entry"]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == (
