@@ -225,7 +225,7 @@ def test_old_app_objects_are_freed_after_reruns(major: int, tmp_path: Path) -> N
     shutil.copytree(FIXTURES / "rerun-gc", root)
     (root / "node_modules").symlink_to(FRAMEWORKS_INSTALLED)
     node = node_binary(major)
-    with Host(root / "main.mjs", node=node, node_options=["--expose-gc"], stdin=-1, stdout=-1) as host:
+    with Host(root / "app.mjs", node=node, node_options=["--expose-gc"], stdin=-1, stdout=-1) as host:
         assert host.process.stdin is not None and host.process.stdout is not None
         port = int(host.process.stdout.readline().split()[-1])
         for version in range(5):
