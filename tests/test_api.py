@@ -149,12 +149,12 @@ def test_without_dot_results_fall_back_to_text(
 def test_a_plan_finds_the_entry_from_package_json_and_overlays_its_roles(demo: GraphResult) -> None:
     result = graphkit.plan(DEMO / "lib" / "format.mjs", graph=demo)
     assert isinstance(result, PlanResult)
-    # Everything up to the entry links to format.mjs, so the entry itself would go: restart instead.
-    assert result.plan.status is PlanStatus.FULL_RELOAD
+    # Everything up to the entry links to format.mjs, so the entry itself would go: the app re-runs.
+    assert result.plan.status is PlanStatus.RERUN
     assert result.evicted()[0] == url(DEMO / "lib" / "format.mjs")
     assert url(DEMO / "main.mjs") in result.evicted()
     assert "subgraph cluster_legend" in result.dot() and "classDef changed" in result.mermaid()
-    assert '"status": "full-reload"' in result.to_json()
+    assert '"status": "rerun"' in result.to_json()
     assert result.text().startswith("lib/format.mjs  [changed]")
 
 

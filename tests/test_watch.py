@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -18,7 +18,7 @@ import pytest
 from graphkit.hmr.loop import package_root
 from graphkit.hmr.watcher import Batch, Watcher
 from graphkit.live.host import ApplyError, ApplyResult
-from graphkit.model import EvictionPlan, PlanStatus
+from graphkit.model import Effect, EvictionPlan, PlanStatus
 from graphkit.output.status import status_line
 from tests.conftest import node_binary
 from tests.test_host import copy_fixture, fetch
@@ -35,10 +35,10 @@ def _pump(stream: IO[str], lines: queue.Queue[str]) -> None:
 class Watching:
     """`graphkit watch` as a user runs it, with its stdout (the app's) and stderr (status) as line queues."""
 
-    def __init__(self, node: Path, root: Path) -> None:
+    def __init__(self, node: Path, root: Path, options: Sequence[str] = ()) -> None:
         self.root = root
         self.process = subprocess.Popen(
-            [GRAPHKIT, "watch", root / "main.mjs", "--node", node],
+            [GRAPHKIT, "watch", root / "main.mjs", "--node", node, *options],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -203,6 +203,26 @@ def test_a_self_accepting_save_reads_in_the_singular(tmp_path: Path) -> None:
             PlanStatus.OK,
             ApplyResult(False, 1, 0, 1.0, ApplyError("gone", "file:///elsewhere/x.mjs", None, None)),
             "graphkit: a.mjs: gone at /elsewhere/x.mjs; kept old code",
+        ),
+        # a re-run names what it released
+        (
+            PlanStatus.RERUN,
+            ApplyResult(True, 6, 1, 21.2, None, (), {Effect.SERVER: 1, Effect.TIMER: 2}, 1),
+            "graphkit: a.mjs: re-ran the app in 21 ms (6 modules evicted, 1 server handed over, 2 timers"
+            " released)",
+        ),
+        # a server the re-run app did not listen on again is closed; process listeners are removed
+        (
+            PlanStatus.RERUN,
+            ApplyResult(True, 1, 1, 3.0, None, (), {Effect.SERVER: 1, Effect.LISTENER: 1}, 0),
+            "graphkit: a.mjs: re-ran the app in 3 ms (1 module evicted, 1 server closed, 1 process listener"
+            " removed)",
+        ),
+        # an in-place reload that released a timer says so
+        (
+            PlanStatus.OK,
+            ApplyResult(True, 2, 1, 1.0, None, (), {Effect.TIMER: 1}),
+            "graphkit: a.mjs: 2 modules evicted, 1 re-imported in 1.0 ms (1 timer released)",
         ),
         # callback errors ride on the same line
         (

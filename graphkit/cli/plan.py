@@ -32,6 +32,11 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--include-packages", action="store_true", help="reload modules under node_modules in place"
     )
+    parser.add_argument(
+        "--restart-on-entry",
+        action="store_true",
+        help="plan a restart, not a re-run in place, when the change reaches the entry",
+    )
     add_conditions(parser)
     parser.set_defaults(run=run)
 
@@ -50,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
         node=args.node,
         conditions=args.conditions,
         include_packages=args.include_packages,
+        restart_on_entry=args.restart_on_entry,
     )
     graph, made = planned.graph, planned.plan
     fmt = "json" if args.json else args.format

@@ -31,6 +31,11 @@ def register(sub: Any) -> None:
         metavar="OPT",
         help="an option for node, e.g. --node-option=--enable-source-maps (repeatable)",
     )
+    parser.add_argument(
+        "--restart-on-entry",
+        action="store_true",
+        help="restart the app when a save reaches its entry, instead of running it again in its process",
+    )
     parser.add_argument("app_args", nargs="*", metavar="-- APP_ARGS", help="arguments for the app")
     parser.set_defaults(run=run)
 
@@ -46,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
         node=args.node,
         node_options=tuple(args.node_option),
         args=tuple(args.app_args),
+        restart_on_entry=args.restart_on_entry,
     )
     # SIGTERM would end this process at once and leave the app running, orphaned: stop it first.
     stop = threading.Event()

@@ -31,7 +31,13 @@ __all__ = [
 ]
 
 # Strongest first: a static import binds harder than a dynamic one when both point at one target.
-_STRENGTH = (ImportKind.STATIC, ImportKind.REEXPORT, ImportKind.REQUIRE, ImportKind.DYNAMIC)
+_STRENGTH = (
+    ImportKind.STATIC,
+    ImportKind.REEXPORT,
+    ImportKind.REQUIRE,
+    ImportKind.STARTUP,
+    ImportKind.DYNAMIC,
+)
 
 
 def strongest(kinds: set[ImportKind]) -> ImportKind:

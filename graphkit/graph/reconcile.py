@@ -55,7 +55,8 @@ class Comparison:
 
 
 def _kind(kind: ImportKind) -> ImportKind:
-    return ImportKind.STATIC if kind is ImportKind.REEXPORT else kind
+    # The live graph tells re-exports from imports by nothing, and start-up import() calls by timing only.
+    return {ImportKind.REEXPORT: ImportKind.STATIC, ImportKind.STARTUP: ImportKind.DYNAMIC}.get(kind, kind)
 
 
 def _key(edge: Edge) -> tuple[str, ImportKind, str | None, str | None]:

@@ -1,9 +1,10 @@
 """The watch loop behind ``graphkit watch``: file saves -> live snapshot -> eviction plan -> host.
 
 One save is handled at a time: snapshot the running app, plan with ``graphkit.planning.planner.plan``,
-apply in the app, print one status line (``graphkit.output.status``). A plan that cannot be applied in
-place restarts the app. Development only: the host relies on Node internals (``--expose-internals``)
-that change between Node versions.
+apply in the app (a plan that reaches the entry re-runs the app in its process), print one status line
+(``graphkit.output.status``). A plan that cannot be applied in the process (package.json, packages)
+restarts the app. Development only: the host relies on Node internals (``--expose-internals``) that
+change between Node versions.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class WatchOptions:
     node: str = "node"
     node_options: tuple[str, ...] = ()
     args: tuple[str, ...] = ()
+    restart_on_entry: bool = False  # a save that reaches the entry restarts the app instead of re-running it
 
 
 def package_root(entry: Path) -> Path:
@@ -84,10 +86,11 @@ class _Loop:
             self.host.entry_url,
             accepting=self.host.accepting() | accepting_modules(graph),
             deleted=[path_to_url(p) for p in deleted],
+            restart_on_entry=self.options.restart_on_entry,
         )
         result = None
         swept: tuple[str, ...] = ()
-        if eviction.status is PlanStatus.OK:
+        if eviction.status in (PlanStatus.OK, PlanStatus.RERUN):
             result = self.host.apply(eviction)
         elif eviction.status is PlanStatus.FULL_RELOAD:
             self.host.restart()

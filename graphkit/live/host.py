@@ -15,13 +15,14 @@ import os
 import socket
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from graphkit.errors import InputError, NodeError, ProbeError
+from graphkit.live.locate import locate_missing
 from graphkit.live.nodebin import find_node
-from graphkit.model import ApplyField, Command, EvictionPlan, ModuleGraph
+from graphkit.model import ApplyField, Command, Effect, EvictionPlan, ModuleGraph
 from graphkit.model.codec import graph_from_dict, plan_to_dict
 from graphkit.model.urls import path_to_url
 
@@ -50,6 +51,8 @@ class ApplyResult:
     ms: float
     error: ApplyError | None = None
     warnings: tuple[str, ...] = ()  # dispose, accept or update callbacks that threw
+    released: dict[Effect, int] = field(default_factory=dict)  # effects of evicted instances, per kind
+    handed_over: int = 0  # released servers whose listening socket a re-run server took
 
 
 class Host:
@@ -165,11 +168,13 @@ class Host:
         error = result.get(ApplyField.ERROR)
         failure = None
         if error:
-            failure = ApplyError(
-                message=error[ApplyField.MESSAGE],
-                file=error[ApplyField.FILE],
-                line=error[ApplyField.LINE],
-                column=error[ApplyField.COLUMN],
+            failure = locate_missing(
+                ApplyError(
+                    message=error[ApplyField.MESSAGE],
+                    file=error[ApplyField.FILE],
+                    line=error[ApplyField.LINE],
+                    column=error[ApplyField.COLUMN],
+                )
             )
         return ApplyResult(
             ok=bool(result[ApplyField.OK]),
@@ -178,6 +183,8 @@ class Host:
             ms=float(result[ApplyField.MS]),
             error=failure,
             warnings=tuple(result[ApplyField.WARNINGS]),
+            released={Effect(kind): int(n) for kind, n in result[ApplyField.RELEASED].items() if n},
+            handed_over=int(result[ApplyField.HANDED_OVER]),
         )
 
     def sweep(self) -> tuple[str, ...]:

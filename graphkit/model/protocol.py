@@ -1,6 +1,5 @@
-"""Every value that crosses the probe channel, as enums; ``node_probe/protocol.mjs`` mirrors them.
-
-A test compares the two files, so a value added on one side and not the other fails the suite.
+"""Every value that crosses the probe channel, as enums; the probe (``node_probe/*.mjs``) spells the same
+strings, and the channel decoders look every value up here, so an unknown one fails loudly.
 """
 
 from __future__ import annotations
@@ -11,6 +10,7 @@ __all__ = [
     "ApplyField",
     "BoundaryReason",
     "Command",
+    "Effect",
     "Format",
     "ImportKind",
     "ModuleKind",
@@ -23,6 +23,7 @@ class ImportKind(StrEnum):
     STATIC = "static"  # import x from 'a' / import 'a'
     REEXPORT = "reexport"  # export * from 'a' / export { x } from 'a'
     DYNAMIC = "dynamic"  # import('a')
+    STARTUP = "startup"  # import('a') called while the entry was still evaluating: never called again
     REQUIRE = "require"  # require('a'), also through createRequire(import.meta.url)
 
     @property
@@ -60,8 +61,9 @@ class Status(StrEnum):
 
 
 class PlanStatus(StrEnum):
-    OK = "ok"
+    OK = "ok"  # applied in place: evicted modules re-imported, the entry keeps running
     NOOP = "noop"  # nothing loaded depends on the change
+    RERUN = "rerun"  # the entry is evicted: the app runs again inside its process
     FULL_RELOAD = "full-reload"  # cannot be applied in place: restart the process
 
 
@@ -95,3 +97,13 @@ class ApplyField(StrEnum):
     FILE = "file"
     LINE = "line"
     COLUMN = "column"
+    RELEASED = "released"  # effects released, by Effect
+    HANDED_OVER = "handedOver"  # listening sockets handed to the re-run app
+
+
+class Effect(StrEnum):
+    """What a module instance leaves running, released when the instance is evicted."""
+
+    SERVER = "server"  # a listening node:net, http, https or http2 server
+    TIMER = "timer"  # setTimeout, setInterval, setImmediate
+    LISTENER = "listener"  # a process event listener (signals, exit, uncaughtException...)

@@ -30,17 +30,19 @@ KIND_SHAPE = {
     ModuleKind.BUILTIN: "ellipse",
     ModuleKind.MISSING: "octagon",
 }
-# (DOT style, colour) per import kind: re-exports bold, dynamic dashed, require dotted.
+# (DOT style, colour) per import kind: re-exports bold, dynamic dashed (start-up ones grey), require dotted.
 EDGE_STYLE = {
     ImportKind.STATIC: ("solid", "#374151"),
     ImportKind.REEXPORT: ("bold", "#7c3aed"),
     ImportKind.DYNAMIC: ("dashed", "#2563eb"),
+    ImportKind.STARTUP: ("dashed", "#374151"),
     ImportKind.REQUIRE: ("dotted", "#059669"),
 }
 MERMAID_ARROW = {
     ImportKind.STATIC: "-->",
     ImportKind.REEXPORT: "==>",
     ImportKind.DYNAMIC: "-.->|dynamic|",
+    ImportKind.STARTUP: "-.->|start-up|",
     ImportKind.REQUIRE: "-.->|require|",
 }
 

@@ -65,8 +65,11 @@ def render_text(plan: EvictionPlan, *, root: Path | None = None) -> str:
 
 
 def _summary(plan: EvictionPlan) -> str:
+    # The outcome first: in place, re-run of the app inside its process, or a new process.
     if plan.status is PlanStatus.FULL_RELOAD:
-        return f"full-reload: {plan.reason} ({plan_counts(plan)})"
+        return f"restart: {plan.reason} ({plan_counts(plan)})"
+    if plan.status is PlanStatus.RERUN:
+        return f"re-run: {plan.reason} ({plan_counts(plan)})"
     if plan.status is PlanStatus.NOOP:
         return f"noop: nothing loaded depends on the change ({plan_counts(plan)})"
-    return f"ok: {plan_counts(plan)}"
+    return f"in-place: {plan_counts(plan)}"

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from graphkit.live.host import ApplyResult
-from graphkit.model import EvictionPlan, PlanStatus
+from graphkit.model import Effect, EvictionPlan, PlanStatus
 from graphkit.output.paths import display_path
 from graphkit.output.wording import count
 
@@ -44,13 +44,32 @@ def status_line(
         if result.error.line is not None:
             where += f":{result.error.line}:{result.error.column}"
         return f"graphkit: {what}: {result.error.message} at {where}; kept old code"
-    line = (
-        f"graphkit: {what}: {count(result.evicted, 'module')} evicted, {result.reimported} re-imported"
-        f" in {result.ms:.1f} ms"
-    )
+    effects = _effects(result)
+    if eviction.status is PlanStatus.RERUN:
+        done = ", ".join([count(result.evicted, "module") + " evicted", *effects])
+        line = f"graphkit: {what}: re-ran the app in {result.ms:.0f} ms ({done})"
+    else:
+        line = (
+            f"graphkit: {what}: {count(result.evicted, 'module')} evicted, {result.reimported} re-imported"
+            f" in {result.ms:.1f} ms"
+        )
+        if effects:
+            line += f" ({', '.join(effects)})"
     if result.warnings:
         line += f"; {count(len(result.warnings), 'callback error')}, first: {result.warnings[0]}"
     return line
+
+
+def _effects(result: ApplyResult) -> list[str]:
+    """What the evicted instances left running and the reload released, e.g. "1 server handed over"."""
+    servers = result.released.get(Effect.SERVER, 0)
+    parts = [
+        count(result.handed_over, "server") + " handed over",
+        count(servers - result.handed_over, "server") + " closed",
+        count(result.released.get(Effect.TIMER, 0), "timer") + " released",
+        count(result.released.get(Effect.LISTENER, 0), "process listener") + " removed",
+    ]
+    return [part for part in parts if not part.startswith("0 ")]
 
 
 def overflow_line(ms: float) -> str:

@@ -37,6 +37,7 @@ def plan_files(
     node: str = "node",
     conditions: Sequence[str] = (),
     include_packages: bool = False,
+    restart_on_entry: bool = False,
 ) -> FilePlan:
     """The plan for changed ``files`` of the app started from ``entry``, with the graph planned over.
 
@@ -62,6 +63,7 @@ def plan_files(
         _url(graph, entry),
         accepting=accepting_modules(graph),
         include_packages=include_packages,
+        restart_on_entry=restart_on_entry,
     )
     return FilePlan(entry, graph, made)
 

@@ -3,7 +3,9 @@
 A module linked to an old instance of a changed module cannot be re-pointed at a new one, so eviction
 follows every linking edge (static, re-export, require) from the changed modules up to their importers.
 It stops at a dynamic ``import()`` (the importer survives and gets the new module on its next call) and
-at a module that accepts updates (it is evicted and re-imported, its importers are not). Pure: no I/O.
+at a module that accepts updates (it is evicted and re-imported, its importers are not); an ``import()``
+made while the entry was starting up is not called again, so it links like a static import. A plan that
+reaches the entry re-runs the app in its process; only what Node cannot forget needs a restart. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -37,11 +39,13 @@ def plan(
     accepting: Collection[str] = (),
     include_packages: bool = False,
     deleted: Collection[str] = (),
+    restart_on_entry: bool = False,
 ) -> EvictionPlan:
     """Plan the reload of ``changed`` (and ``deleted``) module URLs in an app started from ``entry``.
 
     Loaded modules are those reachable from ``entry`` (all of the graph when the entry is not in it);
-    ``kept`` counts the loaded modules, builtins included, that survive.
+    ``kept`` counts the loaded modules, builtins included, that survive. A plan that evicts the entry
+    re-runs the app in place, or restarts it with ``restart_on_entry``.
     """
     g = to_networkx(graph)
     linked = linked_view(g)
@@ -54,9 +58,13 @@ def plan(
     units = _reload_order(linked.subgraph(evicted))
     chains = tuple(Chain(url, _chain(parents, url)) for url in sorted(evicted))
     boundaries = _boundaries(g, linked, evicted, frozenset(accepting), loaded)
-    reason = _full_reload_reason(g, seeds_all, evicted, entry, include_packages)
+    reason = _full_reload_reason(g, seeds_all, evicted, include_packages)
     if reason is not None:
         status = PlanStatus.FULL_RELOAD
+    elif entry in evicted and restart_on_entry:
+        status, reason = PlanStatus.FULL_RELOAD, f"{entry}: the entry would be evicted (restart on entry)"
+    elif entry in evicted:
+        status, reason = PlanStatus.RERUN, f"{entry}: the entry would be evicted"
     elif not evicted:
         status = PlanStatus.NOOP
     else:
@@ -142,14 +150,12 @@ def _boundaries(
 
 
 def _full_reload_reason(
-    g: nx.DiGraph, changed: Sequence[str], evicted: set[str], entry: str, include_packages: bool
+    g: nx.DiGraph, changed: Sequence[str], evicted: set[str], include_packages: bool
 ) -> str | None:
     for url in changed:
         if url.endswith("/package.json"):
             # Node caches package.json reads for the life of the process; no eviction clears them.
             return f"{url}: package.json changed and Node keeps it cached until restart"
-    if entry in evicted:
-        return f"{entry}: the entry would be evicted"
     if not include_packages:
         for url in sorted(evicted):
             if _is_package(g, url):

@@ -5,6 +5,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { cacheEntries, getLoader, jobStatus } from './loader.mjs';
 import { snapshot, watchDynamicImports } from './snapshot.mjs';
+import { mainUrls } from './startup.mjs';
 
 const out = process.env.GRAPHKIT_PROBE_OUT;
 const waitMs = Number(process.env.GRAPHKIT_PROBE_WAIT ?? 0);
@@ -34,7 +35,7 @@ if (out === undefined) {
   process.stderr.write('graphkit: attach.mjs needs GRAPHKIT_PROBE_OUT\n');
 } else {
   try {
-    watchDynamicImports(getLoader());
+    watchDynamicImports(mainUrls(), getLoader());
   } catch (error) {
     process.stderr.write(`${error.message}\n`);
     process.exit(2);

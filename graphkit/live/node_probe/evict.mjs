@@ -1,15 +1,23 @@
-// Applies an eviction plan in the running app: dispose, evict, re-import, notify; rolls back on failure.
+// Applies an eviction plan in the running app: evict, link the new graph, dispose, release effects, evaluate,
+// notify; rolls back on failure.
 // Development only: it rewrites Node's internal ESM loadCache (--expose-internals).
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { cacheEntries, getLoadCache, getLoader, jobStatus } from './loader.mjs';
+import * as effects from './effects.mjs';
+import { adopt } from './entrypoint.mjs';
+import * as handover from './handover.mjs';
 import * as hot from './hot.mjs';
+import { cacheEntries, getLoadCache, getLoader, jobStatus } from './loader.mjs';
+import { startupImports } from './snapshot.mjs';
+import * as startup from './startup.mjs';
+import * as validate from './validate.mjs';
 
 const require = createRequire(import.meta.url);
 // Puts the "file:line, source line, caret" header that Node prints for an uncaught error on the stack.
 const { decorateErrorStack } = require('internal/util');
 const LINKING_WAIT_MS = 2000;
+const NOTHING_RELEASED = Object.freeze({ server: 0, timer: 0, listener: 0 });
 
 function pathOf(url) {
   return url.startsWith('file:') ? fileURLToPath(url) : null;
@@ -63,7 +71,11 @@ export async function sweepFailed() {
   return [...failed].sort();
 }
 
-/** The evicted modules that survivors reach: dynamic-import targets, accepting modules, the entry. */
+/**
+ * The evicted modules that survivors reach: dynamic-import targets, accepting modules, the entry; with the
+ * entry, also what evicted modules import() at start-up, so that it is linked before anything is disposed
+ * (imported ahead of the entry, it is evaluated first and the entry's import() finds it loaded).
+ */
 function reimportTargets(order, boundaries, entry) {
   const evicted = new Set(order);
   const wanted = new Set();
@@ -71,7 +83,10 @@ function reimportTargets(order, boundaries, entry) {
     if (boundary.reason === 'accepts') wanted.add(boundary.url);
     else for (const url of boundary.imports) wanted.add(url);
   }
-  if (entry && evicted.has(entry)) wanted.add(entry);
+  if (entry && evicted.has(entry)) {
+    wanted.add(entry);
+    for (const [from, to] of startupImports()) if (evicted.has(from) && evicted.has(to)) wanted.add(to);
+  }
   return order.filter((url) => wanted.has(url));
 }
 
@@ -99,7 +114,12 @@ function warning(url, phase, error) {
 
 /**
  * Runs one plan: {evict: [[url, ...], ...] in reload order, boundaries: [{url, reason, imports}], changed,
- * entry}. Resolves to {ok, evicted, reimported, ms, warnings, error}; never rejects for app errors.
+ * entry}. A plan that evicts the entry re-runs the app. Resolves to {ok, evicted, reimported, ms, warnings,
+ * error, released: {server, timer, listener}, handedOver}; never rejects for app errors.
+ *
+ * The new graph is loaded, linked and instantiated first (validate.mjs): a module that does not compile,
+ * link or exist leaves the old instances untouched. Then the old instances are disposed, their effects
+ * released (effects.mjs), and the new ones evaluated; a throw there rolls back to the saved jobs.
  */
 export async function applyPlan(plan) {
   const started = performance.now();
@@ -109,11 +129,6 @@ export async function applyPlan(plan) {
   await waitUntilNothingLinks();
 
   const warnings = [];
-  const instances = hot.saveInstances(order);
-  const acceptors = hot.acceptorsOf(plan.boundaries.filter((b) => b.reason === 'accepts').map((b) => b.url));
-  // Importers go before what they import, so a dependency is still alive while its importer cleans up.
-  for (const { url, error } of await hot.dispose([...order].reverse())) warnings.push(warning(url, 'dispose', error));
-
   const before = new Set(Map.prototype.keys.call(getLoadCache()));
   const saved = order.flatMap((url) => {
     const slots = Map.prototype.get.call(getLoadCache(), url);
@@ -128,12 +143,8 @@ export async function applyPlan(plan) {
     }
   }
   rebuildCache((key) => !evicted.has(key));
-
-  const namespaces = new Map();
-  try {
-    for (const url of targets) namespaces.set(url, await import(url));
-  } catch (error) {
-    // The old code keeps serving: drop what the attempt loaded, put the saved jobs back unchanged.
+  // The old code keeps serving: drop what the attempt loaded, put the saved jobs back unchanged.
+  const rollBack = () => {
     const added = [...Map.prototype.keys.call(getLoadCache())].filter((key) => !before.has(key));
     rebuildCache((key, slots) => before.has(key) && !evicted.has(key) && !neverEvaluated(slots), saved);
     for (const url of [...order, ...added]) {
@@ -141,19 +152,54 @@ export async function applyPlan(plan) {
       if (path !== null) delete require.cache[path];
     }
     for (const [path, module] of savedRequire) require.cache[path] = module;
+    return added;
+  };
+  const failure = (error, released = NOTHING_RELEASED) => ({
+    ok: false, evicted: order.length, reimported: 0, ms: performance.now() - started, warnings,
+    error: describe(error), released, handedOver: 0,
+  });
+
+  const gate = validate.hold(targets);
+  const imports = targets.map((url) => effects.runAs(url, () => import(url)));
+  for (const pending of imports) pending.catch(() => {}); // each is awaited below, or settled on a refusal
+  try {
+    await gate.reached(imports);
+  } catch (error) {
+    gate.refuse(error);
+    await Promise.allSettled(imports);
+    rollBack();
+    return failure(error);
+  }
+
+  const instances = hot.saveInstances(order);
+  const acceptors = hot.acceptorsOf(plan.boundaries.filter((b) => b.reason === 'accepts').map((b) => b.url));
+  // Importers go before what they import, so a dependency is still alive while its importer cleans up.
+  for (const { url, error } of await hot.dispose([...order].reverse())) warnings.push(warning(url, 'dispose', error));
+  const ticket = effects.release([...order].reverse());
+  gate.open();
+  if (plan.entry && evicted.has(plan.entry)) startup.track(imports[targets.indexOf(plan.entry)]);
+
+  const namespaces = new Map();
+  try {
+    for (const [index, url] of targets.entries()) namespaces.set(url, await imports[index]);
+  } catch (error) {
+    await Promise.allSettled(imports);
+    const added = rollBack();
     // Instances the attempt created (new versions of evicted modules, and modules it loaded for the first
-    // time) are gone with it: their dispose callbacks close what they opened, such as timers and sockets.
+    // time) are gone with it: their dispose callbacks and effect release close what they opened.
     for (const { url, error: failed } of await hot.dispose([...hot.replaced(instances), ...added])) {
       warnings.push(warning(url, 'dispose', failed));
     }
+    // The owners of evicted URLs are now those of the attempt's instances (the old ones are in the ticket).
+    effects.restore(ticket, effects.release([...order, ...added]));
     hot.restoreInstances(instances);
-    return {
-      ok: false, evicted: order.length, reimported: 0, ms: performance.now() - started, warnings,
-      error: describe(error),
-    };
+    return failure(error, ticket.released);
   }
 
   hot.release(instances);
+  if (plan.entry && evicted.has(plan.entry)) adopt(plan.entry);
+  const handedOver = handover.claimedAmong(ticket.offered);
+  handover.settle();
   for (const { url, callback } of acceptors) {
     try {
       await callback(namespaces.get(url));
@@ -172,6 +218,6 @@ export async function applyPlan(plan) {
   }
   return {
     ok: true, evicted: order.length, reimported: targets.length, ms: performance.now() - started, warnings,
-    error: null,
+    error: null, released: ticket.released, handedOver,
   };
 }

@@ -6,7 +6,7 @@
 //   ping                    -> {node, pid}
 //   snapshot                -> {graph}: the live module graph document
 //   accepting               -> {urls}: modules whose current instance called hot.accept
-//   apply {plan, entry}     -> {result}: see evict.mjs
+//   apply {plan, entry}     -> {result}: see evict.mjs (a plan that evicts the entry re-runs the app)
 //   sweep                   -> {urls}: drops modules whose load failed, so the next import() retries
 // Requests run one at a time, so an apply never overlaps another. Channel text is only ever parsed as
 // JSON, never evaluated. The socket is unref'd: it never keeps the app alive.
@@ -14,10 +14,12 @@
 import net from 'node:net';
 import readline from 'node:readline';
 import { isMainThread } from 'node:worker_threads';
+import { install as trackEffects } from './effects.mjs';
 import { applyPlan, sweepFailed } from './evict.mjs';
 import { accepts, install } from './hot.mjs';
 import { cacheEntries } from './loader.mjs';
 import { snapshot, watchDynamicImports } from './snapshot.mjs';
+import { mainUrls } from './startup.mjs';
 
 const commands = {
   ping: async () => ({ node: process.version, pid: process.pid }),
@@ -68,6 +70,9 @@ const fd = Number(process.env.GRAPHKIT_HOST_FD);
 delete process.env.GRAPHKIT_HOST_FD;
 if (isMainThread && Number.isInteger(fd) && fd > 2) {
   // import() edges are not in the loader's cache: record them from the start so boundaries are known.
-  watchDynamicImports();
+  const entries = mainUrls();
+  watchDynamicImports(entries);
+  // Servers, timers and process listeners the app starts are owned by module instances from the start.
+  trackEffects(entries.at(-1) ?? null);
   serve(fd);
 }

@@ -5,6 +5,7 @@ export const ImportKind = Object.freeze({
   STATIC: 'static',
   REEXPORT: 'reexport',
   DYNAMIC: 'dynamic',
+  STARTUP: 'startup',
   REQUIRE: 'require',
 });
 
@@ -35,6 +36,7 @@ export const Status = Object.freeze({
 export const PlanStatus = Object.freeze({
   OK: 'ok',
   NOOP: 'noop',
+  RERUN: 'rerun',
   FULL_RELOAD: 'full-reload',
 });
 
@@ -62,4 +64,12 @@ export const ApplyField = Object.freeze({
   FILE: 'file',
   LINE: 'line',
   COLUMN: 'column',
+  RELEASED: 'released',
+  HANDED_OVER: 'handedOver',
+});
+
+export const Effect = Object.freeze({
+  SERVER: 'server',
+  TIMER: 'timer',
+  LISTENER: 'listener',
 });

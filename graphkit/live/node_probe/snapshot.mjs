@@ -4,17 +4,20 @@ import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cacheEntries, getLoader, isProbeUrl, jobDependencies, jobStatus, jobUrl } from './loader.mjs';
+import { startingUp, track } from './startup.mjs';
 
 const require = createRequire(import.meta.url);
 const SCHEMA_VERSION = 1;
 const EXTENSION_FORMATS = { '.mjs': 'module', '.cjs': 'commonjs', '.json': 'json', '.node': 'addon', '.wasm': 'wasm' };
 
 // Dynamic import() calls seen since watchDynamicImports(), one row per (importer, specifier) with its latest
-// outcome {from, specifier, to, error}: an app that imports per request must not grow this.
+// outcome {from, specifier, to, error, startup}: an app that imports per request must not grow this.
+// `startup` stays true while every call was made as the entry evaluated (see startup.mjs).
 const dynamicImports = new Map();
 let watching = false;
 
-export function watchDynamicImports(loader = getLoader()) {
+/** Records import() calls; `entryUrls` are the URLs Node may name the main entry by, to time start-up. */
+export function watchDynamicImports(entryUrls = [], loader = getLoader()) {
   if (watching) return;
   watching = true;
   const original = loader.import;
@@ -26,12 +29,16 @@ export function watchDynamicImports(loader = getLoader()) {
   // the entry point and preloads pass none.
   loader.import = async function (specifier, parentURL, attributes, ...rest) {
     const call = original.call(loader, specifier, parentURL, attributes, ...rest);
+    // The main entry is imported with no parent (as a URL object on v22+): its evaluation is the start-up.
+    if (typeof parentURL !== 'string' && entryUrls.includes(String(specifier))) track(call);
     if (typeof parentURL !== 'string' || isProbeUrl(parentURL)) return call;
     const key = `${parentURL}\0${specifier}`;
     let row = dynamicImports.get(key);
     if (row === undefined) {
-      row = { from: parentURL, specifier, to: null, error: null };
+      row = { from: parentURL, specifier, to: null, error: null, startup: startingUp() };
       dynamicImports.set(key, row);
+    } else {
+      row.startup &&= startingUp();
     }
     let namespace;
     try {
@@ -50,6 +57,11 @@ export function watchDynamicImports(loader = getLoader()) {
     }
     return namespace;
   };
+}
+
+/** Import() targets that every call reached during the app's start-up, as [from, to] URL pairs. */
+export function startupImports() {
+  return [...dynamicImports.values()].filter((row) => row.startup && row.to !== null).map((row) => [row.from, row.to]);
 }
 
 function moduleKind(url) {
@@ -166,7 +178,9 @@ export async function snapshot() {
     }
   }
   edges.push(...cjs.edges);
-  for (const row of dynamicImports.values()) edges.push(edge(row.from, row.to, 'dynamic', row.specifier, row.error));
+  for (const row of dynamicImports.values()) {
+    edges.push(edge(row.from, row.to, row.startup ? 'startup' : 'dynamic', row.specifier, row.error));
+  }
   return {
     version: SCHEMA_VERSION,
     node: process.version.slice(1),
