@@ -81,5 +81,5 @@ def test_the_plan_tree_shows_paths_not_urls_for_modules_outside_the_root() -> No
         "└── /shared/b.mjs\n"
         "    └── main.mjs  [dynamic import(): kept, re-imports]\n"
         "reload order: lib/a.mjs, /shared/b.mjs\n"
-        "ok: 2 evicted in 2 units, 1 boundary, 3 kept\n"
+        "in-place: 2 evicted in 2 units, 1 boundary, 3 kept\n"
     )
