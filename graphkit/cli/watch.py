@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import signal
 import sys
 import threading
@@ -31,8 +32,32 @@ def register(sub: Any) -> None:
         metavar="OPT",
         help="an option for node, e.g. --node-option=--enable-source-maps (repeatable)",
     )
+    parser.add_argument(
+        "--reply-timeout",
+        type=_seconds,
+        default=10.0,
+        metavar="S",
+        help="seconds before a slow reload is reported; it is still waited for (default: 10)",
+    )
+    parser.add_argument(
+        "--dispose-timeout",
+        type=_seconds,
+        default=5.0,
+        metavar="S",
+        help="seconds a hot.dispose (or accept, update) callback may take before it is skipped (default: 5)",
+    )
     parser.add_argument("app_args", nargs="*", metavar="-- APP_ARGS", help="arguments for the app")
     parser.set_defaults(run=run)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
         node=args.node,
         node_options=tuple(args.node_option),
         args=tuple(args.app_args),
+        reply_timeout=args.reply_timeout,
+        dispose_timeout=args.dispose_timeout,
     )
     # SIGTERM would end this process at once and leave the app running, orphaned: stop it first.
     stop = threading.Event()

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from graphkit.errors import GraphkitError
 from graphkit.extract.accepts import accepting_modules
+from graphkit.hmr.patience import Patience, Stopped, Superseded
 from graphkit.hmr.watcher import Batch, Watcher
 from graphkit.live.host import ApplyResult, Host
 from graphkit.model import EvictionPlan, PlanStatus, Status
@@ -37,6 +38,8 @@ class WatchOptions:
     node: str = "node"
     node_options: tuple[str, ...] = ()
     args: tuple[str, ...] = ()
+    reply_timeout: float = 10.0  # a reply later than this is reported (and still waited for)
+    dispose_timeout: float = 5.0  # a hot callback still unsettled after this is reported and skipped
 
 
 def package_root(entry: Path) -> Path:
@@ -88,14 +91,30 @@ def status_line(
 
 
 class _Loop:
-    def __init__(self, options: WatchOptions, report: Callable[[str], None]) -> None:
+    def __init__(self, options: WatchOptions, report: Callable[[str], None], stop: threading.Event) -> None:
         self.options = options
         self.report = report
+        self.stop = stop
         self.root = package_root(options.entry)
+        self.watcher: Watcher | None = None
+        self.patience = Patience(report, stop, self._poll, options.reply_timeout)
         self.host = Host(
-            options.entry, node=options.node, node_options=options.node_options, args=options.args
+            options.entry,
+            node=options.node,
+            node_options=options.node_options,
+            args=options.args,
+            timeout=options.reply_timeout,
+            dispose_timeout=options.dispose_timeout,
+            waiting=self.patience,
         )
         self.exit_reported = False
+
+    def _poll(self) -> Batch | None:
+        """Saves of module files that arrived meanwhile, without waiting."""
+        batch = self.watcher.next_batch(0) if self.watcher is not None else None
+        if batch is None or not (batch.overflowed or _modules(batch.changed) or _modules(batch.deleted)):
+            return None
+        return batch
 
     def _name(self, paths: Sequence[Path]) -> str:
         return ", ".join(sorted(_relative(p, self.root) for p in paths))
@@ -108,11 +127,12 @@ class _Loop:
             self.host.restart()
             self.report(f"graphkit: too many file events at once: restarted the app in {_ms(started):.0f} ms")
             return
-        changed = [p for p in batch.changed if p.suffix in _MODULE_SUFFIXES]
-        deleted = [p for p in batch.deleted if p.suffix in _MODULE_SUFFIXES]
+        changed = _modules(batch.changed)
+        deleted = _modules(batch.deleted)
         if not changed and not deleted:
             return
         what = self._name([*changed, *deleted]) + (" (deleted)" if deleted and not changed else "")
+        self.patience.what = what
         started = time.perf_counter()
         if not self.host.running:
             self.host.restart()
@@ -144,9 +164,10 @@ class _Loop:
         if self.host.running:
             sent.append(self.host.send("snapshot"))
 
-    def run(self, stop: threading.Event) -> None:
+    def run(self) -> None:
         with Watcher(self.root) as watcher:
-            while not stop.is_set():
+            self.watcher = watcher
+            while not self.stop.is_set():
                 if not self.host.running and not self.exit_reported:
                     status = self.host.process.wait()
                     self.report(f"graphkit: the app exited with status {status}; a save restarts it")
@@ -156,8 +177,23 @@ class _Loop:
                     batch = watcher.next_batch(_POLL_SECONDS, partial(self._prefetch, sent))
                     if batch is not None:
                         self.handle(batch, sent[0] if sent else None)
+                except Superseded as late:
+                    # The app never finished what it was doing: its modules may be half replaced.
+                    started = time.perf_counter()
+                    self.host.restart()
+                    saved = self._name([*_modules(late.batch.changed), *_modules(late.batch.deleted)])
+                    self.report(
+                        f"graphkit: {saved or 'many files'}: restarted the app in {_ms(started):.0f} ms"
+                        f" (it had not finished reloading {self.patience.what})"
+                    )
+                except Stopped:
+                    return
                 except GraphkitError as error:
                     self.report(f"graphkit: {error}")
+
+
+def _modules(paths: Sequence[Path]) -> list[Path]:
+    return [p for p in paths if p.suffix in _MODULE_SUFFIXES]
 
 
 def _ms(started: float) -> float:
@@ -166,9 +202,9 @@ def _ms(started: float) -> float:
 
 def watch(options: WatchOptions, report: Callable[[str], None], stop: threading.Event | None = None) -> int:
     """Run the app and reload it on every save until ``stop`` is set; returns the app's exit status."""
-    loop = _Loop(options, report)
+    loop = _Loop(options, report, stop or threading.Event())
     try:
-        loop.run(stop or threading.Event())
+        loop.run()
     finally:
         status = loop.host.close()
     return status

@@ -12,9 +12,11 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import select
 import socket
 import subprocess
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -28,6 +30,10 @@ from graphkit.model.urls import path_to_url
 __all__ = ["HOST_SCRIPT", "ApplyError", "ApplyResult", "Host"]
 
 HOST_SCRIPT = Path(__file__).resolve().parent / "node_probe" / "host.mjs"
+# How often a wait for a reply checks on the app and calls ``waiting``, in seconds.
+_SLICE = 0.1
+
+Waiting = Callable[[str, float], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +59,14 @@ class ApplyResult:
 
 
 class Host:
-    """An app process under the host; use as a context manager or call ``close()``."""
+    """An app process under the host; use as a context manager or call ``close()``.
+
+    Without ``waiting``, a reply that takes longer than ``timeout`` seconds raises ProbeError (the late
+    reply is skipped when it comes). With it, a reply is waited for as long as the app runs:
+    ``waiting(cmd, seconds)`` is called every tenth of a second meanwhile and may raise to stop waiting.
+    A ``hot.dispose``, ``hot.accept`` or update callback that has not settled after ``dispose_timeout``
+    seconds is skipped and reported as a warning naming its module.
+    """
 
     def __init__(
         self,
@@ -63,6 +76,8 @@ class Host:
         node_options: Sequence[str] = (),
         args: Sequence[str] = (),
         timeout: float = 10.0,
+        dispose_timeout: float = 5.0,
+        waiting: Waiting | None = None,
         stdin: int | IO[Any] | None = None,
         stdout: int | IO[Any] | None = None,
         stderr: int | IO[Any] | None = None,
@@ -82,6 +97,8 @@ class Host:
         ]
         self._streams = (stdin, stdout, stderr)
         self._timeout = timeout
+        self._dispose_timeout = dispose_timeout
+        self.waiting = waiting
         self._ids = itertools.count(1)
         self._start()
 
@@ -102,9 +119,9 @@ class Host:
             raise NodeError(f"{self._command[0]}: cannot start node ({error.strerror})") from error
         finally:
             theirs.close()
-        ours.settimeout(self._timeout)
         self._channel = ours
-        self._reader = ours.makefile("r", encoding="utf-8", newline="\n")
+        self._buffer = bytearray()
+        self._scanned = 0
 
     def request(self, cmd: str, **fields: Any) -> dict[str, Any]:
         """Send one command and wait for its reply; a failed command raises ProbeError."""
@@ -113,7 +130,9 @@ class Host:
     def send(self, cmd: str, **fields: Any) -> int:
         """Send a command without waiting; ``receive`` with the returned id reads its reply."""
         ident = next(self._ids)
-        line = json.dumps({"id": ident, "cmd": cmd, **fields}) + "\n"
+        # holdMs: how long the app's request queue waits for this command before serving the next one.
+        request = {"id": ident, "cmd": cmd, "holdMs": round(self._timeout * 1000), **fields}
+        line = json.dumps(request) + "\n"
         try:
             self._channel.sendall(line.encode())
         except (BrokenPipeError, ConnectionResetError) as error:
@@ -122,22 +141,39 @@ class Host:
 
     def receive(self, ident: int, cmd: str) -> dict[str, Any]:
         """The reply to command ``ident``; replies to earlier commands nobody read are skipped."""
-        try:
-            while True:
-                text = self._reader.readline()
-                if not text:
-                    raise ProbeError(f"{self.entry}: {self._exit_reason()} during {cmd}")
-                reply: dict[str, Any] = json.loads(text)
-                # The host answers a line it could not read with id null: that error is ours too.
-                if reply.get("id") in (ident, None):
-                    break
-        except TimeoutError as error:
-            raise ProbeError(f"{self.entry}: no reply to {cmd} within {self._timeout:g} s") from error
-        except ConnectionResetError as error:
-            raise ProbeError(f"{self.entry}: {self._exit_reason()} during {cmd}") from error
+        started = time.monotonic()
+        while True:
+            text = self._line(cmd, started)
+            reply: dict[str, Any] = json.loads(text)
+            # The host answers a line it could not read with id null: that error is ours too.
+            if reply.get("id") in (ident, None):
+                break
         if not reply.get("ok"):
             raise ProbeError(f"{self.entry}: {reply.get('error')}")
         return reply
+
+    def _line(self, cmd: str, started: float) -> bytes:
+        """The next line from the app, waiting as the class docstring says."""
+        while (end := self._buffer.find(b"\n", self._scanned)) < 0:
+            self._scanned = len(self._buffer)  # a long reply is searched once, not once per chunk
+            elapsed = time.monotonic() - started
+            if self.waiting is None and elapsed >= self._timeout:
+                raise ProbeError(f"{self.entry}: no reply to {cmd} within {self._timeout:g} s")
+            if self.waiting is not None:
+                self.waiting(cmd, elapsed)
+            if not select.select([self._channel], [], [], _SLICE)[0]:
+                continue
+            try:
+                chunk = self._channel.recv(1 << 16)
+            except ConnectionResetError:
+                chunk = b""
+            if not chunk:
+                raise ProbeError(f"{self.entry}: {self._exit_reason()} during {cmd}")
+            self._buffer += chunk
+        line = bytes(self._buffer[:end])
+        del self._buffer[: end + 1]
+        self._scanned = 0
+        return line
 
     def _exit_reason(self) -> str:
         try:
@@ -161,7 +197,12 @@ class Host:
         return frozenset(self.request("accepting")["urls"])
 
     def apply(self, plan: EvictionPlan) -> ApplyResult:
-        result = self.request("apply", plan=plan_to_dict(plan), entry=self.entry_url)["result"]
+        result = self.request(
+            "apply",
+            plan=plan_to_dict(plan),
+            entry=self.entry_url,
+            callbackMs=round(self._dispose_timeout * 1000),
+        )["result"]
         error = result.get("error")
         failure = (
             ApplyError(error["message"], error["file"], error["line"], error["column"]) if error else None
@@ -190,7 +231,6 @@ class Host:
 
     def close(self) -> int:
         """Stop the app (SIGTERM, then SIGKILL after a grace period) and return its exit status."""
-        self._reader.close()
         self._channel.close()
         if self.process.poll() is None:
             self.process.terminate()

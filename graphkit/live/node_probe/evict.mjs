@@ -5,6 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { cacheEntries, getLoadCache, getLoader, jobStatus } from './loader.mjs';
 import * as hot from './hot.mjs';
+import { callWithin } from './limits.mjs';
 
 const require = createRequire(import.meta.url);
 // Puts the "file:line, source line, caret" header that Node prints for an uncaught error on the stack.
@@ -53,6 +54,7 @@ async function waitUntilNothingLinks() {
  * the app's next import() tries again instead of replaying the cached failure. Resolves to the URLs dropped.
  */
 export async function sweepFailed() {
+  refuseWhileRunning();
   await waitUntilNothingLinks();
   const failed = new Set(cacheEntries().filter(({ job }) => STALE.has(jobStatus(job))).map(({ url }) => url));
   if (failed.size > 0) rebuildCache((key) => !failed.has(key));
@@ -97,12 +99,33 @@ function warning(url, phase, error) {
   return `${url}: ${phase} failed: ${String(error?.message ?? error).split('\n')[0]}`;
 }
 
+let running = null; // when the reload in progress started
+
+function refuseWhileRunning() {
+  if (running === null) return;
+  const seconds = ((performance.now() - running) / 1000).toFixed(1);
+  throw new Error(`the reload started ${seconds} s ago has not finished yet`);
+}
+
 /**
  * Runs one plan: {evict: [[url, ...], ...] in reload order, boundaries: [{url, reason, imports}], changed,
- * entry}. Resolves to {ok, evicted, reimported, ms, warnings, error}; never rejects for app errors.
+ * entry, callbackMs}. Resolves to {ok, evicted, reimported, ms, warnings, error}; never rejects for app
+ * errors. Each hot callback may take `callbackMs` (default hot.CALLBACK_MS) before it is skipped. A plan
+ * sent while an earlier one is still re-importing (a slow top-level await) is refused, never overlapped.
  */
 export async function applyPlan(plan) {
+  refuseWhileRunning();
+  running = performance.now();
+  try {
+    return await reload(plan);
+  } finally {
+    running = null;
+  }
+}
+
+async function reload(plan) {
   const started = performance.now();
+  const limitMs = plan.callbackMs ?? hot.CALLBACK_MS;
   const order = plan.evict.flat();
   const evicted = new Set(order);
   const targets = reimportTargets(order, plan.boundaries, plan.entry);
@@ -112,7 +135,7 @@ export async function applyPlan(plan) {
   const instances = hot.saveInstances(order);
   const acceptors = hot.acceptorsOf(plan.boundaries.filter((b) => b.reason === 'accepts').map((b) => b.url));
   // Importers go before what they import, so a dependency is still alive while its importer cleans up.
-  for (const { url, error } of await hot.dispose([...order].reverse())) warnings.push(warning(url, 'dispose', error));
+  for (const { url, error } of await hot.dispose([...order].reverse(), limitMs)) warnings.push(warning(url, 'dispose', error));
 
   const before = new Set(Map.prototype.keys.call(getLoadCache()));
   const saved = order.flatMap((url) => {
@@ -143,7 +166,7 @@ export async function applyPlan(plan) {
     for (const [path, module] of savedRequire) require.cache[path] = module;
     // Instances the attempt created (new versions of evicted modules, and modules it loaded for the first
     // time) are gone with it: their dispose callbacks close what they opened, such as timers and sockets.
-    for (const { url, error: failed } of await hot.dispose([...hot.replaced(instances), ...added])) {
+    for (const { url, error: failed } of await hot.dispose([...hot.replaced(instances), ...added], limitMs)) {
       warnings.push(warning(url, 'dispose', failed));
     }
     hot.restoreInstances(instances);
@@ -156,7 +179,7 @@ export async function applyPlan(plan) {
   hot.release(instances);
   for (const { url, callback } of acceptors) {
     try {
-      await callback(namespaces.get(url));
+      await callWithin(limitMs, callback, namespaces.get(url));
     } catch (error) {
       warnings.push(warning(url, 'accept', error));
     }
@@ -165,7 +188,7 @@ export async function applyPlan(plan) {
   const survivors = plan.boundaries.filter((b) => !evicted.has(b.url)).map((b) => b.url);
   for (const { url, callback } of hot.listenersOf(survivors)) {
     try {
-      await callback(event);
+      await callWithin(limitMs, callback, event);
     } catch (error) {
       warnings.push(warning(url, 'update', error));
     }

@@ -6,18 +6,23 @@
 //   ping                    -> {node, pid}
 //   snapshot                -> {graph}: the live module graph document
 //   accepting               -> {urls}: modules whose current instance called hot.accept
-//   apply {plan, entry}     -> {result}: see evict.mjs
+//   apply {plan, entry, callbackMs} -> {result}: see evict.mjs
 //   sweep                   -> {urls}: drops modules whose load failed, so the next import() retries
-// Requests run one at a time, so an apply never overlaps another. Channel text is only ever parsed as
-// JSON, never evaluated. The socket is unref'd: it never keeps the app alive.
+// Requests run one at a time, so an apply never overlaps another; a request holds the queue for at most
+// its holdMs (a reload stuck in a top-level await must not block it forever: its reply comes when it
+// settles, and evict.mjs refuses another reload meanwhile). Channel text is only ever parsed as JSON,
+// never evaluated. The socket is unref'd: it never keeps the app alive.
 // Development only: this relies on Node internals that change between versions.
 import net from 'node:net';
 import readline from 'node:readline';
 import { isMainThread } from 'node:worker_threads';
 import { applyPlan, sweepFailed } from './evict.mjs';
 import { accepts, install } from './hot.mjs';
+import { settleWithin } from './limits.mjs';
 import { cacheEntries } from './loader.mjs';
 import { snapshot, watchDynamicImports } from './snapshot.mjs';
+
+const HOLD_MS = 10_000; // when a request names no holdMs
 
 const commands = {
   ping: async () => ({ node: process.version, pid: process.pid }),
@@ -26,7 +31,9 @@ const commands = {
     urls: [...new Set(cacheEntries().map(({ url }) => url))].filter(accepts).sort(),
   }),
   sweep: async () => ({ urls: await sweepFailed() }),
-  apply: async (request) => ({ result: await applyPlan({ ...request.plan, entry: request.entry }) }),
+  apply: async (request) => ({
+    result: await applyPlan({ ...request.plan, entry: request.entry, callbackMs: request.callbackMs }),
+  }),
 };
 
 function serve(fd) {
@@ -54,11 +61,11 @@ function serve(fd) {
         send({ id: request?.id ?? null, ok: false, error: `graphkit host: unknown command ${String(request?.cmd)}` });
         return;
       }
-      try {
-        send({ id: request.id, ok: true, ...(await command(request)) });
-      } catch (error) {
-        send({ id: request.id, ok: false, error: `graphkit host: ${request.cmd}: ${error?.message ?? error}` });
-      }
+      const replied = Promise.resolve().then(() => command(request)).then(
+        (fields) => send({ id: request.id, ok: true, ...fields }),
+        (error) => send({ id: request.id, ok: false, error: `graphkit host: ${request.cmd}: ${error?.message ?? error}` }),
+      );
+      await settleWithin(replied, Number.isFinite(request.holdMs) ? request.holdMs : HOLD_MS);
     });
   });
 }
