@@ -74,11 +74,18 @@ def run(args: argparse.Namespace) -> int:
         reply_timeout=args.reply_timeout,
         dispose_timeout=args.dispose_timeout,
     )
-    # SIGTERM would end this process at once and leave the app running, orphaned: stop it first.
+    # SIGTERM or SIGHUP (the terminal closed) would end this process at once: stop the app first.
     stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    received: list[int] = []
+
+    def stopping(signum: int, _: object) -> None:
+        received.append(signum)
+        stop.set()
+
+    previous = {signum: signal.signal(signum, stopping) for signum in (signal.SIGTERM, signal.SIGHUP)}
     try:
         watch(options, lambda line: print(line, file=sys.stderr, flush=True), stop)
     finally:
-        signal.signal(signal.SIGTERM, previous)
-    return 128 + signal.SIGTERM
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return 128 + received[0]

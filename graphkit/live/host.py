@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from graphkit.errors import InputError, NodeError, ProbeError
+from graphkit.live.lifeline import parent_death_signal
 from graphkit.live.nodebin import find_node
 from graphkit.model import EvictionPlan, ModuleGraph
 from graphkit.model.codec import graph_from_dict, plan_to_dict
@@ -113,6 +114,7 @@ class Host:
                 stderr=stderr,
                 pass_fds=(theirs.fileno(),),
                 env={**os.environ, "GRAPHKIT_HOST_FD": str(theirs.fileno())},
+                preexec_fn=parent_death_signal(),  # the app must not outlive graphkit
             )
         except OSError as error:
             ours.close()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -33,7 +36,7 @@ const server = http.createServer(async (request, response) => {
     response.end(`error: ${error.message}\\n`);
   }
 });
-server.listen(0, '127.0.0.1', () => console.log(`listening on ${server.address().port}`));
+server.listen(0, '127.0.0.1', () => console.log(`listening on ${server.address().port} pid ${process.pid}`));
 """
 
 
@@ -74,10 +77,12 @@ class Watched:
             assert stream is not None
             threading.Thread(target=_pump, args=(stream, lines), daemon=True).start()
         self.port = 0
+        self.app_pid = 0
 
     def wait_port(self) -> int:
-        match = re.fullmatch(r"listening on (\d+)", self.out.get(timeout=WAIT))
+        match = re.fullmatch(r"listening on (\d+) pid (\d+)", self.out.get(timeout=WAIT))
         assert match
+        self.app_pid = int(match[2])
         return int(match[1])
 
     def status(self) -> str:
@@ -97,6 +102,27 @@ class Watched:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.app_pid:
+            ends_soon(self.app_pid)  # should a test have left the app without graphkit
+
+
+def wait_exit(pid: int, timeout: float = WAIT) -> bool:
+    """Whether process ``pid`` (not necessarily our child) has ended within ``timeout`` seconds."""
+    try:
+        handle = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        return bool(select.select([handle], [], [], timeout)[0])
+    finally:
+        os.close(handle)
+
+
+def ends_soon(pid: int) -> None:
+    """Kill ``pid`` unless it ends by itself; for cleanup only."""
+    if not wait_exit(pid, 0):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 @pytest.fixture

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from graphkit.errors import ProbeError
-from graphkit.live.host import Host
+from graphkit.live.host import HOST_SCRIPT, Host
 from graphkit.model import PlanStatus
 from graphkit.model.urls import path_to_url
 from graphkit.planning.planner import plan
 from tests.conftest import node_binary
-from tests.faults.conftest import GRAPHKIT, Watched, write_app
+from tests.faults.conftest import GRAPHKIT, WAIT, Watched, ends_soon, wait_exit, write_app
 
 StartWatch = Callable[..., Watched]
 
@@ -110,3 +114,66 @@ def test_the_request_queue_moves_on_past_a_reload_that_never_settles(tmp_path: P
         with pytest.raises(ProbeError, match="apply"):
             host.apply(eviction)  # refused, never run over the reload still in progress
         assert host.running
+
+
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGHUP], ids=["SIGKILL", "SIGHUP"])
+def test_the_app_exits_when_graphkit_dies(
+    fault_node: Path, tmp_path: Path, start_watch: StartWatch, signum: int
+) -> None:
+    w = start_watch(write_app(tmp_path / "app", PAGE_V1), fault_node)
+    assert w.get() == "v1"
+    w.process.send_signal(signum)
+    status = w.process.wait(timeout=WAIT)
+    assert wait_exit(w.app_pid)
+    if signum == signal.SIGHUP:  # handled like SIGTERM: graphkit stopped the app and says why it ended
+        assert status == 128 + signal.SIGHUP
+
+
+def test_the_host_stops_the_app_when_its_channel_closes(fault_node: Path, tmp_path: Path) -> None:
+    entry = write_app(tmp_path / "app", PAGE_V1)
+    ours, theirs = socket.socketpair()
+    app = subprocess.Popen(
+        [fault_node, "--expose-internals", "--import", path_to_url(HOST_SCRIPT), entry],
+        stdout=subprocess.PIPE,
+        pass_fds=(theirs.fileno(),),
+        env={**os.environ, "GRAPHKIT_HOST_FD": str(theirs.fileno())},
+    )
+    theirs.close()
+    try:
+        assert app.stdout is not None and app.stdout.readline().startswith(b"listening on")
+        ours.close()  # what the kernel does for graphkit when it dies, whatever killed it
+        app.wait(timeout=WAIT)
+    finally:
+        ours.close()
+        if app.poll() is None:
+            app.kill()
+            app.wait()
+
+
+def test_a_busy_app_gets_a_signal_when_the_process_that_started_it_dies(tmp_path: Path) -> None:
+    entry = tmp_path / "busy.mjs"
+    entry.write_text("for (;;) {}\n")  # its event loop never runs: it cannot see the channel close
+    starter = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from pathlib import Path\n"
+            "from graphkit.live.host import Host\n"
+            "host = Host(Path(sys.argv[1]), node=sys.argv[2])\n"
+            "print(host.process.pid, flush=True)\n"
+            "time.sleep(600)\n",
+            entry,
+            node_binary(20),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert starter.stdout is not None
+    app_pid = int(starter.stdout.readline())
+    try:
+        starter.kill()
+        starter.wait()
+        assert wait_exit(app_pid)
+    finally:
+        ends_soon(app_pid)

@@ -11,7 +11,7 @@
 // Requests run one at a time, so an apply never overlaps another; a request holds the queue for at most
 // its holdMs (a reload stuck in a top-level await must not block it forever: its reply comes when it
 // settles, and evict.mjs refuses another reload meanwhile). Channel text is only ever parsed as JSON,
-// never evaluated. The socket is unref'd: it never keeps the app alive.
+// never evaluated. The socket is unref'd: it never keeps the app alive; when it closes, the app stops.
 // Development only: this relies on Node internals that change between versions.
 import net from 'node:net';
 import readline from 'node:readline';
@@ -23,6 +23,7 @@ import { cacheEntries } from './loader.mjs';
 import { snapshot, watchDynamicImports } from './snapshot.mjs';
 
 const HOLD_MS = 10_000; // when a request names no holdMs
+const ORPHAN_GRACE_MS = 1000;
 
 const commands = {
   ping: async () => ({ node: process.version, pid: process.pid }),
@@ -36,10 +37,18 @@ const commands = {
   }),
 };
 
+// graphkit is gone (it closed the channel, was killed or hung up): the app must not run on alone.
+// SIGTERM lets the app's own handlers close what they hold; one that keeps running is ended after a second.
+function orphaned() {
+  setTimeout(() => process.exit(128 + 15), ORPHAN_GRACE_MS).unref();
+  process.kill(process.pid, 'SIGTERM');
+}
+
 function serve(fd) {
   const channel = new net.Socket({ fd, readable: true, writable: true });
   channel.unref();
   channel.on('error', () => channel.destroy());
+  channel.on('close', orphaned);
   let queue = Promise.resolve();
   const send = (reply) => {
     if (!channel.destroyed) channel.write(`${JSON.stringify(reply)}\n`);
