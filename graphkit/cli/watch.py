@@ -19,7 +19,8 @@ def register(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
         "watch",
         help="run an app and hot-reload its modules on every save (development only)",
-        description="Run ENTRY under the graphkit host and, on each save in its package, evict the modules "
+        description="Run ENTRY under the graphkit host and, on each save in a package of its loaded "
+        "modules, evict the modules "
         "that depend on the change from Node's ESM cache and import them again; a broken save keeps the old "
         "code running. Relies on Node internals (--expose-internals): for development only.",
     )
@@ -31,6 +32,14 @@ def register(sub: Any) -> None:
         default=[],
         metavar="OPT",
         help="an option for node, e.g. --node-option=--enable-source-maps (repeatable)",
+    )
+    parser.add_argument(
+        "--watch",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="PATH",
+        help="a folder to watch besides the packages of the app's loaded modules (repeatable)",
     )
     parser.add_argument(
         "--reply-timeout",
@@ -66,6 +75,9 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.entry.is_file():
         raise InputError(f"{args.entry}: the entry is not a file")
+    for folder in args.watch:
+        if not folder.is_dir():
+            raise InputError(f"{folder}: --watch needs a folder")
     options = WatchOptions(
         entry=args.entry,
         node=args.node,
@@ -73,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
         args=tuple(args.app_args),
         reply_timeout=args.reply_timeout,
         dispose_timeout=args.dispose_timeout,
+        watch=tuple(args.watch),
     )
     # SIGTERM or SIGHUP (the terminal closed) would end this process at once: stop the app first.
     stop = threading.Event()

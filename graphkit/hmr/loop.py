@@ -18,6 +18,7 @@ from pathlib import Path
 from graphkit.errors import GraphkitError
 from graphkit.extract.accepts import accepting_modules
 from graphkit.hmr.patience import Patience, Stopped, Superseded
+from graphkit.hmr.roots import Following, local_folders
 from graphkit.hmr.watcher import Batch, Watcher
 from graphkit.live.host import ApplyResult, Host
 from graphkit.model import EvictionPlan, PlanStatus, Status
@@ -40,6 +41,7 @@ class WatchOptions:
     args: tuple[str, ...] = ()
     reply_timeout: float = 10.0  # a reply later than this is reported (and still waited for)
     dispose_timeout: float = 5.0  # a hot callback still unsettled after this is reported and skipped
+    watch: tuple[Path, ...] = ()  # folders watched besides the packages of the app's loaded modules
 
 
 def package_root(entry: Path) -> Path:
@@ -140,6 +142,7 @@ class _Loop:
             self.report(f"graphkit: {what}: restarted the app in {_ms(started):.0f} ms (it had exited)")
             return
         graph = self.host.snapshot(sent)
+        self.following.seen(local_folders(graph))
         eviction = plan(
             graph,
             [path_to_url(p) for p in changed],
@@ -165,8 +168,10 @@ class _Loop:
             sent.append(self.host.send("snapshot"))
 
     def run(self) -> None:
-        with Watcher(self.root) as watcher:
+        roots = [self.root, *(p.resolve() for p in self.options.watch)]
+        with Watcher(*roots) as watcher:
             self.watcher = watcher
+            self.following = Following(self.host, roots, watcher.add, self.report)
             while not self.stop.is_set():
                 if not self.host.running and not self.exit_reported:
                     status = self.host.process.wait()
@@ -177,6 +182,8 @@ class _Loop:
                     batch = watcher.next_batch(_POLL_SECONDS, partial(self._prefetch, sent))
                     if batch is not None:
                         self.handle(batch, sent[0] if sent else None)
+                    else:
+                        self.following.tick()
                 except Superseded as late:
                     # The app never finished what it was doing: its modules may be half replaced.
                     started = time.perf_counter()

@@ -1,6 +1,6 @@
-"""File events for a project tree through Linux inotify (ctypes, no dependency), debounced into batches.
+"""File events for project trees through Linux inotify (ctypes, no dependency), debounced into batches.
 
-Every folder under the root is watched except ``node_modules`` and dot-folders; folders created later are
+Every folder under the roots is watched except ``node_modules`` and dot-folders; folders created later are
 added as they appear. A save that an editor performs as unlink + create lands in one batch as a change,
 because a batch reports what exists once the events have been quiet for ``quiet`` seconds.
 """
@@ -45,25 +45,32 @@ class Batch:
 
 
 class Watcher:
-    def __init__(self, root: Path, *, quiet: float = 0.01) -> None:
-        self.root = root.resolve()
+    def __init__(self, *roots: Path, quiet: float = 0.01) -> None:
+        self.roots: list[Path] = []
         self.quiet = quiet
         libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
         self._add = libc.inotify_add_watch
         self._add.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_uint32)
         self._fd: int = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
         if self._fd < 0:
-            raise InputError(f"{self.root}: inotify is unavailable ({os.strerror(ctypes.get_errno())})")
+            raise InputError(f"{roots[0]}: inotify is unavailable ({os.strerror(ctypes.get_errno())})")
         self._folders: dict[int, Path] = {}
         self._overflowed = False
-        self._watch_tree(self.root)
+        for root in roots:
+            self.add(root)
 
-    def _watch_tree(self, top: Path) -> None:
+    def add(self, root: Path) -> None:
+        """Watch the tree under ``root`` too."""
+        root = root.resolve()
+        self.roots.append(root)
+        self._watch_tree(root, root)
+
+    def _watch_tree(self, top: Path, root: Path | None = None) -> None:
         for folder, subfolders, _ in os.walk(top):
             subfolders[:] = [d for d in subfolders if _watched(d)]
             wd = self._add(self._fd, os.fsencode(folder), _MASK)
             if wd < 0:
-                if folder == str(self.root):
+                if root is not None and folder == str(root):
                     raise InputError(f"{folder}: cannot watch ({os.strerror(ctypes.get_errno())})")
                 continue  # a folder that vanished while we walked
             self._folders[wd] = Path(folder)

@@ -124,6 +124,8 @@ class Host:
         self._channel = ours
         self._buffer = bytearray()
         self._scanned = 0
+        self._asked: set[int] = set()  # commands sent by ``ask``: their replies are kept when read early
+        self._kept: dict[int, dict[str, Any]] = {}
 
     def request(self, cmd: str, **fields: Any) -> dict[str, Any]:
         """Send one command and wait for its reply; a failed command raises ProbeError."""
@@ -142,40 +144,89 @@ class Host:
         return ident
 
     def receive(self, ident: int, cmd: str) -> dict[str, Any]:
-        """The reply to command ``ident``; replies to earlier commands nobody read are skipped."""
+        """The reply to command ``ident``; replies to earlier commands nobody reads are skipped."""
         started = time.monotonic()
-        while True:
-            text = self._line(cmd, started)
-            reply: dict[str, Any] = json.loads(text)
-            # The host answers a line it could not read with id null: that error is ours too.
-            if reply.get("id") in (ident, None):
+        while (reply := self._kept.pop(ident, None)) is None:
+            if (line := self._take_line()) is None:
+                self._wait_readable(cmd, started)
+                self._read(cmd)
+            elif (reply := self._sort(line)) is not None and reply.get("id") in (ident, None):
+                # The host answers a line it could not read with id null: that error is ours too.
                 break
-        if not reply.get("ok"):
-            raise ProbeError(f"{self.entry}: {reply.get('error')}")
-        return reply
+        self._asked.discard(ident)
+        return self._checked(reply)
 
-    def _line(self, cmd: str, started: float) -> bytes:
-        """The next line from the app, waiting as the class docstring says."""
-        while (end := self._buffer.find(b"\n", self._scanned)) < 0:
-            self._scanned = len(self._buffer)  # a long reply is searched once, not once per chunk
-            elapsed = time.monotonic() - started
-            if self.waiting is None and elapsed >= self._timeout:
-                raise ProbeError(f"{self.entry}: no reply to {cmd} within {self._timeout:g} s")
-            if self.waiting is not None:
-                self.waiting(cmd, elapsed)
-            if not select.select([self._channel], [], [], _SLICE)[0]:
-                continue
+    def ask(self, cmd: str, **fields: Any) -> int:
+        """Send a command whose reply ``answered`` picks up later, without ever waiting for it."""
+        ident = self.send(cmd, **fields)
+        self._asked.add(ident)
+        return ident
+
+    def answered(self, ident: int) -> dict[str, Any] | None:
+        """The reply to an ``ask``ed command if it has arrived, else None; never waits."""
+        while ident not in self._kept and select.select([self._channel], [], [], 0)[0]:
             try:
                 chunk = self._channel.recv(1 << 16)
             except ConnectionResetError:
                 chunk = b""
             if not chunk:
-                raise ProbeError(f"{self.entry}: {self._exit_reason()} during {cmd}")
+                return None  # the app is gone: the watch loop sees it exit
             self._buffer += chunk
+            while (line := self._take_line()) is not None:
+                self._sort(line)
+        reply = self._kept.pop(ident, None)
+        if reply is None:
+            return None
+        self._asked.discard(ident)
+        return self._checked(reply)
+
+    def forget(self, ident: int) -> None:
+        """Stop keeping the reply of an ``ask``ed command."""
+        self._asked.discard(ident)
+        self._kept.pop(ident, None)
+
+    def _checked(self, reply: dict[str, Any]) -> dict[str, Any]:
+        if not reply.get("ok"):
+            raise ProbeError(f"{self.entry}: {reply.get('error')}")
+        return reply
+
+    def _sort(self, line: bytes) -> dict[str, Any] | None:
+        """A reply to keep for ``answered`` is kept (None returned); any other is returned."""
+        reply: dict[str, Any] = json.loads(line)
+        if reply.get("id") in self._asked:
+            self._kept[reply["id"]] = reply
+            return None
+        return reply
+
+    def _take_line(self) -> bytes | None:
+        end = self._buffer.find(b"\n", self._scanned)
+        if end < 0:
+            self._scanned = len(self._buffer)  # a long reply is searched once, not once per chunk
+            return None
         line = bytes(self._buffer[:end])
         del self._buffer[: end + 1]
         self._scanned = 0
         return line
+
+    def _wait_readable(self, cmd: str, started: float) -> None:
+        """Wait until the channel has data, as the class docstring says."""
+        while True:
+            elapsed = time.monotonic() - started
+            if self.waiting is None and elapsed >= self._timeout:
+                raise ProbeError(f"{self.entry}: no reply to {cmd} within {self._timeout:g} s")
+            if self.waiting is not None:
+                self.waiting(cmd, elapsed)
+            if select.select([self._channel], [], [], _SLICE)[0]:
+                return
+
+    def _read(self, cmd: str) -> None:
+        try:
+            chunk = self._channel.recv(1 << 16)
+        except ConnectionResetError:
+            chunk = b""
+        if not chunk:
+            raise ProbeError(f"{self.entry}: {self._exit_reason()} during {cmd}")
+        self._buffer += chunk
 
     def _exit_reason(self) -> str:
         try:

@@ -48,7 +48,7 @@ def fault_node(request: pytest.FixtureRequest) -> Path:
 def write_app(root: Path, page: str) -> Path:
     """A tiny app in ``root``; its main.mjs."""
     root.mkdir(parents=True, exist_ok=True)
-    (root / "package.json").write_text('{"name": "app", "private": true}\n')
+    (root / "package.json").write_text('{"name": "app", "private": true, "main": "main.mjs"}\n')
     (root / "main.mjs").write_text(MAIN)
     (root / "page.mjs").write_text(page)
     return root / "main.mjs"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -177,3 +178,63 @@ def test_a_busy_app_gets_a_signal_when_the_process_that_started_it_dies(tmp_path
         assert wait_exit(app_pid)
     finally:
         ends_soon(app_pid)
+
+
+def write_workspace(root: Path) -> tuple[Path, Path]:
+    """An npm workspaces monorepo as `npm install` leaves it: the app apps/web uses the member package
+    packages/core through the link node_modules/core. Returns the app's entry and core's module."""
+    root.mkdir(parents=True)
+    (root / "package.json").write_text('{"private": true, "workspaces": ["apps/*", "packages/*"]}\n')
+    core = root / "packages" / "core"
+    (core / "src").mkdir(parents=True)
+    (core / "package.json").write_text('{"name": "core", "type": "module", "main": "src/index.mjs"}\n')
+    (core / "src" / "index.mjs").write_text("export const core = () => 'core v1';\n")
+    page = "import { core } from 'core';\nexport const page = () => core();\n"
+    entry = write_app(root / "apps" / "web", page)
+    (root / "node_modules").mkdir()
+    (root / "node_modules" / "core").symlink_to(Path("..") / "packages" / "core")
+    return entry, core / "src" / "index.mjs"
+
+
+def test_a_workspace_package_the_app_loads_is_watched(
+    fault_node: Path, tmp_path: Path, start_watch: StartWatch
+) -> None:
+    entry, core = write_workspace(tmp_path / "mono")
+    w = start_watch(entry, fault_node)
+    assert w.get() == "core v1"  # the app has now loaded core, from its real path outside apps/web
+    assert str(core.parent.parent) in w.status()  # packages/core is watched from now on
+    core.write_text("export const core = () => 'core v2';\n")
+    assert str(core) in w.status()
+    assert w.get() == "core v2"
+
+
+def test_an_extra_watch_folder_reports_its_saves(
+    fault_node: Path, tmp_path: Path, start_watch: StartWatch
+) -> None:
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    w = start_watch(write_app(tmp_path / "app", PAGE_V1), fault_node, "--watch", str(extra))
+    (extra / "later.mjs").write_text("export default 1;\n")
+    assert str(extra / "later.mjs") in w.status()  # seen, though no loaded module depends on it
+
+
+def test_a_watch_folder_that_does_not_exist_exits_2(tmp_path: Path) -> None:
+    entry = write_app(tmp_path / "app", PAGE_V1)
+    run = subprocess.run(
+        [GRAPHKIT, "watch", entry, "--watch", tmp_path / "nope"], capture_output=True, text=True, timeout=30
+    )
+    assert run.returncode == 2
+    assert run.stderr.count("\n") == 1 and str(tmp_path / "nope") in run.stderr
+
+
+def test_plan_inside_a_workspace_app_takes_the_apps_entry_not_the_librarys(tmp_path: Path) -> None:
+    entry, core = write_workspace(tmp_path / "mono")
+    run = subprocess.run(
+        [GRAPHKIT, "plan", core, "--json"], cwd=entry.parent, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    made = json.loads(run.stdout)
+    assert made["status"] == "ok"
+    # core is imported by the app's page, which main.mjs reaches through import(): both go, main stays.
+    evicted = {url for unit in made["evict"] for url in unit}
+    assert evicted == {path_to_url(core), path_to_url(entry.parent / "page.mjs")}

@@ -8,6 +8,7 @@
 //   accepting               -> {urls}: modules whose current instance called hot.accept
 //   apply {plan, entry, callbackMs} -> {result}: see evict.mjs
 //   sweep                   -> {urls}: drops modules whose load failed, so the next import() retries
+//   folders                 -> {folders}: the folders holding the app's own loaded modules
 // Requests run one at a time, so an apply never overlaps another; a request holds the queue for at most
 // its holdMs (a reload stuck in a top-level await must not block it forever: its reply comes when it
 // settles, and evict.mjs refuses another reload meanwhile). Channel text is only ever parsed as JSON,
@@ -17,6 +18,7 @@ import net from 'node:net';
 import readline from 'node:readline';
 import { isMainThread } from 'node:worker_threads';
 import { applyPlan, sweepFailed } from './evict.mjs';
+import { moduleFolders } from './folders.mjs';
 import { accepts, install } from './hot.mjs';
 import { settleWithin } from './limits.mjs';
 import { cacheEntries } from './loader.mjs';
@@ -32,6 +34,7 @@ const commands = {
     urls: [...new Set(cacheEntries().map(({ url }) => url))].filter(accepts).sort(),
   }),
   sweep: async () => ({ urls: await sweepFailed() }),
+  folders: async () => ({ folders: moduleFolders() }),
   apply: async (request) => ({
     result: await applyPlan({ ...request.plan, entry: request.entry, callbackMs: request.callbackMs }),
   }),
