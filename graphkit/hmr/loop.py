@@ -98,23 +98,31 @@ class _Loop:
         self.report = report
         self.stop = stop
         self.root = package_root(options.entry)
-        self.watcher: Watcher | None = None
+        roots = [self.root, *(p.resolve() for p in options.watch)]
+        # Watching first: a folder that cannot be watched stops graphkit before the app starts, and a
+        # save made once the app is up is never missed.
+        self.watcher = Watcher(*roots)
         self.patience = Patience(report, stop, self._poll, options.reply_timeout)
-        self.host = Host(
-            options.entry,
-            node=options.node,
-            node_options=options.node_options,
-            args=options.args,
-            timeout=options.reply_timeout,
-            dispose_timeout=options.dispose_timeout,
-            waiting=self.patience,
-        )
+        try:
+            self.host = Host(
+                options.entry,
+                node=options.node,
+                node_options=options.node_options,
+                args=options.args,
+                timeout=options.reply_timeout,
+                dispose_timeout=options.dispose_timeout,
+                waiting=self.patience,
+            )
+        except BaseException:
+            self.watcher.close()
+            raise
+        self.following = Following(self.host, roots, self.watcher.add, report)
         self.exit_reported = False
 
     def _poll(self) -> Batch | None:
         """Saves of module files that arrived meanwhile, without waiting."""
-        batch = self.watcher.next_batch(0) if self.watcher is not None else None
-        if batch is None or not (batch.overflowed or _modules(batch.changed) or _modules(batch.deleted)):
+        batch = self.watcher.next_batch(0)
+        if batch is None or not (_modules(batch.changed) or _modules(batch.deleted)):
             return None
         return batch
 
@@ -123,12 +131,6 @@ class _Loop:
 
     def handle(self, batch: Batch, sent: int | None = None) -> None:
         """One save; ``sent`` is a snapshot command sent when the first event arrived."""
-        if batch.overflowed:
-            # The kernel dropped events: no plan can be trusted to cover what changed.
-            started = time.perf_counter()
-            self.host.restart()
-            self.report(f"graphkit: too many file events at once: restarted the app in {_ms(started):.0f} ms")
-            return
         changed = _modules(batch.changed)
         deleted = _modules(batch.deleted)
         if not changed and not deleted:
@@ -168,10 +170,7 @@ class _Loop:
             sent.append(self.host.send("snapshot"))
 
     def run(self) -> None:
-        roots = [self.root, *(p.resolve() for p in self.options.watch)]
-        with Watcher(*roots) as watcher:
-            self.watcher = watcher
-            self.following = Following(self.host, roots, watcher.add, self.report)
+        with self.watcher as watcher:
             while not self.stop.is_set():
                 if not self.host.running and not self.exit_reported:
                     status = self.host.process.wait()
