@@ -13,13 +13,14 @@ const EXTENSION_FORMATS = { '.mjs': 'module', '.cjs': 'commonjs', '.json': 'json
 // outcome {from, specifier, to, error}: an app that imports per request must not grow this.
 const dynamicImports = new Map();
 let watching = false;
+let resolveUrl; // (specifier, parentURL, attributes) -> the URL the loader resolves it to
 
 export function watchDynamicImports(loader = getLoader()) {
   if (watching) return;
   watching = true;
   const original = loader.import;
   // v18-22: resolve(specifier, parentURL, attributes); v24+: resolveSync(parentURL, {specifier, attributes}).
-  const resolveUrl = typeof loader.resolve === 'function'
+  resolveUrl = typeof loader.resolve === 'function'
     ? async (specifier, parentURL, attributes) => (await loader.resolve(specifier, parentURL, attributes)).url
     : async (specifier, parentURL, attributes) => loader.resolveSync(parentURL, { specifier, attributes }).url;
   // Every import() (v18: esmLoader.import, v20+: cascadedLoader.import) passes the importer's URL;
@@ -30,7 +31,7 @@ export function watchDynamicImports(loader = getLoader()) {
     const key = `${parentURL}\0${specifier}`;
     let row = dynamicImports.get(key);
     if (row === undefined) {
-      row = { from: parentURL, specifier, to: null, error: null };
+      row = { from: parentURL, specifier, to: null, error: null, attributes: attributes ?? {} };
       dynamicImports.set(key, row);
     }
     let namespace;
@@ -42,14 +43,20 @@ export function watchDynamicImports(loader = getLoader()) {
     }
     if (row.to === null || row.error !== null) {
       row.error = null;
-      try {
-        row.to = await resolveUrl(specifier, parentURL, attributes ?? {});
-      } catch {
-        // The import itself succeeded: the edge stays with an unknown target rather than failing the app.
-      }
+      await settleTarget(row);
     }
     return namespace;
   };
+}
+
+// Fills in the row's target, or the code of the error that resolving it gives: an edge never goes out
+// with neither (one still in flight when the snapshot is taken included). Never throws into the app.
+async function settleTarget(row) {
+  try {
+    row.to = await resolveUrl(row.specifier, row.from, row.attributes);
+  } catch (error) {
+    row.error = error?.code ?? error?.name ?? 'Error';
+  }
 }
 
 function moduleKind(url) {
@@ -166,7 +173,10 @@ export async function snapshot() {
     }
   }
   edges.push(...cjs.edges);
-  for (const row of dynamicImports.values()) edges.push(edge(row.from, row.to, 'dynamic', row.specifier, row.error));
+  for (const row of dynamicImports.values()) {
+    if (row.to === null && row.error === null) await settleTarget(row);
+    edges.push(edge(row.from, row.to, 'dynamic', row.specifier, row.error));
+  }
   return {
     version: SCHEMA_VERSION,
     node: process.version.slice(1),
