@@ -130,7 +130,7 @@ class _Loop:
         return ", ".join(sorted(_relative(p, self.root) for p in paths))
 
     def handle(self, batch: Batch, sent: int | None = None) -> None:
-        """One save; ``sent`` is a snapshot command sent when the first event arrived."""
+        """One save; ``sent`` is a snapshot command sent as soon as the save was known."""
         changed = _modules(batch.changed)
         deleted = _modules(batch.deleted)
         if not changed and not deleted:
@@ -165,7 +165,7 @@ class _Loop:
         self.report(status_line(what, eviction, result, _ms(started), self.root, swept))
 
     def _prefetch(self, sent: list[int]) -> None:
-        # The live graph does not depend on what was saved: ask for it while the save settles.
+        # The live graph does not depend on what was saved: ask for it while the batch is read.
         if self.host.running:
             sent.append(self.host.send("snapshot"))
 
@@ -189,7 +189,7 @@ class _Loop:
                     self.host.restart()
                     saved = self._name([*_modules(late.batch.changed), *_modules(late.batch.deleted)])
                     self.report(
-                        f"graphkit: {saved or 'many files'}: restarted the app in {_ms(started):.0f} ms"
+                        f"graphkit: {saved}: restarted the app in {_ms(started):.0f} ms"
                         f" (it had not finished reloading {self.patience.what})"
                     )
                 except Stopped:

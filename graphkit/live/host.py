@@ -65,8 +65,9 @@ class Host:
     Without ``waiting``, a reply that takes longer than ``timeout`` seconds raises ProbeError (the late
     reply is skipped when it comes). With it, a reply is waited for as long as the app runs:
     ``waiting(cmd, seconds)`` is called every tenth of a second meanwhile and may raise to stop waiting.
-    A ``hot.dispose``, ``hot.accept`` or update callback that has not settled after ``dispose_timeout``
-    seconds is skipped and reported as a warning naming its module.
+    A request holds the app's queue of requests for at most ``timeout`` seconds. A ``hot.dispose``,
+    ``hot.accept`` or update callback that has not settled after ``dispose_timeout`` seconds is skipped
+    and reported as a warning naming its module.
     """
 
     def __init__(

@@ -40,6 +40,12 @@ server.listen(0, '127.0.0.1', () => console.log(`listening on ${server.address()
 """
 
 
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """graphkit here and in the processes it starts caches in the test's folder, never the user's."""
+    monkeypatch.setenv("GRAPHKIT_CACHE_DIR", str(tmp_path / "graphkit-cache"))
+
+
 @pytest.fixture(params=FAULT_MAJORS, ids=lambda m: f"node{m}")
 def fault_node(request: pytest.FixtureRequest) -> Path:
     return node_binary(request.param)

@@ -10,13 +10,13 @@ export class Unsettled extends Error {
 
 /**
  * Settles like `promise`, or resolves to `late` once `ms` milliseconds have passed, whichever is first.
- * The timer is unref'd and cleared, so it never keeps the app alive.
+ * The timer keeps the app alive while it waits (a dispose callback may close what did) and is cleared as
+ * soon as `promise` settles.
  */
 export function settleWithin(promise, ms, late) {
   let timer;
   const expired = new Promise((resolve) => {
     timer = setTimeout(resolve, ms, late);
-    timer.unref();
   });
   return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
 }
