@@ -11,18 +11,27 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 from graphkit.errors import GraphkitError
 from graphkit.extract.accepts import accepting_modules
+from graphkit.hmr.patience import Patience, Stopped, Superseded
+from graphkit.hmr.roots import Following, local_folders
 from graphkit.hmr.watcher import Batch, Watcher
 from graphkit.live.host import Host
 from graphkit.model import Command, PlanStatus, Status
 from graphkit.model.urls import path_to_url
-from graphkit.output.status import error_line, exited_line, overflow_line, revived_line, saved, status_line
+from graphkit.output.status import (
+    error_line,
+    exited_line,
+    revived_line,
+    saved,
+    status_line,
+    superseded_line,
+)
 from graphkit.planning.planner import plan
 from graphkit.resolve.packages import StopRule, nearest_package_json
 
@@ -41,6 +50,9 @@ class WatchOptions:
     node_options: tuple[str, ...] = ()
     args: tuple[str, ...] = ()
     restart_on_entry: bool = False  # a save that reaches the entry restarts the app instead of re-running it
+    reply_timeout: float = 10.0  # a reply later than this is reported (and still waited for)
+    dispose_timeout: float = 5.0  # a hot callback still unsettled after this is reported and skipped
+    watch: tuple[Path, ...] = ()  # folders watched besides the packages of the app's loaded modules
 
 
 def package_root(entry: Path) -> Path:
@@ -51,28 +63,47 @@ def package_root(entry: Path) -> Path:
 
 
 class _Loop:
-    def __init__(self, options: WatchOptions, report: Callable[[str], None]) -> None:
+    def __init__(self, options: WatchOptions, report: Callable[[str], None], stop: threading.Event) -> None:
         self.options = options
         self.report = report
+        self.stop = stop
         self.root = package_root(options.entry)
-        self.host = Host(
-            options.entry, node=options.node, node_options=options.node_options, args=options.args
-        )
+        roots = [self.root, *(p.resolve() for p in options.watch)]
+        # Watching first: a folder that cannot be watched stops graphkit before the app starts, and a
+        # save made once the app is up is never missed.
+        self.watcher = Watcher(*roots)
+        self.patience = Patience(report, stop, self._poll, options.reply_timeout)
+        try:
+            self.host = Host(
+                options.entry,
+                node=options.node,
+                node_options=options.node_options,
+                args=options.args,
+                timeout=options.reply_timeout,
+                dispose_timeout=options.dispose_timeout,
+                waiting=self.patience,
+            )
+        except BaseException:
+            self.watcher.close()
+            raise
+        self.following = Following(self.host, roots, self.watcher.add, report)
         self.exit_reported = False
 
+    def _poll(self) -> Batch | None:
+        """Saves of module files that arrived meanwhile, without waiting."""
+        batch = self.watcher.next_batch(0)
+        if batch is None or not (_modules(batch.changed) or _modules(batch.deleted)):
+            return None
+        return batch
+
     def handle(self, batch: Batch, sent: int | None = None) -> None:
-        """One save; ``sent`` is a snapshot command sent when the first event arrived."""
-        if batch.overflowed:
-            # The kernel dropped events: no plan can be trusted to cover what changed.
-            started = time.perf_counter()
-            self.host.restart()
-            self.report(overflow_line(_ms(started)))
-            return
-        changed = [p for p in batch.changed if p.suffix in _MODULE_SUFFIXES]
-        deleted = [p for p in batch.deleted if p.suffix in _MODULE_SUFFIXES]
+        """One save; ``sent`` is a snapshot command sent as soon as the save was known."""
+        changed = _modules(batch.changed)
+        deleted = _modules(batch.deleted)
         if not changed and not deleted:
             return
         what = saved(changed, deleted, self.root)
+        self.patience.what = what
         started = time.perf_counter()
         if not self.host.running:
             self.host.restart()
@@ -80,6 +111,7 @@ class _Loop:
             self.report(revived_line(what, _ms(started)))
             return
         graph = self.host.snapshot(sent)
+        self.following.seen(local_folders(graph))
         eviction = plan(
             graph,
             [path_to_url(p) for p in changed],
@@ -101,13 +133,13 @@ class _Loop:
         self.report(status_line(what, eviction, result, _ms(started), self.root, swept))
 
     def _prefetch(self, sent: list[int]) -> None:
-        # The live graph does not depend on what was saved: ask for it while the save settles.
+        # The live graph does not depend on what was saved: ask for it while the batch is read.
         if self.host.running:
             sent.append(self.host.send(Command.SNAPSHOT))
 
-    def run(self, stop: threading.Event) -> None:
-        with Watcher(self.root) as watcher:
-            while not stop.is_set():
+    def run(self) -> None:
+        with self.watcher as watcher:
+            while not self.stop.is_set():
                 if not self.host.running and not self.exit_reported:
                     status = self.host.process.wait()
                     self.report(exited_line(status))
@@ -117,8 +149,22 @@ class _Loop:
                     batch = watcher.next_batch(_POLL_SECONDS, partial(self._prefetch, sent))
                     if batch is not None:
                         self.handle(batch, sent[0] if sent else None)
+                    else:
+                        self.following.tick()
+                except Superseded as late:
+                    # The app never finished what it was doing: its modules may be half replaced.
+                    started = time.perf_counter()
+                    self.host.restart()
+                    what = saved(_modules(late.batch.changed), _modules(late.batch.deleted), self.root)
+                    self.report(superseded_line(what, _ms(started), self.patience.what))
+                except Stopped:
+                    return
                 except GraphkitError as error:
                     self.report(error_line(error))
+
+
+def _modules(paths: Sequence[Path]) -> list[Path]:
+    return [p for p in paths if p.suffix in _MODULE_SUFFIXES]
 
 
 def _ms(started: float) -> float:
@@ -127,9 +173,9 @@ def _ms(started: float) -> float:
 
 def watch(options: WatchOptions, report: Callable[[str], None], stop: threading.Event | None = None) -> int:
     """Run the app and reload it on every save until ``stop`` is set; returns the app's exit status."""
-    loop = _Loop(options, report)
+    loop = _Loop(options, report, stop or threading.Event())
     try:
-        loop.run(stop or threading.Event())
+        loop.run()
     finally:
         status = loop.host.close()
     return status

@@ -12,7 +12,7 @@ __all__ = ["display_path"]
 
 def display_path(where: str | Path, root: Path | None = None) -> str:
     """A module URL or a file path as a person reads it: relative to ``root`` (default: the working folder)
-    when that is shorter than the absolute path; a URL that names no file (``node:fs``) as it is.
+    when it is inside it and that is shorter, else absolute; a URL that names no file (``node:fs``) as it is.
 
     >>> display_path("file:///app/lib/a%20b.mjs", Path("/app")), display_path(Path("/app/x.mjs"), Path("/"))
     ('lib/a b.mjs', 'app/x.mjs')
@@ -23,4 +23,5 @@ def display_path(where: str | Path, root: Path | None = None) -> str:
     if path is None:
         return str(where)
     relative = os.path.relpath(path, root)
-    return relative if len(relative) < len(path) else path
+    # Outside the root, "../../x" says less than the absolute path does.
+    return path if relative.startswith("..") or len(relative) >= len(path) else relative

@@ -10,7 +10,16 @@ from graphkit.model import Effect, EvictionPlan, PlanStatus
 from graphkit.output.paths import display_path
 from graphkit.output.wording import count
 
-__all__ = ["error_line", "exited_line", "overflow_line", "revived_line", "saved", "status_line"]
+__all__ = [
+    "error_line",
+    "exited_line",
+    "revived_line",
+    "saved",
+    "status_line",
+    "superseded_line",
+    "waiting_line",
+    "watching_line",
+]
 
 
 def saved(changed: Sequence[Path], deleted: Sequence[Path], root: Path) -> str:
@@ -72,8 +81,19 @@ def _effects(result: ApplyResult) -> list[str]:
     return [part for part in parts if not part.startswith("0 ")]
 
 
-def overflow_line(ms: float) -> str:
-    return f"graphkit: too many file events at once: restarted the app in {ms:.0f} ms"
+def superseded_line(what: str, ms: float, unfinished: str) -> str:
+    return f"graphkit: {what}: restarted the app in {ms:.0f} ms (it had not finished reloading {unfinished})"
+
+
+def waiting_line(what: str, cmd: str, seconds: float) -> str:
+    return (
+        f"graphkit: {what}: no reply to {cmd} for {seconds:.0f} s; still waiting"
+        " (save again to restart the app)"
+    )
+
+
+def watching_line(root: str) -> str:
+    return f"graphkit: watching {root} too (the app loaded a module there)"
 
 
 def revived_line(what: str, ms: float) -> str:

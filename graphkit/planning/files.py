@@ -16,6 +16,7 @@ from graphkit.graph.queries import find_module
 from graphkit.model import EvictionPlan, ModuleGraph
 from graphkit.model.urls import path_to_url
 from graphkit.planning.planner import plan
+from graphkit.planning.workspace import entry_search_start
 from graphkit.resolve.entry import find_entry
 
 __all__ = ["FilePlan", "plan_files"]
@@ -41,12 +42,13 @@ def plan_files(
 ) -> FilePlan:
     """The plan for changed ``files`` of the app started from ``entry``, with the graph planned over.
 
-    Without ``entry``, the nearest package.json above the first file names it; without ``graph``, the
+    Without ``entry``, the nearest package.json above the first file names it (in an npm workspace, run
+    from another member package, that package's: see ``graphkit.planning.workspace``); without ``graph``, the
     entry is scanned (or, with ``live``, run under Node and read from its loader).
     """
     if not files:
         raise UsageError("plan: name at least one changed file")
-    entry = entry if entry is not None else find_entry(files[0])
+    entry = entry if entry is not None else find_entry(entry_search_start(files[0], Path.cwd()))
     if not entry.is_file():
         raise InputError(f"{entry}: the entry is not a file")
     if graph is None and live:

@@ -12,6 +12,7 @@ import { cacheEntries, getLoadCache, getLoader, jobStatus } from './loader.mjs';
 import { startupImports } from './snapshot.mjs';
 import * as startup from './startup.mjs';
 import * as validate from './validate.mjs';
+import { callWithin } from './limits.mjs';
 
 const require = createRequire(import.meta.url);
 // Puts the "file:line, source line, caret" header that Node prints for an uncaught error on the stack.
@@ -61,6 +62,7 @@ async function waitUntilNothingLinks() {
  * the app's next import() tries again instead of replaying the cached failure. Resolves to the URLs dropped.
  */
 export async function sweepFailed() {
+  refuseWhileRunning();
   await waitUntilNothingLinks();
   const failed = new Set(cacheEntries().filter(({ job }) => STALE.has(jobStatus(job))).map(({ url }) => url));
   if (failed.size > 0) rebuildCache((key) => !failed.has(key));
@@ -112,17 +114,38 @@ function warning(url, phase, error) {
   return `${url}: ${phase} failed: ${String(error?.message ?? error).split('\n')[0]}`;
 }
 
+let running = null; // when the reload in progress started
+
+function refuseWhileRunning() {
+  if (running === null) return;
+  const seconds = ((performance.now() - running) / 1000).toFixed(1);
+  throw new Error(`the reload started ${seconds} s ago has not finished yet`);
+}
+
 /**
  * Runs one plan: {evict: [[url, ...], ...] in reload order, boundaries: [{url, reason, imports}], changed,
  * entry}. A plan that evicts the entry re-runs the app. Resolves to {ok, evicted, reimported, ms, warnings,
- * error, released: {server, timer, listener}, handedOver}; never rejects for app errors.
+ * error, released: {server, timer, listener}, handedOver}; never rejects for app errors. Each hot callback
+ * may take `callbackMs` (default hot.CALLBACK_MS) before it is skipped. A plan sent while an earlier one
+ * is still re-importing (a slow top-level await) is refused, never overlapped.
  *
  * The new graph is loaded, linked and instantiated first (validate.mjs): a module that does not compile,
  * link or exist leaves the old instances untouched. Then the old instances are disposed, their effects
  * released (effects.mjs), and the new ones evaluated; a throw there rolls back to the saved jobs.
  */
 export async function applyPlan(plan) {
+  refuseWhileRunning();
+  running = performance.now();
+  try {
+    return await reload(plan);
+  } finally {
+    running = null;
+  }
+}
+
+async function reload(plan) {
   const started = performance.now();
+  const limitMs = plan.callbackMs ?? hot.CALLBACK_MS;
   const order = plan.evict.flat();
   const evicted = new Set(order);
   const targets = reimportTargets(order, plan.boundaries, plan.entry);
@@ -174,7 +197,9 @@ export async function applyPlan(plan) {
   const instances = hot.saveInstances(order);
   const acceptors = hot.acceptorsOf(plan.boundaries.filter((b) => b.reason === 'accepts').map((b) => b.url));
   // Importers go before what they import, so a dependency is still alive while its importer cleans up.
-  for (const { url, error } of await hot.dispose([...order].reverse())) warnings.push(warning(url, 'dispose', error));
+  for (const { url, error } of await hot.dispose([...order].reverse(), limitMs)) {
+    warnings.push(warning(url, 'dispose', error));
+  }
   const ticket = effects.release([...order].reverse());
   gate.open();
   if (plan.entry && evicted.has(plan.entry)) startup.track(imports[targets.indexOf(plan.entry)]);
@@ -187,7 +212,7 @@ export async function applyPlan(plan) {
     const added = rollBack();
     // Instances the attempt created (new versions of evicted modules, and modules it loaded for the first
     // time) are gone with it: their dispose callbacks and effect release close what they opened.
-    for (const { url, error: failed } of await hot.dispose([...hot.replaced(instances), ...added])) {
+    for (const { url, error: failed } of await hot.dispose([...hot.replaced(instances), ...added], limitMs)) {
       warnings.push(warning(url, 'dispose', failed));
     }
     // The owners of evicted URLs are now those of the attempt's instances (the old ones are in the ticket).
@@ -202,7 +227,7 @@ export async function applyPlan(plan) {
   handover.settle();
   for (const { url, callback } of acceptors) {
     try {
-      await callback(namespaces.get(url));
+      await callWithin(limitMs, callback, namespaces.get(url));
     } catch (error) {
       warnings.push(warning(url, 'accept', error));
     }
@@ -211,7 +236,7 @@ export async function applyPlan(plan) {
   const survivors = plan.boundaries.filter((b) => !evicted.has(b.url)).map((b) => b.url);
   for (const { url, callback } of hot.listenersOf(survivors)) {
     try {
-      await callback(event);
+      await callWithin(limitMs, callback, event);
     } catch (error) {
       warnings.push(warning(url, 'update', error));
     }

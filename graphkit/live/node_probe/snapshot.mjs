@@ -15,6 +15,7 @@ const EXTENSION_FORMATS = { '.mjs': 'module', '.cjs': 'commonjs', '.json': 'json
 // `startup` stays true while every call was made as the entry evaluated (see startup.mjs).
 const dynamicImports = new Map();
 let watching = false;
+let resolveUrl; // (specifier, parentURL, attributes) -> the URL the loader resolves it to
 
 /** Records import() calls; `entryUrls` are the URLs Node may name the main entry by, to time start-up. */
 export function watchDynamicImports(entryUrls = [], loader = getLoader()) {
@@ -22,7 +23,7 @@ export function watchDynamicImports(entryUrls = [], loader = getLoader()) {
   watching = true;
   const original = loader.import;
   // v18-22: resolve(specifier, parentURL, attributes); v24+: resolveSync(parentURL, {specifier, attributes}).
-  const resolveUrl = typeof loader.resolve === 'function'
+  resolveUrl = typeof loader.resolve === 'function'
     ? async (specifier, parentURL, attributes) => (await loader.resolve(specifier, parentURL, attributes)).url
     : async (specifier, parentURL, attributes) => loader.resolveSync(parentURL, { specifier, attributes }).url;
   // Every import() (v18: esmLoader.import, v20+: cascadedLoader.import) passes the importer's URL;
@@ -35,7 +36,7 @@ export function watchDynamicImports(entryUrls = [], loader = getLoader()) {
     const key = `${parentURL}\0${specifier}`;
     let row = dynamicImports.get(key);
     if (row === undefined) {
-      row = { from: parentURL, specifier, to: null, error: null, startup: startingUp() };
+      row = { from: parentURL, specifier, to: null, error: null, attributes: attributes ?? {}, startup: startingUp() };
       dynamicImports.set(key, row);
     } else {
       row.startup &&= startingUp();
@@ -49,11 +50,7 @@ export function watchDynamicImports(entryUrls = [], loader = getLoader()) {
     }
     if (row.to === null || row.error !== null) {
       row.error = null;
-      try {
-        row.to = await resolveUrl(specifier, parentURL, attributes ?? {});
-      } catch {
-        // The import itself succeeded: the edge stays with an unknown target rather than failing the app.
-      }
+      await settleTarget(row);
     }
     return namespace;
   };
@@ -62,6 +59,16 @@ export function watchDynamicImports(entryUrls = [], loader = getLoader()) {
 /** Import() targets that every call reached during the app's start-up, as [from, to] URL pairs. */
 export function startupImports() {
   return [...dynamicImports.values()].filter((row) => row.startup && row.to !== null).map((row) => [row.from, row.to]);
+}
+
+// Fills in the row's target, or the code of the error that resolving it gives: an edge never goes out
+// with neither (one still in flight when the snapshot is taken included). Never throws into the app.
+async function settleTarget(row) {
+  try {
+    row.to = await resolveUrl(row.specifier, row.from, row.attributes);
+  } catch (error) {
+    row.error = error?.code ?? error?.name ?? 'Error';
+  }
 }
 
 function moduleKind(url) {
@@ -179,6 +186,7 @@ export async function snapshot() {
   }
   edges.push(...cjs.edges);
   for (const row of dynamicImports.values()) {
+    if (row.to === null && row.error === null) await settleTarget(row);
     edges.push(edge(row.from, row.to, row.startup ? 'startup' : 'dynamic', row.specifier, row.error));
   }
   return {
