@@ -38,7 +38,9 @@ from tests.conftest import FIXTURES
         ("file://host/x.mjs", Path("/app"), "file://host/x.mjs"),  # fileURLToPath refuses a host
     ],
 )
-def test_a_module_is_shown_relative_to_the_root_only_inside_it(where: str | Path, root: Path, shown: str) -> None:
+def test_a_module_is_shown_relative_to_the_root_only_inside_it(
+    where: str | Path, root: Path, shown: str
+) -> None:
     assert display_path(where, root) == shown
 
 
