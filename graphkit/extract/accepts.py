@@ -20,7 +20,7 @@ import tree_sitter
 
 from graphkit.errors import InputError
 from graphkit.extract.cache import StatKey, stat_key
-from graphkit.extract.parse import parser
+from graphkit.extract.grammars import Grammar, grammar_for, parser
 from graphkit.model import ModuleGraph, ModuleKind
 from graphkit.model.urls import file_url_path
 
@@ -56,16 +56,16 @@ def _file_accepts(path: str, key: StatKey) -> bool:
     """Cached by size, mtime and inode: the watch loop asks on every save about every loaded module."""
     try:
         with open(path, "rb") as handle:
-            return source_accepts(handle.read())
+            return source_accepts(handle.read(), grammar_for(path))
     except OSError as error:
         raise InputError(f"{path}: cannot read to detect hot.accept ({error.strerror})") from error
 
 
-def source_accepts(source: bytes) -> bool:
+def source_accepts(source: bytes, grammar: Grammar = Grammar.JAVASCRIPT) -> bool:
     """True when the module source calls ``accept`` on the graphkit hot value."""
     if _HOT_KEY.encode() not in source:
         return False  # cheap guard: most modules never mention the API
-    root = parser().parse(source).root_node
+    root = parser(grammar).parse(source).root_node
     hot_names = _hot_names(root)
     for call in _walk(root, "call_expression"):
         callee = call.child_by_field_name("function")

@@ -1,8 +1,9 @@
 """Crawling files into a static ModuleGraph: parse (cached, on every core), resolve, repeat.
 
 An entry file is crawled through everything it reaches, packages included. A folder contributes every
-JavaScript file under it (``node_modules`` below it skipped unless the folder itself is inside one); the
-targets of its imports appear as modules but are not crawled further.
+JavaScript and TypeScript file under it (``node_modules`` below it skipped unless the folder itself is
+inside one; declaration files ``.d.ts`` skipped, Node never loads them); the targets of its imports appear
+as modules but are not crawled further.
 """
 
 from __future__ import annotations
@@ -17,14 +18,17 @@ from pathlib import Path
 
 from graphkit.errors import InputError
 from graphkit.extract.cache import ExtractionCache, StatKey, decode, stat_key
+from graphkit.extract.grammars import TYPESCRIPT_SUFFIXES, grammar_for
 from graphkit.model import Edge, Extraction, Format, ImportRecord, Module, ModuleGraph, ModuleKind, Problem
 from graphkit.model.urls import local_path
 from graphkit.resolve.resolver import Resolver, path_to_url
 
 __all__ = ["Scanner", "scan"]
 
-JS_SUFFIXES = (".mjs", ".js", ".cjs")
-PARSED_FORMATS = (Format.MODULE, Format.COMMONJS)
+SOURCE_SUFFIXES = (".mjs", ".js", ".cjs", *TYPESCRIPT_SUFFIXES)
+_DECLARATION_SUFFIXES = (".d.ts", ".d.mts", ".d.cts")
+PARSED_FORMATS = (Format.MODULE, Format.COMMONJS, Format.MODULE_TYPESCRIPT, Format.COMMONJS_TYPESCRIPT)
+_COMMONJS_FORMATS = (Format.COMMONJS, Format.COMMONJS_TYPESCRIPT)
 # Below this many files a process pool costs more than it saves.
 _PARALLEL_THRESHOLD = 64
 
@@ -47,7 +51,7 @@ def _parse_file(job: tuple[str, bool]) -> _Parsed:
             source = handle.read()
     except OSError as error:
         return _Parsed(path, None, None, error.strerror or str(error))
-    return _Parsed(path, stat_key(st), extract(source, commonjs=commonjs), None)
+    return _Parsed(path, stat_key(st), extract(source, commonjs=commonjs, grammar=grammar_for(path)), None)
 
 
 class _Parser:
@@ -108,7 +112,11 @@ def _walk(folder: Path) -> list[str]:
     found: list[str] = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if inside_packages or d != "node_modules")
-        found.extend(os.path.join(root, f) for f in sorted(files) if f.endswith(JS_SUFFIXES))
+        found.extend(
+            os.path.join(root, f)
+            for f in sorted(files)
+            if f.endswith(SOURCE_SUFFIXES) and not f.endswith(_DECLARATION_SUFFIXES)
+        )
     return found
 
 
@@ -159,15 +167,20 @@ class Scanner:
             self.seen.update(frontier)
             if follow:
                 self.followed.update(frontier)
-            jobs = [
-                (local_path(url), module.format is Format.COMMONJS)
-                for url in frontier
-                if (module := self.add_module(url)).format in PARSED_FORMATS
-            ]
+            jobs = [job for url in frontier if (job := self._job(self.add_module(url))) is not None]
             targets: list[str] = []
             for parsed in self.parser.parse(jobs):
                 targets.extend(self._record(parsed))
             frontier = sorted({t for t in targets if t not in self.seen}) if follow else []
+
+    def _job(self, module: Module) -> tuple[str, bool] | None:
+        """The file to parse for ``module`` and whether it is CommonJS; None for what holds no imports."""
+        if module.format in PARSED_FORMATS:
+            return local_path(module.url), module.format in _COMMONJS_FORMATS
+        if module.url.endswith(".tsx") and module.kind is not ModuleKind.MISSING:
+            # Node has no format for .tsx; loaders that run it read the package type as for .ts (same folder).
+            return local_path(module.url), self.resolver.format_of(module.url[:-1]) in _COMMONJS_FORMATS
+        return None
 
     def update(self, paths: Iterable[Path]) -> None:
         """Re-read changed, added or deleted files; a deleted file stays as a ``missing`` module."""
@@ -189,7 +202,7 @@ class Scanner:
         self.parser.flush()
 
     def add(self, paths: Sequence[Path]) -> None:
-        """Entry files are crawled through; folders add every JS file under them."""
+        """Entry files are crawled through; folders add every JavaScript and TypeScript file under them."""
         entries: list[str] = []
         folder_files: list[str] = []
         for path in paths:
@@ -211,9 +224,19 @@ class Scanner:
             self.problems[url] = [Problem(url, None, None, "read-error", f"{parsed.path}: {parsed.error}")]
             return []
         self.problems[url] = [
-            Problem(url, issue.line, issue.column, "syntax-error", issue.message)
+            Problem(url, issue.line, issue.column, issue.code, issue.message)
             for issue in parsed.extraction.issues
         ]
+        if parsed.path.endswith(".tsx"):
+            self.problems[url].append(
+                Problem(
+                    url,
+                    None,
+                    None,
+                    "ERR_UNKNOWN_FILE_EXTENSION",
+                    f'Unknown file extension ".tsx" for {parsed.path}: Node runs it only through a loader',
+                )
+            )
         edges = self.edges[url] = []
         targets = []
         for record in parsed.extraction.imports:
@@ -242,7 +265,7 @@ class Scanner:
 
 
 def scan(paths: Sequence[Path], *, conditions: Sequence[str] = (), use_cache: bool = True) -> ModuleGraph:
-    """The static graph of entry files (crawled through) and folders (every JS file under them)."""
+    """The static graph of entry files (crawled through) and folders (every source file under them)."""
     scanner = Scanner(conditions, use_cache=use_cache)
     try:
         scanner.add(paths)

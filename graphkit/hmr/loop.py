@@ -26,7 +26,9 @@ from graphkit.planning.planner import plan
 __all__ = ["WatchOptions", "package_root", "shown", "status_line", "watch"]
 
 # What Node can load as a module; editor backups and swap files are not.
-_MODULE_SUFFIXES = frozenset({".mjs", ".cjs", ".js", ".json", ".wasm", ".node"})
+_MODULE_SUFFIXES = frozenset(
+    {".mjs", ".cjs", ".js", ".json", ".wasm", ".node", ".ts", ".mts", ".cts", ".tsx"}
+)
 _POLL_SECONDS = 0.2
 _FAILED = frozenset({Status.ERRORED, Status.LINKED, Status.INSTANTIATED})
 

@@ -28,18 +28,20 @@ KIND_SHAPE = {
     ModuleKind.BUILTIN: "ellipse",
     ModuleKind.MISSING: "octagon",
 }
-# (DOT style, colour) per import kind: re-exports bold, dynamic dashed, require dotted.
+# (DOT style, colour) per import kind: re-exports bold, dynamic dashed, require dotted, type-only dotted grey.
 EDGE_STYLE = {
     ImportKind.STATIC: ("solid", "#374151"),
     ImportKind.REEXPORT: ("bold", "#7c3aed"),
     ImportKind.DYNAMIC: ("dashed", "#2563eb"),
     ImportKind.REQUIRE: ("dotted", "#059669"),
+    ImportKind.TYPE: ("dotted", "#9ca3af"),
 }
 MERMAID_ARROW = {
     ImportKind.STATIC: "-->",
     ImportKind.REEXPORT: "==>",
     ImportKind.DYNAMIC: "-.->|dynamic|",
     ImportKind.REQUIRE: "-.->|require|",
+    ImportKind.TYPE: "-.->|type|",
 }
 # Plan roles, strongest first: a collapsed node shows the strongest role of its members.
 ROLES = ("changed", "evicted", "boundary", "kept")

@@ -3,13 +3,15 @@
 A module linked to an old instance of a changed module cannot be re-pointed at a new one, so eviction
 follows every linking edge (static, re-export, require) from the changed modules up to their importers.
 It stops at a dynamic ``import()`` (the importer survives and gets the new module on its next call) and
-at a module that accepts updates (it is evicted and re-imported, its importers are not). Pure: no I/O.
+at a module that accepts updates (it is evicted and re-imported, its importers are not). TypeScript
+``type`` imports are left out: nothing of them is loaded. Pure: no I/O.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import replace
 
 import networkx as nx
 
@@ -42,7 +44,8 @@ def plan(
     Loaded modules are those reachable from ``entry`` (all of the graph when the entry is not in it);
     ``kept`` counts the loaded modules, builtins included, that survive.
     """
-    g = to_networkx(graph)
+    # Type-only imports are erased before anything loads: they neither load nor bind a module.
+    g = to_networkx(replace(graph, edges=tuple(e for e in graph.edges if e.kind.runtime)))
     linked = linked_view(g)
     seeds_all = tuple(dict.fromkeys([*changed, *sorted(deleted)]))
     loaded = _loaded(g, entry)

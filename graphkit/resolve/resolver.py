@@ -31,7 +31,17 @@ _EXTENSION_FORMATS = {
     ".json": Format.JSON,
     ".node": Format.ADDON,
     ".wasm": Format.WASM,
+    ".mts": Format.MODULE_TYPESCRIPT,
+    ".cts": Format.COMMONJS_TYPESCRIPT,
 }
+# What the nearest package.json ``type`` makes of a file: ``.js`` and extensionless as JavaScript, ``.ts``
+# as TypeScript (Node 22.18+).
+_SCOPED_FORMATS = {
+    ".js": (Format.MODULE, Format.COMMONJS),
+    "": (Format.MODULE, Format.COMMONJS),
+    ".ts": (Format.MODULE_TYPESCRIPT, Format.COMMONJS_TYPESCRIPT),
+}
+_TYPESCRIPT_FORMATS = (Format.MODULE_TYPESCRIPT, Format.COMMONJS_TYPESCRIPT)
 _DATA_MIME = re.compile(r"^([^/]+/[^;,]+)(?:[^,]*?)(;base64)?,")
 _JAVASCRIPT_MIME = re.compile(r"^\s*(text|application)/javascript\s*(;\s*charset=utf-?8\s*)?$", re.IGNORECASE)
 _HINTED = ("ERR_MODULE_NOT_FOUND", "ERR_UNSUPPORTED_DIR_IMPORT")
@@ -76,6 +86,14 @@ class Resolver:
                 if hint is not None:
                     message += f"; Did you mean to import {json.dumps(hint)}?"
             return Resolution(None, error.code, message)
+        if "/node_modules/" in url and self.format_of(url) in _TYPESCRIPT_FORMATS:
+            # Resolution succeeds, loading does not: Node refuses to strip types of packages.
+            path = file_url_path(url)
+            return Resolution(
+                None,
+                "ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING",
+                f'Stripping types is currently unsupported for files under node_modules, for "{path}"',
+            )
         self._hits[key] = url
         return Resolution(url)
 
@@ -158,13 +176,14 @@ class Resolver:
         extension = name[dot:] if dot > 0 else ""
         if extension in _EXTENSION_FORMATS:
             return _EXTENSION_FORMATS[extension]
-        if extension in (".js", ""):
+        if extension in _SCOPED_FORMATS:
+            esm, cjs = _SCOPED_FORMATS[extension]
             try:
                 scope = self._disk.scope(posixpath.dirname(path), esm=True)
             except ResolutionFailed as error:
                 # Node cannot load the file either; a scan stops with one line naming the package.json.
                 raise InputError(error.message) from error
-            return Format.MODULE if scope is not None and scope.type == "module" else Format.COMMONJS
+            return esm if scope is not None and scope.type == "module" else cjs
         return None
 
     def module_kind(self, url: str) -> ModuleKind:
