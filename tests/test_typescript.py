@@ -21,7 +21,16 @@ from graphkit.extract.parse import extract
 from graphkit.graph.crawl import scan
 from graphkit.graph.reconcile import reconcile
 from graphkit.live.probe import live_graph
-from graphkit.model import Edge, Format, ImportKind, Module, ModuleGraph, ModuleKind, PlanStatus
+from graphkit.model import (
+    Edge,
+    Format,
+    ImportKind,
+    ImportRecord,
+    Module,
+    ModuleGraph,
+    ModuleKind,
+    PlanStatus,
+)
 from graphkit.output.diagram import dot_source
 from graphkit.planning.planner import plan
 from graphkit.resolve.resolver import Resolver, path_to_url
@@ -52,8 +61,11 @@ def stripped(paths: list[Path], node: int = 24) -> dict[str, Any]:
 
 
 def runtime_imports(path: Path) -> Counter[Key]:
+    return runtime_records(extract(path.read_bytes(), commonjs=False, grammar=grammar_for(str(path))).imports)
+
+
+def runtime_records(records: tuple[ImportRecord, ...]) -> Counter[Key]:
     """Our ES module records Node keeps at runtime (type-only and require records left out)."""
-    records = extract(path.read_bytes(), commonjs=False, grammar=grammar_for(str(path))).imports
     return Counter(
         (r.kind.value, r.specifier if r.glob is None else r.glob, r.line)
         for r in records

@@ -66,13 +66,12 @@ def extract(source: bytes, *, commonjs: bool, grammar: Grammar = Grammar.JAVASCR
     if not source:
         return Extraction(imports=())
     parsed, clauses = _blank_attribute_clauses(source)
-    type_stars: frozenset[int] = frozenset()
-    if grammar.typed:
-        parsed, type_stars = typescript.blank_type_star_exports(parsed)
     tree = parser(grammar).parse(parsed)
-    scan = _Scan(source, tree, clauses, typed=grammar.typed, type_stars=type_stars)
+    scan = _Scan(source, tree, clauses, typed=grammar.typed)
     imports = scan.records(commonjs=commonjs)
-    if tree.root_node.has_error:
+    if tree.root_node.has_error and not grammar.typed:
+        # The TypeScript grammar lags the language (variance annotations, some call signatures): an error
+        # there is more often the grammar's than the file's, and Node reports real ones when it loads it.
         issues.append(scan.first_error())
     if grammar is Grammar.TYPESCRIPT:
         refused = sorted(typescript.unsupported(tree.root_node, source), key=lambda pair: pair[0].start_byte)
@@ -138,22 +137,16 @@ class _Scan:
         clauses: dict[int, Attributes],
         *,
         typed: bool = False,
-        type_stars: frozenset[int] = frozenset(),
     ) -> None:
         self.source = source
         self.clauses = clauses
         self.root = tree.root_node
         self.ascii = source.isascii()
         self.typed = typed
-        self.type_stars = type_stars
 
     def _erased(self, statement: Node) -> bool:
         """True when Node's type stripping leaves nothing of this import at runtime."""
-        return self.typed and (
-            typescript.is_type_only(statement)
-            or statement.start_byte in self.type_stars
-            or typescript.in_type_position(statement)
-        )
+        return self.typed and (typescript.is_type_only(statement) or typescript.in_type_position(statement))
 
     def records(self, *, commonjs: bool) -> list[ImportRecord]:
         found: list[tuple[int, ImportRecord]] = []
@@ -253,7 +246,8 @@ class _Scan:
 
     def _call(self, kind: ImportKind, call: Node) -> tuple[int, ImportRecord]:
         arguments = call.child_by_field_name("arguments")
-        args = arguments.named_children if arguments is not None else []
+        # Comments are named children too: `import(/* webpackChunkName: "x" */ './x.js')`.
+        args = [a for a in arguments.named_children if a.type != "comment"] if arguments is not None else []
         first = args[0] if args else (arguments or call)
         line, column = self.position(first)
         attributes = self._options(args[1]) if len(args) > 1 else ()

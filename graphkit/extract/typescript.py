@@ -15,11 +15,9 @@ from collections.abc import Iterator
 
 from tree_sitter import Node
 
-__all__ = ["UNSUPPORTED", "blank_type_star_exports", "in_type_position", "is_type_only", "unsupported"]
+__all__ = ["UNSUPPORTED", "in_type_position", "is_type_only", "unsupported"]
 
 UNSUPPORTED = "ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX"
-# The grammar does not know `export type * from 'x'` (TypeScript 5.0): `type` is blanked before parsing.
-_TYPE_STAR = re.compile(rb"\bexport(\s+)type(\s*)\*")
 # Nodes whose whole subtree is a type, or erased with it.
 _TYPE_NODES = frozenset(
     {
@@ -40,6 +38,7 @@ _TYPE_NODES = frozenset(
 )
 # `x as T`, `x satisfies T`: the expression survives, the type after it does not.
 _ASSERTIONS = frozenset({"as_expression", "satisfies_expression"})
+_BLOCKS = frozenset({"program", "statement_block", "class_body"})
 _TYPE_ONLY_MEMBERS = frozenset({"interface_declaration", "type_alias_declaration", "ambient_declaration"})
 _PARAMETER_MODIFIERS = frozenset({"accessibility_modifier", "override_modifier", "readonly"})
 # Node's own wording for each construct it refuses to strip.
@@ -52,25 +51,20 @@ _ANGLE_ASSERTION = (
     "The angle-bracket syntax for type assertions, `<T>expr`, is not supported in type strip mode. "
     "Instead, use the 'as' syntax: `expr as T`."
 )
+# A `<` where an expression may start (not `Foo<T>`): the only places `<T>x` can be, checked on the tree.
+_ASSERTION_START = re.compile(rb"[=(,:?\[{};!&|+\-*/%^~]\s*<")
 _WORDS = (b"enum", b"namespace", b"module", b"private", b"public", b"protected", b"readonly", b"override")
 
 
-def blank_type_star_exports(source: bytes) -> tuple[bytes, frozenset[int]]:
-    """The source with the ``type`` of ``export type * from`` blanked, and where those statements start."""
-    starts = []
-    blanked: bytearray | None = None
-    for hit in _TYPE_STAR.finditer(source):
-        if blanked is None:
-            blanked = bytearray(source)
-        at = hit.end(1)
-        blanked[at : at + 4] = b"    "
-        starts.append(hit.start())
-    return (bytes(blanked) if blanked is not None else source), frozenset(starts)
-
-
 def is_type_only(statement: Node) -> bool:
-    """``import type ...`` / ``export type ... from``: the ``type`` keyword right after the first one."""
+    """``import type ...`` / ``export type ... from``: the ``type`` keyword right after the first one.
+
+    The grammar does not know ``export type * from 'x'`` (TypeScript 5.0): there ``type`` comes wrapped
+    in an error node, the rest of the statement intact.
+    """
     second = statement.child(1)
+    if second is not None and second.type == "ERROR" and second.child_count == 1:
+        second = second.child(0)
     return second is not None and second.type == "type"
 
 
@@ -91,11 +85,17 @@ def unsupported(root: Node, source: bytes) -> Iterator[tuple[Node, str]]:
     for node, message in _keyword_refusals(root, source):
         if not in_type_position(node):
             yield node, message
-    for start in _find_all(source, b"<"):
+    for hit in _ASSERTION_START.finditer(source):
+        start = hit.end() - 1
         token = root.descendant_for_byte_range(start, start + 1)
         arguments = token.parent if token is not None and token.type == "<" else None
         assertion = arguments.parent if arguments is not None else None
-        if assertion is not None and assertion.type == "type_assertion" and assertion.child(0) == arguments:
+        if (
+            assertion is not None
+            and assertion.type == "type_assertion"
+            and assertion.child(0) == arguments
+            and not _generic_arrow(assertion)
+        ):
             yield assertion, _ANGLE_ASSERTION
 
 
@@ -128,6 +128,18 @@ def _keyword_refusals(root: Node, source: bytes) -> Iterator[tuple[Node, str]]:
                 yield parent, _IMPORT_EQUALS
             elif token.type == "export" and kind == "export_statement" and _has_child(parent, "="):
                 yield parent, _EXPORT_ASSIGNMENT
+
+
+def _generic_arrow(assertion: Node) -> bool:
+    """``<T>(x: T): R => x`` is a generic arrow function in a .ts file, never an assertion; the grammar
+    sometimes reads it as ``<T>`` applied to an arrow function (or fails in the same statement)."""
+    operand = assertion.child(1)
+    if operand is not None and operand.type == "arrow_function":
+        return True
+    statement = assertion
+    while statement.parent is not None and statement.parent.type not in _BLOCKS:
+        statement = statement.parent
+    return statement.has_error
 
 
 def _find_all(source: bytes, word: bytes) -> Iterator[int]:
