@@ -34,6 +34,7 @@ from graphkit.model import (
 from graphkit.output.diagram import dot_source
 from graphkit.planning.planner import plan
 from graphkit.resolve.resolver import Resolver, path_to_url
+from graphkit.resolve.typescript import Rules, TypeScriptResolver
 from tests.conftest import FIXTURES, REPO, node_binary
 from tests.test_resolve import oracle
 
@@ -261,3 +262,67 @@ def test_the_static_graph_of_a_typescript_app_is_the_live_one(major: int) -> Non
         assert result.agrees, result
         assert len(result.agreed) == 6
     assert {m.url: m.format for m in live.modules} == {m.url: m.format for m in static.modules}
+
+
+LOADER_APP = FIXTURES / "typescript" / "loader-app"
+TSX = REPO / ".cache" / "ts-corpus" / "node_modules" / "tsx" / "dist" / "loader.mjs"
+
+
+def test_typescript_rules_resolve_what_node_refuses() -> None:
+    by_node = scan([LOADER_APP / "main.ts"], use_cache=False)
+    assert {(e.specifier, e.error) for e in by_node.edges} == {
+        ("./lib/greet.js", "ERR_MODULE_NOT_FOUND"),  # the .js names lib/greet.ts
+        ("./lib/shout", "ERR_MODULE_NOT_FOUND"),  # no extension
+        ("./lib/dir", "ERR_UNSUPPORTED_DIR_IMPORT"),  # a folder with index.ts
+        ("@shared/name", "ERR_MODULE_NOT_FOUND"),  # a tsconfig.json paths alias
+        ("./lib/options", "ERR_MODULE_NOT_FOUND"),  # type-only, no extension
+    }
+    by_typescript = scan([LOADER_APP / "main.ts"], use_cache=False, rules=Rules.TYPESCRIPT)
+    assert {e.specifier: e.target.split("/loader-app/")[1] for e in by_typescript.edges if e.target} == {
+        "./lib/greet.js": "lib/greet.ts",
+        "./lib/shout": "lib/shout.ts",
+        "./lib/dir": "lib/dir/index.ts",
+        "@shared/name": "shared/name.ts",
+        "./lib/options": "lib/options.ts",
+    }
+
+
+def test_typescript_rules_keep_node_for_packages_and_twin_module_extensions(tmp_path: Path) -> None:
+    (tmp_path / "a.mts").write_text("export const a = 1;\n")
+    (tmp_path / "b.cts").write_text("module.exports = 1;\n")
+    (tmp_path / "c.mjs").write_text("export const c = 1;\n")
+    parent = path_to_url(tmp_path / "main.ts")
+    resolver = TypeScriptResolver()
+    found = {
+        s: resolver.resolve(s, parent, S).url for s in ("./a.mjs", "./b.cjs", "./c.mjs", "node:fs", "fs")
+    }
+    assert found == {
+        "./a.mjs": path_to_url(tmp_path / "a.mts"),
+        "./b.cjs": path_to_url(tmp_path / "b.cts"),
+        "./c.mjs": path_to_url(tmp_path / "c.mjs"),
+        "node:fs": "node:fs",
+        "fs": "node:fs",
+    }
+    assert resolver.resolve("nothing", parent, S).error == "ERR_MODULE_NOT_FOUND"
+
+
+@pytest.mark.parametrize("major", [20, 24])
+def test_typescript_rules_agree_with_tsx_where_node_rules_do_not(
+    major: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(LOADER_APP)  # tsx reads tsconfig.json from the working folder
+    loader = f"--import={TSX.as_uri()}"
+    live = live_graph(LOADER_APP / "main.ts", node=node_binary(major), node_args=[loader], timeout=60)
+    app = [e for e in live.edges if "/tsx/" not in e.source]  # the loader's own modules load too
+    result = reconcile(scan([LOADER_APP / "main.ts"], use_cache=False, rules=Rules.TYPESCRIPT), live)
+    assert len(result.agreed) == len(app) == 4
+    assert not result.static_only and not result.disagreements
+    by_node = reconcile(scan([LOADER_APP / "main.ts"], use_cache=False), live)
+    # Node's rules part from the loader's on every runtime import: each is a disagreement, by specifier.
+    assert not by_node.agreed
+    assert {(d.specifier, d.static_target) for d in by_node.disagreements} == {
+        ("./lib/greet.js", None),
+        ("./lib/shout", None),
+        ("./lib/dir", None),
+        ("@shared/name", None),
+    }

@@ -21,7 +21,8 @@ from graphkit.extract.cache import ExtractionCache, StatKey, decode, stat_key
 from graphkit.extract.grammars import TYPESCRIPT_SUFFIXES, grammar_for
 from graphkit.model import Edge, Extraction, Format, ImportRecord, Module, ModuleGraph, ModuleKind, Problem
 from graphkit.model.urls import local_path
-from graphkit.resolve.resolver import Resolver, path_to_url
+from graphkit.resolve.resolver import path_to_url
+from graphkit.resolve.typescript import Rules, resolver_for
 
 __all__ = ["Scanner", "scan"]
 
@@ -137,9 +138,12 @@ def _expand_glob(record: ImportRecord, parent: str) -> list[str]:
 class Scanner:
     """A crawl that stays warm: ``update`` re-parses changed files and re-resolves only their imports."""
 
-    def __init__(self, conditions: Sequence[str] = (), *, use_cache: bool = True) -> None:
+    def __init__(
+        self, conditions: Sequence[str] = (), *, use_cache: bool = True, rules: Rules = Rules.NODE
+    ) -> None:
         self.conditions = tuple(conditions)
-        self.resolver = Resolver(self.conditions)
+        self.rules = rules
+        self.resolver = resolver_for(rules, self.conditions)
         self.parser = _Parser(ExtractionCache() if use_cache else None)
         self.modules: dict[str, Module] = {}
         self.edges: dict[str, list[Edge]] = {}  # by importer, in source order
@@ -185,7 +189,7 @@ class Scanner:
     def update(self, paths: Iterable[Path]) -> None:
         """Re-read changed, added or deleted files; a deleted file stays as a ``missing`` module."""
         # The resolver caches stats and hits: a file created or deleted since must be looked up afresh.
-        self.resolver = Resolver(self.conditions)
+        self.resolver = resolver_for(self.rules, self.conditions)
         present: list[str] = []
         for path in paths:
             url = path_to_url(path.resolve())
@@ -264,9 +268,16 @@ class Scanner:
             yield Edge(url, resolution.url, record.kind, specifier, *position, resolution.error)
 
 
-def scan(paths: Sequence[Path], *, conditions: Sequence[str] = (), use_cache: bool = True) -> ModuleGraph:
-    """The static graph of entry files (crawled through) and folders (every source file under them)."""
-    scanner = Scanner(conditions, use_cache=use_cache)
+def scan(
+    paths: Sequence[Path],
+    *,
+    conditions: Sequence[str] = (),
+    use_cache: bool = True,
+    rules: Rules = Rules.NODE,
+) -> ModuleGraph:
+    """The static graph of entry files (crawled through) and folders (every source file under them);
+    ``rules`` says whose resolution to follow, Node's or TypeScript's."""
+    scanner = Scanner(conditions, use_cache=use_cache, rules=rules)
     try:
         scanner.add(paths)
     finally:
