@@ -8,6 +8,7 @@ of a TypeScript app against the live one on Node 22, 24 and 26.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from collections import Counter
@@ -16,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from graphkit.extract.accepts import accepting_modules
 from graphkit.extract.grammars import Grammar, grammar_for
 from graphkit.extract.parse import extract
 from graphkit.graph.crawl import scan
@@ -37,6 +39,7 @@ from graphkit.resolve.resolver import Resolver, path_to_url
 from graphkit.resolve.typescript import Rules, TypeScriptResolver
 from tests.conftest import FIXTURES, REPO, node_binary
 from tests.test_resolve import oracle
+from tests.test_watch import Watching
 
 SYNTAX = FIXTURES / "typescript" / "syntax"
 APP = FIXTURES / "typescript" / "app"
@@ -326,3 +329,47 @@ def test_typescript_rules_agree_with_tsx_where_node_rules_do_not(
         ("./lib/dir", None),
         ("@shared/name", None),
     }
+
+
+HTTP_APP = FIXTURES / "typescript" / "http-app"
+
+
+def test_the_typescript_http_app_and_the_hot_declaration_type_check() -> None:
+    tsc = REPO / ".cache" / "ts-corpus" / "node_modules" / "typescript" / "bin" / "tsc"
+    types = REPO / ".cache" / "ts-corpus" / "node_modules" / "@types"
+    done = subprocess.run(
+        [str(node_binary(24)), str(tsc), "-p", str(HTTP_APP), "--typeRoots", str(types)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout
+    assert accepting_modules(scan([HTTP_APP / "main.ts"], use_cache=False)) == {
+        path_to_url(HTTP_APP / "routes" / "index.ts")
+    }
+
+
+@pytest.mark.parametrize("major", [22, 24, 26])
+def test_watch_serves_a_typescript_route_edit_in_place(major: int, tmp_path: Path) -> None:
+    root = tmp_path / "http-app"
+    shutil.copytree(HTTP_APP, root)
+    static = scan([root / "main.ts"], use_cache=False)
+    live = live_graph(root / "main.ts", node=node_binary(major), timeout=60)
+    assert reconcile(static, live).agrees
+    w = Watching(node_binary(major), root, "main.ts")
+    try:
+        assert w.get("/hello") == "HELLO V1 #1!"
+        w.edit("routes/hello.ts", "hello v1", "hello v2")
+        assert re.fullmatch(
+            r"graphkit: routes/hello.ts: 2 modules evicted, 1 re-imported in [\d.]+ ms", w.status()
+        )
+        assert w.get("/hello") == "HELLO V2 #2!"  # the same process: its request counter goes on
+        w.edit("routes/hello.ts", "return shout", "return shout(")
+        assert re.fullmatch(
+            r"graphkit: routes/hello.ts: .* at routes/hello.ts:5:\d+; kept old code", w.status()
+        )
+        assert w.get("/hello") == "HELLO V2 #3!"
+    finally:
+        w.process.kill()
+        w.process.wait()

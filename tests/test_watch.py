@@ -34,10 +34,10 @@ def _pump(stream: IO[str], lines: queue.Queue[str]) -> None:
 class Watching:
     """`graphkit watch` as a user runs it, with its stdout (the app's) and stderr (status) as line queues."""
 
-    def __init__(self, node: Path, root: Path) -> None:
+    def __init__(self, node: Path, root: Path, entry: str = "main.mjs") -> None:
         self.root = root
         self.process = subprocess.Popen(
-            [GRAPHKIT, "watch", root / "main.mjs", "--node", node],
+            [GRAPHKIT, "watch", root / entry, "--node", node],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

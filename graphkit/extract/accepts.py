@@ -29,6 +29,7 @@ __all__ = ["accepting_modules", "source_accepts"]
 _HOT_KEY = "graphkit.hot"
 # Wrappers that leave the hot value unchanged: `(x)` and `await x` (`_is_hot` also looks through calls).
 _TRANSPARENT = {"parenthesized_expression", "await_expression"}
+_CASTS = {"parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression"}
 
 
 def accepting_modules(graph: ModuleGraph) -> frozenset[str]:
@@ -121,8 +122,11 @@ def _is_hot(node: tree_sitter.Node | None, hot_names: set[str]) -> bool:
 
 
 def _is_registry_lookup(node: tree_sitter.Node) -> bool:
-    """``globalThis[Symbol.for('graphkit.hot')]``, with either quote style."""
+    """``globalThis[Symbol.for('graphkit.hot')]``, with either quote style; in TypeScript also
+    ``(globalThis as GraphkitHotRegistry)[...]``, the cast that types it."""
     target = node.child_by_field_name("object")
+    while target is not None and target.type in _CASTS and target.named_children:
+        target = target.named_children[0]
     index = node.child_by_field_name("index")
     if target is None or index is None or _text(target) != "globalThis" or index.type != "call_expression":
         return False
