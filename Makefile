@@ -46,5 +46,6 @@ ts-corpus:
 bench: setup nodes corpus ts-corpus
 	scripts/install-bench-peers.sh
 	$(BIN)/python -m bench.scan
+	$(BIN)/python -m bench.ts_scan
 	$(BIN)/python -m bench.hmr
 	$(BIN)/python -m bench.memory

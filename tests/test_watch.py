@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -34,10 +34,10 @@ def _pump(stream: IO[str], lines: queue.Queue[str]) -> None:
 class Watching:
     """`graphkit watch` as a user runs it, with its stdout (the app's) and stderr (status) as line queues."""
 
-    def __init__(self, node: Path, root: Path, entry: str = "main.mjs") -> None:
+    def __init__(self, node: Path, root: Path, entry: str = "main.mjs", options: Sequence[str] = ()) -> None:
         self.root = root
         self.process = subprocess.Popen(
-            [GRAPHKIT, "watch", root / entry, "--node", node],
+            [GRAPHKIT, "watch", root / entry, "--node", node, *(f"--node-option={o}" for o in options)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -1,4 +1,4 @@
-"""Import extraction for one JavaScript file: tree-sitter syntax tree -> ``Extraction``.
+"""Import extraction for one JavaScript or TypeScript file: tree-sitter syntax tree -> ``Extraction``.
 
 Candidates are found by ``bytes.find`` over the source (``import``, ``export``, ``require``; five times
 faster than a regex with word boundaries) and each hit is checked against the syntax tree:
