@@ -74,7 +74,8 @@ def extract(source: bytes, *, commonjs: bool, grammar: Grammar = Grammar.JAVASCR
         # there is more often the grammar's than the file's, and Node reports real ones when it loads it.
         issues.append(scan.first_error())
     if grammar is Grammar.TYPESCRIPT:
-        refused = sorted(typescript.unsupported(tree.root_node, source), key=lambda pair: pair[0].start_byte)
+        found = [*typescript.unsupported(tree.root_node, source), *scan.refused]
+        refused = sorted(found, key=lambda pair: pair[0].start_byte)
         issues.extend(
             ParseIssue(*scan.position(node), message, typescript.UNSUPPORTED) for node, message in refused
         )
@@ -143,6 +144,7 @@ class _Scan:
         self.root = tree.root_node
         self.ascii = source.isascii()
         self.typed = typed
+        self.refused: list[tuple[Node, str]] = []  # import/export statements type stripping refuses
 
     def _erased(self, statement: Node) -> bool:
         """True when Node's type stripping leaves nothing of this import at runtime."""
@@ -162,6 +164,10 @@ class _Scan:
                 token, parent = parent, parent.parent
             if parent is None:
                 continue
+            if self.typed and token.type in ("import", "export"):
+                refused = typescript.refused_statement(token, parent)
+                if refused is not None:
+                    self.refused.append((parent, refused))
             if token.type == "import" and parent.type == "import_statement":
                 erased = self._erased(parent)
                 source = parent.child_by_field_name("source")

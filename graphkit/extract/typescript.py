@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from tree_sitter import Node
 
-__all__ = ["UNSUPPORTED", "in_type_position", "is_type_only", "unsupported"]
+__all__ = ["UNSUPPORTED", "in_type_position", "is_type_only", "refused_statement", "unsupported"]
 
 UNSUPPORTED = "ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX"
 # Nodes whose whole subtree is a type, or erased with it.
@@ -53,7 +53,7 @@ _ANGLE_ASSERTION = (
 )
 # A `<` where an expression may start (not `Foo<T>`): the only places `<T>x` can be, checked on the tree.
 _ASSERTION_START = re.compile(rb"[=(,:?\[{};!&|+\-*/%^~]\s*<")
-_WORDS = (b"enum", b"namespace", b"module", b"private", b"public", b"protected", b"readonly", b"override")
+_WORDS = (b"enum", b"namespace", b"module", b"constructor")
 
 
 def is_type_only(statement: Node) -> bool:
@@ -81,7 +81,8 @@ def in_type_position(node: Node) -> bool:
 
 
 def unsupported(root: Node, source: bytes) -> Iterator[tuple[Node, str]]:
-    """Every construct Node's strip-only mode refuses, with Node's message, in no particular order."""
+    """Every construct Node's strip-only mode refuses, with Node's message, in no particular order; but
+    the ``import``/``export`` statements, which the extractor visits anyway (``refused_statement``)."""
     for node, message in _keyword_refusals(root, source):
         if not in_type_position(node):
             yield node, message
@@ -99,8 +100,26 @@ def unsupported(root: Node, source: bytes) -> Iterator[tuple[Node, str]]:
             yield assertion, _ANGLE_ASSERTION
 
 
+def refused_statement(token: Node, statement: Node) -> str | None:
+    """Node's refusal of an ``import``/``export`` statement (``token`` is its keyword), if it refuses it:
+    ``import x = require('y')``, ``import A = B.C``, ``export = x``."""
+    if token.type == "import":
+        refused = statement.type == "import_alias" or (
+            statement.type == "import_statement"
+            and _has_child(statement, "import_require_clause")
+            and not is_type_only(statement)
+        )
+        message = _IMPORT_EQUALS
+    else:
+        refused = (
+            token.type == "export" and statement.type == "export_statement" and _has_child(statement, "=")
+        )
+        message = _EXPORT_ASSIGNMENT
+    return message if refused and not in_type_position(statement) else None
+
+
 def _keyword_refusals(root: Node, source: bytes) -> Iterator[tuple[Node, str]]:
-    for word in (*_WORDS, b"import", b"export"):
+    for word in _WORDS:
         for start in _find_all(source, word):
             token = root.descendant_for_byte_range(start, start + len(word))
             if token is None or token.start_byte != start or token.end_byte != start + len(word):
@@ -113,21 +132,16 @@ def _keyword_refusals(root: Node, source: bytes) -> Iterator[tuple[Node, str]]:
                 yield parent, _ENUM
             elif kind in ("internal_module", "module") and _instantiated(parent):
                 yield parent, _NAMESPACE
-            elif kind in _PARAMETER_MODIFIERS or token.type == "readonly":
-                parameter = parent if token.type == "readonly" else parent.parent
-                if parameter is not None and _is_constructor_parameter(parameter):
-                    yield parameter, _PARAMETER_PROPERTY
-            elif token.type == "import" and (
-                kind == "import_alias"
-                or (
-                    kind == "import_statement"
-                    and _has_child(parent, "import_require_clause")
-                    and not is_type_only(parent)
-                )
-            ):
-                yield parent, _IMPORT_EQUALS
-            elif token.type == "export" and kind == "export_statement" and _has_child(parent, "="):
-                yield parent, _EXPORT_ASSIGNMENT
+            elif kind == "method_definition" and token == parent.child_by_field_name("name"):
+                yield from _parameter_properties(parent)
+
+
+def _parameter_properties(method: Node) -> Iterator[tuple[Node, str]]:
+    """Constructor parameters with ``public``/``private``/``protected``/``readonly``/``override``."""
+    parameters = method.child_by_field_name("parameters")
+    for parameter in parameters.named_children if parameters is not None else []:
+        if any(child.type in _PARAMETER_MODIFIERS for child in parameter.children):
+            yield parameter, _PARAMETER_PROPERTY
 
 
 def _generic_arrow(assertion: Node) -> bool:
@@ -172,13 +186,3 @@ def _instantiated(namespace: Node) -> bool:
         elif member.type not in _TYPE_ONLY_MEMBERS and member.type != "comment":
             return True
     return False
-
-
-def _is_constructor_parameter(parameter: Node) -> bool:
-    if parameter.type not in ("required_parameter", "optional_parameter"):
-        return False
-    method = parameter.parent.parent if parameter.parent is not None else None
-    if method is None or method.type != "method_definition":
-        return False
-    name = method.child_by_field_name("name")
-    return name is not None and name.text == b"constructor"

@@ -71,18 +71,24 @@ class TypeScriptResolver(Resolver):
     ) -> None:
         super().__init__(conditions, preserve_symlinks=preserve_symlinks, profile=profile)
         self._configs: dict[str, _Config | None] = {}
+        # By (parent folder, specifier), as Node's resolver caches: the folder is all a result depends on.
+        self._found: dict[tuple[str, str], str | None] = {}
         self._preserve = preserve_symlinks
         self._url_profile = profile
 
     def resolve(self, specifier: str, parent_url: str, kind: ImportKind) -> Resolution:
         parent = file_url_path(parent_url)
-        found = self._typescript(specifier, parent) if parent is not None else None
+        found = None
+        if parent is not None:
+            key = (posixpath.dirname(parent), specifier)
+            if key not in self._found:
+                self._found[key] = self._typescript(specifier, key[0])
+            found = self._found[key]
         if found is None:
             return super().resolve(specifier, parent_url, kind)
         return Resolution(self._url_profile.url(found if self._preserve else os.path.realpath(found)))
 
-    def _typescript(self, specifier: str, parent: str) -> str | None:
-        folder = posixpath.dirname(parent)
+    def _typescript(self, specifier: str, folder: str) -> str | None:
         if is_path_specifier(specifier):
             return _file(posixpath.join(folder, specifier))
         if ":" in specifier or specifier.startswith("#"):
