@@ -13,9 +13,12 @@ import shutil
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from bench.common import CACHE, SOURCE, timed
+from graphkit.extract.grammars import grammar_for
+from graphkit.extract.parse import extract
 
 TS_SOURCES = (
     CACHE / "ts-corpus" / "node_modules" / "zod" / "src",
@@ -42,6 +45,15 @@ def copy_files(folders: tuple[Path, ...], suffix: str, dest: Path, budget: float
             shutil.copyfile(path, target)
             total += size
     return total
+
+
+def extraction_cpu(folder: Path) -> float:
+    """CPU seconds to extract every file under ``folder`` in this process: parsing and the extractor alone."""
+    files = [(path.read_bytes(), grammar_for(str(path))) for path in sorted(folder.rglob("*.[jt]s"))]
+    start = time.process_time()
+    for source, grammar in files:
+        extract(source, commonjs=False, grammar=grammar)
+    return time.process_time() - start
 
 
 def cpu_and_wall(command: list[str | Path], env: dict[str, str]) -> tuple[float, float]:
@@ -79,6 +91,7 @@ def main() -> None:
                 warm = cpu_and_wall(command, {"GRAPHKIT_CACHE_DIR": f"{tmp}/cache-{name}-{i}"})
                 figures[f"{name} cold {i}"] = cold
                 figures[f"{name} warm {i}"] = warm
+        extraction = {name: extraction_cpu(root / name) for name in ("ts", "js")}
     print(f"TypeScript: {ts_bytes / 1e6:.1f} MB (zod, effect src/)")
     print(f"JavaScript: {js_bytes / 1e6:.1f} MB (npm corpus)")
     medians = {}
@@ -86,6 +99,10 @@ def main() -> None:
         runs = [figures[f"{name} {i}"] for i in range(args.runs)]
         medians[name] = (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs))
         print(f"graphkit scan, {name:14} {medians[name][0]:7.2f} s CPU, {medians[name][1]:7.2f} s wall")
+    print(
+        f"extraction alone, one process: ts {extraction['ts']:.2f} s, js {extraction['js']:.2f} s CPU: "
+        f"{(extraction['ts'] / ts_bytes) / (extraction['js'] / js_bytes):.2f}x per byte"
+    )
     for ts in ("ts", "ts-rules"):
         for state in ("cold", "warm"):
             cpu = medians[f"{ts} {state}"][0] / medians[f"js {state}"][0]
