@@ -1,16 +1,17 @@
 """Which tree-sitter grammar reads which file: JavaScript, TypeScript (``.ts``, ``.mts``, ``.cts``) or TSX.
 
-Every grammar is built once per process; the extraction code is the same for all of them.
+Every grammar is built once per process, on first use (a warm rescan that parses nothing never loads
+tree-sitter); the extraction code is the same for all of them.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 from functools import cache
+from typing import TYPE_CHECKING
 
-import tree_sitter_javascript
-import tree_sitter_typescript
-from tree_sitter import Language, Parser
+if TYPE_CHECKING:
+    from tree_sitter import Language, Parser
 
 __all__ = ["TYPESCRIPT_SUFFIXES", "Grammar", "grammar_for", "language", "parser"]
 
@@ -39,6 +40,10 @@ def grammar_for(path: str) -> Grammar:
 
 @cache
 def language(grammar: Grammar = Grammar.JAVASCRIPT) -> Language:
+    import tree_sitter_javascript
+    import tree_sitter_typescript
+    from tree_sitter import Language
+
     if grammar is Grammar.TYPESCRIPT:
         return Language(tree_sitter_typescript.language_typescript())
     if grammar is Grammar.TSX:
@@ -48,4 +53,6 @@ def language(grammar: Grammar = Grammar.JAVASCRIPT) -> Language:
 
 @cache
 def parser(grammar: Grammar = Grammar.JAVASCRIPT) -> Parser:
+    from tree_sitter import Parser
+
     return Parser(language(grammar))
