@@ -40,7 +40,8 @@ def copy_files(folders: tuple[Path, ...], suffix: str, dest: Path, budget: float
                 return total
             if path.name.endswith(".d.ts"):
                 continue
-            target = dest / folder.relative_to(folder.parents[1]) / path.relative_to(folder)
+            # Named by package, never under a node_modules folder (a folder scan skips those).
+            target = dest / str(folder).rsplit("/node_modules/", 1)[1] / path.relative_to(folder)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
             total += size
@@ -105,11 +106,12 @@ def main() -> None:
     )
     for ts in ("ts", "ts-rules"):
         for state in ("cold", "warm"):
-            cpu = medians[f"{ts} {state}"][0] / medians[f"js {state}"][0]
-            wall = medians[f"{ts} {state}"][1] / medians[f"js {state}"][1]
+            # Per byte: the two folders hold nearly, not exactly, the same number of bytes.
+            cpu = (medians[f"{ts} {state}"][0] / ts_bytes) / (medians[f"js {state}"][0] / js_bytes)
+            wall = (medians[f"{ts} {state}"][1] / ts_bytes) / (medians[f"js {state}"][1] / js_bytes)
             met = "met" if cpu <= TARGET else "MISSED"
             verdict = f"  (target <= {TARGET}: {met})" if state == "cold" else ""
-            print(f"{ts} {state} / js {state}: {cpu:5.2f}x CPU, {wall:5.2f}x wall{verdict}")
+            print(f"{ts} {state} / js {state}, per byte: {cpu:5.2f}x CPU, {wall:5.2f}x wall{verdict}")
 
 
 if __name__ == "__main__":
