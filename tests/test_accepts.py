@@ -9,6 +9,7 @@ import pytest
 import graphkit.extract.parse
 from graphkit.errors import InputError
 from graphkit.extract.accepts import accepting_modules, source_accepts
+from graphkit.extract.grammars import Grammar
 from graphkit.graph.crawl import scan
 from graphkit.model import Extraction, Format, Module, ModuleGraph, ModuleKind
 
@@ -102,9 +103,9 @@ def test_acceptance_comes_from_the_extraction_cache_until_the_file_changes(
     parsed: list[bytes] = []
     real = graphkit.extract.parse.extract
 
-    def counting(source: bytes, *, commonjs: bool) -> Extraction:
+    def counting(source: bytes, *, commonjs: bool, grammar: Grammar = Grammar.JAVASCRIPT) -> Extraction:
         parsed.append(source)
-        return real(source, commonjs=commonjs)
+        return real(source, commonjs=commonjs, grammar=grammar)
 
     monkeypatch.setattr(graphkit.extract.parse, "extract", counting)
     graph = scan([main])  # the scan caches both extractions, acceptance included

@@ -34,10 +34,26 @@ def _pump(stream: IO[str], lines: queue.Queue[str]) -> None:
 class Watching:
     """`graphkit watch` as a user runs it, with its stdout (the app's) and stderr (status) as line queues."""
 
-    def __init__(self, node: Path, root: Path, options: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        node: Path,
+        root: Path,
+        options: Sequence[str] = (),
+        *,
+        entry: str = "main.mjs",
+        node_options: Sequence[str] = (),
+    ) -> None:
         self.root = root
         self.process = subprocess.Popen(
-            [GRAPHKIT, "watch", root / "main.mjs", "--node", node, *options],
+            [
+                GRAPHKIT,
+                "watch",
+                root / entry,
+                "--node",
+                node,
+                *options,
+                *(f"--node-option={o}" for o in node_options),
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from graphkit.cli._options import add_node, add_probe_limits
+from graphkit.cli._options import add_node, add_probe_limits, add_rules
 
 __all__ = ["register"]
 
@@ -18,6 +18,14 @@ def register(subparsers: Any) -> None:
     parser.add_argument("entry", type=Path, help="entry module")
     add_node(parser)
     add_probe_limits(parser)
+    add_rules(parser)
+    parser.add_argument(
+        "--node-option",
+        action="append",
+        default=[],
+        metavar="OPT",
+        help="an option for node, e.g. --node-option=--import=tsx for a loader (repeatable)",
+    )
     parser.add_argument("--json", action="store_true", help="print the comparison as JSON")
     parser.add_argument("--strict", action="store_true", help="exit 1 on any disagreement")
     parser.set_defaults(run=run)
@@ -27,9 +35,12 @@ def run(args: argparse.Namespace) -> int:
     from graphkit.graph.crawl import scan
     from graphkit.graph.reconcile import compare
     from graphkit.live.probe import live_graph
+    from graphkit.resolve.typescript import Rules
 
-    live = live_graph(args.entry, node=args.node, timeout=args.timeout, wait_ms=args.wait)
-    result = compare(scan([args.entry]), live)
+    live = live_graph(
+        args.entry, node=args.node, node_args=args.node_option, timeout=args.timeout, wait_ms=args.wait
+    )
+    result = compare(scan([args.entry], rules=Rules(args.resolve)), live)
     if args.json:
         from graphkit.output.documents import comparison_to_json
 

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from graphkit.cli._options import add_conditions
+from graphkit.cli._options import add_conditions, add_rules
 
 __all__ = ["register"]
 
@@ -16,11 +16,12 @@ def register(sub: Any) -> None:
         "scan",
         help="static module graph of entry files or folders",
         description="Parse and resolve imports the way Node does. PATH is an entry file (its whole reachable "
-        "graph) or a folder (every .mjs/.js/.cjs file under it, node_modules skipped).",
+        "graph) or a folder (every .mjs/.js/.cjs/.ts/.mts/.cts/.tsx file under it, node_modules skipped).",
     )
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     parser.add_argument("--json", action="store_true", help="print one sorted JSON document")
     add_conditions(parser)
+    add_rules(parser)
     parser.add_argument("--no-cache", action="store_true", help="parse every file, ignoring the cache")
     parser.set_defaults(run=run)
 
@@ -29,7 +30,10 @@ def run(args: argparse.Namespace) -> int:
     from graphkit.graph.crawl import scan
     from graphkit.model.codec import graph_to_json
     from graphkit.output.summary import graph_report
+    from graphkit.resolve.typescript import Rules
 
-    graph = scan(args.paths, conditions=args.conditions, use_cache=not args.no_cache)
+    graph = scan(
+        args.paths, conditions=args.conditions, use_cache=not args.no_cache, rules=Rules(args.resolve)
+    )
     print(graph_to_json(graph) if args.json else graph_report(graph), end="")
     return 0

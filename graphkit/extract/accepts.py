@@ -11,6 +11,7 @@ import os
 from graphkit.errors import InputError
 from graphkit.extract.cache import ExtractionCache, current_key
 from graphkit.extract.files import FileParser
+from graphkit.extract.grammars import Grammar
 from graphkit.extract.parse import extract
 from graphkit.model import Format, ModuleGraph, ModuleKind
 from graphkit.model.urls import file_url_path
@@ -54,6 +55,6 @@ def accepting_modules(graph: ModuleGraph) -> frozenset[str]:
     return frozenset(found)
 
 
-def source_accepts(source: bytes) -> bool:
+def source_accepts(source: bytes, grammar: Grammar = Grammar.JAVASCRIPT) -> bool:
     """True when the module source calls ``accept`` on the graphkit hot value."""
-    return extract(source, commonjs=False).accepts
+    return extract(source, commonjs=False, grammar=grammar).accepts

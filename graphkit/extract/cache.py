@@ -50,9 +50,9 @@ def default_cache_dir() -> Path:
 def _extractor_digest() -> str:
     """Changes whenever the parser, the grammar or this encoding does: results are only valid for them."""
     digest = hashlib.sha256(f"encoding {_ENCODING}".encode())
-    for name in ("parse.py", "hot.py", "cache.py"):
+    for name in ("parse.py", "hot.py", "typescript.py", "grammars.py", "cache.py"):
         digest.update(Path(__file__).with_name(name).read_bytes())
-    for dist in ("tree-sitter", "tree-sitter-javascript"):
+    for dist in ("tree-sitter", "tree-sitter-javascript", "tree-sitter-typescript"):
         digest.update(f"{dist}=={version(dist)}".encode())
     return digest.hexdigest()[:16]
 
@@ -64,7 +64,7 @@ def _encode(extraction: Extraction) -> bytes:
                 (r.kind.value, r.specifier, r.line, r.column, r.attributes, r.glob)
                 for r in extraction.imports
             ),
-            tuple((i.line, i.column, i.message) for i in extraction.issues),
+            tuple((i.line, i.column, i.message, i.code) for i in extraction.issues),
         )
     )
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 
 from graphkit.extract.cache import ExtractionCache, StatKey, current_key, decode, stat_key
+from graphkit.extract.grammars import grammar_for
 from graphkit.model import Extraction
 
 __all__ = ["FileParser", "ParsedFile"]
@@ -36,7 +37,7 @@ def _parse_file(job: tuple[str, bool]) -> ParsedFile:
             source = handle.read()
     except OSError as error:
         return ParsedFile(path, None, None, error.strerror or str(error))
-    return ParsedFile(path, stat_key(st), extract(source, commonjs=commonjs), None)
+    return ParsedFile(path, stat_key(st), extract(source, commonjs=commonjs, grammar=grammar_for(path)), None)
 
 
 class FileParser:

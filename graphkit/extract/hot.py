@@ -21,6 +21,7 @@ __all__ = ["HOT_KEY", "tree_accepts"]
 HOT_KEY = b"graphkit.hot"  # a source without it cannot accept: most modules never mention the API
 # Wrappers that leave the hot value unchanged: `(x)` and `await x` (`_is_hot` also looks through calls).
 _TRANSPARENT = {"parenthesized_expression", "await_expression"}
+_CASTS = {"parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression"}
 
 
 def tree_accepts(root: tree_sitter.Node) -> bool:
@@ -80,8 +81,11 @@ def _is_hot(node: tree_sitter.Node | None, hot_names: set[str]) -> bool:
 
 
 def _is_registry_lookup(node: tree_sitter.Node) -> bool:
-    """``globalThis[Symbol.for('graphkit.hot')]``, with either quote style."""
+    """``globalThis[Symbol.for('graphkit.hot')]``, with either quote style; in TypeScript also
+    ``(globalThis as GraphkitHotRegistry)[...]``, the cast that types it."""
     target = node.child_by_field_name("object")
+    while target is not None and target.type in _CASTS and target.named_children:
+        target = target.named_children[0]
     index = node.child_by_field_name("index")
     if target is None or index is None or _text(target) != "globalThis" or index.type != "call_expression":
         return False

@@ -1,4 +1,4 @@
-"""Import extraction for one JavaScript file: tree-sitter syntax tree -> ``Extraction``.
+"""Import extraction for one JavaScript or TypeScript file: tree-sitter syntax tree -> ``Extraction``.
 
 Candidates are found by ``bytes.find`` over the source (``import``, ``export``, ``require``; five times
 faster than a regex with word boundaries) and each hit is checked against the syntax tree:
@@ -15,17 +15,20 @@ comment or string such a blank is harmless: only specifier strings are read, and
 
 ``require`` and ``createRequire`` bindings are matched by name, not by scope: a parameter that shadows
 ``require`` in a CommonJS file still counts.
+
+TypeScript goes through the same code with its own grammar; ``graphkit.extract.typescript`` says which
+imports Node's type stripping erases (those become ``type`` records) and which files it refuses.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import cache
 
-import tree_sitter_javascript
-from tree_sitter import Language, Node, Parser, Tree
+from tree_sitter import Node, Tree
 
+from graphkit.extract import typescript
+from graphkit.extract.grammars import Grammar, language, parser
 from graphkit.extract.hot import HOT_KEY, tree_accepts
 from graphkit.model import Extraction, ImportKind, ImportRecord, ParseIssue
 
@@ -48,21 +51,12 @@ _LINE_CONTINUATIONS = ("\r\n", "\n", "\r", "\u2028", "\u2029")
 Attributes = tuple[tuple[str, str], ...]
 
 
-@cache
-def language() -> Language:
-    """The JavaScript language, built once per process."""
-    return Language(tree_sitter_javascript.language())
-
-
-@cache
-def parser() -> Parser:
-    """A parser for the JavaScript language, built once per process."""
-    return Parser(language())
-
-
-def extract(source: bytes, *, commonjs: bool) -> Extraction:
+def extract(source: bytes, *, commonjs: bool, grammar: Grammar = Grammar.JAVASCRIPT) -> Extraction:
     """Every import occurrence of one file in source order, what the parser had to recover from, and
-    whether the module accepts its own updates."""
+    whether the module accepts its own updates.
+
+    For TypeScript, also every construct Node's type stripping refuses (an issue with Node's error code).
+    """
     issues: list[ParseIssue] = []
     if source.startswith(_BOM):
         source = source[len(_BOM) :]
@@ -74,11 +68,19 @@ def extract(source: bytes, *, commonjs: bool) -> Extraction:
     if not source:
         return Extraction(imports=())
     parsed, clauses = _blank_attribute_clauses(source)
-    tree = parser().parse(parsed)
-    scan = _Scan(source, tree, clauses)
+    tree = parser(grammar).parse(parsed)
+    scan = _Scan(source, tree, clauses, typed=grammar.typed)
     imports = scan.records(commonjs=commonjs)
-    if tree.root_node.has_error:
+    if tree.root_node.has_error and not grammar.typed:
+        # The TypeScript grammar lags the language (variance annotations, some call signatures): an error
+        # there is more often the grammar's than the file's, and Node reports real ones when it loads it.
         issues.append(scan.first_error())
+    if grammar is Grammar.TYPESCRIPT:
+        found = [*typescript.unsupported(tree.root_node, source), *scan.refused]
+        refused = sorted(found, key=lambda pair: pair[0].start_byte)
+        issues.extend(
+            ParseIssue(*scan.position(node), message, typescript.UNSUPPORTED) for node, message in refused
+        )
     accepts = HOT_KEY in source and tree_accepts(tree.root_node)
     return Extraction(imports=tuple(imports), issues=tuple(issues), accepts=accepts)
 
@@ -132,11 +134,24 @@ def _encoding_issue(source: bytes, bad: int) -> ParseIssue:
 class _Scan:
     """One parsed file: turns keyword hits into records, reading text from the (un-rewritten) source."""
 
-    def __init__(self, source: bytes, tree: Tree, clauses: dict[int, Attributes]) -> None:
+    def __init__(
+        self,
+        source: bytes,
+        tree: Tree,
+        clauses: dict[int, Attributes],
+        *,
+        typed: bool = False,
+    ) -> None:
         self.source = source
         self.clauses = clauses
         self.root = tree.root_node
         self.ascii = source.isascii()
+        self.typed = typed
+        self.refused: list[tuple[Node, str]] = []  # import/export statements type stripping refuses
+
+    def _erased(self, statement: Node) -> bool:
+        """True when Node's type stripping leaves nothing of this import at runtime."""
+        return self.typed and (typescript.is_type_only(statement) or typescript.in_type_position(statement))
 
     def records(self, *, commonjs: bool) -> list[ImportRecord]:
         found: list[tuple[int, ImportRecord]] = []
@@ -152,26 +167,43 @@ class _Scan:
                 token, parent = parent, parent.parent
             if parent is None:
                 continue
+            if self.typed and token.type in ("import", "export"):
+                refused = typescript.refused_statement(token, parent)
+                if refused is not None:
+                    self.refused.append((parent, refused))
             if token.type == "import" and parent.type == "import_statement":
+                erased = self._erased(parent)
                 source = parent.child_by_field_name("source")
                 if source is not None:
-                    found.append(self._static(ImportKind.STATIC, source))
-                    if self.text(source)[1:-1] in _MODULE_BUILTINS:
+                    found.append(self._static(ImportKind.TYPE if erased else ImportKind.STATIC, source))
+                    if not erased and self.text(source)[1:-1] in _MODULE_BUILTINS:
                         module_imports.append(parent)
+                elif self.typed:
+                    # `import x = require('y')`: a require to loaders that compile it (Node refuses it).
+                    clause = next((c for c in parent.children if c.type == "import_require_clause"), None)
+                    source = clause.child_by_field_name("source") if clause is not None else None
+                    if source is not None:
+                        found.append(self._static(ImportKind.TYPE if erased else ImportKind.REQUIRE, source))
             elif token.type == "export" and parent.type == "export_statement":
                 source = parent.child_by_field_name("source")
                 if source is not None:
-                    found.append(self._static(ImportKind.REEXPORT, source))
+                    kind = ImportKind.TYPE if self._erased(parent) else ImportKind.REEXPORT
+                    found.append(self._static(kind, source))
             elif token.type == "import" and parent.type == "call_expression":
-                found.append(self._call(ImportKind.DYNAMIC, parent))
+                erased = self.typed and typescript.in_type_position(parent)
+                found.append(self._call(ImportKind.TYPE if erased else ImportKind.DYNAMIC, parent))
             elif token.type == "identifier" and _is_callee(token):
                 requires.append(token)
         if commonjs:
-            found.extend(self._call(ImportKind.REQUIRE, token.parent) for token in requires if token.parent)
+            calls = [token.parent for token in requires if token.parent is not None]
+            found.extend(self._call(self._require_kind(call), call) for call in calls)
         elif module_imports:
             found.extend(self._created_requires(module_imports))
         found.sort(key=lambda pair: pair[0])
         return [record for _, record in found]
+
+    def _require_kind(self, call: Node) -> ImportKind:
+        return ImportKind.TYPE if self.typed and typescript.in_type_position(call) else ImportKind.REQUIRE
 
     def _created_requires(self, module_imports: list[Node]) -> list[tuple[int, ImportRecord]]:
         """Calls of bindings made by ``createRequire`` imported from ``node:module`` (rare: a second scan)."""
@@ -183,7 +215,7 @@ class _Scan:
         for hit in _identifier_pattern(names).finditer(self.source):
             token = self.root.descendant_for_byte_range(hit.start(), hit.end())
             if token is not None and token.type == "identifier" and _is_callee(token) and token.parent:
-                found.append(self._call(ImportKind.REQUIRE, token.parent))
+                found.append(self._call(self._require_kind(token.parent), token.parent))
         return found
 
     def _bindings(self, factories: set[str], namespaces: set[str]) -> set[str]:
@@ -223,7 +255,8 @@ class _Scan:
 
     def _call(self, kind: ImportKind, call: Node) -> tuple[int, ImportRecord]:
         arguments = call.child_by_field_name("arguments")
-        args = arguments.named_children if arguments is not None else []
+        # Comments are named children too: `import(/* webpackChunkName: "x" */ './x.js')`.
+        args = [a for a in arguments.named_children if a.type != "comment"] if arguments is not None else []
         first = args[0] if args else (arguments or call)
         line, column = self.position(first)
         attributes = self._options(args[1]) if len(args) > 1 else ()

@@ -1,8 +1,9 @@
 """Crawling files into a static ModuleGraph: parse (cached, on every core), resolve, repeat.
 
 An entry file is crawled through everything it reaches, packages included. A folder contributes every
-JavaScript file under it (``node_modules`` below it skipped unless the folder itself is inside one); the
-targets of its imports appear as modules but are not crawled further.
+JavaScript and TypeScript file under it (``node_modules`` below it skipped unless the folder itself is
+inside one; declaration files ``.d.ts`` skipped, Node never loads them); the targets of its imports appear
+as modules but are not crawled further.
 """
 
 from __future__ import annotations
@@ -15,15 +16,19 @@ from pathlib import Path
 from graphkit.errors import InputError
 from graphkit.extract.cache import ExtractionCache
 from graphkit.extract.files import FileParser, ParsedFile
+from graphkit.extract.grammars import TYPESCRIPT_SUFFIXES
 from graphkit.model import Edge, Format, ImportRecord, Module, ModuleGraph, ModuleKind, Problem
 from graphkit.model.urls import in_node_modules, local_path
-from graphkit.resolve.resolver import Resolver, path_to_url
+from graphkit.resolve.resolver import path_to_url
 from graphkit.resolve.specifiers import is_relative
+from graphkit.resolve.typescript import Rules, resolver_for
 
 __all__ = ["Scanner", "scan"]
 
-JS_SUFFIXES = (".mjs", ".js", ".cjs")
-PARSED_FORMATS = (Format.MODULE, Format.COMMONJS)
+SOURCE_SUFFIXES = (".mjs", ".js", ".cjs", *TYPESCRIPT_SUFFIXES)
+_DECLARATION_SUFFIXES = (".d.ts", ".d.mts", ".d.cts")
+PARSED_FORMATS = (Format.MODULE, Format.COMMONJS, Format.MODULE_TYPESCRIPT, Format.COMMONJS_TYPESCRIPT)
+_COMMONJS_FORMATS = (Format.COMMONJS, Format.COMMONJS_TYPESCRIPT)
 
 
 def _walk(folder: Path) -> list[str]:
@@ -31,7 +36,11 @@ def _walk(folder: Path) -> list[str]:
     found: list[str] = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if inside_packages or d != "node_modules")
-        found.extend(os.path.join(root, f) for f in sorted(files) if f.endswith(JS_SUFFIXES))
+        found.extend(
+            os.path.join(root, f)
+            for f in sorted(files)
+            if f.endswith(SOURCE_SUFFIXES) and not f.endswith(_DECLARATION_SUFFIXES)
+        )
     return found
 
 
@@ -52,9 +61,12 @@ def _expand_glob(record: ImportRecord, parent: str) -> list[str]:
 class Scanner:
     """A crawl that stays warm: ``update`` re-parses changed files and re-resolves only their imports."""
 
-    def __init__(self, conditions: Sequence[str] = (), *, use_cache: bool = True) -> None:
+    def __init__(
+        self, conditions: Sequence[str] = (), *, use_cache: bool = True, rules: Rules = Rules.NODE
+    ) -> None:
         self.conditions = tuple(conditions)
-        self.resolver = Resolver(self.conditions)
+        self.rules = rules
+        self.resolver = resolver_for(rules, self.conditions)
         self.parser = FileParser(ExtractionCache() if use_cache else None)
         self.modules: dict[str, Module] = {}
         self.edges: dict[str, list[Edge]] = {}  # by importer, in source order
@@ -82,20 +94,25 @@ class Scanner:
             self.seen.update(frontier)
             if follow:
                 self.followed.update(frontier)
-            jobs = [
-                (local_path(url), module.format is Format.COMMONJS)
-                for url in frontier
-                if (module := self.add_module(url)).format in PARSED_FORMATS
-            ]
+            jobs = [job for url in frontier if (job := self._job(self.add_module(url))) is not None]
             targets: list[str] = []
             for parsed in self.parser.parse(jobs):
                 targets.extend(self._record(parsed))
             frontier = sorted({t for t in targets if t not in self.seen}) if follow else []
 
+    def _job(self, module: Module) -> tuple[str, bool] | None:
+        """The file to parse for ``module`` and whether it is CommonJS; None for what holds no imports."""
+        if module.format in PARSED_FORMATS:
+            return local_path(module.url), module.format in _COMMONJS_FORMATS
+        if module.url.endswith(".tsx") and module.kind is not ModuleKind.MISSING:
+            # Node has no format for .tsx; loaders that run it read the package type as for .ts (same folder).
+            return local_path(module.url), self.resolver.format_of(module.url[:-1]) in _COMMONJS_FORMATS
+        return None
+
     def update(self, paths: Iterable[Path]) -> None:
         """Re-read changed, added or deleted files; a deleted file stays as a ``missing`` module."""
         # The resolver caches stats and hits: a file created or deleted since must be looked up afresh.
-        self.resolver = Resolver(self.conditions)
+        self.resolver = resolver_for(self.rules, self.conditions)
         present: list[str] = []
         for path in paths:
             url = path_to_url(path.resolve())
@@ -112,7 +129,7 @@ class Scanner:
         self.parser.flush()
 
     def add(self, paths: Sequence[Path]) -> None:
-        """Entry files are crawled through; folders add every JS file under them."""
+        """Entry files are crawled through; folders add every JavaScript and TypeScript file under them."""
         entries: list[str] = []
         folder_files: list[str] = []
         for path in paths:
@@ -134,9 +151,19 @@ class Scanner:
             self.problems[url] = [Problem(url, None, None, "read-error", f"{parsed.path}: {parsed.error}")]
             return []
         self.problems[url] = [
-            Problem(url, issue.line, issue.column, "syntax-error", issue.message)
+            Problem(url, issue.line, issue.column, issue.code, issue.message)
             for issue in parsed.extraction.issues
         ]
+        if parsed.path.endswith(".tsx"):
+            self.problems[url].append(
+                Problem(
+                    url,
+                    None,
+                    None,
+                    "ERR_UNKNOWN_FILE_EXTENSION",
+                    f'Unknown file extension ".tsx" for {parsed.path}: Node runs it only through a loader',
+                )
+            )
         edges = self.edges[url] = []
         targets = []
         for record in parsed.extraction.imports:
@@ -164,9 +191,16 @@ class Scanner:
             yield Edge(url, resolution.url, record.kind, specifier, *position, resolution.error)
 
 
-def scan(paths: Sequence[Path], *, conditions: Sequence[str] = (), use_cache: bool = True) -> ModuleGraph:
-    """The static graph of entry files (crawled through) and folders (every JS file under them)."""
-    scanner = Scanner(conditions, use_cache=use_cache)
+def scan(
+    paths: Sequence[Path],
+    *,
+    conditions: Sequence[str] = (),
+    use_cache: bool = True,
+    rules: Rules = Rules.NODE,
+) -> ModuleGraph:
+    """The static graph of entry files (crawled through) and folders (every source file under them);
+    ``rules`` says whose resolution to follow, Node's or TypeScript's."""
+    scanner = Scanner(conditions, use_cache=use_cache, rules=rules)
     try:
         scanner.add(paths)
     finally:

@@ -2,7 +2,8 @@
 
 Nodes are module URLs with attributes ``kind``, ``format`` and ``status`` (strings or None). There is one
 edge per (importer, imported) pair; its ``imports`` attribute holds every occurrence (an ``Edge``) and
-``kind`` the strongest of their kinds, so ``kind != "dynamic"`` means the importer is linked to the target.
+``kind`` the strongest of their kinds, so a kind other than ``dynamic`` and ``type`` means the importer is
+linked to the target.
 Unresolved imports are not edges: they stay in ``G.graph["unresolved"]``.
 """
 
@@ -37,7 +38,9 @@ _STRENGTH = (
     ImportKind.REQUIRE,
     ImportKind.STARTUP,
     ImportKind.DYNAMIC,
+    ImportKind.TYPE,
 )
+_UNLINKED = frozenset(kind for kind in ImportKind if not kind.links)
 
 
 def strongest(kinds: set[ImportKind]) -> ImportKind:
@@ -82,8 +85,8 @@ def cycles(g: nx.DiGraph, *, include_dynamic: bool = False) -> list[tuple[str, .
 
 
 def linked_view(g: nx.DiGraph) -> nx.DiGraph:
-    """The edges that bind an importer to one instance of its target (everything but dynamic import())."""
-    return nx.subgraph_view(g, filter_edge=lambda u, v: g[u][v]["kind"] != ImportKind.DYNAMIC)
+    """The edges that bind an importer to one instance of its target (not import(), not type-only)."""
+    return nx.subgraph_view(g, filter_edge=lambda u, v: g[u][v]["kind"] not in _UNLINKED)
 
 
 @dataclass(frozen=True, slots=True)

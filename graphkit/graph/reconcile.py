@@ -4,7 +4,8 @@ The live graph cannot tell ``import`` from ``export ... from`` (both are links i
 ``static`` and ``reexport`` compare as one kind. Live ``require`` edges carry no specifier (Node keeps
 only ``module.children``), so ``require`` edges compare by importer and target alone. A computed
 ``import()`` has no specifier for the static side to offer: what it loaded shows up as live-only.
-Static ``require`` of a builtin is left out: ``require.cache`` never records builtins.
+Static ``require`` of a builtin is left out: ``require.cache`` never records builtins, and so are
+TypeScript ``type`` imports, which type stripping erases before anything loads.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ def _compared_static(edges: Iterable[Edge]) -> list[Edge]:
         e
         for e in edges
         if e.specifier is not None
+        and e.kind.runtime
         and not (e.kind is ImportKind.REQUIRE and (e.target or e.specifier).startswith("node:"))
     ]
 

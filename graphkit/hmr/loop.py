@@ -38,7 +38,9 @@ from graphkit.resolve.packages import StopRule, nearest_package_json
 __all__ = ["WatchOptions", "package_root", "watch"]
 
 # What Node can load as a module; editor backups and swap files are not.
-_MODULE_SUFFIXES = frozenset({".mjs", ".cjs", ".js", ".json", ".wasm", ".node"})
+_MODULE_SUFFIXES = frozenset(
+    {".mjs", ".cjs", ".js", ".json", ".wasm", ".node", ".ts", ".mts", ".cts", ".tsx"}
+)
 _POLL_SECONDS = 0.2
 _FAILED = frozenset({Status.ERRORED, Status.LINKED, Status.INSTANTIATED})
 

@@ -25,11 +25,17 @@ class ImportKind(StrEnum):
     DYNAMIC = "dynamic"  # import('a')
     STARTUP = "startup"  # import('a') called while the entry was still evaluating: never called again
     REQUIRE = "require"  # require('a'), also through createRequire(import.meta.url)
+    TYPE = "type"  # TypeScript's import type / export type ... from: erased, nothing loads at runtime
 
     @property
     def links(self) -> bool:
         """True when the importer is bound to one instance of the target and must go with it."""
-        return self is not ImportKind.DYNAMIC
+        return self not in (ImportKind.DYNAMIC, ImportKind.TYPE)
+
+    @property
+    def runtime(self) -> bool:
+        """False for type-only imports, which Node's type stripping erases before anything loads."""
+        return self is not ImportKind.TYPE
 
 
 class ModuleKind(StrEnum):
@@ -48,6 +54,8 @@ class Format(StrEnum):
     WASM = "wasm"
     ADDON = "addon"
     BUILTIN = "builtin"
+    MODULE_TYPESCRIPT = "module-typescript"  # Node 22.18+ runs TypeScript by stripping its types
+    COMMONJS_TYPESCRIPT = "commonjs-typescript"
 
 
 class Status(StrEnum):

@@ -30,13 +30,15 @@ KIND_SHAPE = {
     ModuleKind.BUILTIN: "ellipse",
     ModuleKind.MISSING: "octagon",
 }
-# (DOT style, colour) per import kind: re-exports bold, dynamic dashed (start-up ones grey), require dotted.
+# (DOT style, colour) per import kind: re-exports bold, dynamic dashed (start-up ones grey), require
+# dotted, type-only dotted grey.
 EDGE_STYLE = {
     ImportKind.STATIC: ("solid", "#374151"),
     ImportKind.REEXPORT: ("bold", "#7c3aed"),
     ImportKind.DYNAMIC: ("dashed", "#2563eb"),
     ImportKind.STARTUP: ("dashed", "#374151"),
     ImportKind.REQUIRE: ("dotted", "#059669"),
+    ImportKind.TYPE: ("dotted", "#9ca3af"),
 }
 MERMAID_ARROW = {
     ImportKind.STATIC: "-->",
@@ -44,6 +46,7 @@ MERMAID_ARROW = {
     ImportKind.DYNAMIC: "-.->|dynamic|",
     ImportKind.STARTUP: "-.->|start-up|",
     ImportKind.REQUIRE: "-.->|require|",
+    ImportKind.TYPE: "-.->|type|",
 }
 
 

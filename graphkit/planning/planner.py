@@ -5,13 +5,15 @@ follows every linking edge (static, re-export, require) from the changed modules
 It stops at a dynamic ``import()`` (the importer survives and gets the new module on its next call) and
 at a module that accepts updates (it is evicted and re-imported, its importers are not); an ``import()``
 made while the entry was starting up is not called again, so it links like a static import. A plan that
-reaches the entry re-runs the app in its process; only what Node cannot forget needs a restart. Pure: no I/O.
+reaches the entry re-runs the app in its process; only what Node cannot forget needs a restart. TypeScript
+``type`` imports are left out: nothing of them is loaded. Pure: no I/O.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import replace
 
 import networkx as nx
 
@@ -47,7 +49,8 @@ def plan(
     ``kept`` counts the loaded modules, builtins included, that survive. A plan that evicts the entry
     re-runs the app in place, or restarts it with ``restart_on_entry``.
     """
-    g = to_networkx(graph)
+    # Type-only imports are erased before anything loads: they neither load nor bind a module.
+    g = to_networkx(replace(graph, edges=tuple(e for e in graph.edges if e.kind.runtime)))
     linked = linked_view(g)
     seeds_all = tuple(dict.fromkeys([*changed, *sorted(deleted)]))
     loaded = _loaded(g, entry)

@@ -19,6 +19,15 @@ _EXTENSION_FORMATS = {
     ".json": Format.JSON,
     ".node": Format.ADDON,
     ".wasm": Format.WASM,
+    ".mts": Format.MODULE_TYPESCRIPT,
+    ".cts": Format.COMMONJS_TYPESCRIPT,
+}
+# What the nearest package.json ``type`` makes of a file: ``.js`` and extensionless as JavaScript, ``.ts``
+# as TypeScript (Node 22.18+).
+_SCOPED_FORMATS = {
+    ".js": (Format.MODULE, Format.COMMONJS),
+    "": (Format.MODULE, Format.COMMONJS),
+    ".ts": (Format.MODULE_TYPESCRIPT, Format.COMMONJS_TYPESCRIPT),
 }
 _DATA_MIME = re.compile(r"^([^/]+/[^;,]+)(?:[^,]*?)(;base64)?,")
 _JAVASCRIPT_MIME = re.compile(r"^\s*(text|application)/javascript\s*(;\s*charset=utf-?8\s*)?$", re.IGNORECASE)
@@ -42,13 +51,14 @@ def format_of(url: str, disk: Disk) -> Format | None:
     extension = name[dot:] if dot > 0 else ""
     if extension in _EXTENSION_FORMATS:
         return _EXTENSION_FORMATS[extension]
-    if extension in (".js", ""):
+    if extension in _SCOPED_FORMATS:
+        esm, cjs = _SCOPED_FORMATS[extension]
         try:
             scope = disk.scope(posixpath.dirname(path), StopRule.ESM)
         except ResolutionFailed as error:
             # Node cannot load the file either; a scan stops with one line naming the package.json.
             raise InputError(error.message) from error
-        return Format.MODULE if scope is not None and scope.type == "module" else Format.COMMONJS
+        return esm if scope is not None and scope.type == "module" else cjs
     return None
 
 

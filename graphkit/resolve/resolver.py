@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from graphkit.errors import InputError, ResolutionFailed
 from graphkit.model import Format, ImportKind, ModuleKind, Resolution
-from graphkit.model.urls import file_url_path, other_url, path_to_url, scheme_of, url_to_path
+from graphkit.model.urls import file_url_path, in_node_modules, other_url, path_to_url, scheme_of, url_to_path
 from graphkit.resolve.cjs import CjsResolver
 from graphkit.resolve.context import ResolutionContext
 from graphkit.resolve.esm import EsmResolver
@@ -26,6 +26,7 @@ from graphkit.resolve.specifiers import is_path_specifier
 
 __all__ = ["NODE18", "NODE20", "NodeProfile", "Resolver", "path_to_url", "url_to_path"]
 
+_TYPESCRIPT_FORMATS = (Format.MODULE_TYPESCRIPT, Format.COMMONJS_TYPESCRIPT)
 _HINTED = ("ERR_MODULE_NOT_FOUND", "ERR_UNSUPPORTED_DIR_IMPORT")
 
 
@@ -68,6 +69,14 @@ class Resolver:
                 if hint is not None:
                     message += f"; Did you mean to import {json.dumps(hint)}?"
             return Resolution(None, error.code, message)
+        if in_node_modules(url) and self.format_of(url) in _TYPESCRIPT_FORMATS:
+            # Resolution succeeds, loading does not: Node refuses to strip types of packages.
+            path = file_url_path(url)
+            return Resolution(
+                None,
+                "ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING",
+                f'Stripping types is currently unsupported for files under node_modules, for "{path}"',
+            )
         self._hits[key] = url
         return Resolution(url)
 

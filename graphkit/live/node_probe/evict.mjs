@@ -96,9 +96,10 @@ function describe(error) {
   if (typeof decorateErrorStack === 'function' && error instanceof Error) decorateErrorStack(error);
   const message = String(error?.message ?? error).split('\n')[0];
   const stack = String(error?.stack ?? '');
-  // V8 prints a compile error as "file:///x.mjs:LINE", the source line, then a caret under the column.
-  const head = /^(file:\/\/[^\n]*?):(\d+)\n([^\n]*)\n( *)\^/.exec(stack);
-  if (head) return { message, file: head[1], line: Number(head[2]), column: head[4].length + 1 };
+  // V8 prints a compile error as "file:///x.mjs:LINE", the source line, then a caret under the column;
+  // Node's type stripping (ERR_INVALID_TYPESCRIPT_SYNTAX) shows a line of context above the source line.
+  const head = /^(file:\/\/[^\n]*?):(\d+)\n(?:[^\n]*\n){1,2}?( *)\^/.exec(stack);
+  if (head) return { message, file: head[1], line: Number(head[2]), column: head[3].length + 1 };
   const frame = /(file:\/\/[^\s()]+?):(\d+):(\d+)/.exec(stack);
   if (frame) return { message, file: frame[1], line: Number(frame[2]), column: Number(frame[3]) };
   // A deleted file whose resolution Node cached fails at load time: the error names the path it read.

@@ -7,6 +7,7 @@ export const ImportKind = Object.freeze({
   DYNAMIC: 'dynamic',
   STARTUP: 'startup',
   REQUIRE: 'require',
+  TYPE: 'type',
 });
 
 export const ModuleKind = Object.freeze({
@@ -23,6 +24,8 @@ export const Format = Object.freeze({
   WASM: 'wasm',
   ADDON: 'addon',
   BUILTIN: 'builtin',
+  MODULE_TYPESCRIPT: 'module-typescript',
+  COMMONJS_TYPESCRIPT: 'commonjs-typescript',
 });
 
 export const Status = Object.freeze({

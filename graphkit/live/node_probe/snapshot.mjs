@@ -8,7 +8,12 @@ import { startingUp, track } from './startup.mjs';
 
 const require = createRequire(import.meta.url);
 const SCHEMA_VERSION = 1;
-const EXTENSION_FORMATS = { '.mjs': 'module', '.cjs': 'commonjs', '.json': 'json', '.node': 'addon', '.wasm': 'wasm' };
+const EXTENSION_FORMATS = {
+  '.mjs': 'module', '.cjs': 'commonjs', '.json': 'json', '.node': 'addon', '.wasm': 'wasm', '.mts': 'module', '.cts': 'commonjs',
+};
+const TYPESCRIPT_EXTENSIONS = new Set(['.ts', '.mts', '.cts']);
+// Node 22.18+ strips types itself and names TypeScript formats; under a loader (tsx on Node 20) it sees JavaScript.
+const NATIVE_TYPESCRIPT = Boolean(process.features.typescript);
 
 // Dynamic import() calls seen since watchDynamicImports(), one row per (importer, specifier) with its latest
 // outcome {from, specifier, to, error, startup}: an app that imports per request must not grow this.
@@ -107,9 +112,12 @@ function moduleFormat(url, type, job) {
   if (type === 'json') return 'json';
   if (!url.startsWith('file:')) return job?.module?.synthetic === true ? 'commonjs' : 'module';
   const ext = extname(fileURLToPath(url));
-  if (job?.module?.synthetic === false) return ext === '.wasm' ? 'wasm' : 'module';
-  if (job?.module?.synthetic === true) return ext === '.node' ? 'addon' : ext === '.json' ? 'json' : 'commonjs';
-  return EXTENSION_FORMATS[ext] ?? packageType(fileURLToPath(url));
+  const typed = (format) => (NATIVE_TYPESCRIPT && TYPESCRIPT_EXTENSIONS.has(ext) ? `${format}-typescript` : format);
+  if (job?.module?.synthetic === false) return ext === '.wasm' ? 'wasm' : typed('module');
+  if (job?.module?.synthetic === true) {
+    return ext === '.node' ? 'addon' : ext === '.json' ? 'json' : typed('commonjs');
+  }
+  return typed(EXTENSION_FORMATS[ext] ?? packageType(fileURLToPath(url)));
 }
 
 function requestSpecifiers(module) {
