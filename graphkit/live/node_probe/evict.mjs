@@ -3,8 +3,9 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { cacheEntries, getLoadCache, getLoader, jobStatus } from './loader.mjs';
+import { cacheEntries, getLoadCache, jobStatus } from './loader.mjs';
 import * as hot from './hot.mjs';
+import * as journal from './journal.mjs';
 
 const require = createRequire(import.meta.url);
 // Puts the "file:line, source line, caret" header that Node prints for an uncaught error on the stack.
@@ -15,16 +16,17 @@ function pathOf(url) {
   return url.startsWith('file:') ? fileURLToPath(url) : null;
 }
 
-// A rebuilt cache of the same class keeps every version's LoadCache behaviour; a plain Map breaks Node.
-function rebuildCache(keep, extra = []) {
-  const loader = getLoader();
-  const old = loader.loadCache;
-  const next = new old.constructor();
-  for (const [key, slots] of Map.prototype.entries.call(old)) {
-    if (keep(key, slots)) Map.prototype.set.call(next, key, slots);
-  }
-  for (const [key, slots] of extra) Map.prototype.set.call(next, key, slots);
-  loader.loadCache = next;
+// Node's LoadCache.delete leaves the key behind with an empty slot and mutates the per-url object a rollback
+// holds: entries go one by one through Map.prototype, which every version's cache accepts, and the journal
+// hears of each. The cost is what is evicted, never what the app holds.
+function drop(url) {
+  Map.prototype.delete.call(getLoadCache(), url);
+  journal.touch(url);
+}
+
+function restore(url, slots) {
+  Map.prototype.set.call(getLoadCache(), url, slots);
+  journal.touch(url);
 }
 
 // Once nothing is linking, a job in one of these states belongs to an import that failed.
@@ -37,12 +39,21 @@ function neverEvaluated(slots) {
   return false;
 }
 
+function linking(url) {
+  const slots = Map.prototype.get.call(getLoadCache(), url);
+  for (const type in slots) {
+    if (slots[type] && jobStatus(slots[type]) === 'linking') return true;
+  }
+  return false;
+}
+
 async function waitUntilNothingLinks() {
   const deadline = performance.now() + LINKING_WAIT_MS;
   for (;;) {
-    const busy = cacheEntries().find(({ job }) => jobStatus(job) === 'linking');
-    if (!busy) return;
-    if (performance.now() > deadline) throw new Error(`${busy.url}: still linking after ${LINKING_WAIT_MS} ms`);
+    // Every job that settled was seen settled by the journal: only the others can still be linking.
+    const busy = journal.maybeLoading().find(linking);
+    if (busy === undefined) return;
+    if (performance.now() > deadline) throw new Error(`${busy}: still linking after ${LINKING_WAIT_MS} ms`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
@@ -55,8 +66,8 @@ async function waitUntilNothingLinks() {
 export async function sweepFailed() {
   await waitUntilNothingLinks();
   const failed = new Set(cacheEntries().filter(({ job }) => STALE.has(jobStatus(job))).map(({ url }) => url));
-  if (failed.size > 0) rebuildCache((key) => !failed.has(key));
   for (const url of failed) {
+    drop(url);
     const path = pathOf(url);
     if (path !== null) delete require.cache[path];
   }
@@ -114,7 +125,6 @@ export async function applyPlan(plan) {
   // Importers go before what they import, so a dependency is still alive while its importer cleans up.
   for (const { url, error } of await hot.dispose([...order].reverse())) warnings.push(warning(url, 'dispose', error));
 
-  const before = new Set(Map.prototype.keys.call(getLoadCache()));
   const saved = order.flatMap((url) => {
     const slots = Map.prototype.get.call(getLoadCache(), url);
     return slots === undefined ? [] : [[url, slots]];
@@ -127,15 +137,21 @@ export async function applyPlan(plan) {
       delete require.cache[path];
     }
   }
-  rebuildCache((key) => !evicted.has(key));
+  const attempt = journal.record();
+  for (const url of order) drop(url);
 
   const namespaces = new Map();
   try {
     for (const url of targets) namespaces.set(url, await import(url));
   } catch (error) {
     // The old code keeps serving: drop what the attempt loaded, put the saved jobs back unchanged.
-    const added = [...Map.prototype.keys.call(getLoadCache())].filter((key) => !before.has(key));
-    rebuildCache((key, slots) => before.has(key) && !evicted.has(key) && !neverEvaluated(slots), saved);
+    const added = [];
+    for (const [url, existed] of attempt.inserted) {
+      if (!existed && !evicted.has(url)) added.push(url);
+      // A key that was there before gained a type slot: kept unless that job never ran (v18-22 leave them).
+      if (!existed || evicted.has(url) || neverEvaluated(Map.prototype.get.call(getLoadCache(), url))) drop(url);
+    }
+    for (const [url, slots] of saved) restore(url, slots);
     for (const url of [...order, ...added]) {
       const path = pathOf(url);
       if (path !== null) delete require.cache[path];
@@ -151,6 +167,8 @@ export async function applyPlan(plan) {
       ok: false, evicted: order.length, reimported: 0, ms: performance.now() - started, warnings,
       error: describe(error),
     };
+  } finally {
+    attempt.close();
   }
 
   hot.release(instances);

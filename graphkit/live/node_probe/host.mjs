@@ -5,6 +5,8 @@
 // Each request is {id, cmd, ...}; each reply {id, ok, ...}. Commands:
 //   ping                    -> {node, pid}
 //   snapshot                -> {graph}: the live module graph document
+//   changes {since}         -> {full, version, rows, accepting}: what changed since answer `since`
+//                              (journal.mjs), and the modules whose current instance called hot.accept
 //   accepting               -> {urls}: modules whose current instance called hot.accept
 //   apply {plan, entry}     -> {result}: see evict.mjs
 //   sweep                   -> {urls}: drops modules whose load failed, so the next import() retries
@@ -15,16 +17,19 @@ import net from 'node:net';
 import readline from 'node:readline';
 import { isMainThread } from 'node:worker_threads';
 import { applyPlan, sweepFailed } from './evict.mjs';
-import { accepts, install } from './hot.mjs';
-import { cacheEntries } from './loader.mjs';
+import { acceptingUrls, install } from './hot.mjs';
+import * as journal from './journal.mjs';
+import { getLoadCache } from './loader.mjs';
 import { snapshot, watchDynamicImports } from './snapshot.mjs';
+
+// Instances outlive an eviction that did not re-import them only until release(): ask the cache too.
+const accepting = () => acceptingUrls().filter((url) => Map.prototype.has.call(getLoadCache(), url)).sort();
 
 const commands = {
   ping: async () => ({ node: process.version, pid: process.pid }),
   snapshot: async () => ({ graph: await snapshot() }),
-  accepting: async () => ({
-    urls: [...new Set(cacheEntries().map(({ url }) => url))].filter(accepts).sort(),
-  }),
+  changes: async (request) => ({ ...await journal.changes(request.since), accepting: accepting() }),
+  accepting: async () => ({ urls: accepting() }),
   sweep: async () => ({ urls: await sweepFailed() }),
   apply: async (request) => ({ result: await applyPlan({ ...request.plan, entry: request.entry }) }),
 };
@@ -69,5 +74,6 @@ delete process.env.GRAPHKIT_HOST_FD;
 if (isMainThread && Number.isInteger(fd) && fd > 2) {
   // import() edges are not in the loader's cache: record them from the start so boundaries are known.
   watchDynamicImports();
+  journal.install();
   serve(fd);
 }

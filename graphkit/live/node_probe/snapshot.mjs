@@ -12,7 +12,22 @@ const EXTENSION_FORMATS = { '.mjs': 'module', '.cjs': 'commonjs', '.json': 'json
 // Dynamic import() calls seen since watchDynamicImports(), one row per (importer, specifier) with its latest
 // outcome {from, specifier, to, error}: an app that imports per request must not grow this.
 const dynamicImports = new Map();
+// The same rows by importer, and who hears of a row that changed: the journal keeps the live graph current.
+const dynamicByImporter = new Map();
+let onDynamicChange = () => {};
 let watching = false;
+
+export function dynamicImportsFrom(url) {
+  return dynamicByImporter.get(url) ?? [];
+}
+
+export function dynamicImporters() {
+  return dynamicByImporter.keys();
+}
+
+export function onDynamicImport(listener) {
+  onDynamicChange = listener;
+}
 
 export function watchDynamicImports(loader = getLoader()) {
   if (watching) return;
@@ -32,12 +47,19 @@ export function watchDynamicImports(loader = getLoader()) {
     if (row === undefined) {
       row = { from: parentURL, specifier, to: null, error: null };
       dynamicImports.set(key, row);
+      if (!dynamicByImporter.has(parentURL)) dynamicByImporter.set(parentURL, []);
+      dynamicByImporter.get(parentURL).push(row);
+      onDynamicChange(parentURL);
     }
     let namespace;
     try {
       namespace = await call;
     } catch (error) {
-      row.error = error?.code ?? error?.name ?? 'Error';
+      const code = error?.code ?? error?.name ?? 'Error';
+      if (row.error !== code) {
+        row.error = code;
+        onDynamicChange(parentURL);
+      }
       throw error;
     }
     if (row.to === null || row.error !== null) {
@@ -47,12 +69,13 @@ export function watchDynamicImports(loader = getLoader()) {
       } catch {
         // The import itself succeeded: the edge stays with an unknown target rather than failing the app.
       }
+      onDynamicChange(parentURL);
     }
     return namespace;
   };
 }
 
-function moduleKind(url) {
+export function moduleKind(url) {
   if (url.startsWith('node:')) return 'builtin';
   return /\/node_modules\//.test(url) ? 'package' : 'local';
 }
@@ -83,7 +106,7 @@ function readPackageType(folder) {
 
 // Node keeps no format on the job: read what the module record tells (v22+ marks synthetic modules,
 // which wrap CommonJS, JSON, addons and builtins), else infer from the extension as Node does.
-function moduleFormat(url, type, job) {
+export function moduleFormat(url, type, job) {
   if (url.startsWith('node:')) return 'builtin';
   if (type === 'json') return 'json';
   if (!url.startsWith('file:')) return job?.module?.synthetic === true ? 'commonjs' : 'module';
@@ -102,11 +125,11 @@ function requestSpecifiers(module) {
   return null;
 }
 
-function edge(from, to, kind, specifier, error = null) {
+export function edge(from, to, kind, specifier, error = null) {
   return { from, to, kind, specifier, line: null, column: null, error };
 }
 
-async function linkedEdges(url, job) {
+export async function linkedEdges(url, job) {
   const dependencies = await jobDependencies(job);
   const specifiers = requestSpecifiers(job.module);
   // linked holds one job per module request, in request order; without that match the specifier is unknown.
@@ -140,6 +163,11 @@ function requireGraph() {
     }
   }
   return { modules, edges };
+}
+
+/** Forgets the package.json types read so far: each snapshot or journal answer reads them afresh. */
+export function forgetPackageTypes() {
+  packageTypes.clear();
 }
 
 export async function snapshot() {
