@@ -24,7 +24,7 @@ from graphkit.extract.parse import parser
 from graphkit.model import ModuleGraph, ModuleKind
 from graphkit.model.urls import file_url_path
 
-__all__ = ["accepting_modules", "source_accepts"]
+__all__ = ["accepting_modules", "file_accepts", "source_accepts"]
 
 _HOT_KEY = "graphkit.hot"
 # Wrappers that leave the hot value unchanged: `(x)` and `await x` (`_is_hot` also looks through calls).
@@ -33,22 +33,21 @@ _TRANSPARENT = {"parenthesized_expression", "await_expression"}
 
 def accepting_modules(graph: ModuleGraph) -> frozenset[str]:
     """URLs of the local modules whose source calls ``hot.accept``; packages and builtins are not read."""
-    found = set()
-    for module in graph.modules:
-        if module.kind is not ModuleKind.LOCAL or not module.url.startswith("file:"):
-            continue
-        path = file_url_path(module.url)
-        if path is None:
-            continue
-        try:
-            key = stat_key(os.stat(path))
-        except FileNotFoundError:
-            continue  # deleted since the scan: it accepts nothing
-        except OSError as error:
-            raise InputError(f"{path}: cannot read to detect hot.accept ({error.strerror})") from error
-        if _file_accepts(path, key):
-            found.add(module.url)
-    return frozenset(found)
+    return frozenset(m.url for m in graph.modules if m.kind is ModuleKind.LOCAL and file_accepts(m.url))
+
+
+def file_accepts(url: str) -> bool:
+    """Whether the file at ``url`` calls ``hot.accept`` (False for a deleted file or a non-file URL)."""
+    path = file_url_path(url) if url.startswith("file:") else None
+    if path is None:
+        return False
+    try:
+        key = stat_key(os.stat(path))
+    except FileNotFoundError:
+        return False  # deleted since the graph was read: it accepts nothing
+    except OSError as error:
+        raise InputError(f"{path}: cannot read to detect hot.accept ({error.strerror})") from error
+    return _file_accepts(path, key)
 
 
 @lru_cache(maxsize=1 << 16)

@@ -1,7 +1,9 @@
-"""The watch loop behind ``graphkit watch``: file saves -> live snapshot -> eviction plan -> host.
+"""The watch loop behind ``graphkit watch``: file saves -> live graph changes -> eviction plan -> host.
 
-One save is handled at a time: snapshot the running app, plan with ``graphkit.planning.planner.plan``,
-apply in the app, print one status line. A plan that cannot be applied in place restarts the app.
+One save is handled at a time: bring the live mirror up to date with what the app loaded and dropped
+since the last save, plan over it with ``graphkit.planning.incremental.plan_live``, apply in the app,
+print one status line, then read what the reload changed while waiting for the next save. No step walks
+everything the app holds. A plan that cannot be applied in place restarts the app.
 Development only: the host relies on Node internals (``--expose-internals``) that change between
 Node versions.
 """
@@ -16,19 +18,18 @@ from functools import partial
 from pathlib import Path
 
 from graphkit.errors import GraphkitError
-from graphkit.extract.accepts import accepting_modules
 from graphkit.hmr.watcher import Batch, Watcher
 from graphkit.live.host import ApplyResult, Host
-from graphkit.model import EvictionPlan, PlanStatus, Status
+from graphkit.live.mirror import LiveMirror
+from graphkit.model import Command, EvictionPlan, PlanStatus
 from graphkit.model.urls import path_to_url, url_to_path
-from graphkit.planning.planner import plan
+from graphkit.planning.incremental import plan_live
 
 __all__ = ["WatchOptions", "package_root", "shown", "status_line", "watch"]
 
 # What Node can load as a module; editor backups and swap files are not.
 _MODULE_SUFFIXES = frozenset({".mjs", ".cjs", ".js", ".json", ".wasm", ".node"})
 _POLL_SECONDS = 0.2
-_FAILED = frozenset({Status.ERRORED, Status.LINKED, Status.INSTANTIATED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,36 +96,47 @@ class _Loop:
         self.host = Host(
             options.entry, node=options.node, node_options=options.node_options, args=options.args
         )
+        self.mirror = LiveMirror()
         self.exit_reported = False
+
+    def _refresh(self, sent: int | None = None) -> None:
+        """Apply what the live graph gained and lost since the mirror's version (all of it the first time)."""
+        self.mirror.apply(self.host.changes(self.mirror.version, sent))
+
+    def _restart(self) -> None:
+        self.host.restart()
+        self.mirror.reset()
 
     def _name(self, paths: Sequence[Path]) -> str:
         return ", ".join(sorted(_relative(p, self.root) for p in paths))
 
     def handle(self, batch: Batch, sent: int | None = None) -> None:
-        """One save; ``sent`` is a snapshot command sent when the first event arrived."""
+        """One save; ``sent`` is a changes command sent when the first event arrived."""
         if batch.overflowed:
             # The kernel dropped events: no plan can be trusted to cover what changed.
             started = time.perf_counter()
-            self.host.restart()
+            self._restart()
             self.report(f"graphkit: too many file events at once: restarted the app in {_ms(started):.0f} ms")
             return
         changed = [p for p in batch.changed if p.suffix in _MODULE_SUFFIXES]
         deleted = [p for p in batch.deleted if p.suffix in _MODULE_SUFFIXES]
         if not changed and not deleted:
+            if sent is not None:
+                self._refresh(sent)  # read the answer asked for, or the next one would have to be whole
             return
         what = self._name([*changed, *deleted]) + (" (deleted)" if deleted and not changed else "")
         started = time.perf_counter()
         if not self.host.running:
-            self.host.restart()
+            self._restart()
             self.exit_reported = False
             self.report(f"graphkit: {what}: restarted the app in {_ms(started):.0f} ms (it had exited)")
             return
-        graph = self.host.snapshot(sent)
-        eviction = plan(
-            graph,
+        self._refresh(sent)
+        eviction = plan_live(
+            self.mirror.graph,
             [path_to_url(p) for p in changed],
             self.host.entry_url,
-            accepting=self.host.accepting() | accepting_modules(graph),
+            accepting=self.mirror.accepting,
             deleted=[path_to_url(p) for p in deleted],
         )
         result = None
@@ -132,17 +144,19 @@ class _Loop:
         if eviction.status is PlanStatus.OK:
             result = self.host.apply(eviction)
         elif eviction.status is PlanStatus.FULL_RELOAD:
-            self.host.restart()
-        elif any(m.status in _FAILED for m in graph.modules):
+            self._restart()
+        elif self.mirror.failed:
             # A failed import() is cached by Node (v18-22 keep its importers too) and is not reachable from
             # the entry, so no plan reaches it: drop it and the app's next import() starts afresh.
             swept = self.host.sweep()
         self.report(status_line(what, eviction, result, _ms(started), self.root, swept))
+        if self.host.running:
+            self._refresh()  # what the reload changed, read now rather than on the next save
 
     def _prefetch(self, sent: list[int]) -> None:
-        # The live graph does not depend on what was saved: ask for it while the save settles.
+        # What the app loaded since the last save does not depend on what was saved: ask while it settles.
         if self.host.running:
-            sent.append(self.host.send("snapshot"))
+            sent.append(self.host.send(Command.CHANGES, since=self.mirror.version))
 
     def run(self, stop: threading.Event) -> None:
         with Watcher(self.root) as watcher:
@@ -156,6 +170,10 @@ class _Loop:
                     batch = watcher.next_batch(_POLL_SECONDS, partial(self._prefetch, sent))
                     if batch is not None:
                         self.handle(batch, sent[0] if sent else None)
+                    elif sent:
+                        self._refresh(sent[0])
+                    elif self.mirror.version == 0 and self.host.running:
+                        self._refresh()  # the whole live graph once, while nothing is saved
                 except GraphkitError as error:
                     self.report(f"graphkit: {error}")
 

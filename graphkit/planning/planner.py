@@ -9,7 +9,7 @@ at a module that accepts updates (it is evicted and re-imported, its importers a
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Container, Iterable, Sequence
 
 import networkx as nx
 
@@ -25,7 +25,7 @@ from graphkit.model import (
     PlanStatus,
 )
 
-__all__ = ["plan"]
+__all__ = ["plan", "plan_networkx"]
 
 
 def plan(
@@ -43,16 +43,39 @@ def plan(
     ``kept`` counts the loaded modules, builtins included, that survive.
     """
     g = to_networkx(graph)
+    return plan_networkx(
+        g,
+        changed,
+        entry,
+        loaded=_loaded(g, entry),
+        accepting=frozenset(accepting),
+        include_packages=include_packages,
+        deleted=deleted,
+    )
+
+
+def plan_networkx(
+    g: nx.DiGraph,
+    changed: Sequence[str],
+    entry: str,
+    *,
+    loaded: Collection[str],
+    accepting: Container[str],
+    include_packages: bool = False,
+    deleted: Collection[str] = (),
+) -> EvictionPlan:
+    """``plan`` over a networkx view whose loaded modules are known: it visits only the evicted modules,
+    their importers and importees, asking ``loaded`` and ``accepting`` about those alone.
+    """
     linked = linked_view(g)
     seeds_all = tuple(dict.fromkeys([*changed, *sorted(deleted)]))
-    loaded = _loaded(g, entry)
     seeds = sorted(url for url in seeds_all if url in loaded and not _is_builtin(g, url))
 
-    parents = _propagate(linked, seeds, frozenset(accepting), loaded)
+    parents = _propagate(linked, seeds, accepting, loaded)
     evicted = set(parents)
     units = _reload_order(linked.subgraph(evicted))
     chains = tuple(Chain(url, _chain(parents, url)) for url in sorted(evicted))
-    boundaries = _boundaries(g, linked, evicted, frozenset(accepting), loaded)
+    boundaries = _boundaries(g, linked, evicted, accepting, loaded)
     reason = _full_reload_reason(g, seeds_all, evicted, entry, include_packages)
     if reason is not None:
         status = PlanStatus.FULL_RELOAD
@@ -65,7 +88,7 @@ def plan(
         changed=seeds_all,
         evict=units,
         boundaries=boundaries,
-        kept=len(loaded - evicted),
+        kept=len(loaded) - len(evicted),  # every evicted module is loaded
         chains=chains,
         reason=reason,
     )
@@ -86,7 +109,7 @@ def _loaded(g: nx.DiGraph, entry: str) -> set[str]:
 
 
 def _propagate(
-    linked: nx.DiGraph, seeds: Iterable[str], accepting: frozenset[str], loaded: set[str]
+    linked: nx.DiGraph, seeds: Iterable[str], accepting: Container[str], loaded: Container[str]
 ) -> dict[str, str | None]:
     """Breadth-first over loaded importers; maps each evicted module to the one it was reached from."""
     parents: dict[str, str | None] = {url: None for url in seeds}
@@ -119,10 +142,10 @@ def _reload_order(sub: nx.DiGraph) -> tuple[tuple[str, ...], ...]:
 
 
 def _boundaries(
-    g: nx.DiGraph, linked: nx.DiGraph, evicted: set[str], accepting: frozenset[str], loaded: set[str]
+    g: nx.DiGraph, linked: nx.DiGraph, evicted: set[str], accepting: Container[str], loaded: Container[str]
 ) -> tuple[Boundary, ...]:
     found = []
-    for url in sorted(evicted & accepting):
+    for url in sorted(url for url in evicted if url in accepting):
         imports = tuple(sorted(t for t in linked.successors(url) if t in evicted))
         found.append(Boundary(url, BoundaryReason.ACCEPTS, imports))
     dynamic: dict[str, set[str]] = {}
