@@ -1,8 +1,12 @@
-"""File events for a project tree through Linux inotify (ctypes, no dependency), debounced into batches.
+"""File events for a project tree through Linux inotify (ctypes, no dependency), gathered into batches.
 
 Every folder under the root is watched except ``node_modules`` and dot-folders; folders created later are
-added as they appear. A save that an editor performs as unlink + create lands in one batch as a change,
-because a batch reports what exists once the events have been quiet for ``quiet`` seconds.
+added as they appear. There is no fixed debounce: a batch is handed over as soon as every file it touched
+is settled, which a save is the moment the kernel reports it written and closed (``IN_CLOSE_WRITE``) or
+renamed into place (``IN_MOVED_TO``). Events already queued by then join the batch, so a burst coalesces.
+Two cases wait, each at most a bounded time: a file still open for writing, and a file that existed and
+is gone (an editor that saves by unlink + create, or that renames the old file away first, re-creates it
+at once: the batch then reports a change, not a deletion).
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ _IN_ISDIR = 0x40000000
 _MASK = _IN_MODIFY | _IN_CLOSE_WRITE | _IN_MOVED_FROM | _IN_MOVED_TO | _IN_CREATE | _IN_DELETE
 
 _HEADER = struct.Struct("iIII")  # struct inotify_event: wd, mask, cookie, len
+_WRITTEN = _IN_CLOSE_WRITE | _IN_MOVED_TO  # the file's new content is complete
+_GONE = _IN_DELETE | _IN_MOVED_FROM
+_APPEARS = _IN_CREATE | _IN_MOVED_TO  # as a first event: the file was not there before the batch
 
 
 def _watched(folder_name: str) -> bool:
@@ -45,9 +52,10 @@ class Batch:
 
 
 class Watcher:
-    def __init__(self, root: Path, *, quiet: float = 0.01) -> None:
+    def __init__(self, root: Path, *, gone_wait: float = 0.05, open_wait: float = 0.5) -> None:
         self.root = root.resolve()
-        self.quiet = quiet
+        self.gone_wait = gone_wait  # how long a file that existed and vanished may take to come back
+        self.open_wait = open_wait  # how long a file written but not yet closed may take to close
         libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
         self._add = libc.inotify_add_watch
         self._add.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_uint32)
@@ -68,7 +76,7 @@ class Watcher:
                 continue  # a folder that vanished while we walked
             self._folders[wd] = Path(folder)
 
-    def _read(self) -> list[Path]:
+    def _read(self) -> list[tuple[Path, int]]:
         try:
             data = os.read(self._fd, 65536)
         except BlockingIOError:
@@ -90,7 +98,7 @@ class Watcher:
                 if mask & (_IN_CREATE | _IN_MOVED_TO) and _watched(path.name):
                     self._watch_tree(path)
                 continue
-            touched.append(path)
+            touched.append((path, mask))
         return touched
 
     def next_batch(
@@ -104,18 +112,45 @@ class Watcher:
         ready, _, _ = select.select([self._fd], [], [], timeout)
         if not ready:
             return None
-        touched = dict.fromkeys(self._read())
+        first: dict[Path, int] = {}  # path -> its first event in this batch
+        latest: dict[Path, int] = {}  # path -> its latest event
+        self._note(first, latest)
         if on_first_event is not None:
             on_first_event()
-        # Debounce: an editor's save is several events; collect until they stop for `quiet` seconds.
-        while select.select([self._fd], [], [], self.quiet)[0]:
-            touched.update(dict.fromkeys(self._read()))
+        while True:
+            if select.select([self._fd], [], [], 0)[0]:
+                self._note(first, latest)  # already queued: part of this burst
+                continue
+            wait = self._wait(first, latest)
+            if wait == 0 or not select.select([self._fd], [], [], wait)[0]:
+                break
+            self._note(first, latest)
         overflowed, self._overflowed = self._overflowed, False
-        if not touched and not overflowed:
+        if not latest and not overflowed:
             return None
-        changed = tuple(p for p in touched if p.is_file())
-        deleted = tuple(p for p in touched if not p.exists())
+        changed = tuple(p for p in latest if p.is_file())
+        # A file created and gone within the batch (an editor's temporary file) was never there to delete.
+        deleted = tuple(p for p in latest if not first[p] & _APPEARS and not p.exists())
         return Batch(changed, deleted, overflowed)
+
+    def _note(self, first: dict[Path, int], latest: dict[Path, int]) -> None:
+        for path, mask in self._read():
+            first.setdefault(path, mask)
+            latest[path] = mask
+
+    def _wait(self, first: dict[Path, int], latest: dict[Path, int]) -> float:
+        """How long to wait for more events: 0 once every touched file is settled."""
+        wait = 0.0
+        for path, mask in latest.items():
+            if mask & _WRITTEN:
+                continue
+            if mask & _GONE:
+                # A file created in this batch and gone again was a temporary one: nothing to wait for.
+                if not first[path] & _APPEARS:
+                    wait = max(wait, self.gone_wait)
+            elif mask & (_IN_MODIFY | _IN_CREATE):
+                wait = max(wait, self.open_wait)
+        return wait
 
     def close(self) -> None:
         if self._fd >= 0:
