@@ -115,6 +115,16 @@ class LiveMirror:
     def _replace(self, row: Row, nodes: set[str], pairs: set[tuple[str, str]]) -> int:
         """Swaps in one row; how many unresolved imports it dropped or brought."""
         nodes.add(row.url)
+        resolved = tuple(e for e in row.edges if e.target is not None)
+        if resolved == self._owned.get(row.url, ()) and row.url not in self._unresolved:
+            # A module re-imported unchanged (most of a reload) links what it linked: only its module moves.
+            if len(resolved) < len(row.edges):
+                self._unresolved[row.url] = tuple(e for e in row.edges if e.target is None)
+                unresolved_added = len(row.edges) - len(resolved)
+            else:
+                unresolved_added = 0
+            self._set_module(row)
+            return unresolved_added
         for e in self._owned.pop(row.url, ()):
             assert e.target is not None
             self._pairs[e.source, e.target].remove(e)
@@ -123,7 +133,6 @@ class LiveMirror:
                 self._static_in[e.target] -= 1
             nodes.update((e.source, e.target))
         unresolved = len(self._unresolved.pop(row.url, ()))
-        resolved = tuple(e for e in row.edges if e.target is not None)
         for e in resolved:
             assert e.target is not None
             self._pairs.setdefault((e.source, e.target), []).append(e)
@@ -136,11 +145,14 @@ class LiveMirror:
         if len(resolved) < len(row.edges):
             self._unresolved[row.url] = tuple(e for e in row.edges if e.target is None)
             unresolved += len(row.edges) - len(resolved)
+        self._set_module(row)
+        return unresolved
+
+    def _set_module(self, row: Row) -> None:
         if row.module is None:
             self._modules.pop(row.url, None)
         else:
             self._modules[row.url] = row.module
-        return unresolved
 
     def _sync_pair(self, pair: tuple[str, str]) -> None:
         occurrences = self._pairs.get(pair)

@@ -13,7 +13,7 @@ from collections.abc import Collection, Container, Iterable, Sequence
 
 import networkx as nx
 
-from graphkit.graph.queries import linked_view, to_networkx
+from graphkit.graph.queries import to_networkx
 from graphkit.model import (
     Boundary,
     BoundaryReason,
@@ -24,6 +24,7 @@ from graphkit.model import (
     ModuleKind,
     PlanStatus,
 )
+from graphkit.planning.order import reload_order
 
 __all__ = ["plan", "plan_networkx"]
 
@@ -67,15 +68,14 @@ def plan_networkx(
     """``plan`` over a networkx view whose loaded modules are known: it visits only the evicted modules,
     their importers and importees, asking ``loaded`` and ``accepting`` about those alone.
     """
-    linked = linked_view(g)
     seeds_all = tuple(dict.fromkeys([*changed, *sorted(deleted)]))
     seeds = sorted(url for url in seeds_all if url in loaded and not _is_builtin(g, url))
 
-    parents = _propagate(linked, seeds, accepting, loaded)
+    parents = _propagate(g, seeds, accepting, loaded)
     evicted = set(parents)
-    units = _reload_order(linked.subgraph(evicted))
+    units = reload_order(g, evicted)
     chains = tuple(Chain(url, _chain(parents, url)) for url in sorted(evicted))
-    boundaries = _boundaries(g, linked, evicted, accepting, loaded)
+    boundaries = _boundaries(g, evicted, accepting, loaded)
     reason = _full_reload_reason(g, seeds_all, evicted, entry, include_packages)
     if reason is not None:
         status = PlanStatus.FULL_RELOAD
@@ -109,17 +109,22 @@ def _loaded(g: nx.DiGraph, entry: str) -> set[str]:
 
 
 def _propagate(
-    linked: nx.DiGraph, seeds: Iterable[str], accepting: Container[str], loaded: Container[str]
+    g: nx.DiGraph, seeds: Iterable[str], accepting: Container[str], loaded: Container[str]
 ) -> dict[str, str | None]:
-    """Breadth-first over loaded importers; maps each evicted module to the one it was reached from."""
+    """Breadth-first over loaded linking importers; maps each evicted module to where it was reached from."""
     parents: dict[str, str | None] = {url: None for url in seeds}
     queue = deque(parents)
     while queue:
         url = queue.popleft()
         if url in accepting:
             continue  # it takes the update itself: its importers keep their bindings
-        for importer in sorted(linked.predecessors(url)):
-            if importer in loaded and importer not in parents:
+        importers = g.pred[url]
+        for importer in sorted(importers):
+            if (
+                importer not in parents
+                and importers[importer]["kind"] != ImportKind.DYNAMIC
+                and importer in loaded
+            ):
                 parents[importer] = url
                 queue.append(importer)
     return parents
@@ -132,21 +137,13 @@ def _chain(parents: dict[str, str | None], url: str) -> tuple[str, ...]:
     return tuple(reversed(path))
 
 
-def _reload_order(sub: nx.DiGraph) -> tuple[tuple[str, ...], ...]:
-    """Import cycles as single units, dependencies before importers, ties by smallest URL."""
-    condensed = nx.condensation(sub)
-    units = {n: tuple(sorted(condensed.nodes[n]["members"])) for n in condensed.nodes}
-    # Edges run importer -> imported; reversing them puts dependencies first.
-    order = nx.lexicographical_topological_sort(condensed.reverse(copy=False), key=lambda n: units[n][0])
-    return tuple(units[n] for n in order)
-
-
 def _boundaries(
-    g: nx.DiGraph, linked: nx.DiGraph, evicted: set[str], accepting: Container[str], loaded: Container[str]
+    g: nx.DiGraph, evicted: set[str], accepting: Container[str], loaded: Container[str]
 ) -> tuple[Boundary, ...]:
     found = []
     for url in sorted(url for url in evicted if url in accepting):
-        imports = tuple(sorted(t for t in linked.successors(url) if t in evicted))
+        targets = g.succ[url].items()
+        imports = tuple(sorted(t for t, d in targets if t in evicted and d["kind"] != ImportKind.DYNAMIC))
         found.append(Boundary(url, BoundaryReason.ACCEPTS, imports))
     dynamic: dict[str, set[str]] = {}
     for url in evicted:
