@@ -5,6 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { cacheEntries, getLoadCache, jobStatus } from './loader.mjs';
 import * as hot from './hot.mjs';
+import { hideSurvivors } from './frontier.mjs';
 import * as journal from './journal.mjs';
 
 const require = createRequire(import.meta.url);
@@ -137,6 +138,7 @@ export async function applyPlan(plan) {
       delete require.cache[path];
     }
   }
+  const revealSurvivors = await hideSurvivors(saved, evicted);
   const attempt = journal.record();
   for (const url of order) drop(url);
 
@@ -169,6 +171,7 @@ export async function applyPlan(plan) {
     };
   } finally {
     attempt.close();
+    revealSurvivors();
   }
 
   hot.release(instances);
