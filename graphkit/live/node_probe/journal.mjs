@@ -11,7 +11,7 @@
 // children counts, CommonJS modules are loaded without the ESM cache), and the cache size (a guard: any
 // insertion the hook missed makes the journal rescan the keys).
 import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { getLoader, isProbeUrl, jobStatus } from './loader.mjs';
 import {
   dynamicImporters, dynamicImportsFrom, edge, forgetPackageTypes, linkedEdges, moduleFormat, moduleKind, onDynamicImport,
@@ -28,6 +28,7 @@ const dirty = new Set(); // URLs whose row may differ from the last answer
 const unsettled = new Set(); // URLs whose job had not finished loading at the last answer
 const known = new Set(); // loadCache keys as of the last answer
 const requireSeen = new Map(); // require.cache path -> what the last answer saw of it
+const requirePaths = new Map(); // the same entries by URL: an ES module's row needs no path conversion
 const windows = new Set(); // open insertion records: url -> whether the key existed when first set
 
 function hook() {
@@ -82,10 +83,6 @@ export function maybeLoading() {
   return [...unsettled, ...dirty];
 }
 
-function pathOf(url) {
-  return url.startsWith('file:') ? fileURLToPath(url) : null;
-}
-
 async function row(cache, url) {
   let module = null;
   let loading = false;
@@ -106,8 +103,8 @@ async function row(cache, url) {
   }
   if (loading) unsettled.add(url);
   else unsettled.delete(url);
-  const path = pathOf(url);
-  const cjs = path === null ? undefined : require.cache[path];
+  const path = requirePaths.get(url);
+  const cjs = path === undefined ? undefined : require.cache[path];
   if (cjs !== undefined) {
     module ??= {
       url, kind: moduleKind(url), format: moduleFormat(url, 'javascript'),
@@ -146,6 +143,7 @@ function scanRequireCache() {
     ) {
       const url = seen?.url ?? pathToFileURL(path).href;
       requireSeen.set(path, { url, module, children, loaded: module.loaded, parentCached });
+      requirePaths.set(url, path);
       dirty.add(url);
     }
   }
@@ -153,6 +151,7 @@ function scanRequireCache() {
   for (const [path, seen] of requireSeen) {
     if (cache[path] === undefined) {
       requireSeen.delete(path);
+      requirePaths.delete(seen.url);
       dirty.add(seen.url);
     }
   }
@@ -178,6 +177,7 @@ export async function changes(since) {
     known.clear();
     unsettled.clear();
     requireSeen.clear();
+    requirePaths.clear();
     for (const key of Map.prototype.keys.call(cache)) dirty.add(key);
     for (const url of dynamicImporters()) dirty.add(url);
   }
