@@ -1,4 +1,5 @@
-"""Planning over the live mirror equals planning from scratch, for random graphs, histories and saves.
+"""Planning over the live mirror equals planning from scratch, for random graphs, histories and saves;
+the planner's own reload order equals networkx's condensation order.
 
 Each example draws a live graph as an app holds it (every module reached from the entry), a history the
 mirror went through before it (an earlier graph whose rows are then replaced), modules that accept
@@ -11,16 +12,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import networkx as nx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graphkit.extract.accepts import accepting_modules
-from graphkit.graph.queries import to_networkx
+from graphkit.graph.queries import linked_view, to_networkx
 from graphkit.live.mirror import Delta, LiveMirror, Row
 from graphkit.model import Edge, Format, ImportKind, Module, ModuleGraph, ModuleKind, Status
 from graphkit.model.urls import path_to_url
 from graphkit.planning.incremental import plan_live
+from graphkit.planning.order import reload_order
 from graphkit.planning.planner import plan
 from tests.test_mirror import canonical
 
@@ -127,3 +130,30 @@ def test_the_plan_over_the_mirror_equals_the_plan_from_scratch(sources: Path, da
         deleted=deleted,
     )
     assert made == expected
+
+
+def networkx_order(g: nx.DiGraph, evicted: set[str]) -> tuple[tuple[str, ...], ...]:
+    """The reload order as networkx defines it: the condensation of the linked subgraph, dependencies
+    first, ties by each unit's smallest URL."""
+    condensed = nx.condensation(linked_view(g).subgraph(evicted))
+    units = {n: tuple(sorted(condensed.nodes[n]["members"])) for n in condensed.nodes}
+    order = nx.lexicographical_topological_sort(condensed.reverse(copy=False), key=lambda n: units[n][0])
+    return tuple(units[n] for n in order)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    edges=st.lists(
+        st.tuples(st.integers(0, 9), st.integers(0, 9), st.sampled_from(KINDS)), max_size=30
+    ),
+    evicted=st.frozensets(st.integers(0, 9)),
+)
+def test_the_reload_order_equals_networkx_condensation(
+    edges: list[tuple[int, int, ImportKind]], evicted: frozenset[int]
+) -> None:
+    g = nx.DiGraph()
+    g.add_nodes_from(f"file:///m{i}.mjs" for i in range(10))
+    for source, target, kind in edges:
+        g.add_edge(f"file:///m{source}.mjs", f"file:///m{target}.mjs", kind=str(kind))
+    chosen = {f"file:///m{i}.mjs" for i in evicted}
+    assert reload_order(g, chosen) == networkx_order(g, chosen)
