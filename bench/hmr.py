@@ -226,7 +226,9 @@ def node_watch(app: App, node: str, saves: Saves, rounds: int) -> list[float]:
             out.drain()
             start = time.perf_counter()
             _, token = saves.leaf()
-            port = int(out.wait_for(_PORT, "port from node --watch after a save").group(1))
+            # node --watch re-watches every loaded file at each restart: minutes at 20,000 modules.
+            restarted = out.wait_for(_PORT, "port from node --watch after a save", 60 + app.modules / 50)
+            port = int(restarted.group(1))
             client = Client(port, served_seconds(app))
             samples.append(client.until(token) - start)
             client.close()
@@ -316,7 +318,7 @@ class Figures:
     node_watch: float
 
 
-def measure(node: str, shape: str, modules: int, rounds: int, folder: Path) -> Figures:
+def measure(node: str, shape: str, modules: int, rounds: int, watch_rounds: int, folder: Path) -> Figures:
     app = generate(modules, folder, packaged=SHAPES[shape])
     version = subprocess.run([node, "--version"], capture_output=True, text=True, check=True).stdout.strip()
     leaves = len(app.leaves)
@@ -324,7 +326,7 @@ def measure(node: str, shape: str, modules: int, rounds: int, folder: Path) -> F
     saves = Saves(app)
     watched = under_watch(app, node, saves, rounds)
     restart = restarts(app, node, rounds)
-    peer = node_watch(app, node, saves, rounds)
+    peer = node_watch(app, node, saves, watch_rounds)
     for label, key in (("(a) leaf", "leaf"), ("(b) util", "util")):
         print(
             f"{label} save -> served, graphkit watch  {ms(watched[key])}"
@@ -380,10 +382,11 @@ def main() -> None:
     parser.add_argument("--modules", nargs="+", type=int, default=[500], help="app sizes (default 500)")
     parser.add_argument("--shape", nargs="+", choices=sorted(SHAPES), default=["tree"], help="app shapes")
     parser.add_argument("--saves", type=int, default=10, help="saves per measurement (median taken)")
+    parser.add_argument("--watch-saves", type=int, default=3, help="saves under node --watch (default 3)")
     parser.add_argument("--app", type=Path, default=DEFAULT_OUT, help=f"where to generate it ({DEFAULT_OUT})")
     args = parser.parse_args()
     figures = [
-        measure(node, shape, modules, args.saves, args.app)
+        measure(node, shape, modules, args.saves, args.watch_saves, args.app)
         for node in args.node
         for shape in args.shape
         for modules in args.modules
