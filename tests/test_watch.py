@@ -289,6 +289,30 @@ def test_the_watcher_reports_saves_replacements_deletions_and_new_folders(tmp_pa
         assert next_batch(watcher) == Batch((tmp_path / "lib" / "b.mjs",), ())
 
 
+def test_a_save_and_a_rename_over_save_are_each_one_change(tmp_path: Path) -> None:
+    (tmp_path / "a.mjs").write_text("1")
+    (tmp_path / "b.mjs").write_text("1")
+    with Watcher(tmp_path) as watcher:
+        batches: queue.Queue[Batch | None] = queue.Queue()
+
+        def take() -> None:
+            batches.put(watcher.next_batch(WAIT))
+
+        def rename_over() -> None:
+            (tmp_path / ".b.mjs.tmp").write_text("2")
+            (tmp_path / ".b.mjs.tmp").replace(tmp_path / "b.mjs")
+
+        for save in (lambda: (tmp_path / "a.mjs").write_text("2"), rename_over):
+            save()
+            thread = threading.Thread(target=take, daemon=True)
+            thread.start()
+            thread.join(WAIT)
+            assert not thread.is_alive(), "the watcher waited although the save was complete"
+        assert batches.get_nowait() == Batch((tmp_path / "a.mjs",), ())
+        # A rename-over save: the target changed, the temporary file is neither a change nor a deletion.
+        assert batches.get_nowait() == Batch((tmp_path / "b.mjs",), ())
+
+
 def test_an_entry_that_is_not_a_file_is_one_line(tmp_path: Path) -> None:
     run = subprocess.run(
         [GRAPHKIT, "watch", tmp_path / "nope.mjs"], capture_output=True, text=True, timeout=WAIT

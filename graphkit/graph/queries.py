@@ -20,6 +20,7 @@ from graphkit.model import Edge, ImportKind, ModuleGraph, ModuleKind
 from graphkit.model.urls import url_path
 
 __all__ = [
+    "UNLINKED",
     "ImporterCount",
     "cycles",
     "default_root",
@@ -40,7 +41,8 @@ _STRENGTH = (
     ImportKind.DYNAMIC,
     ImportKind.TYPE,
 )
-_UNLINKED = frozenset(kind for kind in ImportKind if not kind.links)
+# Kinds whose importer is not bound to one instance of the target (``import()``, type-only).
+UNLINKED = frozenset(kind for kind in ImportKind if not kind.links)
 
 
 def strongest(kinds: set[ImportKind]) -> ImportKind:
@@ -86,7 +88,7 @@ def cycles(g: nx.DiGraph, *, include_dynamic: bool = False) -> list[tuple[str, .
 
 def linked_view(g: nx.DiGraph) -> nx.DiGraph:
     """The edges that bind an importer to one instance of its target (not import(), not type-only)."""
-    return nx.subgraph_view(g, filter_edge=lambda u, v: g[u][v]["kind"] not in _UNLINKED)
+    return nx.subgraph_view(g, filter_edge=lambda u, v: g[u][v]["kind"] not in UNLINKED)
 
 
 @dataclass(frozen=True, slots=True)

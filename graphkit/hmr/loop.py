@@ -1,8 +1,10 @@
 """The watch loop behind ``graphkit watch``: file saves -> live snapshot -> eviction plan -> host.
 
-One save is handled at a time: snapshot the running app, plan with ``graphkit.planning.planner.plan``,
-apply in the app (a plan that reaches the entry re-runs the app in its process), print one status line
-(``graphkit.output.status``). A plan that cannot be applied in the process (package.json, packages)
+One save is handled at a time: bring the live mirror up to date with what the app loaded and dropped
+since the last save, plan over it with ``graphkit.planning.incremental.plan_live``, apply in the app (a
+plan that reaches the entry re-runs the app in its process), print one status line
+(``graphkit.output.status``), then read what the reload changed while waiting for the next save. No step
+walks everything the app holds. A plan that cannot be applied in the process (package.json, packages)
 restarts the app. Development only: the host relies on Node internals (``--expose-internals``) that
 change between Node versions.
 """
@@ -17,12 +19,12 @@ from functools import partial
 from pathlib import Path
 
 from graphkit.errors import GraphkitError
-from graphkit.extract.accepts import accepting_modules
 from graphkit.hmr.patience import Patience, Stopped, Superseded
-from graphkit.hmr.roots import Following, local_folders
+from graphkit.hmr.roots import Following
 from graphkit.hmr.watcher import Batch, Watcher
 from graphkit.live.host import Host
-from graphkit.model import Command, PlanStatus, Status
+from graphkit.live.mirror import LiveMirror
+from graphkit.model import Command, PlanStatus
 from graphkit.model.urls import path_to_url
 from graphkit.output.status import (
     error_line,
@@ -32,7 +34,7 @@ from graphkit.output.status import (
     status_line,
     superseded_line,
 )
-from graphkit.planning.planner import plan
+from graphkit.planning.incremental import plan_live
 from graphkit.resolve.packages import StopRule, nearest_package_json
 
 __all__ = ["WatchOptions", "package_root", "watch"]
@@ -42,7 +44,6 @@ _MODULE_SUFFIXES = frozenset(
     {".mjs", ".cjs", ".js", ".json", ".wasm", ".node", ".ts", ".mts", ".cts", ".tsx"}
 )
 _POLL_SECONDS = 0.2
-_FAILED = frozenset({Status.ERRORED, Status.LINKED, Status.INSTANTIATED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +90,16 @@ class _Loop:
             self.watcher.close()
             raise
         self.following = Following(self.host, roots, self.watcher.add, report)
+        self.mirror = LiveMirror()
         self.exit_reported = False
+
+    def _refresh(self, sent: int | None = None) -> None:
+        """Apply what the live graph gained and lost since the mirror's version (all of it the first time)."""
+        self.mirror.apply(self.host.changes(self.mirror.version, sent))
+
+    def _restart(self) -> None:
+        self.host.restart()
+        self.mirror.reset()
 
     def _poll(self) -> Batch | None:
         """Saves of module files that arrived meanwhile, without waiting."""
@@ -99,26 +109,27 @@ class _Loop:
         return batch
 
     def handle(self, batch: Batch, sent: int | None = None) -> None:
-        """One save; ``sent`` is a snapshot command sent as soon as the save was known."""
+        """One save; ``sent`` is a changes command sent as soon as the save was known."""
         changed = _modules(batch.changed)
         deleted = _modules(batch.deleted)
         if not changed and not deleted:
+            if sent is not None:
+                self._refresh(sent)  # read the answer asked for, or the next one would have to be whole
             return
         what = saved(changed, deleted, self.root)
         self.patience.what = what
         started = time.perf_counter()
         if not self.host.running:
-            self.host.restart()
+            self._restart()
             self.exit_reported = False
             self.report(revived_line(what, _ms(started)))
             return
-        graph = self.host.snapshot(sent)
-        self.following.seen(local_folders(graph))
-        eviction = plan(
-            graph,
+        self._refresh(sent)
+        eviction = plan_live(
+            self.mirror.graph,
             [path_to_url(p) for p in changed],
             self.host.entry_url,
-            accepting=self.host.accepting() | accepting_modules(graph),
+            accepting=self.mirror.accepting,
             deleted=[path_to_url(p) for p in deleted],
             restart_on_entry=self.options.restart_on_entry,
         )
@@ -127,17 +138,19 @@ class _Loop:
         if eviction.status in (PlanStatus.OK, PlanStatus.RERUN):
             result = self.host.apply(eviction)
         elif eviction.status is PlanStatus.FULL_RELOAD:
-            self.host.restart()
-        elif any(m.status in _FAILED for m in graph.modules):
+            self._restart()
+        elif self.mirror.failed:
             # A failed import() is cached by Node (v18-22 keep its importers too) and is not reachable from
             # the entry, so no plan reaches it: drop it and the app's next import() starts afresh.
             swept = self.host.sweep()
         self.report(status_line(what, eviction, result, _ms(started), self.root, swept))
+        if self.host.running:
+            self._refresh()  # what the reload changed, read now rather than on the next save
 
     def _prefetch(self, sent: list[int]) -> None:
-        # The live graph does not depend on what was saved: ask for it while the batch is read.
+        # What the app loaded since the last save does not depend on what was saved: ask while it settles.
         if self.host.running:
-            sent.append(self.host.send(Command.SNAPSHOT))
+            sent.append(self.host.send(Command.CHANGES, since=self.mirror.version))
 
     def run(self) -> None:
         with self.watcher as watcher:
@@ -151,12 +164,16 @@ class _Loop:
                     batch = watcher.next_batch(_POLL_SECONDS, partial(self._prefetch, sent))
                     if batch is not None:
                         self.handle(batch, sent[0] if sent else None)
+                    elif sent:
+                        self._refresh(sent[0])
                     else:
+                        if self.mirror.version == 0 and self.host.running:
+                            self._refresh()  # the whole live graph once, while nothing is saved
                         self.following.tick()
                 except Superseded as late:
                     # The app never finished what it was doing: its modules may be half replaced.
                     started = time.perf_counter()
-                    self.host.restart()
+                    self._restart()
                     what = saved(_modules(late.batch.changed), _modules(late.batch.deleted), self.root)
                     self.report(superseded_line(what, _ms(started), self.patience.what))
                 except Stopped:

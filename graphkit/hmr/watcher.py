@@ -156,12 +156,15 @@ class Watcher:
                     before = set(self._files)
                     new_folders += self._tree(path)
                     changed += sorted(set(self._files) - before)  # written before the folder was watched
-            elif self._remember(path) is not None:
-                changed.append(path)
             elif path in self._folders:
                 self._folders.discard(path)  # a folder went away; its watch went with it
             else:
-                deleted.append(path)
+                known = path in self._files
+                if self._remember(path) is not None:
+                    changed.append(path)
+                elif known:
+                    deleted.append(path)
+                # else: it came and went within the batch (a rename-over save's temporary file)
         if new_folders:
             self._grow_later(new_folders)
         return Batch(tuple(changed), tuple(deleted)) if changed or deleted else None

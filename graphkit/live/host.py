@@ -24,6 +24,7 @@ from typing import IO, Any
 from graphkit.errors import InputError, NodeError, ProbeError
 from graphkit.live.lifeline import parent_death_signal
 from graphkit.live.locate import locate_missing
+from graphkit.live.mirror import Delta, delta_from_reply
 from graphkit.live.nodebin import find_node
 from graphkit.model import ApplyField, Command, Effect, EvictionPlan, ModuleGraph
 from graphkit.model.codec import graph_from_dict, plan_to_dict
@@ -248,6 +249,11 @@ class Host:
         """The live graph; ``sent`` is the id of a snapshot command already sent (to overlap the wait)."""
         reply = self.receive(self.send(Command.SNAPSHOT) if sent is None else sent, Command.SNAPSHOT)
         return graph_from_dict(reply["graph"], source=f"{self.entry} (live snapshot)")
+
+    def changes(self, since: int, sent: int | None = None) -> Delta:
+        """What the live graph gained and lost since journal answer ``since`` (all of it when 0)."""
+        ident = self.send(Command.CHANGES, since=since) if sent is None else sent
+        return delta_from_reply(self.receive(ident, Command.CHANGES), f"{self.entry} (live changes)")
 
     def accepting(self) -> frozenset[str]:
         """Modules whose current instance called ``hot.accept``."""

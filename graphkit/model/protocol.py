@@ -87,6 +87,7 @@ class Command(StrEnum):
 
     PING = "ping"
     SNAPSHOT = "snapshot"
+    CHANGES = "changes"  # what the live graph gained and lost since a version the caller holds
     ACCEPTING = "accepting"
     APPLY = "apply"
     SWEEP = "sweep"

@@ -12,12 +12,12 @@ reaches the entry re-runs the app in its process; only what Node cannot forget n
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Container, Iterable, Sequence
 from dataclasses import replace
 
 import networkx as nx
 
-from graphkit.graph.queries import linked_view, to_networkx
+from graphkit.graph.queries import UNLINKED, to_networkx
 from graphkit.model import (
     Boundary,
     BoundaryReason,
@@ -29,8 +29,9 @@ from graphkit.model import (
     PlanStatus,
 )
 from graphkit.model.urls import in_node_modules
+from graphkit.planning.order import reload_order
 
-__all__ = ["plan"]
+__all__ = ["plan", "plan_networkx"]
 
 
 def plan(
@@ -51,16 +52,40 @@ def plan(
     """
     # Type-only imports are erased before anything loads: they neither load nor bind a module.
     g = to_networkx(replace(graph, edges=tuple(e for e in graph.edges if e.kind.runtime)))
-    linked = linked_view(g)
+    return plan_networkx(
+        g,
+        changed,
+        entry,
+        loaded=_loaded(g, entry),
+        accepting=frozenset(accepting),
+        include_packages=include_packages,
+        deleted=deleted,
+        restart_on_entry=restart_on_entry,
+    )
+
+
+def plan_networkx(
+    g: nx.DiGraph,
+    changed: Sequence[str],
+    entry: str,
+    *,
+    loaded: Collection[str],
+    accepting: Container[str],
+    include_packages: bool = False,
+    deleted: Collection[str] = (),
+    restart_on_entry: bool = False,
+) -> EvictionPlan:
+    """``plan`` over a networkx view whose loaded modules are known: it visits only the evicted modules,
+    their importers and importees, asking ``loaded`` and ``accepting`` about those alone.
+    """
     seeds_all = tuple(dict.fromkeys([*changed, *sorted(deleted)]))
-    loaded = _loaded(g, entry)
     seeds = sorted(url for url in seeds_all if url in loaded and not _is_builtin(g, url))
 
-    parents = _propagate(linked, seeds, frozenset(accepting), loaded)
+    parents = _propagate(g, seeds, accepting, loaded)
     evicted = set(parents)
-    units = _reload_order(linked.subgraph(evicted))
+    units = reload_order(g, evicted)
     chains = tuple(Chain(url, _chain(parents, url)) for url in sorted(evicted))
-    boundaries = _boundaries(g, linked, evicted, frozenset(accepting), loaded)
+    boundaries = _boundaries(g, evicted, accepting, loaded)
     reason = _full_reload_reason(g, seeds_all, evicted, include_packages)
     if reason is not None:
         status = PlanStatus.FULL_RELOAD
@@ -77,7 +102,7 @@ def plan(
         changed=seeds_all,
         evict=units,
         boundaries=boundaries,
-        kept=len(loaded - evicted),
+        kept=len(loaded) - len(evicted),  # every evicted module is loaded
         chains=chains,
         reason=reason,
     )
@@ -98,17 +123,22 @@ def _loaded(g: nx.DiGraph, entry: str) -> set[str]:
 
 
 def _propagate(
-    linked: nx.DiGraph, seeds: Iterable[str], accepting: frozenset[str], loaded: set[str]
+    g: nx.DiGraph, seeds: Iterable[str], accepting: Container[str], loaded: Container[str]
 ) -> dict[str, str | None]:
-    """Breadth-first over loaded importers; maps each evicted module to the one it was reached from."""
+    """Breadth-first over loaded linking importers; maps each evicted module to where it was reached from."""
     parents: dict[str, str | None] = {url: None for url in seeds}
     queue = deque(parents)
     while queue:
         url = queue.popleft()
         if url in accepting:
             continue  # it takes the update itself: its importers keep their bindings
-        for importer in sorted(linked.predecessors(url)):
-            if importer in loaded and importer not in parents:
+        importers = g.pred[url]
+        for importer in sorted(importers):
+            if (
+                importer not in parents
+                and importers[importer]["kind"] not in UNLINKED
+                and importer in loaded
+            ):
                 parents[importer] = url
                 queue.append(importer)
     return parents
@@ -121,21 +151,13 @@ def _chain(parents: dict[str, str | None], url: str) -> tuple[str, ...]:
     return tuple(reversed(path))
 
 
-def _reload_order(sub: nx.DiGraph) -> tuple[tuple[str, ...], ...]:
-    """Import cycles as single units, dependencies before importers, ties by smallest URL."""
-    condensed = nx.condensation(sub)
-    units = {n: tuple(sorted(condensed.nodes[n]["members"])) for n in condensed.nodes}
-    # Edges run importer -> imported; reversing them puts dependencies first.
-    order = nx.lexicographical_topological_sort(condensed.reverse(copy=False), key=lambda n: units[n][0])
-    return tuple(units[n] for n in order)
-
-
 def _boundaries(
-    g: nx.DiGraph, linked: nx.DiGraph, evicted: set[str], accepting: frozenset[str], loaded: set[str]
+    g: nx.DiGraph, evicted: set[str], accepting: Container[str], loaded: Container[str]
 ) -> tuple[Boundary, ...]:
     found = []
-    for url in sorted(evicted & accepting):
-        imports = tuple(sorted(t for t in linked.successors(url) if t in evicted))
+    for url in sorted(url for url in evicted if url in accepting):
+        targets = g.succ[url].items()
+        imports = tuple(sorted(t for t, d in targets if t in evicted and d["kind"] not in UNLINKED))
         found.append(Boundary(url, BoundaryReason.ACCEPTS, imports))
     dynamic: dict[str, set[str]] = {}
     for url in evicted:

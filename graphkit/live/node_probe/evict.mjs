@@ -8,11 +8,13 @@ import * as effects from './effects.mjs';
 import { adopt } from './entrypoint.mjs';
 import * as handover from './handover.mjs';
 import * as hot from './hot.mjs';
-import { cacheEntries, getLoadCache, getLoader, jobStatus } from './loader.mjs';
+import { hideSurvivors } from './frontier.mjs';
+import * as journal from './journal.mjs';
+import { cacheEntries, getLoadCache, jobStatus } from './loader.mjs';
 import { startupImports } from './snapshot.mjs';
 import * as startup from './startup.mjs';
-import * as validate from './validate.mjs';
 import { callWithin } from './limits.mjs';
+import * as validate from './validate.mjs';
 
 const require = createRequire(import.meta.url);
 // Puts the "file:line, source line, caret" header that Node prints for an uncaught error on the stack.
@@ -24,16 +26,17 @@ function pathOf(url) {
   return url.startsWith('file:') ? fileURLToPath(url) : null;
 }
 
-// A rebuilt cache of the same class keeps every version's LoadCache behaviour; a plain Map breaks Node.
-function rebuildCache(keep, extra = []) {
-  const loader = getLoader();
-  const old = loader.loadCache;
-  const next = new old.constructor();
-  for (const [key, slots] of Map.prototype.entries.call(old)) {
-    if (keep(key, slots)) Map.prototype.set.call(next, key, slots);
-  }
-  for (const [key, slots] of extra) Map.prototype.set.call(next, key, slots);
-  loader.loadCache = next;
+// Node's LoadCache.delete leaves the key behind with an empty slot and mutates the per-url object a rollback
+// holds: entries go one by one through Map.prototype, which every version's cache accepts, and the journal
+// hears of each. The cost is what is evicted, never what the app holds.
+function drop(url) {
+  Map.prototype.delete.call(getLoadCache(), url);
+  journal.touch(url);
+}
+
+function restore(url, slots) {
+  Map.prototype.set.call(getLoadCache(), url, slots);
+  journal.touch(url);
 }
 
 // Once nothing is linking, a job in one of these states belongs to an import that failed.
@@ -46,12 +49,21 @@ function neverEvaluated(slots) {
   return false;
 }
 
+function linking(url) {
+  const slots = Map.prototype.get.call(getLoadCache(), url);
+  for (const type in slots) {
+    if (slots[type] && jobStatus(slots[type]) === 'linking') return true;
+  }
+  return false;
+}
+
 async function waitUntilNothingLinks() {
   const deadline = performance.now() + LINKING_WAIT_MS;
   for (;;) {
-    const busy = cacheEntries().find(({ job }) => jobStatus(job) === 'linking');
-    if (!busy) return;
-    if (performance.now() > deadline) throw new Error(`${busy.url}: still linking after ${LINKING_WAIT_MS} ms`);
+    // Every job that settled was seen settled by the journal: only the others can still be linking.
+    const busy = journal.maybeLoading().find(linking);
+    if (busy === undefined) return;
+    if (performance.now() > deadline) throw new Error(`${busy}: still linking after ${LINKING_WAIT_MS} ms`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
@@ -65,8 +77,8 @@ export async function sweepFailed() {
   refuseWhileRunning();
   await waitUntilNothingLinks();
   const failed = new Set(cacheEntries().filter(({ job }) => STALE.has(jobStatus(job))).map(({ url }) => url));
-  if (failed.size > 0) rebuildCache((key) => !failed.has(key));
   for (const url of failed) {
+    drop(url);
     const path = pathOf(url);
     if (path !== null) delete require.cache[path];
   }
@@ -153,7 +165,6 @@ async function reload(plan) {
   await waitUntilNothingLinks();
 
   const warnings = [];
-  const before = new Set(Map.prototype.keys.call(getLoadCache()));
   const saved = order.flatMap((url) => {
     const slots = Map.prototype.get.call(getLoadCache(), url);
     return slots === undefined ? [] : [[url, slots]];
@@ -166,11 +177,18 @@ async function reload(plan) {
       delete require.cache[path];
     }
   }
-  rebuildCache((key) => !evicted.has(key));
+  const revealSurvivors = await hideSurvivors(saved, evicted);
+  const attempt = journal.record();
+  for (const url of order) drop(url);
   // The old code keeps serving: drop what the attempt loaded, put the saved jobs back unchanged.
   const rollBack = () => {
-    const added = [...Map.prototype.keys.call(getLoadCache())].filter((key) => !before.has(key));
-    rebuildCache((key, slots) => before.has(key) && !evicted.has(key) && !neverEvaluated(slots), saved);
+    const added = [];
+    for (const [url, existed] of attempt.inserted) {
+      if (!existed && !evicted.has(url)) added.push(url);
+      // A key that was there before gained a type slot: kept unless that job never ran (v18-22 leave them).
+      if (!existed || evicted.has(url) || neverEvaluated(Map.prototype.get.call(getLoadCache(), url))) drop(url);
+    }
+    for (const [url, slots] of saved) restore(url, slots);
     for (const url of [...order, ...added]) {
       const path = pathOf(url);
       if (path !== null) delete require.cache[path];
@@ -183,6 +201,10 @@ async function reload(plan) {
     error: describe(error), released, handedOver: 0,
   });
 
+  const finish = () => {
+    attempt.close();
+    revealSurvivors();
+  };
   const gate = validate.hold(targets);
   const imports = targets.map((url) => effects.runAs(url, () => import(url)));
   for (const pending of imports) pending.catch(() => {}); // each is awaited below, or settled on a refusal
@@ -192,6 +214,7 @@ async function reload(plan) {
     gate.refuse(error);
     await Promise.allSettled(imports);
     rollBack();
+    finish();
     return failure(error);
   }
 
@@ -211,6 +234,7 @@ async function reload(plan) {
   } catch (error) {
     await Promise.allSettled(imports);
     const added = rollBack();
+    finish();
     // Instances the attempt created (new versions of evicted modules, and modules it loaded for the first
     // time) are gone with it: their dispose callbacks and effect release close what they opened.
     for (const { url, error: failed } of await hot.dispose([...hot.replaced(instances), ...added], limitMs)) {
@@ -222,6 +246,7 @@ async function reload(plan) {
     return failure(error, ticket.released);
   }
 
+  finish();
   hot.release(instances);
   if (plan.entry && evicted.has(plan.entry)) adopt(plan.entry);
   const handedOver = handover.claimedAmong(ticket.offered);

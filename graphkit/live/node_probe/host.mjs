@@ -5,6 +5,8 @@
 // Each request is {id, cmd, ...}; each reply {id, ok, ...}. Commands:
 //   ping                    -> {node, pid}
 //   snapshot                -> {graph}: the live module graph document
+//   changes {since}         -> {full, version, rows, accepting}: what changed since answer `since`
+//                              (journal.mjs), and the modules whose current instance called hot.accept
 //   accepting               -> {urls}: modules whose current instance called hot.accept
 //   apply {plan, entry, callbackMs} -> {result}: see evict.mjs (a plan that evicts the entry re-runs the app)
 //   sweep                   -> {urls}: drops modules whose load failed, so the next import() retries
@@ -20,21 +22,24 @@ import { isMainThread } from 'node:worker_threads';
 import { install as trackEffects } from './effects.mjs';
 import { applyPlan, sweepFailed } from './evict.mjs';
 import { moduleFolders } from './folders.mjs';
-import { accepts, install } from './hot.mjs';
+import { acceptingUrls, install } from './hot.mjs';
+import * as journal from './journal.mjs';
 import { settleWithin } from './limits.mjs';
-import { cacheEntries } from './loader.mjs';
+import { getLoadCache } from './loader.mjs';
 import { snapshot, watchDynamicImports } from './snapshot.mjs';
 import { mainUrls } from './startup.mjs';
 
 const HOLD_MS = 10_000; // when a request names no holdMs
 const ORPHAN_GRACE_MS = 1000;
 
+// Instances outlive an eviction that did not re-import them only until release(): ask the cache too.
+const accepting = () => acceptingUrls().filter((url) => Map.prototype.has.call(getLoadCache(), url)).sort();
+
 const commands = {
   ping: async () => ({ node: process.version, pid: process.pid }),
   snapshot: async () => ({ graph: await snapshot() }),
-  accepting: async () => ({
-    urls: [...new Set(cacheEntries().map(({ url }) => url))].filter(accepts).sort(),
-  }),
+  changes: async (request) => ({ ...await journal.changes(request.since), accepting: accepting() }),
+  accepting: async () => ({ urls: accepting() }),
   sweep: async () => ({ urls: await sweepFailed() }),
   folders: async () => ({ folders: moduleFolders() }),
   apply: async (request) => ({
@@ -91,6 +96,7 @@ if (isMainThread && Number.isInteger(fd) && fd > 2) {
   // import() edges are not in the loader's cache: record them from the start so boundaries are known.
   const entries = mainUrls();
   watchDynamicImports(entries);
+  journal.install();
   // Servers, timers and process listeners the app starts are owned by module instances from the start.
   trackEffects(entries.at(-1) ?? null);
   serve(fd);

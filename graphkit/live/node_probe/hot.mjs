@@ -98,6 +98,11 @@ export function accepts(url) {
   return (records.get(url)?.instance?.acceptors.length ?? 0) > 0;
 }
 
+/** Modules whose current instance called accept: a walk over the modules that use the hot API only. */
+export function acceptingUrls() {
+  return [...records.keys()].filter(accepts);
+}
+
 /** Update listeners of the current instances of `urls`. */
 export function listenersOf(urls) {
   return urls.flatMap((url) => (records.get(url)?.instance?.listeners ?? []).map((callback) => ({ url, callback })));

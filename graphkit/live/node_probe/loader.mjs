@@ -80,6 +80,7 @@ export async function jobDependencies(job) {
   if (Array.isArray(linked)) return Array.prototype.slice.call(linked);
   if (linked === undefined || typeof linked.then !== 'function') return [];
   record(job, linked);
+  if (settled.get(job) === 'fulfilled') return Array.prototype.slice.call(await linked);
   // A job still linking must not hang the caller: a settled promise wins the race against setImmediate.
   const pending = Symbol('pending');
   const outcome = await Promise.race([

@@ -51,6 +51,7 @@ export const BoundaryReason = Object.freeze({
 export const Command = Object.freeze({
   PING: 'ping',
   SNAPSHOT: 'snapshot',
+  CHANGES: 'changes',
   ACCEPTING: 'accepting',
   APPLY: 'apply',
   SWEEP: 'sweep',

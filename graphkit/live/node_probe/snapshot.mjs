@@ -19,8 +19,23 @@ const NATIVE_TYPESCRIPT = Boolean(process.features.typescript);
 // outcome {from, specifier, to, error, startup}: an app that imports per request must not grow this.
 // `startup` stays true while every call was made as the entry evaluated (see startup.mjs).
 const dynamicImports = new Map();
+// The same rows by importer, and who hears of a row that changed: the journal keeps the live graph current.
+const dynamicByImporter = new Map();
+let onDynamicChange = () => {};
 let watching = false;
 let resolveUrl; // (specifier, parentURL, attributes) -> the URL the loader resolves it to
+
+export function dynamicImportsFrom(url) {
+  return dynamicByImporter.get(url) ?? [];
+}
+
+export function dynamicImporters() {
+  return dynamicByImporter.keys();
+}
+
+export function onDynamicImport(listener) {
+  onDynamicChange = listener;
+}
 
 /** Records import() calls; `entryUrls` are the URLs Node may name the main entry by, to time start-up. */
 export function watchDynamicImports(entryUrls = [], loader = getLoader()) {
@@ -43,19 +58,28 @@ export function watchDynamicImports(entryUrls = [], loader = getLoader()) {
     if (row === undefined) {
       row = { from: parentURL, specifier, to: null, error: null, attributes: attributes ?? {}, startup: startingUp() };
       dynamicImports.set(key, row);
-    } else {
-      row.startup &&= startingUp();
+      if (!dynamicByImporter.has(parentURL)) dynamicByImporter.set(parentURL, []);
+      dynamicByImporter.get(parentURL).push(row);
+      onDynamicChange(parentURL);
+    } else if (row.startup && !startingUp()) {
+      row.startup = false; // called again after start-up: a boundary like any import()
+      onDynamicChange(parentURL);
     }
     let namespace;
     try {
       namespace = await call;
     } catch (error) {
-      row.error = error?.code ?? error?.name ?? 'Error';
+      const code = error?.code ?? error?.name ?? 'Error';
+      if (row.error !== code) {
+        row.error = code;
+        onDynamicChange(parentURL);
+      }
       throw error;
     }
     if (row.to === null || row.error !== null) {
       row.error = null;
       await settleTarget(row);
+      onDynamicChange(parentURL);
     }
     return namespace;
   };
@@ -76,7 +100,7 @@ async function settleTarget(row) {
   }
 }
 
-function moduleKind(url) {
+export function moduleKind(url) {
   if (url.startsWith('node:')) return 'builtin';
   return /\/node_modules\//.test(url) ? 'package' : 'local';
 }
@@ -107,7 +131,7 @@ function readPackageType(folder) {
 
 // Node keeps no format on the job: read what the module record tells (v22+ marks synthetic modules,
 // which wrap CommonJS, JSON, addons and builtins), else infer from the extension as Node does.
-function moduleFormat(url, type, job) {
+export function moduleFormat(url, type, job) {
   if (url.startsWith('node:')) return 'builtin';
   if (type === 'json') return 'json';
   if (!url.startsWith('file:')) return job?.module?.synthetic === true ? 'commonjs' : 'module';
@@ -129,11 +153,11 @@ function requestSpecifiers(module) {
   return null;
 }
 
-function edge(from, to, kind, specifier, error = null) {
+export function edge(from, to, kind, specifier, error = null) {
   return { from, to, kind, specifier, line: null, column: null, error };
 }
 
-async function linkedEdges(url, job) {
+export async function linkedEdges(url, job) {
   const dependencies = await jobDependencies(job);
   const specifiers = requestSpecifiers(job.module);
   // linked holds one job per module request, in request order; without that match the specifier is unknown.
@@ -167,6 +191,11 @@ function requireGraph() {
     }
   }
   return { modules, edges };
+}
+
+/** Forgets the package.json types read so far: each snapshot or journal answer reads them afresh. */
+export function forgetPackageTypes() {
+  packageTypes.clear();
 }
 
 export async function snapshot() {

@@ -1,0 +1,206 @@
+// The live module graph kept current as the app loads and graphkit evicts, answered as changes since a version.
+//
+// Walking the whole loadCache on every save costs what the app holds; the journal instead hears of every job
+// Node inserts (an own `set` on the loadCache instance, verified on Node 18-26), of every entry evict.mjs
+// removes or restores (`touch`), and of every import() row that changes (snapshot.mjs). An answer holds one
+// row per URL that may have changed: {url, module, edges}, where `module` is what a full snapshot lists for
+// it (null when gone) and `edges` every edge the snapshot derives from that URL's entries: its linked jobs,
+// its require.cache children, the edge from a requirer that is not itself cached, its import() calls.
+// Three things are re-read on every answer because Node changes them without touching the cache: jobs that
+// had not finished loading (their status and `linked` settle later), require.cache (one pass comparing
+// children counts, CommonJS modules are loaded without the ESM cache), and the cache size (a guard: any
+// insertion the hook missed makes the journal rescan the keys).
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { getLoader, isProbeUrl, jobStatus } from './loader.mjs';
+import { ImportKind } from './protocol.mjs';
+import {
+  dynamicImporters, dynamicImportsFrom, edge, forgetPackageTypes, linkedEdges, moduleFormat, moduleKind, onDynamicImport,
+} from './snapshot.mjs';
+
+const require = createRequire(import.meta.url);
+const mapSize = Object.getOwnPropertyDescriptor(Map.prototype, 'size').get;
+const SETTLED = new Set(['evaluated', 'errored']);
+
+let hooked = null; // the loadCache instance whose own set/delete report here
+let version = 0; // answers given so far; 0 means the reader holds nothing
+let rescan = true; // the next answer re-reads every key (first answer, or a cache that was replaced)
+const dirty = new Set(); // URLs whose row may differ from the last answer
+const unsettled = new Set(); // URLs whose job had not finished loading at the last answer
+const known = new Set(); // loadCache keys as of the last answer
+const requireSeen = new Map(); // require.cache path -> what the last answer saw of it
+const requirePaths = new Map(); // the same entries by URL: an ES module's row needs no path conversion
+const windows = new Set(); // open insertion records: url -> whether the key existed when first set
+
+function hook() {
+  const cache = getLoader().loadCache;
+  if (hooked === cache) return cache;
+  const { set, delete: remove } = cache;
+  Object.defineProperty(cache, 'set', {
+    configurable: true,
+    writable: true,
+    value(url, ...rest) {
+      for (const window of windows) {
+        if (!window.has(url)) window.set(url, Map.prototype.has.call(this, url));
+      }
+      dirty.add(url);
+      return set.call(this, url, ...rest);
+    },
+  });
+  Object.defineProperty(cache, 'delete', {
+    configurable: true,
+    writable: true,
+    value(url, ...rest) {
+      dirty.add(url);
+      return remove.call(this, url, ...rest);
+    },
+  });
+  if (hooked !== null) rescan = true;
+  hooked = cache;
+  return cache;
+}
+
+/** Starts hearing of the loader's insertions and of import() calls; the host calls it before the app runs. */
+export function install() {
+  hook();
+  onDynamicImport(touch);
+}
+
+/** A URL whose entries changed behind the hook (evict.mjs deletes and restores with Map.prototype). */
+export function touch(url) {
+  dirty.add(url);
+}
+
+/** Records, until `close`, every URL the loader inserts: url -> whether its key was in the cache before. */
+export function record() {
+  hook();
+  const window = new Map();
+  windows.add(window);
+  return { inserted: window, close: () => windows.delete(window) };
+}
+
+/** URLs that may hold a job still loading: every other one had settled when last looked at. */
+export function maybeLoading() {
+  return [...unsettled, ...dirty];
+}
+
+async function row(cache, url) {
+  let module = null;
+  let loading = false;
+  const edges = [];
+  const slots = Map.prototype.get.call(cache, url);
+  if (slots !== undefined) {
+    for (const type in slots) {
+      const job = slots[type];
+      if (job === undefined || job === null) continue;
+      edges.push(...await linkedEdges(url, job));
+      const status = jobStatus(job);
+      loading ||= !SETTLED.has(status);
+      // A url can sit in several type slots; the javascript slot is what plain imports see.
+      if (module === null || type === 'javascript') {
+        module = { url, kind: moduleKind(url), format: moduleFormat(url, type, job), status };
+      }
+    }
+  }
+  if (loading) unsettled.add(url);
+  else unsettled.delete(url);
+  const path = requirePaths.get(url);
+  const cjs = path === undefined ? undefined : require.cache[path];
+  if (cjs !== undefined) {
+    module ??= {
+      url, kind: moduleKind(url), format: moduleFormat(url, 'javascript'),
+      status: cjs.loaded ? 'evaluated' : 'instantiated',
+    };
+    for (const child of cjs.children ?? []) {
+      edges.push(edge(url, pathToFileURL(child.filename ?? child.id).href, 'require', null));
+    }
+    // A require through createRequire(import.meta.url): its parent stands for an ES module, uncached.
+    const parent = cjs.parent;
+    if (parent?.filename && !(parent.filename in require.cache)) {
+      const from = pathToFileURL(parent.filename).href;
+      if (!isProbeUrl(from)) edges.push(edge(from, url, 'require', null));
+    }
+  }
+  for (const dynamic of dynamicImportsFrom(url)) {
+    // A call still in flight has neither target nor error yet: its row reports again once it settles.
+    if (dynamic.to === null && dynamic.error === null) continue;
+    const kind = dynamic.startup ? ImportKind.STARTUP : ImportKind.DYNAMIC;
+    edges.push(edge(dynamic.from, dynamic.to, kind, dynamic.specifier, dynamic.error));
+  }
+  return { url, module, edges };
+}
+
+// CommonJS loads reach require.cache, not the hooked loadCache: one pass compares what each entry holds.
+function scanRequireCache() {
+  const cache = require.cache;
+  let present = 0;
+  for (const path in cache) {
+    const module = cache[path];
+    if (module === undefined) continue;
+    present += 1;
+    const seen = requireSeen.get(path);
+    const children = module.children?.length ?? 0;
+    const parentCached = module.parent?.filename ? module.parent.filename in cache : null;
+    if (
+      seen === undefined || seen.module !== module || seen.children !== children
+      || seen.loaded !== module.loaded || seen.parentCached !== parentCached
+    ) {
+      const url = seen?.url ?? pathToFileURL(path).href;
+      requireSeen.set(path, { url, module, children, loaded: module.loaded, parentCached });
+      requirePaths.set(url, path);
+      dirty.add(url);
+    }
+  }
+  if (present === requireSeen.size) return;
+  for (const [path, seen] of requireSeen) {
+    if (cache[path] === undefined) {
+      requireSeen.delete(path);
+      requirePaths.delete(seen.url);
+      dirty.add(seen.url);
+    }
+  }
+}
+
+function keysToRescan(cache) {
+  for (const key of Map.prototype.keys.call(cache)) {
+    if (!known.has(key)) dirty.add(key);
+  }
+  for (const key of known) {
+    if (!Map.prototype.has.call(cache, key)) dirty.add(key);
+  }
+}
+
+/**
+ * The rows that changed since answer `since` (every row when `since` is not the last answer given, so a
+ * reader that missed one starts over): {full, version, rows}.
+ */
+export async function changes(since) {
+  const cache = hook();
+  const full = since === 0 || since !== version || rescan;
+  if (full) {
+    known.clear();
+    unsettled.clear();
+    requireSeen.clear();
+    requirePaths.clear();
+    for (const key of Map.prototype.keys.call(cache)) dirty.add(key);
+    for (const url of dynamicImporters()) dirty.add(url);
+  }
+  rescan = false;
+  for (const url of unsettled) dirty.add(url);
+  scanRequireCache();
+  forgetPackageTypes();
+  const rows = [];
+  // A row awaits its jobs' `linked`, during which the app may load more: read until nothing is left.
+  while (dirty.size > 0) {
+    const urls = [...dirty];
+    dirty.clear();
+    for (const url of urls) {
+      if (Map.prototype.has.call(cache, url)) known.add(url);
+      else known.delete(url);
+      if (!isProbeUrl(url)) rows.push(await row(cache, url));
+    }
+    if (dirty.size === 0 && mapSize.call(cache) !== known.size) keysToRescan(cache);
+  }
+  version += 1;
+  return { full, version, rows };
+}

@@ -1,0 +1,82 @@
+"""Planning over the live mirror: a save costs what it evicts, not what the app holds.
+
+The mirror holds exactly the modules the app has loaded, so nothing is walked to find them; the planner
+visits the changed modules, their importers up to each boundary and the boundaries' imports. Whether a
+visited module accepts updates is asked of that module alone: the host's answer, else its source (cached
+by file identity in ``graphkit.extract.accepts``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Container, Iterator, Sequence
+
+import networkx as nx
+
+from graphkit.extract.accepts import file_accepts
+from graphkit.model import EvictionPlan, ModuleKind
+from graphkit.planning.planner import plan_networkx
+
+__all__ = ["plan_live"]
+
+
+class _Held(Collection[str]):
+    """Every module of a live graph: the app holds each one (a live graph has no missing modules)."""
+
+    def __init__(self, g: nx.DiGraph) -> None:
+        self._g = g
+
+    def __contains__(self, url: object) -> bool:
+        return url in self._g
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._g)
+
+    def __len__(self) -> int:
+        return int(self._g.number_of_nodes())
+
+
+class _Accepting(Container[str]):
+    """Modules the host reports as accepting, or whose local source calls hot.accept; read on demand."""
+
+    def __init__(self, g: nx.DiGraph, reported: Container[str]) -> None:
+        self._g = g
+        self._reported = reported
+        self._known: dict[str, bool] = {}
+
+    def __contains__(self, url: object) -> bool:
+        if not isinstance(url, str):
+            return False
+        if url in self._reported:
+            return True
+        found = self._known.get(url)
+        if found is None:
+            local = url in self._g and self._g.nodes[url].get("kind") == ModuleKind.LOCAL
+            found = self._known[url] = local and file_accepts(url)
+        return found
+
+
+def plan_live(
+    g: nx.DiGraph,
+    changed: Sequence[str],
+    entry: str,
+    *,
+    accepting: Container[str] = frozenset(),
+    include_packages: bool = False,
+    deleted: Collection[str] = (),
+    restart_on_entry: bool = False,
+) -> EvictionPlan:
+    """The plan ``graphkit.planning.planner.plan`` makes for a live graph, from its networkx view ``g``.
+
+    ``accepting`` holds the modules the host reports as accepting; the local sources of visited modules
+    are read too. Equal to ``plan`` when the entry reaches every module of ``g``, as in a running app.
+    """
+    return plan_networkx(
+        g,
+        changed,
+        entry,
+        loaded=_Held(g),
+        accepting=_Accepting(g, accepting),
+        include_packages=include_packages,
+        deleted=deleted,
+        restart_on_entry=restart_on_entry,
+    )
