@@ -11,7 +11,9 @@ import argparse
 import importlib
 import pkgutil
 import sys
+import warnings
 from collections.abc import Sequence
+from typing import TextIO
 
 from graphkit.errors import GraphkitError
 
@@ -36,6 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand; argparse exits 2 on bad usage, a GraphkitError becomes one line and exit 2."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    warnings.showwarning = _show_warning
     try:
         status: int = args.run(args)
     except GraphkitError as error:
@@ -46,6 +49,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return status
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    """A warning is one line, like an error, without the source line Python would quote."""
+    print(f"graphkit: warning: {message}", file=file or sys.stderr)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,8 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from graphkit.errors import InputError
-from graphkit.extract.cache import ExtractionCache, StatKey, decode, stat_key
+from graphkit.extract.cache import ExtractionCache, StatKey
+from graphkit.extract.source import SourceError, read_source, source_key
 from graphkit.model import Edge, Extraction, Format, ImportRecord, Module, ModuleGraph, ModuleKind, Problem
 from graphkit.model.urls import local_path
 from graphkit.resolve.resolver import Resolver, path_to_url
@@ -42,12 +43,10 @@ def _parse_file(job: tuple[str, bool]) -> _Parsed:
 
     path, commonjs = job
     try:
-        with open(path, "rb") as handle:
-            st = os.fstat(handle.fileno())
-            source = handle.read()
-    except OSError as error:
-        return _Parsed(path, None, None, error.strerror or str(error))
-    return _Parsed(path, stat_key(st), extract(source, commonjs=commonjs), None)
+        key, source = read_source(path)
+    except SourceError as error:
+        return _Parsed(path, None, None, error.reason)
+    return _Parsed(path, key, extract(source, commonjs=commonjs), None)
 
 
 class _Parser:
@@ -82,15 +81,15 @@ class _Parser:
             yield parsed
 
     @staticmethod
-    def _lookup(path: str, cached: dict[str, tuple[StatKey, bytes]]) -> _Parsed | None:
+    def _lookup(path: str, cached: dict[str, tuple[StatKey, Extraction]]) -> _Parsed | None:
         entry = cached.get(path)
         if entry is None:
             return None
         try:
-            key = stat_key(os.stat(path))
-        except OSError:
-            return None
-        return _Parsed(path, key, decode(entry[1]), None) if key == entry[0] else None
+            key = source_key(path)
+        except SourceError:
+            return None  # parsed afresh, which reports why it cannot be read
+        return _Parsed(path, key, entry[1], None) if key == entry[0] else None
 
     def flush(self) -> None:
         if self._cache is not None:
