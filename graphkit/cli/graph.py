@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from graphkit.cli._options import add_conditions
+from graphkit.cli._options import add_conditions, input_path
 
 __all__ = ["register"]
 
@@ -22,14 +22,14 @@ def register(sub: Any) -> None:
         "above a few hundred nodes folders collapse too. With --plan, the modules a reload would evict are "
         "coloured over it.",
     )
-    parser.add_argument("path", type=Path, metavar="ENTRY|DIR")
+    parser.add_argument("path", type=input_path, metavar="ENTRY|DIR")
     parser.add_argument("--format", "-f", choices=FORMATS, help="output format (default: from -o, else dot)")
     parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here instead of stdout")
     parser.add_argument(
-        "--plan", nargs="+", type=Path, metavar="FILE", help="changed files whose plan to overlay"
+        "--plan", nargs="+", type=input_path, metavar="FILE", help="changed files whose plan to overlay"
     )
     parser.add_argument(
-        "--entry", type=Path, metavar="E", help="the app's entry (default: from package.json)"
+        "--entry", type=input_path, metavar="E", help="the app's entry (default: from package.json)"
     )
     parser.add_argument("--focus", metavar="FILE", help="draw only the modules around this one")
     parser.add_argument("--depth", type=int, metavar="N", help="with --focus: how many imports away to draw")

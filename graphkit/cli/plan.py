@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
-from graphkit.cli._options import add_conditions, add_node
+from graphkit.cli._options import add_conditions, add_node, input_path
 
 __all__ = ["register"]
 
@@ -21,9 +20,9 @@ def register(sub: Any) -> None:
         description="Show which modules Node must evict and re-import after FILE changes: every importer "
         "linked to the old instance, up to dynamic import() and accepting boundaries.",
     )
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="a changed file")
+    parser.add_argument("files", nargs="+", type=input_path, metavar="FILE", help="a changed file")
     parser.add_argument(
-        "--entry", type=Path, help="the app's entry module (default: from the nearest package.json)"
+        "--entry", type=input_path, help="the app's entry module (default: from the nearest package.json)"
     )
     parser.add_argument("--live", action="store_true", help="plan over the graph Node loads, not the scan")
     add_node(parser, "for --live")

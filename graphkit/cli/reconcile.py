@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
-from graphkit.cli._options import add_node, add_probe_limits
+from graphkit.cli._options import add_node, add_probe_limits, input_path
 
 __all__ = ["register"]
 
@@ -17,7 +16,7 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "reconcile", help="compare the static import graph with the live one Node loads"
     )
-    parser.add_argument("entry", type=Path, help="entry module")
+    parser.add_argument("entry", type=input_path, help="entry module")
     add_node(parser)
     add_probe_limits(parser)
     parser.add_argument("--json", action="store_true", help="print the comparison as JSON")

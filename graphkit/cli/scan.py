@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import os
 from collections import Counter
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from graphkit.cli._options import add_conditions
+from graphkit.cli._options import add_conditions, input_path
 
 if TYPE_CHECKING:
     from graphkit.model import ModuleGraph
@@ -23,7 +22,7 @@ def register(sub: Any) -> None:
         description="Parse and resolve imports the way Node does. PATH is an entry file (its whole reachable "
         "graph) or a folder (every .mjs/.js/.cjs file under it, node_modules skipped).",
     )
-    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    parser.add_argument("paths", nargs="+", type=input_path, metavar="PATH")
     parser.add_argument("--json", action="store_true", help="print one sorted JSON document")
     add_conditions(parser)
     parser.add_argument("--no-cache", action="store_true", help="parse every file, ignoring the cache")
@@ -73,8 +72,15 @@ def summary(graph: ModuleGraph) -> str:
     problems = sorted(graph.problems, key=lambda p: (p.url, p.line or 0))
     if problems:
         lines.append(f"problems: {len(problems)}")
-        lines += [f"  {display(p.url)}:{p.line}:{p.column}: {p.code}: {p.message}" for p in problems]
+        lines += [f"  {display(p.url)}{_position(p.line, p.column)}: {p.code}: {p.message}" for p in problems]
     return "\n".join(lines) + "\n"
+
+
+def _position(line: int | None, column: int | None) -> str:
+    """``:line:column``, or nothing for a problem that has no place in the file (a read error)."""
+    if line is None:
+        return ""
+    return f":{line}" if column is None else f":{line}:{column}"
 
 
 def _counts(counter: Counter[str]) -> str:

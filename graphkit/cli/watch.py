@@ -6,10 +6,9 @@ import argparse
 import signal
 import sys
 import threading
-from pathlib import Path
 from typing import Any
 
-from graphkit.cli._options import add_node
+from graphkit.cli._options import add_node, input_path
 
 __all__ = ["register"]
 
@@ -22,7 +21,7 @@ def register(sub: Any) -> None:
         "that depend on the change from Node's ESM cache and import them again; a broken save keeps the old "
         "code running. Relies on Node internals (--expose-internals): for development only.",
     )
-    parser.add_argument("entry", type=Path, metavar="ENTRY")
+    parser.add_argument("entry", type=input_path, metavar="ENTRY")
     add_node(parser)
     parser.add_argument(
         "--node-option",

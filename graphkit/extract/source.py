@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 
@@ -24,6 +25,8 @@ def _open(path: str) -> tuple[int, os.stat_result]:
     try:
         fd = os.open(path, _FLAGS)
     except OSError as error:
+        if error.errno == errno.ENXIO:  # a socket cannot be opened at all
+            raise SourceError("not a regular file") from error
         raise SourceError(error.strerror or str(error)) from error
     st = os.fstat(fd)
     if not stat.S_ISREG(st.st_mode):

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import glob
 import os
+import signal
+import stat
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context, set_forkserver_preload
 from pathlib import Path
+from typing import Literal
 
 from graphkit.errors import InputError
 from graphkit.extract.cache import ExtractionCache, StatKey
@@ -49,6 +53,25 @@ def _parse_file(job: tuple[str, bool]) -> _Parsed:
     return _Parsed(path, key, extract(source, commonjs=commonjs), None)
 
 
+def start_method() -> str:
+    """``fork`` lets workers inherit the loaded grammar, but forking a process that runs other threads
+    (a Jupyter kernel, the watch loop) can deadlock the child: then a fork server, which forks from a
+    single-threaded process that preloads the parser."""
+    methods = get_all_start_methods()
+    if threading.active_count() == 1 and "fork" in methods:
+        return "fork"
+    if "forkserver" in methods:
+        set_forkserver_preload(["graphkit.extract.parse"])
+        return "forkserver"
+    return "spawn"
+
+
+def _ignore_interrupts() -> None:
+    """Ctrl-C reaches the whole process group: only the scanning process handles it (exit 130)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 class _Parser:
     """Parses batches of files, from the cache where it is still valid, the rest across every core."""
 
@@ -67,12 +90,19 @@ class _Parser:
                 yield hit
         workers = os.cpu_count() or 1
         if len(misses) >= _PARALLEL_THRESHOLD and workers > 1:
-            if self._pool is None:
-                # fork: workers inherit the loaded grammar instead of importing it again.
-                self._pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"))
-            results: Iterable[_Parsed] = self._pool.map(
-                _parse_file, misses, chunksize=max(1, len(misses) // (workers * 8))
-            )
+            # Workers are forked while the jobs are submitted: with SIGINT blocked until they ignore it,
+            # a Ctrl-C at that moment cannot kill one half-started and hang the pool.
+            masked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                if self._pool is None:
+                    self._pool = ProcessPoolExecutor(
+                        workers, mp_context=get_context(start_method()), initializer=_ignore_interrupts
+                    )
+                results: Iterable[_Parsed] = self._pool.map(
+                    _parse_file, misses, chunksize=max(1, len(misses) // (workers * 8))
+                )
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, masked)
         else:
             results = map(_parse_file, misses)
         for parsed in results:
@@ -97,7 +127,7 @@ class _Parser:
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown()
+            self._pool.shutdown(cancel_futures=True)  # after Ctrl-C, parse nothing more
         if self._cache is not None:
             self._cache.close()
 
@@ -105,10 +135,31 @@ class _Parser:
 def _walk(folder: Path) -> list[str]:
     inside_packages = "node_modules" in folder.parts
     found: list[str] = []
-    for root, dirs, files in os.walk(folder):
+    for root, dirs, files in os.walk(folder, onerror=_unreadable_folder):
         dirs[:] = sorted(d for d in dirs if inside_packages or d != "node_modules")
         found.extend(os.path.join(root, f) for f in sorted(files) if f.endswith(JS_SUFFIXES))
     return found
+
+
+def _unreadable_folder(error: OSError) -> None:
+    raise InputError(f"{error.filename}: {error.strerror}") from error
+
+
+def _input_kind(path: Path) -> Literal["file", "folder"]:
+    """Whether a named path is an entry file or a folder, or one line saying why it is neither."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file or folder") from None
+    except OSError as error:
+        raise InputError(f"{path}: {error.strerror}") from error
+    if stat.S_ISDIR(st.st_mode):
+        return "folder"
+    try:
+        source_key(str(path))
+    except SourceError as error:
+        raise InputError(f"{path}: {error.reason}") from error
+    return "file"
 
 
 def _expand_glob(record: ImportRecord, parent: str) -> list[str]:
@@ -192,12 +243,10 @@ class Scanner:
         entries: list[str] = []
         folder_files: list[str] = []
         for path in paths:
-            if path.is_dir():
+            if _input_kind(path) == "folder":
                 folder_files.extend(path_to_url(f) for f in _walk(path.resolve()))
-            elif path.is_file():
-                entries.append(path_to_url(path.resolve()))
             else:
-                raise InputError(f"{path}: no such file or folder")
+                entries.append(path_to_url(path.resolve()))
         self.run(entries, follow=True)
         self.run(folder_files, follow=False)
 
