@@ -7,7 +7,10 @@ import math
 import re
 from pathlib import Path
 
-__all__ = ["add_conditions", "add_node", "add_probe_limits", "input_path"]
+__all__ = ["DASH_VALUED", "add_conditions", "add_node", "add_probe_limits", "input_path"]
+
+# Options whose value is itself an option (`--node-option --inspect=0`): joined to it before parsing.
+DASH_VALUED = frozenset({"--node-option"})
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:")  # two letters at least: `C:` stays a path
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from graphkit.cli._options import add_conditions, input_path
+from graphkit.cli._output import write
 
 __all__ = ["register"]
 
@@ -60,8 +61,8 @@ def run(args: argparse.Namespace) -> int:
     if fmt == "json":
         from graphkit.model.codec import graph_to_json
 
-        return _write(args.output, graph_to_json(graph).encode())
-    return _write(args.output, _draw(args, graph, fmt))
+        return write(args.output, graph_to_json(graph).encode())
+    return write(args.output, _draw(args, graph, fmt))
 
 
 def _draw(args: argparse.Namespace, graph: Any, fmt: str) -> bytes:
@@ -86,22 +87,10 @@ def _plan(args: argparse.Namespace, graph: Any) -> Any:
     from graphkit.api import plan
 
     entry = args.entry
-    if entry is None:
+    if entry is None and args.path.is_file():
+        entry = args.path  # the graph's own entry file is the app's
+    elif entry is None:
         from graphkit.resolve.entry import find_entry
 
         entry = find_entry(args.path)
     return plan(args.plan, entry=entry, graph=graph).plan
-
-
-def _write(output: Path | None, data: bytes) -> int:
-    if output is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-        return 0
-    from graphkit.errors import InputError
-
-    try:
-        output.write_bytes(data)
-    except OSError as error:
-        raise InputError(f"{output}: cannot write ({error.strerror or error})") from error
-    return 0

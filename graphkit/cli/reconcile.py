@@ -8,6 +8,7 @@ from dataclasses import asdict
 from typing import Any
 
 from graphkit.cli._options import add_node, add_probe_limits, input_path
+from graphkit.cli._output import load_failure
 
 __all__ = ["register"]
 
@@ -45,4 +46,6 @@ def run(args: argparse.Namespace) -> int:
         for d in result.disagreements:
             where = d.where or d.source
             print(f"disagree    {where}: {d.specifier!r} static {d.static_target} live {d.live_target}")
+    if load_failure(str(args.entry), live):
+        return 1  # the live side is only what loaded before the error: the comparison cannot agree
     return 1 if args.strict and not result.agrees else 0

@@ -17,6 +17,7 @@ def register(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
         "watch",
         help="run an app and hot-reload its modules on every save (development only)",
+        usage="%(prog)s [options] ENTRY [options] [-- APP_ARGS...]",
         description="Run ENTRY under the graphkit host and, on each save in its package, evict the modules "
         "that depend on the change from Node's ESM cache and import them again; a broken save keeps the old "
         "code running. Relies on Node internals (--expose-internals): for development only.",
@@ -30,8 +31,7 @@ def register(sub: Any) -> None:
         metavar="OPT",
         help="an option for node, e.g. --node-option=--enable-source-maps (repeatable)",
     )
-    parser.add_argument("app_args", nargs="*", metavar="-- APP_ARGS", help="arguments for the app")
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, rest=[])
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         entry=args.entry,
         node=args.node,
         node_options=tuple(args.node_option),
-        args=tuple(args.app_args),
+        args=tuple(args.rest),
     )
     # SIGTERM would end this process at once and leave the app running, orphaned: stop it first.
     stop = threading.Event()
