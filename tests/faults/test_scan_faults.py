@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -175,3 +176,37 @@ def test_parallel_scan_in_a_threaded_process_does_not_fork_it() -> None:
         release.set()
         other.join()
     assert threaded == scan([FIXTURES], use_cache=False)
+
+
+def test_a_50_mb_file_scans_in_under_500_mb(tmp_path: Path) -> None:
+    """The parser holds a window of the file at a time, not a syntax tree of all 50 MB (2.5 GB)."""
+    (tmp_path / "dep.mjs").write_text("export const a = 1;\n")
+    chunk = (
+        "import {{ a as a{0} }} from './dep.mjs';\n"
+        "export function f{0}(x) {{ return [1, 2, 3].map((v) => v * x + a{0}) /* {0} */; }}\n"
+    )
+    big = tmp_path / "big.mjs"
+    with big.open("w") as handle:
+        count = size = 0
+        while size < 50_000_000:
+            size += handle.write(chunk.format(count))
+            count += 1
+    # Measured from a small process: a child forked from this (large) test process would count the test's
+    # own memory in its peak, which is kept across exec.
+    measure = (
+        "import resource, subprocess, sys; "
+        "done = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+        "print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
+        "print(done.stdout, end='')"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", measure, *GRAPHKIT, "scan", "--no-cache", big],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    head, out = run.stdout.split("\n", 1)
+    status, peak_kib = map(int, head.split())
+    assert status == 0
+    assert f"imports: {count} ({count} static)" in out
+    assert peak_kib * 1024 < 500_000_000  # ru_maxrss is in KiB on Linux
