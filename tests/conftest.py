@@ -37,12 +37,14 @@ def any_node(request: pytest.FixtureRequest) -> Path:
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _private_extraction_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Scans and accept detection cache extractions: in a temporary folder, never the user's own."""
-    before = os.environ.get("GRAPHKIT_CACHE_DIR")
-    os.environ["GRAPHKIT_CACHE_DIR"] = str(tmp_path_factory.mktemp("graphkit-cache"))
-    yield
-    if before is None:
+def temporary_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every test, and every graphkit process a test starts, caches under a temporary folder, never in
+    the user's own cache."""
+    folder = tmp_path_factory.mktemp("graphkit-cache")
+    previous = os.environ.get("GRAPHKIT_CACHE_DIR")
+    os.environ["GRAPHKIT_CACHE_DIR"] = str(folder)
+    yield folder
+    if previous is None:
         del os.environ["GRAPHKIT_CACHE_DIR"]
     else:
-        os.environ["GRAPHKIT_CACHE_DIR"] = before
+        os.environ["GRAPHKIT_CACHE_DIR"] = previous

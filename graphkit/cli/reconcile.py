@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
-from graphkit.cli._options import add_node, add_probe_limits, add_rules
+from graphkit.cli._options import add_node, add_probe_limits, add_rules, input_path
+from graphkit.cli._output import load_failure
 
 __all__ = ["register"]
 
@@ -15,7 +15,7 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "reconcile", help="compare the static import graph with the live one Node loads"
     )
-    parser.add_argument("entry", type=Path, help="entry module")
+    parser.add_argument("entry", type=input_path, help="entry module")
     add_node(parser)
     add_probe_limits(parser)
     add_rules(parser)
@@ -49,4 +49,6 @@ def run(args: argparse.Namespace) -> int:
         from graphkit.output.summary import comparison_report
 
         print(comparison_report(result), end="")
+    if load_failure(str(args.entry), live):
+        return 1  # the live side is only what loaded before the error: the comparison cannot agree
     return 1 if args.strict and not result.agrees else 0

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
-from graphkit.cli._options import add_conditions, add_rules
+from graphkit.cli._options import add_conditions, add_rules, input_path
 
 __all__ = ["register"]
 
@@ -18,7 +17,7 @@ def register(sub: Any) -> None:
         description="Parse and resolve imports the way Node does. PATH is an entry file (its whole reachable "
         "graph) or a folder (every .mjs/.js/.cjs/.ts/.mts/.cts/.tsx file under it, node_modules skipped).",
     )
-    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    parser.add_argument("paths", nargs="+", type=input_path, metavar="PATH")
     parser.add_argument("--json", action="store_true", help="print one sorted JSON document")
     add_conditions(parser)
     add_rules(parser)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import math
 import signal
 import sys
 import threading
 from pathlib import Path
 from typing import Any
 
-from graphkit.cli._options import add_node
+from graphkit.cli._options import add_node, input_path, seconds
 
 __all__ = ["register"]
 
@@ -19,12 +18,13 @@ def register(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
         "watch",
         help="run an app and hot-reload its modules on every save (development only)",
+        usage="%(prog)s [options] ENTRY [options] [-- APP_ARGS...]",
         description="Run ENTRY under the graphkit host and, on each save in a package of its loaded "
         "modules, evict the modules "
         "that depend on the change from Node's ESM cache and import them again; a broken save keeps the old "
         "code running. Relies on Node internals (--expose-internals): for development only.",
     )
-    parser.add_argument("entry", type=Path, metavar="ENTRY")
+    parser.add_argument("entry", type=input_path, metavar="ENTRY")
     add_node(parser)
     parser.add_argument(
         "--node-option",
@@ -48,30 +48,19 @@ def register(sub: Any) -> None:
     )
     parser.add_argument(
         "--reply-timeout",
-        type=_seconds,
+        type=seconds,
         default=10.0,
         metavar="S",
         help="seconds before a slow reload is reported; it is still waited for (default: 10)",
     )
     parser.add_argument(
         "--dispose-timeout",
-        type=_seconds,
+        type=seconds,
         default=5.0,
         metavar="S",
         help="seconds a hot.dispose (or accept, update) callback may take before it is skipped (default: 5)",
     )
-    parser.add_argument("app_args", nargs="*", metavar="-- APP_ARGS", help="arguments for the app")
-    parser.set_defaults(run=run)
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
-    return value
+    parser.set_defaults(run=run, rest=[])
 
 
 def run(args: argparse.Namespace) -> int:
@@ -87,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         entry=args.entry,
         node=args.node,
         node_options=tuple(args.node_option),
-        args=tuple(args.app_args),
+        args=tuple(args.rest),
         restart_on_entry=args.restart_on_entry,
         reply_timeout=args.reply_timeout,
         dispose_timeout=args.dispose_timeout,

@@ -4,16 +4,19 @@ core when there are many)."""
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context, set_forkserver_preload
 
-from graphkit.extract.cache import ExtractionCache, StatKey, current_key, decode, stat_key
+from graphkit.extract.cache import ExtractionCache, StatKey, current_key
 from graphkit.extract.grammars import grammar_for
+from graphkit.extract.source import SourceError, read_source
 from graphkit.model import Extraction
 
-__all__ = ["FileParser", "ParsedFile"]
+__all__ = ["FileParser", "ParsedFile", "start_method"]
 
 # Below this many files a process pool costs more than it saves.
 _PARALLEL_THRESHOLD = 64
@@ -32,16 +35,33 @@ def _parse_file(job: tuple[str, bool]) -> ParsedFile:
 
     path, commonjs = job
     try:
-        with open(path, "rb") as handle:
-            st = os.fstat(handle.fileno())
-            source = handle.read()
-    except OSError as error:
-        return ParsedFile(path, None, None, error.strerror or str(error))
-    return ParsedFile(path, stat_key(st), extract(source, commonjs=commonjs, grammar=grammar_for(path)), None)
+        key, source = read_source(path)
+    except SourceError as error:
+        return ParsedFile(path, None, None, error.reason)
+    return ParsedFile(path, key, extract(source, commonjs=commonjs, grammar=grammar_for(path)), None)
+
+
+def start_method() -> str:
+    """``fork`` lets workers inherit the loaded grammar, but forking a process that runs other threads
+    (a Jupyter kernel, the watch loop) can deadlock the child: then a fork server, which forks from a
+    single-threaded process that preloads the parser."""
+    methods = get_all_start_methods()
+    if threading.active_count() == 1 and "fork" in methods:
+        return "fork"
+    if "forkserver" in methods:
+        set_forkserver_preload(["graphkit.extract.parse"])
+        return "forkserver"
+    return "spawn"
+
+
+def _ignore_interrupts() -> None:
+    """Ctrl-C reaches the whole process group: only the scanning process handles it (exit 130)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 class FileParser:
-    """Parses batches of ``(path, commonjs)`` jobs; ``parallel`` allows a forked process pool."""
+    """Parses batches of ``(path, commonjs)`` jobs; ``parallel`` allows a process pool."""
 
     def __init__(self, cache: ExtractionCache | None, *, parallel: bool = True) -> None:
         self._cache = cache
@@ -59,12 +79,19 @@ class FileParser:
                 yield hit
         workers = os.cpu_count() or 1
         if self._parallel and len(misses) >= _PARALLEL_THRESHOLD and workers > 1:
-            if self._pool is None:
-                # fork: workers inherit the loaded grammar instead of importing it again.
-                self._pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"))
-            results: Iterable[ParsedFile] = self._pool.map(
-                _parse_file, misses, chunksize=max(1, len(misses) // (workers * 8))
-            )
+            # Workers are forked while the jobs are submitted: with SIGINT blocked until they ignore it,
+            # a Ctrl-C at that moment cannot kill one half-started and hang the pool.
+            masked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                if self._pool is None:
+                    self._pool = ProcessPoolExecutor(
+                        workers, mp_context=get_context(start_method()), initializer=_ignore_interrupts
+                    )
+                results: Iterable[ParsedFile] = self._pool.map(
+                    _parse_file, misses, chunksize=max(1, len(misses) // (workers * 8))
+                )
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, masked)
         else:
             results = map(_parse_file, misses)
         for parsed in results:
@@ -73,12 +100,13 @@ class FileParser:
             yield parsed
 
     @staticmethod
-    def _lookup(path: str, cached: dict[str, tuple[StatKey, bool, bytes]]) -> ParsedFile | None:
+    def _lookup(path: str, cached: dict[str, tuple[StatKey, Extraction]]) -> ParsedFile | None:
         entry = cached.get(path)
+        # A file that cannot be read now is parsed afresh, which reports why.
         key = current_key(path, entry[0]) if entry is not None else None
         if entry is None or key is None:
             return None
-        return ParsedFile(path, key, decode(entry[2], entry[1]), None)
+        return ParsedFile(path, key, entry[1], None)
 
     def flush(self) -> None:
         if self._cache is not None:
@@ -86,6 +114,6 @@ class FileParser:
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown()
+            self._pool.shutdown(cancel_futures=True)  # after Ctrl-C, parse nothing more
         if self._cache is not None:
             self._cache.close()

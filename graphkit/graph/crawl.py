@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import glob
 import os
+import stat
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Literal
 
 from graphkit.errors import InputError
 from graphkit.extract.cache import ExtractionCache
 from graphkit.extract.files import FileParser, ParsedFile
 from graphkit.extract.grammars import TYPESCRIPT_SUFFIXES
+from graphkit.extract.source import SourceError, source_key
 from graphkit.model import Edge, Format, ImportRecord, Module, ModuleGraph, ModuleKind, Problem
 from graphkit.model.urls import in_node_modules, local_path
 from graphkit.resolve.resolver import path_to_url
@@ -34,7 +37,7 @@ _COMMONJS_FORMATS = (Format.COMMONJS, Format.COMMONJS_TYPESCRIPT)
 def _walk(folder: Path) -> list[str]:
     inside_packages = in_node_modules(os.path.join(folder, ""))  # the trailing "/" counts node_modules itself
     found: list[str] = []
-    for root, dirs, files in os.walk(folder):
+    for root, dirs, files in os.walk(folder, onerror=_unreadable_folder):
         dirs[:] = sorted(d for d in dirs if inside_packages or d != "node_modules")
         found.extend(
             os.path.join(root, f)
@@ -42,6 +45,27 @@ def _walk(folder: Path) -> list[str]:
             if f.endswith(SOURCE_SUFFIXES) and not f.endswith(_DECLARATION_SUFFIXES)
         )
     return found
+
+
+def _unreadable_folder(error: OSError) -> None:
+    raise InputError(f"{error.filename}: {error.strerror}") from error
+
+
+def _input_kind(path: Path) -> Literal["file", "folder"]:
+    """Whether a named path is an entry file or a folder, or one line saying why it is neither."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file or folder") from None
+    except OSError as error:
+        raise InputError(f"{path}: {error.strerror}") from error
+    if stat.S_ISDIR(st.st_mode):
+        return "folder"
+    try:
+        source_key(str(path))
+    except SourceError as error:
+        raise InputError(f"{path}: {error.reason}") from error
+    return "file"
 
 
 def _expand_glob(record: ImportRecord, parent: str) -> list[str]:
@@ -133,12 +157,10 @@ class Scanner:
         entries: list[str] = []
         folder_files: list[str] = []
         for path in paths:
-            if path.is_dir():
+            if _input_kind(path) == "folder":
                 folder_files.extend(path_to_url(f) for f in _walk(path.resolve()))
-            elif path.is_file():
-                entries.append(path_to_url(path.resolve()))
             else:
-                raise InputError(f"{path}: no such file or folder")
+                entries.append(path_to_url(path.resolve()))
         self.run(entries, follow=True)
         self.run(folder_files, follow=False)
 

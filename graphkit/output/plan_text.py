@@ -33,27 +33,29 @@ def render_text(plan: EvictionPlan, *, root: Path | None = None) -> str:
 
     lines: list[str] = []
 
-    def walk(url: str, prefix: str, last: bool, root: bool) -> None:
-        marks = []
-        if root:
-            marks.append("changed")
-        if url in accepting:
-            marks.append("accepts: importers kept")
-        label = name(url) + (f"  [{', '.join(marks)}]" if marks else "")
-        lines.append(label if root else f"{prefix}{'└── ' if last else '├── '}{label}")
-        inner = prefix if root else prefix + ("    " if last else "│   ")
-        items: list[tuple[str, str | None]] = [(child, None) for child in sorted(children.get(url, ()))]
-        items += [(b.url, "dynamic import(): kept, re-imports") for b in dynamic.get(url, ())]
-        for i, (child, note) in enumerate(items):
-            is_last = i == len(items) - 1
-            if note is None:
-                walk(child, inner, is_last, root=False)
-            else:
-                lines.append(f"{inner}{'└── ' if is_last else '├── '}{name(child)}  [{note}]")
+    def walk(root: str) -> None:
+        """Depth first with an explicit stack: an import chain may be deeper than Python's recursion limit."""
+        start = len(lines)
+        stack: list[tuple[str, str, bool, str | None]] = [(root, "", True, None)]
+        while stack:
+            url, prefix, last, note = stack.pop()
+            branch = "" if len(lines) == start else ("└── " if last else "├── ")
+            if note is not None:
+                lines.append(f"{prefix}{branch}{name(url)}  [{note}]")
+                continue
+            marks = ["changed"] if not branch else []
+            if url in accepting:
+                marks.append("accepts: importers kept")
+            lines.append(prefix + branch + name(url) + (f"  [{', '.join(marks)}]" if marks else ""))
+            inner = prefix + ("" if not branch else "    " if last else "│   ")
+            items: list[tuple[str, str | None]] = [(child, None) for child in sorted(children.get(url, ()))]
+            items += [(b.url, "dynamic import(): kept, re-imports") for b in dynamic.get(url, ())]
+            for i, (child, child_note) in reversed(list(enumerate(items))):
+                stack.append((child, inner, i == len(items) - 1, child_note))
 
     roots = [c.url for c in plan.chains if len(c.path) == 1]
     for url in roots:
-        walk(url, "", True, root=True)
+        walk(url)
     for url in plan.changed:
         if url not in roots:
             lines.append(f"{name(url)}  [changed, not loaded]")

@@ -77,10 +77,17 @@ def graph_report(graph: ModuleGraph, root: Path | None = None) -> str:
     if tally.problems:
         lines.append(f"problems: {len(tally.problems)}")
         lines += [
-            f"  {display_path(p.url, root)}:{p.line}:{p.column}: {p.code}: {p.message}"
+            f"  {display_path(p.url, root)}{_position(p.line, p.column)}: {p.code}: {p.message}"
             for p in tally.problems
         ]
     return "\n".join(lines) + "\n"
+
+
+def _position(line: int | None, column: int | None) -> str:
+    """``:line:column``, or nothing for a problem that has no place in the file (a read error)."""
+    if line is None:
+        return ""
+    return f":{line}" if column is None else f":{line}:{column}"
 
 
 def live_report(graph: ModuleGraph) -> str:
@@ -93,7 +100,7 @@ def live_report(graph: ModuleGraph) -> str:
         f"status: {_by_kind(statuses)}",
     ]
     for problem in tally.problems:
-        where = f":{problem.line}" if problem.line is not None else ""
+        where = _position(problem.line, problem.column)
         lines.append(f"problem: {problem.url}{where}: {problem.code}: {problem.message}")
     return "\n".join(lines) + "\n"
 
