@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from graphkit.live.host import Host
-from graphkit.model import ModuleGraph, ModuleKind
+from graphkit.model import Command, ModuleGraph, ModuleKind
 from graphkit.model.urls import url_to_path
 from graphkit.output.paths import display_path
 from graphkit.output.status import watching_line
@@ -88,5 +88,5 @@ class Following:
                 self.host.forget(self._asked)
             self._asked = None
         if now - self._asked_at >= _ASK_EVERY and self.host.running:
-            self._asked = self.host.ask("folders")
+            self._asked = self.host.ask(Command.FOLDERS)
             self._asked_at = now

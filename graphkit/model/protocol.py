@@ -91,6 +91,7 @@ class Command(StrEnum):
     ACCEPTING = "accepting"
     APPLY = "apply"
     SWEEP = "sweep"
+    FOLDERS = "folders"  # the folders of the app's own loaded modules
 
 
 class ApplyField(StrEnum):

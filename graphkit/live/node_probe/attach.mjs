@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { cacheEntries, getLoader, jobStatus } from './loader.mjs';
 import { snapshot, watchDynamicImports } from './snapshot.mjs';
 import { mainUrls } from './startup.mjs';
+import { Status } from './protocol.mjs';
 
 const out = process.env.GRAPHKIT_PROBE_OUT;
 const waitMs = Number(process.env.GRAPHKIT_PROBE_WAIT ?? 0);
@@ -61,7 +62,7 @@ function mainFinished() {
   // A CommonJS main never reaches loadCache; it has run once require.main is loaded.
   if (main === undefined) return entryImport === undefined && process.mainModule?.loaded === true;
   const status = jobStatus(main.job);
-  if (status !== 'evaluated' && status !== 'errored') return false;
+  if (status !== Status.EVALUATED && status !== Status.ERRORED) return false;
   if (entryImport === undefined) return true;
   // V8 calls a module evaluated once its body has run up to a top-level await, so the entry's import is
   // what tells that it finished. An entry that awaits forever (a `for await` server loop) is dumped

@@ -18,6 +18,7 @@ import { createRequire, syncBuiltinESMExports } from 'node:module';
 import net from 'node:net';
 import { addressKey, claim, offer, withdraw } from './handover.mjs';
 import { isProbeUrl } from './loader.mjs';
+import { Effect } from './protocol.mjs';
 
 const require = createRequire(import.meta.url);
 const context = new AsyncLocalStorage();
@@ -175,7 +176,7 @@ export function runAs(url, fn) {
  * Returns a ticket: counts per effect kind, and what `restore` needs.
  */
 export function release(urls) {
-  const released = { server: 0, timer: 0, listener: 0 };
+  const released = { [Effect.SERVER]: 0, [Effect.TIMER]: 0, [Effect.LISTENER]: 0 };
   const ticket = { released, owners: [], offered: [] };
   for (const url of urls) {
     const owner = owners.get(url);
@@ -185,19 +186,19 @@ export function release(urls) {
     for (const { event, listener } of owner.listeners) {
       if (process.listeners(event).includes(listener)) {
         process.removeListener(event, listener);
-        released.listener += 1;
+        released[Effect.LISTENER] += 1;
       }
     }
     for (const timer of owner.intervals) {
-      if (!timer._destroyed) released.timer += 1;
+      if (!timer._destroyed) released[Effect.TIMER] += 1;
       clearInterval(timer);
     }
     for (const timer of owner.timeouts) {
-      if (!timer._destroyed) released.timer += 1;
+      if (!timer._destroyed) released[Effect.TIMER] += 1;
       clearTimeout(timer);
     }
     for (const server of owner.servers) {
-      released.server += 1;
+      released[Effect.SERVER] += 1;
       if (offer(server[ADDRESS] ?? null, server)) ticket.offered.push(server);
     }
     owner.listeners = [];

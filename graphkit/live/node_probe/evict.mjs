@@ -15,12 +15,13 @@ import { startupImports } from './snapshot.mjs';
 import * as startup from './startup.mjs';
 import { callWithin } from './limits.mjs';
 import * as validate from './validate.mjs';
+import { ApplyField, BoundaryReason, Effect, Status } from './protocol.mjs';
 
 const require = createRequire(import.meta.url);
 // Puts the "file:line, source line, caret" header that Node prints for an uncaught error on the stack.
 const { decorateErrorStack } = require('internal/util');
 const LINKING_WAIT_MS = 2000;
-const NOTHING_RELEASED = Object.freeze({ server: 0, timer: 0, listener: 0 });
+const NOTHING_RELEASED = Object.freeze({ [Effect.SERVER]: 0, [Effect.TIMER]: 0, [Effect.LISTENER]: 0 });
 
 function pathOf(url) {
   return url.startsWith('file:') ? fileURLToPath(url) : null;
@@ -40,11 +41,11 @@ function restore(url, slots) {
 }
 
 // Once nothing is linking, a job in one of these states belongs to an import that failed.
-const STALE = new Set(['errored', 'linked', 'instantiated']);
+const STALE = new Set([Status.ERRORED, Status.LINKED, Status.INSTANTIATED]);
 
 function neverEvaluated(slots) {
   for (const type in slots) {
-    if (slots[type] && jobStatus(slots[type]) !== 'evaluated') return true;
+    if (slots[type] && jobStatus(slots[type]) !== Status.EVALUATED) return true;
   }
   return false;
 }
@@ -52,7 +53,7 @@ function neverEvaluated(slots) {
 function linking(url) {
   const slots = Map.prototype.get.call(getLoadCache(), url);
   for (const type in slots) {
-    if (slots[type] && jobStatus(slots[type]) === 'linking') return true;
+    if (slots[type] && jobStatus(slots[type]) === Status.LINKING) return true;
   }
   return false;
 }
@@ -94,7 +95,7 @@ function reimportTargets(order, boundaries, entry) {
   const evicted = new Set(order);
   const wanted = new Set();
   for (const boundary of boundaries) {
-    if (boundary.reason === 'accepts') wanted.add(boundary.url);
+    if (boundary.reason === BoundaryReason.ACCEPTS) wanted.add(boundary.url);
     else for (const url of boundary.imports) wanted.add(url);
   }
   if (entry && evicted.has(entry)) {
@@ -111,16 +112,36 @@ function describe(error) {
   // V8 prints a compile error as "file:///x.mjs:LINE", the source line, then a caret under the column;
   // Node's type stripping (ERR_INVALID_TYPESCRIPT_SYNTAX) shows a line of context above the source line.
   const head = /^(file:\/\/[^\n]*?):(\d+)\n(?:[^\n]*\n){1,2}?( *)\^/.exec(stack);
-  if (head) return { message, file: head[1], line: Number(head[2]), column: head[3].length + 1 };
+  if (head) return located(message, head[1], Number(head[2]), head[3].length + 1);
   const frame = /(file:\/\/[^\s()]+?):(\d+):(\d+)/.exec(stack);
-  if (frame) return { message, file: frame[1], line: Number(frame[2]), column: Number(frame[3]) };
+  if (frame) return located(message, frame[1], Number(frame[2]), Number(frame[3]));
   // A deleted file whose resolution Node cached fails at load time: the error names the path it read.
   if (error?.code === 'ENOENT' && typeof error.path === 'string') {
-    return { message, file: pathToFileURL(error.path).href, line: null, column: null };
+    return located(message, pathToFileURL(error.path).href);
   }
   const from = / imported from (\S+)/.exec(message);
   const file = from ? (from[1].startsWith('file:') ? from[1] : pathToFileURL(from[1]).href) : null;
-  return { message, file, line: null, column: null };
+  return located(message, file);
+}
+
+// The answer's fields are ApplyField values (protocol.mjs), the names graphkit/live/host.py reads.
+function located(message, file, line = null, column = null) {
+  return {
+    [ApplyField.MESSAGE]: message, [ApplyField.FILE]: file, [ApplyField.LINE]: line, [ApplyField.COLUMN]: column,
+  };
+}
+
+function answer({ ok, evicted, reimported, started, warnings, error = null, released, handedOver = 0 }) {
+  return {
+    [ApplyField.OK]: ok,
+    [ApplyField.EVICTED]: evicted,
+    [ApplyField.REIMPORTED]: reimported,
+    [ApplyField.MS]: performance.now() - started,
+    [ApplyField.WARNINGS]: warnings,
+    [ApplyField.ERROR]: error,
+    [ApplyField.RELEASED]: released,
+    [ApplyField.HANDED_OVER]: handedOver,
+  };
 }
 
 function warning(url, phase, error) {
@@ -196,9 +217,8 @@ async function reload(plan) {
     for (const [path, module] of savedRequire) require.cache[path] = module;
     return added;
   };
-  const failure = (error, released = NOTHING_RELEASED) => ({
-    ok: false, evicted: order.length, reimported: 0, ms: performance.now() - started, warnings,
-    error: describe(error), released, handedOver: 0,
+  const failure = (error, released = NOTHING_RELEASED) => answer({
+    ok: false, evicted: order.length, reimported: 0, started, warnings, error: describe(error), released,
   });
 
   const finish = () => {
@@ -219,7 +239,7 @@ async function reload(plan) {
   }
 
   const instances = hot.saveInstances(order);
-  const acceptors = hot.acceptorsOf(plan.boundaries.filter((b) => b.reason === 'accepts').map((b) => b.url));
+  const acceptors = hot.acceptorsOf(plan.boundaries.filter((b) => b.reason === BoundaryReason.ACCEPTS).map((b) => b.url));
   // Importers go before what they import, so a dependency is still alive while its importer cleans up.
   for (const { url, error } of await hot.dispose([...order].reverse(), limitMs)) {
     warnings.push(warning(url, 'dispose', error));
@@ -267,8 +287,8 @@ async function reload(plan) {
       warnings.push(warning(url, 'update', error));
     }
   }
-  return {
-    ok: true, evicted: order.length, reimported: targets.length, ms: performance.now() - started, warnings,
-    error: null, released: ticket.released, handedOver,
-  };
+  return answer({
+    ok: true, evicted: order.length, reimported: targets.length, started, warnings, released: ticket.released,
+    handedOver,
+  });
 }

@@ -4,6 +4,7 @@
 // evaluated, so nothing below them needs Node's walk: their `linked` is hidden while the reload runs and
 // put back afterwards, whatever happens. Development only: this relies on Node internals.
 import { jobDependencies, jobStatus, jobUrl } from './loader.mjs';
+import { Status } from './protocol.mjs';
 
 /**
  * Hides `linked` on the evaluated jobs that the saved jobs of the evicted URLs linked and that stay.
@@ -16,7 +17,7 @@ export async function hideSurvivors(saved, evicted) {
       if (!slots[type]) continue;
       for (const dependency of await jobDependencies(slots[type])) {
         if (hidden.has(dependency) || evicted.has(jobUrl(undefined, dependency))) continue;
-        if (jobStatus(dependency) === 'evaluated') hidden.set(dependency, dependency.linked);
+        if (jobStatus(dependency) === Status.EVALUATED) hidden.set(dependency, dependency.linked);
       }
     }
   }

@@ -27,6 +27,7 @@ import * as journal from './journal.mjs';
 import { settleWithin } from './limits.mjs';
 import { getLoadCache } from './loader.mjs';
 import { snapshot, watchDynamicImports } from './snapshot.mjs';
+import { Command } from './protocol.mjs';
 import { mainUrls } from './startup.mjs';
 
 const HOLD_MS = 10_000; // when a request names no holdMs
@@ -36,13 +37,13 @@ const ORPHAN_GRACE_MS = 1000;
 const accepting = () => acceptingUrls().filter((url) => Map.prototype.has.call(getLoadCache(), url)).sort();
 
 const commands = {
-  ping: async () => ({ node: process.version, pid: process.pid }),
-  snapshot: async () => ({ graph: await snapshot() }),
-  changes: async (request) => ({ ...await journal.changes(request.since), accepting: accepting() }),
-  accepting: async () => ({ urls: accepting() }),
-  sweep: async () => ({ urls: await sweepFailed() }),
-  folders: async () => ({ folders: moduleFolders() }),
-  apply: async (request) => ({
+  [Command.PING]: async () => ({ node: process.version, pid: process.pid }),
+  [Command.SNAPSHOT]: async () => ({ graph: await snapshot() }),
+  [Command.CHANGES]: async (request) => ({ ...await journal.changes(request.since), accepting: accepting() }),
+  [Command.ACCEPTING]: async () => ({ urls: accepting() }),
+  [Command.SWEEP]: async () => ({ urls: await sweepFailed() }),
+  [Command.FOLDERS]: async () => ({ folders: moduleFolders() }),
+  [Command.APPLY]: async (request) => ({
     result: await applyPlan({ ...request.plan, entry: request.entry, callbackMs: request.callbackMs }),
   }),
 };

@@ -13,14 +13,14 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { getLoader, isProbeUrl, jobStatus } from './loader.mjs';
-import { ImportKind } from './protocol.mjs';
+import { ImportKind, Status } from './protocol.mjs';
 import {
   dynamicImporters, dynamicImportsFrom, edge, forgetPackageTypes, linkedEdges, moduleFormat, moduleKind, onDynamicImport,
 } from './snapshot.mjs';
 
 const require = createRequire(import.meta.url);
 const mapSize = Object.getOwnPropertyDescriptor(Map.prototype, 'size').get;
-const SETTLED = new Set(['evaluated', 'errored']);
+const SETTLED = new Set([Status.EVALUATED, Status.ERRORED]);
 
 let hooked = null; // the loadCache instance whose own set/delete report here
 let version = 0; // answers given so far; 0 means the reader holds nothing
@@ -109,16 +109,16 @@ async function row(cache, url) {
   if (cjs !== undefined) {
     module ??= {
       url, kind: moduleKind(url), format: moduleFormat(url, 'javascript'),
-      status: cjs.loaded ? 'evaluated' : 'instantiated',
+      status: cjs.loaded ? Status.EVALUATED : Status.INSTANTIATED,
     };
     for (const child of cjs.children ?? []) {
-      edges.push(edge(url, pathToFileURL(child.filename ?? child.id).href, 'require', null));
+      edges.push(edge(url, pathToFileURL(child.filename ?? child.id).href, ImportKind.REQUIRE, null));
     }
     // A require through createRequire(import.meta.url): its parent stands for an ES module, uncached.
     const parent = cjs.parent;
     if (parent?.filename && !(parent.filename in require.cache)) {
       const from = pathToFileURL(parent.filename).href;
-      if (!isProbeUrl(from)) edges.push(edge(from, url, 'require', null));
+      if (!isProbeUrl(from)) edges.push(edge(from, url, ImportKind.REQUIRE, null));
     }
   }
   for (const dynamic of dynamicImportsFrom(url)) {

@@ -1,6 +1,7 @@
 // Access to Node's ESM loader cache (needs --expose-internals). The layout is detected by feature, never
 // by version number, so an unknown layout fails with one line naming the version and what is missing.
 import { createRequire } from 'node:module';
+import { Status } from './protocol.mjs';
 
 const require = createRequire(import.meta.url);
 const PROBE_DIR = new URL('./', import.meta.url).href;
@@ -97,12 +98,12 @@ export function jobUrl(key, job) {
 
 export function jobStatus(job) {
   const status = job.module?.getStatus?.();
-  if (status === V8_ERRORED) return 'errored';
-  if (status === V8_EVALUATED) return 'evaluated';
+  if (status === V8_ERRORED) return Status.ERRORED;
+  if (status === V8_EVALUATED) return Status.EVALUATED;
   // V8 reports evaluating only while the body runs synchronously (one awaiting top-level await already
   // reports evaluated): either way the module has started running and is not a failed load.
-  if (status === V8_EVALUATING) return 'evaluated';
-  if (status === V8_INSTANTIATED) return 'instantiated';
+  if (status === V8_EVALUATING) return Status.EVALUATED;
+  if (status === V8_INSTANTIATED) return Status.INSTANTIATED;
   const linked = job.linked;
   let state;
   if (Array.isArray(linked)) {
@@ -111,9 +112,9 @@ export function jobStatus(job) {
     record(job, linked);
     state = settled.get(job);
   }
-  if (state === 'rejected') return 'errored';
-  if (job.module === undefined) return 'linking';
-  return state === 'fulfilled' ? 'linked' : 'linking';
+  if (state === 'rejected') return Status.ERRORED;
+  if (job.module === undefined) return Status.LINKING;
+  return state === 'fulfilled' ? Status.LINKED : Status.LINKING;
 }
 
 export function isProbeUrl(url) {

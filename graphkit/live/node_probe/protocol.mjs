@@ -55,6 +55,7 @@ export const Command = Object.freeze({
   ACCEPTING: 'accepting',
   APPLY: 'apply',
   SWEEP: 'sweep',
+  FOLDERS: 'folders',
 });
 
 export const ApplyField = Object.freeze({

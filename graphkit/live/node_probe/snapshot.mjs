@@ -5,11 +5,12 @@ import { dirname, extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cacheEntries, getLoader, isProbeUrl, jobDependencies, jobStatus, jobUrl } from './loader.mjs';
 import { startingUp, track } from './startup.mjs';
+import { Format, ImportKind, ModuleKind, Status } from './protocol.mjs';
 
 const require = createRequire(import.meta.url);
 const SCHEMA_VERSION = 1;
 const EXTENSION_FORMATS = {
-  '.mjs': 'module', '.cjs': 'commonjs', '.json': 'json', '.node': 'addon', '.wasm': 'wasm', '.mts': 'module', '.cts': 'commonjs',
+  '.mjs': Format.MODULE, '.cjs': Format.COMMONJS, '.json': Format.JSON, '.node': Format.ADDON, '.wasm': Format.WASM, '.mts': Format.MODULE, '.cts': Format.COMMONJS,
 };
 const TYPESCRIPT_EXTENSIONS = new Set(['.ts', '.mts', '.cts']);
 // Node 22.18+ strips types itself and names TypeScript formats; under a loader (tsx on Node 20) it sees JavaScript.
@@ -101,8 +102,8 @@ async function settleTarget(row) {
 }
 
 export function moduleKind(url) {
-  if (url.startsWith('node:')) return 'builtin';
-  return /\/node_modules\//.test(url) ? 'package' : 'local';
+  if (url.startsWith('node:')) return ModuleKind.BUILTIN;
+  return /\/node_modules\//.test(url) ? ModuleKind.PACKAGE : ModuleKind.LOCAL;
 }
 
 // Folder -> the `type` of its nearest package.json, for one snapshot: an app of .js files shares a few.
@@ -121,25 +122,25 @@ function packageType(path) {
 function readPackageType(folder) {
   for (let dir = folder; ; dir = dirname(dir)) {
     try {
-      return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).type === 'module' ? 'module' : 'commonjs';
+      return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).type === 'module' ? Format.MODULE : Format.COMMONJS;
     } catch (error) {
-      if (error?.code !== 'ENOENT' && error?.code !== 'ENOTDIR') return 'commonjs';
+      if (error?.code !== 'ENOENT' && error?.code !== 'ENOTDIR') return Format.COMMONJS;
     }
-    if (dirname(dir) === dir) return 'commonjs';
+    if (dirname(dir) === dir) return Format.COMMONJS;
   }
 }
 
 // Node keeps no format on the job: read what the module record tells (v22+ marks synthetic modules,
 // which wrap CommonJS, JSON, addons and builtins), else infer from the extension as Node does.
 export function moduleFormat(url, type, job) {
-  if (url.startsWith('node:')) return 'builtin';
-  if (type === 'json') return 'json';
-  if (!url.startsWith('file:')) return job?.module?.synthetic === true ? 'commonjs' : 'module';
+  if (url.startsWith('node:')) return Format.BUILTIN;
+  if (type === 'json') return Format.JSON;
+  if (!url.startsWith('file:')) return job?.module?.synthetic === true ? Format.COMMONJS : Format.MODULE;
   const ext = extname(fileURLToPath(url));
   const typed = (format) => (NATIVE_TYPESCRIPT && TYPESCRIPT_EXTENSIONS.has(ext) ? `${format}-typescript` : format);
-  if (job?.module?.synthetic === false) return ext === '.wasm' ? 'wasm' : typed('module');
+  if (job?.module?.synthetic === false) return ext === '.wasm' ? Format.WASM : typed(Format.MODULE);
   if (job?.module?.synthetic === true) {
-    return ext === '.node' ? 'addon' : ext === '.json' ? 'json' : typed('commonjs');
+    return ext === '.node' ? Format.ADDON : ext === '.json' ? Format.JSON : typed(Format.COMMONJS);
   }
   return typed(EXTENSION_FORMATS[ext] ?? packageType(fileURLToPath(url)));
 }
@@ -165,7 +166,7 @@ export async function linkedEdges(url, job) {
   const edges = [];
   dependencies.forEach((dependency, index) => {
     const target = jobUrl(undefined, dependency);
-    if (!isProbeUrl(target)) edges.push(edge(url, target, 'static', aligned ? specifiers[index] : null));
+    if (!isProbeUrl(target)) edges.push(edge(url, target, ImportKind.STATIC, aligned ? specifiers[index] : null));
   });
   return edges;
 }
@@ -178,16 +179,16 @@ function requireGraph() {
     if (module === undefined) continue;
     const url = pathToFileURL(path).href;
     if (isProbeUrl(url)) continue;
-    modules.push({ url, status: module.loaded ? 'evaluated' : 'instantiated' });
+    modules.push({ url, status: module.loaded ? Status.EVALUATED : Status.INSTANTIATED });
     for (const child of module.children ?? []) {
-      edges.push(edge(url, pathToFileURL(child.filename ?? child.id).href, 'require', null));
+      edges.push(edge(url, pathToFileURL(child.filename ?? child.id).href, ImportKind.REQUIRE, null));
     }
     // A require made through createRequire(import.meta.url) in an ES module has a parent that is not
     // itself cached (it stands for the ES module): its first requirer is all Node remembers.
     const parent = module.parent;
     if (parent?.filename && !(parent.filename in require.cache)) {
       const from = pathToFileURL(parent.filename).href;
-      if (!isProbeUrl(from)) edges.push(edge(from, url, 'require', null));
+      if (!isProbeUrl(from)) edges.push(edge(from, url, ImportKind.REQUIRE, null));
     }
   }
   return { modules, edges };
@@ -224,7 +225,7 @@ export async function snapshot() {
   edges.push(...cjs.edges);
   for (const row of dynamicImports.values()) {
     if (row.to === null && row.error === null) await settleTarget(row);
-    edges.push(edge(row.from, row.to, row.startup ? 'startup' : 'dynamic', row.specifier, row.error));
+    edges.push(edge(row.from, row.to, row.startup ? ImportKind.STARTUP : ImportKind.DYNAMIC, row.specifier, row.error));
   }
   return {
     version: SCHEMA_VERSION,
