@@ -2,8 +2,9 @@
 
 One save is handled at a time: bring the live mirror up to date with what the app loaded and dropped
 since the last save, plan over it with ``graphkit.planning.incremental.plan_live``, apply in the app,
-print one status line, then read what the reload changed while waiting for the next save. No step walks
-everything the app holds. A plan that cannot be applied in place restarts the app.
+print one status line, then read what the reload changed while waiting for the next save. Apart from one
+pass over ``require.cache`` in the app, no step walks everything the app holds. A plan that cannot be
+applied in place restarts the app.
 Development only: the host relies on Node internals (``--expose-internals``) that change between
 Node versions.
 """
