@@ -4,14 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint setup nodes corpus graphviz bench
+.PHONY: demo test lint setup nodes corpus apps ts-corpus graphviz bench
 
 demo: setup graphviz
 	$(BIN)/graphkit scan fixtures/demo/main.mjs
 	$(BIN)/graphkit plan fixtures/demo/routes/home.mjs
 	$(BIN)/graphkit plan fixtures/demo/lib/format.mjs
 
-test: setup graphviz nodes corpus
+test: setup graphviz nodes corpus apps ts-corpus
 	$(BIN)/ruff check graphkit tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
@@ -40,8 +40,16 @@ nodes:
 corpus:
 	scripts/install-corpus.sh
 
-bench: setup nodes corpus
+apps:
+	scripts/install-apps.sh
+
+ts-corpus:
+	scripts/install-ts-corpus.sh
+
+bench: setup nodes corpus apps ts-corpus
 	scripts/install-bench-peers.sh
 	$(BIN)/python -m bench.scan
+	$(BIN)/python -m bench.ts_scan
 	$(BIN)/python -m bench.hmr
 	$(BIN)/python -m bench.memory
+	$(BIN)/python -m bench.rerun

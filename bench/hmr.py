@@ -69,7 +69,7 @@ STEPS = (
     "first new response",
 )
 SHAPES = {"tree": 0.0, "packages": 0.8}  # share of the modules in node_modules packages
-_APPLIED = re.compile(r"(\d+) modules evicted, (\d+) re-imported in ([\d.]+) ms")
+_APPLIED = re.compile(r"(\d+) modules? evicted, (\d+) re-imported in ([\d.]+) ms")
 
 
 class Lines:

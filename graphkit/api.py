@@ -11,21 +11,20 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Unpack
 
 import networkx as nx
 
 from graphkit.errors import DotMissingError, InputError
 from graphkit.graph import queries
-from graphkit.graph.queries import default_root, find_module
-from graphkit.graph.reconcile import Disagreement, Row
-from graphkit.graph.reconcile import Reconciliation as Comparison
-from graphkit.graph.reconcile import reconcile as compare
+from graphkit.graph.reconcile import Comparison, compare
 from graphkit.model import EvictionPlan, ImportKind, ModuleGraph
 from graphkit.model.codec import graph_to_json, plan_to_json
 from graphkit.output.diagram import dot_source, mermaid_source
+from graphkit.output.paths import display_path
 from graphkit.output.render import MISSING_DOT, render
-from graphkit.output.wording import count
+from graphkit.output.summary import GraphTally, comparison_line, plan_line
+from graphkit.output.view import ViewOptions
 
 __all__ = [
     "Cycle",
@@ -90,18 +89,20 @@ class GraphResult:
     def to_json(self) -> str:
         return graph_to_json(self.graph)
 
-    def dot(
-        self, *, collapse: str | None = "auto", focus: str | Path | None = None, depth: int | None = None
-    ) -> str:
-        return dot_source(self.graph, collapse=collapse, focus=focus, depth=depth)
+    def dot(self, **options: Unpack[ViewOptions]) -> str:
+        """The drawing as DOT; ``options`` (collapse, focus, depth, root) are those of ``ViewOptions``."""
+        return dot_source(self.graph, plan=self._overlay(), **options)
 
-    def mermaid(
-        self, *, collapse: str | None = "auto", focus: str | Path | None = None, depth: int | None = None
-    ) -> str:
-        return mermaid_source(self.graph, collapse=collapse, focus=focus, depth=depth)
+    def mermaid(self, **options: Unpack[ViewOptions]) -> str:
+        """The drawing as a Mermaid flowchart, with the options of :meth:`dot`."""
+        return mermaid_source(self.graph, plan=self._overlay(), **options)
 
-    def svg(self, **options: Any) -> str:
-        """The drawing as SVG text; the options (collapse, focus, depth) are those of :meth:`dot`."""
+    def _overlay(self) -> EvictionPlan | None:
+        """The plan drawn over the graph: none for a plain graph."""
+        return None
+
+    def svg(self, **options: Unpack[ViewOptions]) -> str:
+        """The drawing as SVG text, with the options of :meth:`dot`."""
         return render(self.dot(**options), "svg").decode()
 
     def cycles(self) -> list[Cycle]:
@@ -113,13 +114,11 @@ class GraphResult:
 
     def importers_of(self, path: str | Path) -> list[Importer]:
         """Every import of the module at ``path`` (a path or URL), by importer and position."""
-        url = find_module(self.graph, path)
-        found = [
+        url = queries.find_module(self.graph, path)
+        return [
             Importer(e.source, e.kind, e.specifier, e.line, e.column)
-            for e in self.graph.edges
-            if e.target == url
+            for e in queries.importers_of(self.to_networkx(), url)
         ]
-        return sorted(found, key=lambda i: (i.url, i.line or 0, i.column or 0))
 
     def unresolved(self) -> list[Unresolved]:
         found = [
@@ -130,12 +129,17 @@ class GraphResult:
         return sorted(found, key=lambda u: (u.url, u.line or 0, u.column or 0))
 
     def summary(self) -> str:
-        imports = sum(e.target is not None for e in self.graph.edges)
-        return (
-            f"{count(len(self.graph.modules), 'module')}, {count(imports, 'import')}, "
-            f"{count(len(self.cycles()), 'cycle')}, "
-            f"{len(self.unresolved())} unresolved"
-        )
+        """``9 modules, 10 imports, 0 cycles, 0 unresolved``."""
+        return GraphTally.of(self.graph).line()
+
+    def __repr__(self) -> str:
+        return f"<GraphResult {self._about()}>"
+
+    def _about(self) -> str:
+        """The graph in one line: the Node that loaded it, its counts and the folder its modules share."""
+        node = f"Node {self.graph.node}: " if self.graph.node else ""
+        root = queries.default_root(self.graph)
+        return node + self.summary() + (f"; root {display_path(root)}" if root else "")
 
     def _repr_svg_(self) -> str | None:
         try:
@@ -156,18 +160,14 @@ class PlanResult(GraphResult):
 
     plan: EvictionPlan
 
-    def dot(
-        self, *, collapse: str | None = "auto", focus: str | Path | None = None, depth: int | None = None
-    ) -> str:
-        return dot_source(self.graph, plan=self.plan, collapse=collapse, focus=focus, depth=depth)
-
-    def mermaid(
-        self, *, collapse: str | None = "auto", focus: str | Path | None = None, depth: int | None = None
-    ) -> str:
-        return mermaid_source(self.graph, plan=self.plan, collapse=collapse, focus=focus, depth=depth)
+    def _overlay(self) -> EvictionPlan:
+        return self.plan
 
     def to_json(self) -> str:
         return plan_to_json(self.plan)
+
+    def __repr__(self) -> str:
+        return f"<PlanResult {plan_line(self.plan)}; over {self._about()}>"
 
     def evicted(self) -> list[str]:
         """Evicted module URLs in reload order, dependencies first."""
@@ -176,39 +176,21 @@ class PlanResult(GraphResult):
     def text(self) -> str:
         from graphkit.output.plan_text import render_text
 
-        root = default_root(self.graph)
-        return render_text(self.plan, base=root.as_uri() + "/" if root else "")
+        return render_text(self.plan, root=queries.default_root(self.graph))
 
 
 @dataclass(frozen=True, slots=True)
-class Reconciliation:
-    """The static graph of an entry beside the live one Node loaded from it, import by import."""
+class Reconciliation(Comparison):
+    """The static graph of an entry beside the live one Node loaded from it, matched import by import."""
 
     static: GraphResult
     live: GraphResult
-    comparison: Comparison
 
-    @property
-    def agrees(self) -> bool:
-        return self.comparison.agrees
-
-    @property
-    def agreed(self) -> tuple[Row, ...]:
-        return self.comparison.agreed
-
-    @property
-    def live_only(self) -> tuple[Row, ...]:
-        """Imports Node made that the scan did not see: computed ``import()``, loader hooks."""
-        return self.comparison.live_only
-
-    @property
-    def static_only(self) -> tuple[Row, ...]:
-        """Imports the scan saw that Node did not make: an ``import()`` not run, a branch not taken."""
-        return self.comparison.static_only
-
-    @property
-    def disagreements(self) -> tuple[Disagreement, ...]:
-        return self.comparison.disagreements
+    def __repr__(self) -> str:
+        return (
+            f"<Reconciliation {comparison_line(self)}; static {self.static.summary()}; "
+            f"live {self.live.summary()}>"
+        )
 
     def _repr_html_(self) -> str:
         def row(side: str, source: str, target: str | None, specifier: str | None) -> str:
@@ -220,32 +202,33 @@ class Reconciliation:
         rows += [row("disagree", d.source, d.live_target, d.specifier) for d in self.disagreements]
         head = (
             f"<p>static: {html.escape(self.static.summary())}<br>live: {html.escape(self.live.summary())}<br>"
-            f"{len(self.agreed)} imports agree</p>"
+            f"{html.escape(comparison_line(self))}</p>"
         )
         return head + ("<table>" + "".join(rows) + "</table>" if rows else "<p>the graphs agree</p>")
 
 
 def scan(*paths: str | Path, conditions: Sequence[str] = ()) -> GraphResult:
     """The static graph of entry files (followed through their imports) and folders (every file in them)."""
-    from graphkit.graph.crawl import scan as scan_paths
+    from graphkit.graph import crawl
 
     if not paths:
         raise InputError("scan: name at least one entry file or folder")
-    return GraphResult(scan_paths([Path(p) for p in paths], conditions=conditions))
+    return GraphResult(crawl.scan([Path(p) for p in paths], conditions=conditions))
 
 
 def live_graph(entry: str | Path, node: str = "node", wait_ms: int = 0) -> GraphResult:
     """The graph Node itself loaded when running ``entry``, read from its module map."""
-    from graphkit.live.probe import live_graph as probe_live_graph
+    from graphkit.live import probe
 
-    return GraphResult(probe_live_graph(Path(entry), node=node, wait_ms=wait_ms))
+    return GraphResult(probe.live_graph(Path(entry), node=node, wait_ms=wait_ms))
 
 
 def reconcile(entry: str | Path, node: str = "node") -> Reconciliation:
     """Scan ``entry``, run it in Node, and match the imports of the two graphs."""
     static = scan(entry)
     live = live_graph(entry, node=node)
-    return Reconciliation(static, live, compare(static.graph, live.graph))
+    found = compare(static.graph, live.graph)
+    return Reconciliation(found.agreed, found.live_only, found.static_only, found.disagreements, static, live)
 
 
 def plan(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 __all__ = [
+    "CacheWarning",
     "DotMissingError",
     "GraphkitError",
     "InputError",
@@ -40,6 +41,10 @@ class RenderError(GraphkitError):
 
 class DotMissingError(RenderError):
     """Graphviz ``dot`` is not on PATH."""
+
+
+class CacheWarning(UserWarning):
+    """The extraction cache was damaged, unwritable or locked: the scan went on without it."""
 
 
 class ResolutionFailed(Exception):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,3 +34,17 @@ def system_node() -> Path:
 def any_node(request: pytest.FixtureRequest) -> Path:
     """Runs a test once per installed Node major."""
     return node_binary(request.param)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def temporary_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every test, and every graphkit process a test starts, caches under a temporary folder, never in
+    the user's own cache."""
+    folder = tmp_path_factory.mktemp("graphkit-cache")
+    previous = os.environ.get("GRAPHKIT_CACHE_DIR")
+    os.environ["GRAPHKIT_CACHE_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        del os.environ["GRAPHKIT_CACHE_DIR"]
+    else:
+        os.environ["GRAPHKIT_CACHE_DIR"] = previous

@@ -6,9 +6,12 @@ from pathlib import Path
 
 import pytest
 
+import graphkit.extract.parse
 from graphkit.errors import InputError
 from graphkit.extract.accepts import accepting_modules, source_accepts
-from graphkit.model import Format, Module, ModuleGraph, ModuleKind
+from graphkit.extract.grammars import Grammar
+from graphkit.graph.crawl import scan
+from graphkit.model import Extraction, Format, Module, ModuleGraph, ModuleKind
 
 HOT = "const hot = globalThis[Symbol.for('graphkit.hot')]?.(import.meta);\n"
 
@@ -86,3 +89,29 @@ def test_unreadable_local_module_is_an_input_error(tmp_path: Path) -> None:
     graph = ModuleGraph(modules=(Module(folder.as_uri(), ModuleKind.LOCAL, Format.MODULE),), edges=())
     with pytest.raises(InputError, match=r"folder\.mjs: cannot read"):
         accepting_modules(graph)
+
+
+def test_acceptance_comes_from_the_extraction_cache_until_the_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GRAPHKIT_CACHE_DIR", str(tmp_path / "cache"))
+    widget = tmp_path / "app" / "widget.mjs"
+    widget.parent.mkdir()
+    widget.write_text(HOT + "hot?.accept(() => {});\n")
+    main = widget.with_name("main.mjs")
+    main.write_text("import './widget.mjs';\n")
+    parsed: list[bytes] = []
+    real = graphkit.extract.parse.extract
+
+    def counting(source: bytes, *, commonjs: bool, grammar: Grammar = Grammar.JAVASCRIPT) -> Extraction:
+        parsed.append(source)
+        return real(source, commonjs=commonjs, grammar=grammar)
+
+    monkeypatch.setattr(graphkit.extract.parse, "extract", counting)
+    graph = scan([main])  # the scan caches both extractions, acceptance included
+    assert len(parsed) == 2
+    assert accepting_modules(graph) == frozenset({widget.as_uri()})
+    assert len(parsed) == 2  # read from the cache, not parsed again
+    widget.write_text(HOT + "hot?.dispose(() => {});\n")
+    assert accepting_modules(graph) == frozenset()
+    assert len(parsed) == 3  # the edited file, and only it

@@ -108,6 +108,26 @@ def test_reconcile_finds_only_the_dynamic_import_node_did_not_run() -> None:
     assert "static only" in result._repr_html_()
 
 
+def test_results_print_as_one_short_line_of_counts(
+    demo: GraphResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(DEMO.parent)
+    assert repr(demo) == "<GraphResult 9 modules, 10 imports, 0 cycles, 0 unresolved; root demo>"
+    planned = repr(graphkit.plan(DEMO / "routes" / "home.mjs", graph=demo))
+    assert planned == (
+        "<PlanResult plan ok: 1 changed, 1 evicted in 1 unit, 1 boundary, 8 kept; "
+        "over 9 modules, 10 imports, 0 cycles, 0 unresolved; root demo>"
+    )
+    both = graphkit.reconcile(DEMO / "main.mjs", node=str(system_node()))
+    version = both.live.graph.node
+    assert repr(both.live).startswith(f"<GraphResult Node {version}: 8 modules, 8 imports, 0 cycles")
+    assert repr(both) == (
+        "<Reconciliation 8 agreed, 0 live-only, 1 static-only, 0 disagreements; "
+        "static 9 modules, 10 imports, 0 cycles, 0 unresolved; "
+        "live 8 modules, 8 imports, 0 cycles, 0 unresolved>"
+    )
+
+
 def test_results_draw_themselves_as_svg_in_jupyter(demo: GraphResult) -> None:
     svg = demo._repr_svg_()
     assert svg is not None
@@ -129,12 +149,12 @@ def test_without_dot_results_fall_back_to_text(
 def test_a_plan_finds_the_entry_from_package_json_and_overlays_its_roles(demo: GraphResult) -> None:
     result = graphkit.plan(DEMO / "lib" / "format.mjs", graph=demo)
     assert isinstance(result, PlanResult)
-    # Everything up to the entry links to format.mjs, so the entry itself would go: restart instead.
-    assert result.plan.status is PlanStatus.FULL_RELOAD
+    # Everything up to the entry links to format.mjs, so the entry itself would go: the app re-runs.
+    assert result.plan.status is PlanStatus.RERUN
     assert result.evicted()[0] == url(DEMO / "lib" / "format.mjs")
     assert url(DEMO / "main.mjs") in result.evicted()
     assert "subgraph cluster_legend" in result.dot() and "classDef changed" in result.mermaid()
-    assert '"status": "full-reload"' in result.to_json()
+    assert '"status": "rerun"' in result.to_json()
     assert result.text().startswith("lib/format.mjs  [changed]")
 
 
@@ -156,7 +176,14 @@ def test_scan_needs_a_path() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["graphkit.api", "graphkit.output.collapse", "graphkit.output.diagram", "graphkit.output.wording"]
+    "name",
+    [
+        "graphkit.api",
+        "graphkit.output.collapse",
+        "graphkit.output.diagram",
+        "graphkit.output.paths",
+        "graphkit.output.wording",
+    ],
 )
 def test_docstring_examples_run(name: str) -> None:
     result = doctest.testmod(importlib.import_module(name))

@@ -52,3 +52,19 @@ def test_hmr_bench_prints_every_figure_and_the_breakdown(tmp_path: Path) -> None
         assert label in out, f"{label!r} missing from:\n{out}"
     assert re.search(r"^  leaf save, \d+ modules evicted:$", out, re.MULTILINE), out
     assert re.search(r"^  util save, \d+ modules evicted:$", out, re.MULTILINE), out
+
+
+def test_rerun_bench_prints_every_figure() -> None:
+    out = bench(
+        "bench.rerun", "--majors", "22", "--routes", "4", "--saves", "2", "--restarts", "1",
+        "--hammer", "2", "--reruns", "2",
+    )
+    for label in (
+        "(a) route save -> served, graphkit watch",
+        "(b) restart -> served",
+        "(c) route save -> served, node --watch",
+        "save -> served / restart",
+        "failed of",
+        "(e) heap after gc()",
+    ):
+        assert label in out, f"{label!r} missing from:\n{out}"

@@ -25,17 +25,21 @@ def test_text_output_is_a_tree_of_chains_with_boundaries(capsys: pytest.CaptureF
         "routes/home.mjs  [changed]\n"
         "└── main.mjs  [dynamic import(): kept, re-imports]\n"
         "reload order: routes/home.mjs\n"
-        "ok: 1 evicted in 1 unit, 1 boundary, 8 kept\n"
+        "in-place: 1 evicted in 1 unit, 1 boundary, 8 kept\n"
     )
 
 
 def test_live_plans_over_what_node_loaded(capsys: pytest.CaptureFixture[str]) -> None:
-    # config.json routes to home only: Node never loads routes/about.mjs, so one module fewer is kept.
+    # config.json routes to home only: Node never loads routes/about.mjs. Node also shows that main
+    # import()ed the route while starting, never to call it again: main re-runs with it.
     assert main(["plan", str(DEMO / "routes" / "home.mjs"), "--live", "--node", str(system_node())]) == 0
-    assert capsys.readouterr().out.splitlines()[-1] == "ok: 1 evicted in 1 unit, 1 boundary, 7 kept"
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"re-run: {path_to_url(DEMO / 'main.mjs')}: the entry would be evicted"
+        " (2 evicted in 2 units, 0 boundaries, 6 kept)"
+    )
 
 
-def test_text_output_explains_a_full_reload(capsys: pytest.CaptureFixture[str]) -> None:
+def test_text_output_explains_a_rerun(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plan", str(DEMO / "lib" / "format.mjs"), "--entry", str(DEMO / "main.mjs")]) == 0
     entry = path_to_url(DEMO / "main.mjs")
     assert capsys.readouterr().out == (
@@ -45,7 +49,19 @@ def test_text_output_explains_a_full_reload(capsys: pytest.CaptureFixture[str]) 
         "└── routes/home.mjs\n"
         # main links greet only; its import() of routes/home.mjs does not order the reload.
         "reload order: lib/format.mjs, lib/greet.mjs, main.mjs, routes/home.mjs\n"
-        f"full-reload: {entry}: the entry would be evicted (4 evicted in 4 units, 0 boundaries, 5 kept)\n"
+        f"re-run: {entry}: the entry would be evicted (4 evicted in 4 units, 0 boundaries, 5 kept)\n"
+    )
+
+
+def test_restart_on_entry_plans_a_restart_instead(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("GRAPHKIT_CACHE_DIR", str(tmp_path / "cache"))
+    changed, entry = DEMO / "lib" / "format.mjs", DEMO / "main.mjs"
+    assert main(["plan", str(changed), "--entry", str(entry), "--restart-on-entry"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"restart: {path_to_url(entry)}: the entry would be evicted (restart on entry)"
+        " (4 evicted in 4 units, 0 boundaries, 5 kept)"
     )
 
 
@@ -54,7 +70,7 @@ def test_json_output_is_the_plan_document(capsys: pytest.CaptureFixture[str]) ->
     doc = json.loads(capsys.readouterr().out)
     names = ("lib/pad.cjs", "lib/format.mjs", "lib/greet.mjs", "main.mjs", "routes/home.mjs")
     url = {name: path_to_url(DEMO / name) for name in names}
-    assert doc["status"] == "full-reload"
+    assert doc["status"] == "rerun"
     assert doc["reason"] == f"{url['main.mjs']}: the entry would be evicted"
     assert doc["changed"] == [url["lib/pad.cjs"]]
     assert doc["evict"] == [[url[name]] for name in names]

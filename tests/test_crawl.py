@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import graphkit.extract.parse
+from graphkit.extract.grammars import Grammar
 from graphkit.graph.crawl import Scanner, scan
 from graphkit.model import Extraction, Format, ImportKind, ModuleGraph, ModuleKind
 from graphkit.model.codec import graph_to_json
@@ -109,9 +110,9 @@ def test_a_rescan_parses_only_the_files_that_changed(tmp_path: Path, monkeypatch
     parsed: list[bytes] = []
     real = graphkit.extract.parse.extract
 
-    def counting(source: bytes, *, commonjs: bool) -> Extraction:
+    def counting(source: bytes, *, commonjs: bool, grammar: Grammar) -> Extraction:
         parsed.append(source)
-        return real(source, commonjs=commonjs)
+        return real(source, commonjs=commonjs, grammar=grammar)
 
     monkeypatch.setattr(graphkit.extract.parse, "extract", counting)
     first = scan([app / "main.mjs"])

@@ -32,6 +32,7 @@ from graphkit.model.codec import graph_from_json
 from graphkit.output.collapse import LIMIT
 from graphkit.output.diagram import dot_source, mermaid_source
 from graphkit.output.render import MISSING_DOT, render
+from graphkit.output.view import Collapse
 from tests.conftest import FIXTURES
 
 MAIN = "file:///app/main.mjs"
@@ -177,7 +178,7 @@ def test_a_plan_colours_each_role_and_adds_a_legend() -> None:
     assert 'fillcolor="#fdba74"' in lines[f'"{A}"']  # evicted
     assert 'peripheries="2"' in lines[f'"{MAIN}"']  # boundary
     assert 'fillcolor="#f3f4f6"' in lines['"node:fs"']  # kept
-    assert "plan ok: 1 changed, 2 evicted, 1 boundary, 2 kept" in text
+    assert "plan ok: 1 changed, 2 evicted in 1 unit, 1 boundary, 2 kept" in text
     assert {"changed", "evicted", "boundary", "kept", "plan ok"} <= svg_titles(render(text, "svg"))
 
 
@@ -292,7 +293,7 @@ def test_graph_overlays_a_plan_with_its_legend(capsysbinary: pytest.CaptureFixtu
     status, out, _ = cli(capsysbinary, DEMO / "main.mjs", "--plan", changed, "--entry", DEMO / "main.mjs")
     text = out.decode()
     assert status == 0 and "subgraph cluster_legend" in text
-    assert "plan ok: 1 changed, 1 evicted, 1 boundary" in text
+    assert "plan ok: 1 changed, 1 evicted in 1 unit, 1 boundary" in text
 
 
 def test_graph_notes_on_stderr_when_folders_collapse(
@@ -336,3 +337,18 @@ def test_graph_without_dot_exits_2_telling_how_to_install_it(tmp_path: Path) -> 
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == f"graphkit: {MISSING_DOT}\n"
     assert not (tmp_path / "x.svg").exists()
+
+
+@pytest.mark.parametrize("mode", list(Collapse))
+def test_every_collapse_mode_draws_the_same_from_the_command_and_the_library(
+    mode: Collapse, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    graph = scan([DEMO / "main.mjs"])
+    if mode is Collapse.AUTO:  # the command's default, not one of its choices
+        assert cli(capsysbinary, DEMO / "main.mjs")[1].decode() == dot_source(graph, collapse=mode)
+        with pytest.raises(SystemExit) as bad:
+            cli(capsysbinary, DEMO / "main.mjs", "--collapse", mode)
+        assert bad.value.code == 2
+    else:
+        status, out, _ = cli(capsysbinary, DEMO / "main.mjs", "--collapse", mode)
+        assert status == 0 and out.decode() == dot_source(graph, collapse=mode.value)

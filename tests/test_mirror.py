@@ -30,10 +30,13 @@ FILES = {
         "import { createRequire } from 'node:module';\n"
         "const require = createRequire(import.meta.url);\n"
         "globalThis.config = require('./config.cjs');\n"
-        "await import('./missing.mjs').catch(() => {});\n"
-        "globalThis.route = await import('./route.mjs');\n"
+        # Imported once the app has started: these import() calls are boundaries, not start-up links.
+        "setTimeout(async () => {\n"
+        "  await import('./missing.mjs').catch(() => {});\n"
+        "  globalThis.route = await import('./route.mjs');\n"
+        "  console.log('ready');\n"
+        "}, 0);\n"
         "setInterval(() => {}, 1 << 30);\n"
-        "console.log('ready');\n"
     ),
     "config.cjs": "module.exports = { port: 1 };\n",
     "route.mjs": (

@@ -371,3 +371,9 @@ def test_specifier_escapes_decode_as_node_decodes_them() -> None:
         (record,) = extract(f"const x = 1;\nimport({literal});".encode(), commonjs=False).imports
         ours.append(record.specifier if record.glob is None else record.glob)
     assert ours == node_values
+
+
+def test_comments_inside_import_do_not_hide_the_specifier() -> None:
+    source = b"import(/* webpackChunkName: 'a' */ './a.js');\nimport(\n  // why\n  `./p/${x}.js`);\n"
+    records = extract(source, commonjs=False).imports
+    assert [(r.specifier, r.glob, r.line) for r in records] == [("./a.js", None, 1), (None, "./p/*.js", 4)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -78,11 +78,11 @@ class Row:
 
 
 ROWS = {
-    # main -> a -> b -> c: a change to c evicts the whole chain, main included: restart.
+    # main -> a -> b -> c: a change to c evicts the whole chain, main included: the app re-runs.
     "chain": Row(
         [("main", "a", S), ("a", "b", S), ("b", "c", S)],
         ("c",),
-        PlanStatus.FULL_RELOAD,
+        PlanStatus.RERUN,
         (("c",), ("b",), ("a",), ("main",)),
         {"c": ("c",), "b": ("c", "b"), "a": ("c", "b", "a"), "main": ("c", "b", "a", "main")},
         0,
@@ -145,11 +145,11 @@ ROWS = {
         boundaries=(("widget", "accepts", ("style",)),),
         accepting=("widget",),
     ),
-    # A change to the entry itself: restart.
+    # A change to the entry itself: the app re-runs in its process.
     "entry evicted": Row(
         [("main", "a", S)],
         ("main",),
-        PlanStatus.FULL_RELOAD,
+        PlanStatus.RERUN,
         (("main",),),
         {"main": ("main",)},
         1,
@@ -280,12 +280,37 @@ def test_plan_table(row: Row) -> None:
         for b, reason, imports in row.boundaries
     )
     assert result.kept == row.kept
-    assert (result.reason is not None) == (row.status is PlanStatus.FULL_RELOAD)
+    assert (result.reason is not None) == (row.status in (PlanStatus.FULL_RELOAD, PlanStatus.RERUN))
 
 
-def test_full_reload_reason_names_the_entry() -> None:
+def test_rerun_reason_names_the_entry() -> None:
     result = plan(graph([("main", "a", S)]), [url("a")], url("main"))
-    assert result.reason == f"{url('main')}: the entry would be evicted"
+    assert (result.status, result.reason) == (PlanStatus.RERUN, f"{url('main')}: the entry would be evicted")
+
+
+def test_restart_on_entry_asks_for_a_new_process_instead_of_a_rerun() -> None:
+    result = plan(graph([("main", "a", S)]), [url("a")], url("main"), restart_on_entry=True)
+    assert result.status is PlanStatus.FULL_RELOAD
+    assert result.evict == ((url("a"),), (url("main"),))
+
+
+def test_a_package_change_reaching_the_entry_restarts_rather_than_reruns() -> None:
+    result = plan(graph([("main", "pkg/lib", S)]), [url("pkg/lib")], url("main"))
+    assert result.status is PlanStatus.FULL_RELOAD
+    assert result.reason is not None and "package module" in result.reason
+
+
+def test_an_import_at_start_up_links_like_a_static_one() -> None:
+    # The entry import()ed routes while it started: it will not call import() again, so it re-runs.
+    startup = plan(graph([("main", "routes", ImportKind.STARTUP)]), [url("routes")], url("main"))
+    assert (startup.status, startup.evict, startup.boundaries) == (
+        PlanStatus.RERUN,
+        ((url("routes"),), (url("main"),)),
+        (),
+    )
+    # The same import() made per request is a boundary: the entry keeps running.
+    later = plan(graph([("main", "routes", D)]), [url("routes")], url("main"))
+    assert later.status is PlanStatus.OK
 
 
 def test_package_json_change_needs_a_restart() -> None:
@@ -404,10 +429,10 @@ def test_oracle_app_plans_have_the_expected_shape(oracle_run: OracleRun) -> None
     ]
 
 
-def test_a_change_to_the_entrys_static_import_is_a_full_reload() -> None:
+def test_a_change_to_the_entrys_static_import_reruns_the_app() -> None:
     entry = path_to_url(APP / "main.mjs")
     made = plan(scan([APP / "main.mjs"], use_cache=False), [path_to_url(APP / "config.mjs")], entry)
-    assert made.status is PlanStatus.FULL_RELOAD
+    assert made.status is PlanStatus.RERUN
     assert made.reason == f"{entry}: the entry would be evicted"
     assert made.evict == ((path_to_url(APP / "config.mjs"),), (entry,))
 
@@ -436,10 +461,19 @@ def test_node_sees_stale_code_when_one_importer_is_left_out(
 
 
 def test_plans_over_the_live_graph_match_the_static_ones() -> None:
-    # The graph Node itself loaded gives the same evictions as the scan, for every oracle case.
+    # The graph Node itself loaded gives the same evictions as the scan, for every oracle case, once the
+    # import() calls main made while starting (which the scan cannot time) count as plain import() again.
     entry = path_to_url(APP / "main.mjs")
     static = scan([APP / "main.mjs"], use_cache=False)
-    live = live_graph(APP / "main.mjs", node=node_binary(20))
+    loaded = live_graph(APP / "main.mjs", node=node_binary(20))
+    startup = [e for e in loaded.edges if e.kind is ImportKind.STARTUP]
+    assert {e.target for e in startup} == {
+        path_to_url(APP / p) for p in ("pages/home.mjs", "pages/about.mjs", "widgets/panel.mjs")
+    }
+    live = replace(
+        loaded,
+        edges=tuple(replace(e, kind=ImportKind.DYNAMIC) if e in startup else e for e in loaded.edges),
+    )
     for changed, _ in ORACLE_CASES.values():
         urls = [path_to_url(APP / changed)]
         from_scan = plan(static, urls, entry, accepting=accepting_modules(static))

@@ -2,23 +2,30 @@
 
 A subcommand module defines ``register(subparsers)``, which adds its parser and sets ``run`` (a function
 taking the parsed namespace and returning an exit status). Heavy imports stay inside ``run`` so that
-``graphkit --help`` is fast.
+``graphkit --help`` is fast. A subcommand that takes a command line of its own after ``--`` (the app's
+arguments, a ``node`` command) sets the default ``rest=[]``; it receives everything after the first ``--``.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
+import signal
 import sys
+import warnings
 from collections.abc import Sequence
+from typing import TextIO
 
+from graphkit.cli._options import DASH_VALUED
 from graphkit.errors import GraphkitError
 
 __all__ = ["main"]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The top-level parser and each subcommand's own, by name."""
     parser = argparse.ArgumentParser(
         prog="graphkit",
         description="See, plan and perform hot module replacement of Node.js ES modules.",
@@ -29,15 +36,50 @@ def build_parser() -> argparse.ArgumentParser:
         if info.name.startswith("_"):
             continue
         importlib.import_module(f"{__name__}.{info.name}").register(sub)
-    return parser
+    return parser, dict(sub.choices)
+
+
+def parse(argv: Sequence[str]) -> argparse.Namespace:
+    """Options before or after positionals, ``--`` then a command line of its own, and a mistake shown
+    with the subcommand's usage rather than the top-level one."""
+    parser, commands = build_parser()
+    argv = list(argv)
+    split = argv.index("--") if "--" in argv else len(argv)
+    head, rest = _join_dash_values(argv[:split]), argv[split + 1 :]
+    args, extras = parser.parse_known_args(head)
+    command = commands[args.command]
+    if "--" in argv and not hasattr(args, "rest"):
+        # An ordinary end of options: what follows is positional, as argparse itself reads it.
+        args, extras = parser.parse_known_args(argv)
+    elif "--" in argv:
+        args.rest = rest
+    if extras:
+        command.error(f"unrecognized arguments: {' '.join(extras)}")
+    return args
+
+
+def _join_dash_values(argv: list[str]) -> list[str]:
+    """``--node-option --inspect=0`` as ``--node-option=--inspect=0``: argparse takes no value that
+    starts with a dash after a space."""
+    joined: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] in DASH_VALUED and i + 1 < len(argv):
+            joined.append(f"{argv[i]}={argv[i + 1]}")
+            i += 2
+        else:
+            joined.append(argv[i])
+            i += 1
+    return joined
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand; argparse exits 2 on bad usage, a GraphkitError becomes one line and exit 2."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse(sys.argv[1:] if argv is None else argv)
+    warnings.showwarning = _show_warning
     try:
         status: int = args.run(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
     except GraphkitError as error:
         if args.debug:
             raise
@@ -45,7 +87,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`| head -1`): stop quietly, as a program killed by SIGPIPE would.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
     return status
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    """A warning is one line, like an error, without the source line Python would quote."""
+    print(f"graphkit: warning: {message}", file=file or sys.stderr)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from graphkit.cli._options import add_conditions
+from graphkit.cli._options import add_conditions, input_path
+from graphkit.cli._output import write
+from graphkit.output.view import Collapse
 
 __all__ = ["register"]
 
@@ -22,19 +24,22 @@ def register(sub: Any) -> None:
         "above a few hundred nodes folders collapse too. With --plan, the modules a reload would evict are "
         "coloured over it.",
     )
-    parser.add_argument("path", type=Path, metavar="ENTRY|DIR")
+    parser.add_argument("path", type=input_path, metavar="ENTRY|DIR")
     parser.add_argument("--format", "-f", choices=FORMATS, help="output format (default: from -o, else dot)")
     parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here instead of stdout")
     parser.add_argument(
-        "--plan", nargs="+", type=Path, metavar="FILE", help="changed files whose plan to overlay"
+        "--plan", nargs="+", type=input_path, metavar="FILE", help="changed files whose plan to overlay"
     )
     parser.add_argument(
-        "--entry", type=Path, metavar="E", help="the app's entry (default: from package.json)"
+        "--entry", type=input_path, metavar="E", help="the app's entry (default: from package.json)"
     )
     parser.add_argument("--focus", metavar="FILE", help="draw only the modules around this one")
     parser.add_argument("--depth", type=int, metavar="N", help="with --focus: how many imports away to draw")
     parser.add_argument(
-        "--collapse", choices=("packages", "folders", "none"), help="default: packages, then folders"
+        "--collapse",
+        type=Collapse,
+        choices=[Collapse.PACKAGES, Collapse.FOLDERS, Collapse.NONE],
+        help="default: packages, then folders",
     )
     add_conditions(parser)
     parser.set_defaults(run=run)
@@ -60,8 +65,8 @@ def run(args: argparse.Namespace) -> int:
     if fmt == "json":
         from graphkit.model.codec import graph_to_json
 
-        return _write(args.output, graph_to_json(graph).encode())
-    return _write(args.output, _draw(args, graph, fmt))
+        return write(args.output, graph_to_json(graph).encode())
+    return write(args.output, _draw(args, graph, fmt))
 
 
 def _draw(args: argparse.Namespace, graph: Any, fmt: str) -> bytes:
@@ -69,7 +74,7 @@ def _draw(args: argparse.Namespace, graph: Any, fmt: str) -> bytes:
     from graphkit.output.diagram import view_dot, view_mermaid
 
     plan = _plan(args, graph) if args.plan else None
-    view = collapse(graph, mode=args.collapse or "auto", focus=args.focus, depth=args.depth)
+    view = collapse(graph, mode=args.collapse or Collapse.AUTO, focus=args.focus, depth=args.depth)
     if view.note:
         print(f"graphkit: {view.note}", file=sys.stderr)
     if fmt == "mermaid":
@@ -86,22 +91,10 @@ def _plan(args: argparse.Namespace, graph: Any) -> Any:
     from graphkit.api import plan
 
     entry = args.entry
-    if entry is None:
+    if entry is None and args.path.is_file():
+        entry = args.path  # the graph's own entry file is the app's
+    elif entry is None:
         from graphkit.resolve.entry import find_entry
 
         entry = find_entry(args.path)
     return plan(args.plan, entry=entry, graph=graph).plan
-
-
-def _write(output: Path | None, data: bytes) -> int:
-    if output is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-        return 0
-    from graphkit.errors import InputError
-
-    try:
-        output.write_bytes(data)
-    except OSError as error:
-        raise InputError(f"{output}: cannot write ({error.strerror or error})") from error
-    return 0

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from graphkit.cli._options import add_node, add_probe_limits
+from graphkit.cli._options import add_node, add_probe_limits, input_path
+from graphkit.cli._output import load_failure
 from graphkit.errors import UsageError
 
 __all__ = ["register"]
@@ -17,39 +17,40 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "live",
         help="read the live module graph from Node's ESM loader",
-        description="graphkit live ENTRY, or graphkit live [options] -- node [node flags] app.mjs [args]",
+        usage="%(prog)s [options] ENTRY\n       %(prog)s [options] -- node [node flags] app.mjs [args]",
+        description="The modules Node loaded, read from its ESM loader: for ENTRY run under graphkit, or "
+        "for your own node command. Modules loaded in worker_threads are not included. Exits 1 when Node "
+        "failed to load a module (the graph of what did load is still printed).",
     )
-    parser.add_argument("target", nargs="+", metavar="ENTRY | -- node ...", help="entry file or node command")
+    parser.add_argument("entry", nargs="?", type=input_path, metavar="ENTRY", help="entry file")
     add_node(parser, "for ENTRY")
     add_probe_limits(parser)
     parser.add_argument("--json", action="store_true", help="print the graph document")
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, rest=[])
 
 
 def run(args: argparse.Namespace) -> int:
     from graphkit.live.probe import attach_graph, live_graph
     from graphkit.model.codec import graph_to_json
 
-    target: list[str] = args.target
-    if len(target) == 1:
-        graph = live_graph(Path(target[0]), node=args.node, timeout=args.timeout, wait_ms=args.wait)
-    elif Path(target[0]).name.startswith("node"):
+    if args.entry is not None and args.rest:
+        raise UsageError(f"{args.entry}: give either ENTRY or `-- node [flags] app.mjs [args]`, not both")
+    if args.entry is not None:
+        what = str(args.entry)
+        graph = live_graph(args.entry, node=args.node, timeout=args.timeout, wait_ms=args.wait)
+    elif args.rest and Path(args.rest[0]).name.startswith("node"):
         if args.node != "node":
             raise UsageError(f"--node {args.node}: with `-- node ...` the command names its own node binary")
-        graph = attach_graph(target, timeout=args.timeout, wait_ms=args.wait)
+        what = " ".join(args.rest)
+        graph = attach_graph(args.rest, timeout=args.timeout, wait_ms=args.wait)
+    elif args.rest:
+        raise UsageError(f"{args.rest[0]}: after -- comes a node command: `-- node [flags] app.mjs [args]`")
     else:
-        raise UsageError(f"{target[0]}: expected one ENTRY, or `-- node [flags] app.mjs [args]`")
+        raise UsageError("live: name an ENTRY, or `-- node [flags] app.mjs [args]`")
     if args.json:
         print(graph_to_json(graph), end="")
-        return 0
-    kinds = Counter(m.kind.value for m in graph.modules)
-    statuses = Counter(m.status.value for m in graph.modules if m.status is not None)
-    print(
-        f"Node {graph.node}: {len(graph.modules)} modules "
-        f"({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))}), {len(graph.edges)} edges"
-    )
-    print(f"status: {', '.join(f'{n} {s}' for s, n in sorted(statuses.items()))}")
-    for problem in graph.problems:
-        where = f":{problem.line}" if problem.line is not None else ""
-        print(f"problem: {problem.url}{where}: {problem.code}: {problem.message}")
-    return 0
+        return load_failure(what, graph)
+    from graphkit.output.summary import live_report
+
+    print(live_report(graph), end="")
+    return load_failure(what, graph)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
-from graphkit.cli._options import add_conditions, add_node
+from graphkit.cli._options import add_conditions, add_node, input_path
+from graphkit.cli._output import write
 
 __all__ = ["register"]
 
@@ -21,16 +21,22 @@ def register(sub: Any) -> None:
         description="Show which modules Node must evict and re-import after FILE changes: every importer "
         "linked to the old instance, up to dynamic import() and accepting boundaries.",
     )
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="a changed file")
+    parser.add_argument("files", nargs="+", type=input_path, metavar="FILE", help="a changed file")
     parser.add_argument(
-        "--entry", type=Path, help="the app's entry module (default: from the nearest package.json)"
+        "--entry", type=input_path, help="the app's entry module (default: from the nearest package.json)"
     )
     parser.add_argument("--live", action="store_true", help="plan over the graph Node loads, not the scan")
     add_node(parser, "for --live")
     parser.add_argument("--json", action="store_true", help="same as --format json")
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here instead of stdout")
     parser.add_argument(
         "--include-packages", action="store_true", help="reload modules under node_modules in place"
+    )
+    parser.add_argument(
+        "--restart-on-entry",
+        action="store_true",
+        help="plan a restart, not a re-run in place, when the change reaches the entry",
     )
     add_conditions(parser)
     parser.set_defaults(run=run)
@@ -50,26 +56,24 @@ def run(args: argparse.Namespace) -> int:
         node=args.node,
         conditions=args.conditions,
         include_packages=args.include_packages,
+        restart_on_entry=args.restart_on_entry,
     )
     graph, made = planned.graph, planned.plan
     fmt = "json" if args.json else args.format
     if fmt == "json":
         from graphkit.model.codec import plan_to_json
 
-        sys.stdout.write(plan_to_json(made))
-    elif fmt in ("dot", "svg"):
+        return write(args.output, plan_to_json(made).encode())
+    if fmt in ("dot", "svg"):
         from graphkit.output.diagram import dot_source
 
         dot = dot_source(graph, plan=made)
         if fmt == "dot":
-            sys.stdout.write(dot)
-        else:
-            from graphkit.output.render import render
+            return write(args.output, dot.encode())
+        from graphkit.output.render import render
 
-            sys.stdout.buffer.write(render(dot, "svg"))
-    else:
-        from graphkit.model.urls import path_to_url
-        from graphkit.output.plan_text import render_text
+        return write(args.output, render(dot, "svg"))
+    from graphkit.output.plan_text import render_text
 
-        sys.stdout.write(render_text(made, base=path_to_url(planned.entry.resolve().parent) + "/"))
-    return 0
+    text = render_text(made, root=planned.entry.resolve().parent)
+    return write(args.output, text.encode())

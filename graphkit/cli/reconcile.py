@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
-from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
-from graphkit.cli._options import add_node, add_probe_limits
+from graphkit.cli._options import add_node, add_probe_limits, add_rules, input_path
+from graphkit.cli._output import load_failure
 
 __all__ = ["register"]
 
@@ -17,9 +15,17 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "reconcile", help="compare the static import graph with the live one Node loads"
     )
-    parser.add_argument("entry", type=Path, help="entry module")
+    parser.add_argument("entry", type=input_path, help="entry module")
     add_node(parser)
     add_probe_limits(parser)
+    add_rules(parser)
+    parser.add_argument(
+        "--node-option",
+        action="append",
+        default=[],
+        metavar="OPT",
+        help="an option for node, e.g. --node-option=--import=tsx for a loader (repeatable)",
+    )
     parser.add_argument("--json", action="store_true", help="print the comparison as JSON")
     parser.add_argument("--strict", action="store_true", help="exit 1 on any disagreement")
     parser.set_defaults(run=run)
@@ -27,23 +33,22 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from graphkit.graph.crawl import scan
-    from graphkit.graph.reconcile import reconcile
+    from graphkit.graph.reconcile import compare
     from graphkit.live.probe import live_graph
+    from graphkit.resolve.typescript import Rules
 
-    live = live_graph(args.entry, node=args.node, timeout=args.timeout, wait_ms=args.wait)
-    result = reconcile(scan([args.entry]), live)
+    live = live_graph(
+        args.entry, node=args.node, node_args=args.node_option, timeout=args.timeout, wait_ms=args.wait
+    )
+    result = compare(scan([args.entry], rules=Rules(args.resolve)), live)
     if args.json:
-        print(json.dumps(asdict(result), indent=2, sort_keys=True))
+        from graphkit.output.documents import comparison_to_json
+
+        print(comparison_to_json(result), end="")
     else:
-        print(
-            f"{len(result.agreed)} agreed, {len(result.live_only)} live-only, "
-            f"{len(result.static_only)} static-only, {len(result.disagreements)} disagreements"
-        )
-        for row in result.live_only:
-            print(f"live-only   {row.source} -> {row.target} ({row.kind.value} {row.specifier})")
-        for row in result.static_only:
-            print(f"static-only {row.where or row.source}: {row.specifier} -> {row.target}")
-        for d in result.disagreements:
-            where = d.where or d.source
-            print(f"disagree    {where}: {d.specifier!r} static {d.static_target} live {d.live_target}")
+        from graphkit.output.summary import comparison_report
+
+        print(comparison_report(result), end="")
+    if load_failure(str(args.entry), live):
+        return 1  # the live side is only what loaded before the error: the comparison cannot agree
     return 1 if args.strict and not result.agrees else 0

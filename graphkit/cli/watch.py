@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from graphkit.cli._options import add_node
+from graphkit.cli._options import add_node, input_path, seconds
 
 __all__ = ["register"]
 
@@ -18,11 +18,13 @@ def register(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
         "watch",
         help="run an app and hot-reload its modules on every save (development only)",
-        description="Run ENTRY under the graphkit host and, on each save in its package, evict the modules "
+        usage="%(prog)s [options] ENTRY [options] [-- APP_ARGS...]",
+        description="Run ENTRY under the graphkit host and, on each save in a package of its loaded "
+        "modules, evict the modules "
         "that depend on the change from Node's ESM cache and import them again; a broken save keeps the old "
         "code running. Relies on Node internals (--expose-internals): for development only.",
     )
-    parser.add_argument("entry", type=Path, metavar="ENTRY")
+    parser.add_argument("entry", type=input_path, metavar="ENTRY")
     add_node(parser)
     parser.add_argument(
         "--node-option",
@@ -31,8 +33,34 @@ def register(sub: Any) -> None:
         metavar="OPT",
         help="an option for node, e.g. --node-option=--enable-source-maps (repeatable)",
     )
-    parser.add_argument("app_args", nargs="*", metavar="-- APP_ARGS", help="arguments for the app")
-    parser.set_defaults(run=run)
+    parser.add_argument(
+        "--restart-on-entry",
+        action="store_true",
+        help="restart the app when a save reaches its entry, instead of running it again in its process",
+    )
+    parser.add_argument(
+        "--watch",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="PATH",
+        help="a folder to watch besides the packages of the app's loaded modules (repeatable)",
+    )
+    parser.add_argument(
+        "--reply-timeout",
+        type=seconds,
+        default=10.0,
+        metavar="S",
+        help="seconds before a slow reload is reported; it is still waited for (default: 10)",
+    )
+    parser.add_argument(
+        "--dispose-timeout",
+        type=seconds,
+        default=5.0,
+        metavar="S",
+        help="seconds a hot.dispose (or accept, update) callback may take before it is skipped (default: 5)",
+    )
+    parser.set_defaults(run=run, rest=[])
 
 
 def run(args: argparse.Namespace) -> int:
@@ -41,17 +69,31 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.entry.is_file():
         raise InputError(f"{args.entry}: the entry is not a file")
+    for folder in args.watch:
+        if not folder.is_dir():
+            raise InputError(f"{folder}: --watch needs a folder")
     options = WatchOptions(
         entry=args.entry,
         node=args.node,
         node_options=tuple(args.node_option),
-        args=tuple(args.app_args),
+        args=tuple(args.rest),
+        restart_on_entry=args.restart_on_entry,
+        reply_timeout=args.reply_timeout,
+        dispose_timeout=args.dispose_timeout,
+        watch=tuple(args.watch),
     )
-    # SIGTERM would end this process at once and leave the app running, orphaned: stop it first.
+    # SIGTERM or SIGHUP (the terminal closed) would end this process at once: stop the app first.
     stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    received: list[int] = []
+
+    def stopping(signum: int, _: object) -> None:
+        received.append(signum)
+        stop.set()
+
+    previous = {signum: signal.signal(signum, stopping) for signum in (signal.SIGTERM, signal.SIGHUP)}
     try:
         watch(options, lambda line: print(line, file=sys.stderr, flush=True), stop)
     finally:
-        signal.signal(signal.SIGTERM, previous)
-    return 128 + signal.SIGTERM
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return 128 + received[0]

@@ -1,43 +1,69 @@
-"""Static detection of modules that accept their own updates through the graphkit hot API.
+"""Which modules accept their own updates through the graphkit hot API (``graphkit.extract.hot``).
 
-A module opts in with::
-
-    const hot = globalThis[Symbol.for('graphkit.hot')]?.(import.meta);
-    hot?.accept((next) => { ... });
-
-It accepts when it calls ``.accept(...)`` (plain or optional call) on a value obtained from
-``globalThis[Symbol.for('graphkit.hot')]``, directly or through a variable. The syntax tree keeps
-comments and strings out of the match.
+For a whole graph the answer is a field of each file's extraction, so it comes from the extraction cache
+while a file is unchanged; the watch loop asks about one module at a time (``file_accepts``), only for
+the modules a save visits.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from functools import lru_cache
 
-import tree_sitter
-
 from graphkit.errors import InputError
-from graphkit.extract.cache import StatKey, stat_key
-from graphkit.extract.parse import parser
-from graphkit.model import ModuleGraph, ModuleKind
+from graphkit.extract.cache import ExtractionCache, StatKey, current_key, stat_key
+from graphkit.extract.files import FileParser
+from graphkit.extract.grammars import Grammar, grammar_for
+from graphkit.extract.hot import HOT_KEY
+from graphkit.extract.parse import extract
+from graphkit.model import Format, ModuleGraph, ModuleKind
 from graphkit.model.urls import file_url_path
 
 __all__ = ["accepting_modules", "file_accepts", "source_accepts"]
 
-_HOT_KEY = "graphkit.hot"
-# Wrappers that leave the hot value unchanged: `(x)` and `await x` (`_is_hot` also looks through calls).
-_TRANSPARENT = {"parenthesized_expression", "await_expression"}
+# Formats whose source is never JavaScript, so never calls the hot API.
+_NOT_JAVASCRIPT = frozenset({Format.JSON, Format.WASM, Format.ADDON, Format.BUILTIN})
 
 
 def accepting_modules(graph: ModuleGraph) -> frozenset[str]:
     """URLs of the local modules whose source calls ``hot.accept``; packages and builtins are not read."""
-    return frozenset(m.url for m in graph.modules if m.kind is ModuleKind.LOCAL and file_accepts(m.url))
+    jobs = {}
+    for module in graph.modules:
+        path = file_url_path(module.url)
+        if module.kind is ModuleKind.LOCAL and path is not None and module.format not in _NOT_JAVASCRIPT:
+            jobs[path] = module
+    if not jobs:
+        return frozenset()
+    cache = ExtractionCache()
+    parser = FileParser(cache, parallel=False)  # the watch loop runs threads: no forked pool there
+    found = set()
+    try:
+        stored = cache.accepts_many(list(jobs))
+        misses = []
+        for path, module in jobs.items():
+            entry = stored.get(path)
+            if entry is None or current_key(path, entry[0]) is None:
+                misses.append((path, module.format is Format.COMMONJS))
+            elif entry[1]:
+                found.add(module.url)
+        for parsed in parser.parse(misses):
+            if parsed.extraction is None:
+                if not os.path.exists(parsed.path):
+                    continue  # deleted since the graph was taken: it accepts nothing
+                raise InputError(f"{parsed.path}: cannot read to detect hot.accept ({parsed.error})")
+            if parsed.extraction.accepts:
+                found.add(jobs[parsed.path].url)
+    finally:
+        parser.close()
+    return frozenset(found)
 
 
 def file_accepts(url: str) -> bool:
-    """Whether the file at ``url`` calls ``hot.accept`` (False for a deleted file or a non-file URL)."""
+    """Whether the file at ``url`` calls ``hot.accept`` (False for a deleted file or a non-file URL).
+
+    Asked one module at a time by the watch loop's planner, about the modules a save visits; remembered
+    by file identity for the life of the process, so an unchanged file is read once.
+    """
     path = file_url_path(url) if url.startswith("file:") else None
     if path is None:
         return False
@@ -47,87 +73,19 @@ def file_accepts(url: str) -> bool:
         return False  # deleted since the graph was read: it accepts nothing
     except OSError as error:
         raise InputError(f"{path}: cannot read to detect hot.accept ({error.strerror})") from error
-    return _file_accepts(path, key)
+    return _accepts_at(path, key)
 
 
-@lru_cache(maxsize=1 << 16)
-def _file_accepts(path: str, key: StatKey) -> bool:
-    """Cached by size, mtime and inode: the watch loop asks on every save about every loaded module."""
+@lru_cache(maxsize=4096)
+def _accepts_at(path: str, key: StatKey) -> bool:
     try:
         with open(path, "rb") as handle:
-            return source_accepts(handle.read())
+            source = handle.read()
     except OSError as error:
         raise InputError(f"{path}: cannot read to detect hot.accept ({error.strerror})") from error
+    return HOT_KEY in source and source_accepts(source, grammar_for(path))
 
 
-def source_accepts(source: bytes) -> bool:
+def source_accepts(source: bytes, grammar: Grammar = Grammar.JAVASCRIPT) -> bool:
     """True when the module source calls ``accept`` on the graphkit hot value."""
-    if _HOT_KEY.encode() not in source:
-        return False  # cheap guard: most modules never mention the API
-    root = parser().parse(source).root_node
-    hot_names = _hot_names(root)
-    for call in _walk(root, "call_expression"):
-        callee = call.child_by_field_name("function")
-        if callee is None or callee.type != "member_expression":
-            continue
-        if _text(callee.child_by_field_name("property")) != "accept":
-            continue
-        if _is_hot(callee.child_by_field_name("object"), hot_names):
-            return True
-    return False
-
-
-def _hot_names(root: tree_sitter.Node) -> set[str]:
-    """Variables holding the hot value, followed through aliases (`const h = lookup; const hot = h?.(m)`)."""
-    declarators = list(_walk(root, "variable_declarator"))
-    names: set[str] = set()
-    while True:
-        found = {
-            _text(d.child_by_field_name("name"))
-            for d in declarators
-            if _is_hot(d.child_by_field_name("value"), names)
-        }
-        if found <= names:
-            return names
-        names |= found
-
-
-def _walk(node: tree_sitter.Node, kind: str) -> Iterator[tree_sitter.Node]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if current.type == kind:
-            yield current
-        stack.extend(current.children)
-
-
-def _text(node: tree_sitter.Node | None) -> str:
-    return node.text.decode("utf-8", "replace") if node is not None and node.text is not None else ""
-
-
-def _is_hot(node: tree_sitter.Node | None, hot_names: set[str]) -> bool:
-    """Whether ``node`` evaluates to the hot value: a known variable, the registry lookup or a call of it."""
-    while node is not None:
-        if node.type in _TRANSPARENT:
-            node = node.named_children[0] if node.named_children else None
-        elif node.type == "call_expression":
-            node = node.child_by_field_name("function")
-        elif node.type == "identifier":
-            return _text(node) in hot_names
-        else:
-            return node.type == "subscript_expression" and _is_registry_lookup(node)
-    return False
-
-
-def _is_registry_lookup(node: tree_sitter.Node) -> bool:
-    """``globalThis[Symbol.for('graphkit.hot')]``, with either quote style."""
-    target = node.child_by_field_name("object")
-    index = node.child_by_field_name("index")
-    if target is None or index is None or _text(target) != "globalThis" or index.type != "call_expression":
-        return False
-    callee = index.child_by_field_name("function")
-    args = index.child_by_field_name("arguments")
-    if callee is None or args is None or _text(callee) != "Symbol.for" or len(args.named_children) != 1:
-        return False
-    arg = args.named_children[0]
-    return arg.type == "string" and _text(arg)[1:-1] == _HOT_KEY
+    return extract(source, commonjs=False, grammar=grammar).accepts

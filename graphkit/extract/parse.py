@@ -1,4 +1,4 @@
-"""Import extraction for one JavaScript file: tree-sitter syntax tree -> ``Extraction``.
+"""Import extraction for one JavaScript or TypeScript file: tree-sitter syntax tree -> ``Extraction``.
 
 Candidates are found by ``bytes.find`` over the source (``import``, ``export``, ``require``; five times
 faster than a regex with word boundaries) and each hit is checked against the syntax tree:
@@ -15,17 +15,21 @@ comment or string such a blank is harmless: only specifier strings are read, and
 
 ``require`` and ``createRequire`` bindings are matched by name, not by scope: a parameter that shadows
 ``require`` in a CommonJS file still counts.
+
+TypeScript goes through the same code with its own grammar; ``graphkit.extract.typescript`` says which
+imports Node's type stripping erases (those become ``type`` records) and which files it refuses.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from functools import cache
+from collections.abc import Callable, Iterator
 
-import tree_sitter_javascript
-from tree_sitter import Language, Node, Parser, Tree
+from tree_sitter import Node, Parser, Range, Tree
 
+from graphkit.extract import typescript
+from graphkit.extract.grammars import Grammar, language, parser
+from graphkit.extract.hot import HOT_KEY, tree_accepts
 from graphkit.model import Extraction, ImportKind, ImportRecord, ParseIssue
 
 __all__ = ["extract", "language", "parser"]
@@ -45,22 +49,15 @@ _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v"}
 _LINE_CONTINUATIONS = ("\r\n", "\n", "\r", "\u2028", "\u2029")
 
 Attributes = tuple[tuple[str, str], ...]
+_PIECE = 2 << 20  # bytes of source parsed into one tree; larger files are parsed a window at a time
 
 
-@cache
-def language() -> Language:
-    """The JavaScript language, built once per process."""
-    return Language(tree_sitter_javascript.language())
+def extract(source: bytes, *, commonjs: bool, grammar: Grammar = Grammar.JAVASCRIPT) -> Extraction:
+    """Every import occurrence of one file in source order, what the parser had to recover from, and
+    whether the module accepts its own updates.
 
-
-@cache
-def parser() -> Parser:
-    """A parser for the JavaScript language, built once per process."""
-    return Parser(language())
-
-
-def extract(source: bytes, *, commonjs: bool) -> Extraction:
-    """Every import occurrence of one file in source order, plus what the parser had to recover from."""
+    For TypeScript, also every construct Node's type stripping refuses (an issue with Node's error code).
+    """
     issues: list[ParseIssue] = []
     if source.startswith(_BOM):
         source = source[len(_BOM) :]
@@ -72,12 +69,72 @@ def extract(source: bytes, *, commonjs: bool) -> Extraction:
     if not source:
         return Extraction(imports=())
     parsed, clauses = _blank_attribute_clauses(source)
-    tree = parser().parse(parsed)
-    scan = _Scan(source, tree, clauses)
-    imports = scan.records(commonjs=commonjs)
-    if tree.root_node.has_error:
-        issues.append(scan.first_error())
-    return Extraction(imports=tuple(imports), issues=tuple(issues))
+    imports: list[ImportRecord] = []
+    first_error: ParseIssue | None = None
+    refused: list[tuple[Node, str]] = []
+    accepts = False
+    for tree, (start, end) in _pieces(parsed, grammar):
+        scan = _Scan(source, tree, clauses, start, end, typed=grammar.typed)
+        imports += scan.records(commonjs=commonjs)
+        if not grammar.typed:
+            # The TypeScript grammar lags the language (variance annotations, some call signatures): an error
+            # there is more often the grammar's than the file's, and Node reports real ones when it loads it.
+            first_error = first_error or scan.first_error()
+        if grammar is Grammar.TYPESCRIPT:
+            found = [*typescript.unsupported(tree.root_node, source), *scan.refused]
+            refused += [(node, message) for node, message in found if start <= node.start_byte < end]
+        accepts = accepts or (HOT_KEY in source and tree_accepts(tree.root_node))
+    if first_error is not None:
+        issues.append(first_error)
+    if refused:  # positions are the whole file's in every piece: any piece's scan can tell them
+        issues.extend(
+            ParseIssue(*scan.position(node), message, typescript.UNSUPPORTED)
+            for node, message in sorted(refused, key=lambda pair: pair[0].start_byte)
+        )
+    return Extraction(imports=tuple(imports), issues=tuple(issues), accepts=accepts)
+
+
+def _pieces(source: bytes, grammar: Grammar) -> Iterator[tuple[Tree, tuple[int, int]]]:
+    """Syntax trees covering the source, with the byte span each one stands for.
+
+    A tree costs about 50 bytes of memory per byte of source, so a file above ``_PIECE`` bytes is parsed
+    a window at a time (the parser's included range): every top-level statement of a window but the last,
+    which the window's end may have cut, is kept; the next window starts where that statement does.
+    Positions stay those of the whole file. A statement longer than a window, or an error before the
+    window's last statement, doubles the window.
+    """
+    if len(source) <= _PIECE:
+        yield parser(grammar).parse(source), (0, len(source))
+        return
+    start, row, size = 0, 0, _PIECE
+    while start < len(source):
+        end = min(len(source), start + size)
+        if end < len(source):
+            end = source.rfind(b"\n", start, end) + 1 or end
+        line_start = source.rfind(b"\n", 0, start) + 1
+        window = Range((row, start - line_start), _point(source, row, start, end), start, end)
+        tree = Parser(language(grammar), included_ranges=[window]).parse(source)
+        children = tree.root_node.children
+        if end == len(source):
+            yield tree, (start, end)
+            return
+        if len(children) < 2 or tree.root_node.is_error or any(c.has_error for c in children[:-1]):
+            # One statement fills the window, or the cut (or a real syntax error) upset what came before
+            # it: widen the window, up to the whole file, so that errors are the whole file's own.
+            size *= 2
+            continue
+        keep_end = children[-1].start_byte
+        yield tree, (start, keep_end)
+        row += source.count(b"\n", start, keep_end)
+        start, size = keep_end, _PIECE
+
+
+def _point(source: bytes, row: int, start: int, end: int) -> tuple[int, int]:
+    """The (row, column) of byte ``end``, counting from byte ``start`` at ``row``."""
+    last = source.rfind(b"\n", start, end)
+    if last == -1:
+        return row, end - (source.rfind(b"\n", 0, start) + 1)
+    return row + source.count(b"\n", start, end), end - last - 1
 
 
 def _blank_attribute_clauses(source: bytes) -> tuple[bytes, dict[int, Attributes]]:
@@ -107,14 +164,17 @@ def _blank_attribute_clauses(source: bytes) -> tuple[bytes, dict[int, Attributes
     return (bytes(blanked) if blanked is not None else source), clauses
 
 
-def _occurrences(source: bytes, words: tuple[bytes, ...]) -> list[tuple[int, int]]:
-    """Start and end of every occurrence of each word."""
+def _occurrences(
+    source: bytes, words: tuple[bytes, ...], lo: int = 0, hi: int | None = None
+) -> list[tuple[int, int]]:
+    """Start and end of every occurrence of each word that starts between ``lo`` and ``hi``."""
+    hi = len(source) if hi is None else hi
     found = []
     for word in words:
-        start = source.find(word)
+        start = source.find(word, lo, hi + len(word) - 1)
         while start != -1:
             found.append((start, start + len(word)))
-            start = source.find(word, start + 1)
+            start = source.find(word, start + 1, hi + len(word) - 1)
     return found
 
 
@@ -127,19 +187,36 @@ def _encoding_issue(source: bytes, bad: int) -> ParseIssue:
 
 
 class _Scan:
-    """One parsed file: turns keyword hits into records, reading text from the (un-rewritten) source."""
+    """One parsed piece of a file (``start`` to ``end``, usually all of it): turns keyword hits into
+    records, reading text from the (un-rewritten) source."""
 
-    def __init__(self, source: bytes, tree: Tree, clauses: dict[int, Attributes]) -> None:
+    def __init__(
+        self,
+        source: bytes,
+        tree: Tree,
+        clauses: dict[int, Attributes],
+        start: int,
+        end: int,
+        *,
+        typed: bool = False,
+    ) -> None:
         self.source = source
         self.clauses = clauses
         self.root = tree.root_node
         self.ascii = source.isascii()
+        self.start, self.end = start, end
+        self.typed = typed
+        self.refused: list[tuple[Node, str]] = []  # import/export statements type stripping refuses
+
+    def _erased(self, statement: Node) -> bool:
+        """True when Node's type stripping leaves nothing of this import at runtime."""
+        return self.typed and (typescript.is_type_only(statement) or typescript.in_type_position(statement))
 
     def records(self, *, commonjs: bool) -> list[ImportRecord]:
         found: list[tuple[int, ImportRecord]] = []
         requires: list[Node] = []
         module_imports: list[Node] = []
-        for start, end in _occurrences(self.source, _KEYWORDS):
+        for start, end in _occurrences(self.source, _KEYWORDS, self.start, self.end):
             token = self.root.descendant_for_byte_range(start, end)
             if token is None or token.start_byte != start or token.end_byte != end:
                 continue
@@ -149,26 +226,43 @@ class _Scan:
                 token, parent = parent, parent.parent
             if parent is None:
                 continue
+            if self.typed and token.type in ("import", "export"):
+                refused = typescript.refused_statement(token, parent)
+                if refused is not None:
+                    self.refused.append((parent, refused))
             if token.type == "import" and parent.type == "import_statement":
+                erased = self._erased(parent)
                 source = parent.child_by_field_name("source")
                 if source is not None:
-                    found.append(self._static(ImportKind.STATIC, source))
-                    if self.text(source)[1:-1] in _MODULE_BUILTINS:
+                    found.append(self._static(ImportKind.TYPE if erased else ImportKind.STATIC, source))
+                    if not erased and self.text(source)[1:-1] in _MODULE_BUILTINS:
                         module_imports.append(parent)
+                elif self.typed:
+                    # `import x = require('y')`: a require to loaders that compile it (Node refuses it).
+                    clause = next((c for c in parent.children if c.type == "import_require_clause"), None)
+                    source = clause.child_by_field_name("source") if clause is not None else None
+                    if source is not None:
+                        found.append(self._static(ImportKind.TYPE if erased else ImportKind.REQUIRE, source))
             elif token.type == "export" and parent.type == "export_statement":
                 source = parent.child_by_field_name("source")
                 if source is not None:
-                    found.append(self._static(ImportKind.REEXPORT, source))
+                    kind = ImportKind.TYPE if self._erased(parent) else ImportKind.REEXPORT
+                    found.append(self._static(kind, source))
             elif token.type == "import" and parent.type == "call_expression":
-                found.append(self._call(ImportKind.DYNAMIC, parent))
+                erased = self.typed and typescript.in_type_position(parent)
+                found.append(self._call(ImportKind.TYPE if erased else ImportKind.DYNAMIC, parent))
             elif token.type == "identifier" and _is_callee(token):
                 requires.append(token)
         if commonjs:
-            found.extend(self._call(ImportKind.REQUIRE, token.parent) for token in requires if token.parent)
+            calls = [token.parent for token in requires if token.parent is not None]
+            found.extend(self._call(self._require_kind(call), call) for call in calls)
         elif module_imports:
             found.extend(self._created_requires(module_imports))
         found.sort(key=lambda pair: pair[0])
         return [record for _, record in found]
+
+    def _require_kind(self, call: Node) -> ImportKind:
+        return ImportKind.TYPE if self.typed and typescript.in_type_position(call) else ImportKind.REQUIRE
 
     def _created_requires(self, module_imports: list[Node]) -> list[tuple[int, ImportRecord]]:
         """Calls of bindings made by ``createRequire`` imported from ``node:module`` (rare: a second scan)."""
@@ -177,10 +271,10 @@ class _Scan:
         if not names:
             return []
         found = []
-        for hit in _identifier_pattern(names).finditer(self.source):
+        for hit in _identifier_pattern(names).finditer(self.source, self.start, self.end):
             token = self.root.descendant_for_byte_range(hit.start(), hit.end())
             if token is not None and token.type == "identifier" and _is_callee(token) and token.parent:
-                found.append(self._call(ImportKind.REQUIRE, token.parent))
+                found.append(self._call(self._require_kind(token.parent), token.parent))
         return found
 
     def _bindings(self, factories: set[str], namespaces: set[str]) -> set[str]:
@@ -189,7 +283,7 @@ class _Scan:
         anchors = factories | namespaces
         if not anchors:
             return names
-        for hit in _identifier_pattern(anchors).finditer(self.source):
+        for hit in _identifier_pattern(anchors).finditer(self.source, self.start, self.end):
             token = self.root.descendant_for_byte_range(hit.start(), hit.end())
             callee = token
             if token is not None and token.parent and token.parent.type == "member_expression":
@@ -220,7 +314,8 @@ class _Scan:
 
     def _call(self, kind: ImportKind, call: Node) -> tuple[int, ImportRecord]:
         arguments = call.child_by_field_name("arguments")
-        args = arguments.named_children if arguments is not None else []
+        # Comments are named children too: `import(/* webpackChunkName: "x" */ './x.js')`.
+        args = [a for a in arguments.named_children if a.type != "comment"] if arguments is not None else []
         first = args[0] if args else (arguments or call)
         line, column = self.position(first)
         attributes = self._options(args[1]) if len(args) > 1 else ()
@@ -280,9 +375,14 @@ class _Scan:
         line_start = node.start_byte - byte_column
         return row + 1, len(self.source[line_start : node.start_byte].decode("utf-8")) + 1
 
-    def first_error(self) -> ParseIssue:
-        """The first ERROR or MISSING node in source order; only called when the tree has one."""
-        node = self.root
+    def first_error(self) -> ParseIssue | None:
+        """The first ERROR or MISSING node of this piece in source order, if it has one."""
+        kept = [c for c in self.root.children if c.start_byte < self.end]
+        node = next((c for c in kept if c.has_error or c.is_missing), None)
+        if self.root.is_error:
+            node = self.root
+        if node is None:
+            return None
         while not (node.is_error or node.is_missing):
             child = next((c for c in node.children if c.has_error or c.is_missing), None)
             if child is None:

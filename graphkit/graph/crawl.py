@@ -1,121 +1,77 @@
 """Crawling files into a static ModuleGraph: parse (cached, on every core), resolve, repeat.
 
 An entry file is crawled through everything it reaches, packages included. A folder contributes every
-JavaScript file under it (``node_modules`` below it skipped unless the folder itself is inside one); the
-targets of its imports appear as modules but are not crawled further.
+JavaScript and TypeScript file under it (``node_modules`` below it skipped unless the folder itself is
+inside one; declaration files ``.d.ts`` skipped, Node never loads them); the targets of its imports appear
+as modules but are not crawled further.
 """
 
 from __future__ import annotations
 
 import glob
 import os
+import stat
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
+from typing import Literal
 
 from graphkit.errors import InputError
-from graphkit.extract.cache import ExtractionCache, StatKey, decode, stat_key
-from graphkit.model import Edge, Extraction, Format, ImportRecord, Module, ModuleGraph, ModuleKind, Problem
-from graphkit.model.urls import local_path
-from graphkit.resolve.resolver import Resolver, path_to_url
+from graphkit.extract.cache import ExtractionCache
+from graphkit.extract.files import FileParser, ParsedFile
+from graphkit.extract.grammars import TYPESCRIPT_SUFFIXES
+from graphkit.extract.source import SourceError, source_key
+from graphkit.model import Edge, Format, ImportRecord, Module, ModuleGraph, ModuleKind, Problem
+from graphkit.model.urls import in_node_modules, local_path
+from graphkit.resolve.resolver import path_to_url
+from graphkit.resolve.specifiers import is_relative
+from graphkit.resolve.typescript import Rules, resolver_for
 
 __all__ = ["Scanner", "scan"]
 
-JS_SUFFIXES = (".mjs", ".js", ".cjs")
-PARSED_FORMATS = (Format.MODULE, Format.COMMONJS)
-# Below this many files a process pool costs more than it saves.
-_PARALLEL_THRESHOLD = 64
-
-
-@dataclass(frozen=True, slots=True)
-class _Parsed:
-    path: str
-    key: StatKey | None
-    extraction: Extraction | None
-    error: str | None  # why the file could not be read
-
-
-def _parse_file(job: tuple[str, bool]) -> _Parsed:
-    from graphkit.extract.parse import extract  # imported here: warm rescans never load tree-sitter
-
-    path, commonjs = job
-    try:
-        with open(path, "rb") as handle:
-            st = os.fstat(handle.fileno())
-            source = handle.read()
-    except OSError as error:
-        return _Parsed(path, None, None, error.strerror or str(error))
-    return _Parsed(path, stat_key(st), extract(source, commonjs=commonjs), None)
-
-
-class _Parser:
-    """Parses batches of files, from the cache where it is still valid, the rest across every core."""
-
-    def __init__(self, cache: ExtractionCache | None) -> None:
-        self._cache = cache
-        self._pool: ProcessPoolExecutor | None = None
-
-    def parse(self, jobs: list[tuple[str, bool]]) -> Iterator[_Parsed]:
-        misses: list[tuple[str, bool]] = []
-        cached = self._cache.get_many([path for path, _ in jobs]) if self._cache is not None else {}
-        for path, commonjs in jobs:
-            hit = self._lookup(path, cached)
-            if hit is None:
-                misses.append((path, commonjs))
-            else:
-                yield hit
-        workers = os.cpu_count() or 1
-        if len(misses) >= _PARALLEL_THRESHOLD and workers > 1:
-            if self._pool is None:
-                # fork: workers inherit the loaded grammar instead of importing it again.
-                self._pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"))
-            results: Iterable[_Parsed] = self._pool.map(
-                _parse_file, misses, chunksize=max(1, len(misses) // (workers * 8))
-            )
-        else:
-            results = map(_parse_file, misses)
-        for parsed in results:
-            if self._cache is not None and parsed.extraction is not None and parsed.key is not None:
-                self._cache.put(parsed.path, parsed.key, parsed.extraction)
-            yield parsed
-
-    @staticmethod
-    def _lookup(path: str, cached: dict[str, tuple[StatKey, bytes]]) -> _Parsed | None:
-        entry = cached.get(path)
-        if entry is None:
-            return None
-        try:
-            key = stat_key(os.stat(path))
-        except OSError:
-            return None
-        return _Parsed(path, key, decode(entry[1]), None) if key == entry[0] else None
-
-    def flush(self) -> None:
-        if self._cache is not None:
-            self._cache.flush()
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
-        if self._cache is not None:
-            self._cache.close()
+SOURCE_SUFFIXES = (".mjs", ".js", ".cjs", *TYPESCRIPT_SUFFIXES)
+_DECLARATION_SUFFIXES = (".d.ts", ".d.mts", ".d.cts")
+PARSED_FORMATS = (Format.MODULE, Format.COMMONJS, Format.MODULE_TYPESCRIPT, Format.COMMONJS_TYPESCRIPT)
+_COMMONJS_FORMATS = (Format.COMMONJS, Format.COMMONJS_TYPESCRIPT)
 
 
 def _walk(folder: Path) -> list[str]:
-    inside_packages = "node_modules" in folder.parts
+    inside_packages = in_node_modules(os.path.join(folder, ""))  # the trailing "/" counts node_modules itself
     found: list[str] = []
-    for root, dirs, files in os.walk(folder):
+    for root, dirs, files in os.walk(folder, onerror=_unreadable_folder):
         dirs[:] = sorted(d for d in dirs if inside_packages or d != "node_modules")
-        found.extend(os.path.join(root, f) for f in sorted(files) if f.endswith(JS_SUFFIXES))
+        found.extend(
+            os.path.join(root, f)
+            for f in sorted(files)
+            if f.endswith(SOURCE_SUFFIXES) and not f.endswith(_DECLARATION_SUFFIXES)
+        )
     return found
+
+
+def _unreadable_folder(error: OSError) -> None:
+    raise InputError(f"{error.filename}: {error.strerror}") from error
+
+
+def _input_kind(path: Path) -> Literal["file", "folder"]:
+    """Whether a named path is an entry file or a folder, or one line saying why it is neither."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file or folder") from None
+    except OSError as error:
+        raise InputError(f"{path}: {error.strerror}") from error
+    if stat.S_ISDIR(st.st_mode):
+        return "folder"
+    try:
+        source_key(str(path))
+    except SourceError as error:
+        raise InputError(f"{path}: {error.reason}") from error
+    return "file"
 
 
 def _expand_glob(record: ImportRecord, parent: str) -> list[str]:
     """`./p/${x}.js` was recorded as `./p/*.js`: one specifier per file that matches it on disk."""
     assert record.glob is not None
-    if not record.glob.startswith(("./", "../")):
+    if not is_relative(record.glob):
         return []
     base = os.path.dirname(parent)
     specifiers = []
@@ -129,10 +85,13 @@ def _expand_glob(record: ImportRecord, parent: str) -> list[str]:
 class Scanner:
     """A crawl that stays warm: ``update`` re-parses changed files and re-resolves only their imports."""
 
-    def __init__(self, conditions: Sequence[str] = (), *, use_cache: bool = True) -> None:
+    def __init__(
+        self, conditions: Sequence[str] = (), *, use_cache: bool = True, rules: Rules = Rules.NODE
+    ) -> None:
         self.conditions = tuple(conditions)
-        self.resolver = Resolver(self.conditions)
-        self.parser = _Parser(ExtractionCache() if use_cache else None)
+        self.rules = rules
+        self.resolver = resolver_for(rules, self.conditions)
+        self.parser = FileParser(ExtractionCache() if use_cache else None)
         self.modules: dict[str, Module] = {}
         self.edges: dict[str, list[Edge]] = {}  # by importer, in source order
         self.problems: dict[str, list[Problem]] = {}
@@ -159,20 +118,25 @@ class Scanner:
             self.seen.update(frontier)
             if follow:
                 self.followed.update(frontier)
-            jobs = [
-                (local_path(url), module.format is Format.COMMONJS)
-                for url in frontier
-                if (module := self.add_module(url)).format in PARSED_FORMATS
-            ]
+            jobs = [job for url in frontier if (job := self._job(self.add_module(url))) is not None]
             targets: list[str] = []
             for parsed in self.parser.parse(jobs):
                 targets.extend(self._record(parsed))
             frontier = sorted({t for t in targets if t not in self.seen}) if follow else []
 
+    def _job(self, module: Module) -> tuple[str, bool] | None:
+        """The file to parse for ``module`` and whether it is CommonJS; None for what holds no imports."""
+        if module.format in PARSED_FORMATS:
+            return local_path(module.url), module.format in _COMMONJS_FORMATS
+        if module.url.endswith(".tsx") and module.kind is not ModuleKind.MISSING:
+            # Node has no format for .tsx; loaders that run it read the package type as for .ts (same folder).
+            return local_path(module.url), self.resolver.format_of(module.url[:-1]) in _COMMONJS_FORMATS
+        return None
+
     def update(self, paths: Iterable[Path]) -> None:
         """Re-read changed, added or deleted files; a deleted file stays as a ``missing`` module."""
         # The resolver caches stats and hits: a file created or deleted since must be looked up afresh.
-        self.resolver = Resolver(self.conditions)
+        self.resolver = resolver_for(self.rules, self.conditions)
         present: list[str] = []
         for path in paths:
             url = path_to_url(path.resolve())
@@ -189,31 +153,39 @@ class Scanner:
         self.parser.flush()
 
     def add(self, paths: Sequence[Path]) -> None:
-        """Entry files are crawled through; folders add every JS file under them."""
+        """Entry files are crawled through; folders add every JavaScript and TypeScript file under them."""
         entries: list[str] = []
         folder_files: list[str] = []
         for path in paths:
-            if path.is_dir():
+            if _input_kind(path) == "folder":
                 folder_files.extend(path_to_url(f) for f in _walk(path.resolve()))
-            elif path.is_file():
-                entries.append(path_to_url(path.resolve()))
             else:
-                raise InputError(f"{path}: no such file or folder")
+                entries.append(path_to_url(path.resolve()))
         self.run(entries, follow=True)
         self.run(folder_files, follow=False)
 
     def close(self) -> None:
         self.parser.close()
 
-    def _record(self, parsed: _Parsed) -> list[str]:
+    def _record(self, parsed: ParsedFile) -> list[str]:
         url = path_to_url(parsed.path)
         if parsed.extraction is None:
             self.problems[url] = [Problem(url, None, None, "read-error", f"{parsed.path}: {parsed.error}")]
             return []
         self.problems[url] = [
-            Problem(url, issue.line, issue.column, "syntax-error", issue.message)
+            Problem(url, issue.line, issue.column, issue.code, issue.message)
             for issue in parsed.extraction.issues
         ]
+        if parsed.path.endswith(".tsx"):
+            self.problems[url].append(
+                Problem(
+                    url,
+                    None,
+                    None,
+                    "ERR_UNKNOWN_FILE_EXTENSION",
+                    f'Unknown file extension ".tsx" for {parsed.path}: Node runs it only through a loader',
+                )
+            )
         edges = self.edges[url] = []
         targets = []
         for record in parsed.extraction.imports:
@@ -241,9 +213,16 @@ class Scanner:
             yield Edge(url, resolution.url, record.kind, specifier, *position, resolution.error)
 
 
-def scan(paths: Sequence[Path], *, conditions: Sequence[str] = (), use_cache: bool = True) -> ModuleGraph:
-    """The static graph of entry files (crawled through) and folders (every JS file under them)."""
-    scanner = Scanner(conditions, use_cache=use_cache)
+def scan(
+    paths: Sequence[Path],
+    *,
+    conditions: Sequence[str] = (),
+    use_cache: bool = True,
+    rules: Rules = Rules.NODE,
+) -> ModuleGraph:
+    """The static graph of entry files (crawled through) and folders (every source file under them);
+    ``rules`` says whose resolution to follow, Node's or TypeScript's."""
+    scanner = Scanner(conditions, use_cache=use_cache, rules=rules)
     try:
         scanner.add(paths)
     finally:

@@ -2,7 +2,8 @@
 
 Nodes are module URLs with attributes ``kind``, ``format`` and ``status`` (strings or None). There is one
 edge per (importer, imported) pair; its ``imports`` attribute holds every occurrence (an ``Edge``) and
-``kind`` the strongest of their kinds, so ``kind != "dynamic"`` means the importer is linked to the target.
+``kind`` the strongest of their kinds, so a kind other than ``dynamic`` and ``type`` means the importer is
+linked to the target.
 Unresolved imports are not edges: they stay in ``G.graph["unresolved"]``.
 """
 
@@ -19,6 +20,7 @@ from graphkit.model import Edge, ImportKind, ModuleGraph, ModuleKind
 from graphkit.model.urls import url_path
 
 __all__ = [
+    "UNLINKED",
     "ImporterCount",
     "cycles",
     "default_root",
@@ -31,7 +33,16 @@ __all__ = [
 ]
 
 # Strongest first: a static import binds harder than a dynamic one when both point at one target.
-_STRENGTH = (ImportKind.STATIC, ImportKind.REEXPORT, ImportKind.REQUIRE, ImportKind.DYNAMIC)
+_STRENGTH = (
+    ImportKind.STATIC,
+    ImportKind.REEXPORT,
+    ImportKind.REQUIRE,
+    ImportKind.STARTUP,
+    ImportKind.DYNAMIC,
+    ImportKind.TYPE,
+)
+# Kinds whose importer is not bound to one instance of the target (``import()``, type-only).
+UNLINKED = frozenset(kind for kind in ImportKind if not kind.links)
 
 
 def strongest(kinds: set[ImportKind]) -> ImportKind:
@@ -76,8 +87,8 @@ def cycles(g: nx.DiGraph, *, include_dynamic: bool = False) -> list[tuple[str, .
 
 
 def linked_view(g: nx.DiGraph) -> nx.DiGraph:
-    """The edges that bind an importer to one instance of its target (everything but dynamic import())."""
-    return nx.subgraph_view(g, filter_edge=lambda u, v: g[u][v]["kind"] != ImportKind.DYNAMIC)
+    """The edges that bind an importer to one instance of its target (not import(), not type-only)."""
+    return nx.subgraph_view(g, filter_edge=lambda u, v: g[u][v]["kind"] not in UNLINKED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,12 +103,12 @@ def most_imported(g: nx.DiGraph, limit: int = 10) -> list[ImporterCount]:
     return [ImporterCount(url, n) for url, n in ranked[:limit] if n > 0]
 
 
-def importers_of(g: nx.DiGraph, url: str, *, transitive: bool = False) -> list[str]:
-    """Direct importers of ``url``, or with ``transitive`` everything that reaches it, sorted."""
+def importers_of(g: nx.DiGraph, url: str) -> list[Edge]:
+    """Every import of ``url`` (one per occurrence), by importer and position."""
     if url not in g:
         return []
-    found = nx.ancestors(g, url) if transitive else set(g.predecessors(url))
-    return sorted(found)
+    found = [e for source in g.predecessors(url) for e in g[source][url]["imports"]]
+    return sorted(found, key=lambda e: (e.source, e.line or 0, e.column or 0))
 
 
 def default_root(graph: ModuleGraph) -> Path | None:

@@ -4,7 +4,8 @@ The live graph cannot tell ``import`` from ``export ... from`` (both are links i
 ``static`` and ``reexport`` compare as one kind. Live ``require`` edges carry no specifier (Node keeps
 only ``module.children``), so ``require`` edges compare by importer and target alone. A computed
 ``import()`` has no specifier for the static side to offer: what it loaded shows up as live-only.
-Static ``require`` of a builtin is left out: ``require.cache`` never records builtins.
+Static ``require`` of a builtin is left out: ``require.cache`` never records builtins, and so are
+TypeScript ``type`` imports, which type stripping erases before anything loads.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from graphkit.model import Edge, ImportKind, ModuleGraph
 from graphkit.model.urls import file_url_path
 
-__all__ = ["Disagreement", "Reconciliation", "Row", "reconcile"]
+__all__ = ["Comparison", "Disagreement", "Row", "compare"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +42,9 @@ class Disagreement:
 
 
 @dataclass(frozen=True, slots=True)
-class Reconciliation:
+class Comparison:
+    """The imports of a static and a live graph, matched: ``agreed`` in both, the rest where they part."""
+
     agreed: tuple[Row, ...]
     live_only: tuple[Row, ...]  # static analysis missed it: computed import(), loader hook, conditions
     static_only: tuple[Row, ...]  # not loaded: import() not executed, branch not taken
@@ -53,7 +56,8 @@ class Reconciliation:
 
 
 def _kind(kind: ImportKind) -> ImportKind:
-    return ImportKind.STATIC if kind is ImportKind.REEXPORT else kind
+    # The live graph tells re-exports from imports by nothing, and start-up import() calls by timing only.
+    return {ImportKind.REEXPORT: ImportKind.STATIC, ImportKind.STARTUP: ImportKind.DYNAMIC}.get(kind, kind)
 
 
 def _key(edge: Edge) -> tuple[str, ImportKind, str | None, str | None]:
@@ -75,11 +79,12 @@ def _compared_static(edges: Iterable[Edge]) -> list[Edge]:
         e
         for e in edges
         if e.specifier is not None
+        and e.kind.runtime
         and not (e.kind is ImportKind.REQUIRE and (e.target or e.specifier).startswith("node:"))
     ]
 
 
-def reconcile(static: ModuleGraph, live: ModuleGraph) -> Reconciliation:
+def compare(static: ModuleGraph, live: ModuleGraph) -> Comparison:
     """Match every static import occurrence against the live edges; rows are sorted and unique."""
     static_edges: dict[tuple[str, ImportKind, str | None, str | None], Edge] = {}
     for e in _compared_static(static.edges):
@@ -109,7 +114,7 @@ def reconcile(static: ModuleGraph, live: ModuleGraph) -> Reconciliation:
     def ordered(rows: Iterable[Row]) -> tuple[Row, ...]:
         return tuple(sorted(rows, key=lambda r: (r.source, r.target or "", r.kind.value, r.specifier or "")))
 
-    return Reconciliation(
+    return Comparison(
         agreed=ordered(agreed),
         live_only=ordered(_row(e, None) for e in live_rest.values()),
         static_only=ordered(_row(e, _where(e)) for e in static_rest.values()),

@@ -1,12 +1,12 @@
 """The watch loop behind ``graphkit watch``: file saves -> live graph changes -> eviction plan -> host.
 
 One save is handled at a time: bring the live mirror up to date with what the app loaded and dropped
-since the last save, plan over it with ``graphkit.planning.incremental.plan_live``, apply in the app,
-print one status line, then read what the reload changed while waiting for the next save. Apart from one
-pass over ``require.cache`` in the app, no step walks everything the app holds. A plan that cannot be
-applied in place restarts the app.
-Development only: the host relies on Node internals (``--expose-internals``) that change between
-Node versions.
+since the last save, plan over it with ``graphkit.planning.incremental.plan_live``, apply in the app (a
+plan that reaches the entry re-runs the app in its process), print one status line
+(``graphkit.output.status``), then read what the reload changed while waiting for the next save. Apart
+from one pass over ``require.cache`` in the app, no step walks everything the app holds. A plan that
+cannot be applied in the process (package.json, packages) restarts the app. Development only: the host
+relies on Node internals (``--expose-internals``) that change between Node versions.
 """
 
 from __future__ import annotations
@@ -19,17 +19,30 @@ from functools import partial
 from pathlib import Path
 
 from graphkit.errors import GraphkitError
+from graphkit.hmr.patience import Patience, Stopped, Superseded
+from graphkit.hmr.roots import Following
 from graphkit.hmr.watcher import Batch, Watcher
-from graphkit.live.host import ApplyResult, Host
+from graphkit.live.host import Host
 from graphkit.live.mirror import LiveMirror
-from graphkit.model import Command, EvictionPlan, PlanStatus
-from graphkit.model.urls import path_to_url, url_to_path
+from graphkit.model import Command, PlanStatus
+from graphkit.model.urls import path_to_url
+from graphkit.output.status import (
+    error_line,
+    exited_line,
+    revived_line,
+    saved,
+    status_line,
+    superseded_line,
+)
 from graphkit.planning.incremental import plan_live
+from graphkit.resolve.packages import StopRule, nearest_package_json
 
-__all__ = ["WatchOptions", "package_root", "shown", "status_line", "watch"]
+__all__ = ["WatchOptions", "package_root", "watch"]
 
 # What Node can load as a module; editor backups and swap files are not.
-_MODULE_SUFFIXES = frozenset({".mjs", ".cjs", ".js", ".json", ".wasm", ".node"})
+_MODULE_SUFFIXES = frozenset(
+    {".mjs", ".cjs", ".js", ".json", ".wasm", ".node", ".ts", ".mts", ".cts", ".tsx"}
+)
 _POLL_SECONDS = 0.2
 
 
@@ -39,64 +52,44 @@ class WatchOptions:
     node: str = "node"
     node_options: tuple[str, ...] = ()
     args: tuple[str, ...] = ()
+    restart_on_entry: bool = False  # a save that reaches the entry restarts the app instead of re-running it
+    reply_timeout: float = 10.0  # a reply later than this is reported (and still waited for)
+    dispose_timeout: float = 5.0  # a hot callback still unsettled after this is reported and skipped
+    watch: tuple[Path, ...] = ()  # folders watched besides the packages of the app's loaded modules
 
 
 def package_root(entry: Path) -> Path:
     """The folder of the nearest package.json above the entry, else the entry's folder."""
     start = entry.resolve().parent
-    return next((d for d in (start, *start.parents) if (d / "package.json").is_file()), start)
-
-
-def shown(url: str, root: Path) -> str:
-    """A module URL as a path relative to the project root when it is inside it."""
-    return _relative(url_to_path(url), root) if url.startswith("file:") else url
-
-
-def _relative(path: Path, root: Path) -> str:
-    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-
-
-def status_line(
-    what: str,
-    eviction: EvictionPlan,
-    result: ApplyResult | None,
-    ms: float,
-    root: Path,
-    swept: Sequence[str] = (),
-) -> str:
-    """The one line printed for a save; ``result`` is None when nothing was applied in the app."""
-    if eviction.status is PlanStatus.NOOP and swept:
-        return (
-            f"graphkit: {what}: dropped {len(swept)} modules that had failed to load"
-            f" ({', '.join(shown(url, root) for url in swept)}); the next import() loads them again"
-        )
-    if eviction.status is PlanStatus.NOOP:
-        return f"graphkit: {what}: no loaded module depends on it, nothing to reload"
-    if eviction.status is PlanStatus.FULL_RELOAD:
-        return f"graphkit: {what}: restarted the app in {ms:.0f} ms ({eviction.reason})"
-    assert result is not None
-    if not result.ok and result.error is not None:
-        where = shown(result.error.file, root) if result.error.file else "unknown file"
-        if result.error.line is not None:
-            where += f":{result.error.line}:{result.error.column}"
-        return f"graphkit: {what}: {result.error.message} at {where}; kept old code"
-    line = (
-        f"graphkit: {what}: {result.evicted} modules evicted, {result.reimported} re-imported"
-        f" in {result.ms:.1f} ms"
-    )
-    if result.warnings:
-        line += f"; {len(result.warnings)} callback errors, first: {result.warnings[0]}"
-    return line
+    found = nearest_package_json(str(start), StopRule.ROOT)
+    return Path(found).parent if found is not None else start
 
 
 class _Loop:
-    def __init__(self, options: WatchOptions, report: Callable[[str], None]) -> None:
+    def __init__(self, options: WatchOptions, report: Callable[[str], None], stop: threading.Event) -> None:
         self.options = options
         self.report = report
+        self.stop = stop
         self.root = package_root(options.entry)
-        self.host = Host(
-            options.entry, node=options.node, node_options=options.node_options, args=options.args
-        )
+        roots = [self.root, *(p.resolve() for p in options.watch)]
+        # Watching first: a folder that cannot be watched stops graphkit before the app starts, and a
+        # save made once the app is up is never missed.
+        self.watcher = Watcher(*roots)
+        self.patience = Patience(report, stop, self._poll, options.reply_timeout)
+        try:
+            self.host = Host(
+                options.entry,
+                node=options.node,
+                node_options=options.node_options,
+                args=options.args,
+                timeout=options.reply_timeout,
+                dispose_timeout=options.dispose_timeout,
+                waiting=self.patience,
+            )
+        except BaseException:
+            self.watcher.close()
+            raise
+        self.following = Following(self.host, roots, self.watcher.add, report)
         self.mirror = LiveMirror()
         self.exit_reported = False
 
@@ -108,29 +101,28 @@ class _Loop:
         self.host.restart()
         self.mirror.reset()
 
-    def _name(self, paths: Sequence[Path]) -> str:
-        return ", ".join(sorted(_relative(p, self.root) for p in paths))
+    def _poll(self) -> Batch | None:
+        """Saves of module files that arrived meanwhile, without waiting."""
+        batch = self.watcher.next_batch(0)
+        if batch is None or not (_modules(batch.changed) or _modules(batch.deleted)):
+            return None
+        return batch
 
     def handle(self, batch: Batch, sent: int | None = None) -> None:
-        """One save; ``sent`` is a changes command sent when the first event arrived."""
-        if batch.overflowed:
-            # The kernel dropped events: no plan can be trusted to cover what changed.
-            started = time.perf_counter()
-            self._restart()
-            self.report(f"graphkit: too many file events at once: restarted the app in {_ms(started):.0f} ms")
-            return
-        changed = [p for p in batch.changed if p.suffix in _MODULE_SUFFIXES]
-        deleted = [p for p in batch.deleted if p.suffix in _MODULE_SUFFIXES]
+        """One save; ``sent`` is a changes command sent as soon as the save was known."""
+        changed = _modules(batch.changed)
+        deleted = _modules(batch.deleted)
         if not changed and not deleted:
             if sent is not None:
                 self._refresh(sent)  # read the answer asked for, or the next one would have to be whole
             return
-        what = self._name([*changed, *deleted]) + (" (deleted)" if deleted and not changed else "")
+        what = saved(changed, deleted, self.root)
+        self.patience.what = what
         started = time.perf_counter()
         if not self.host.running:
             self._restart()
             self.exit_reported = False
-            self.report(f"graphkit: {what}: restarted the app in {_ms(started):.0f} ms (it had exited)")
+            self.report(revived_line(what, _ms(started)))
             return
         self._refresh(sent)
         eviction = plan_live(
@@ -139,10 +131,11 @@ class _Loop:
             self.host.entry_url,
             accepting=self.mirror.accepting,
             deleted=[path_to_url(p) for p in deleted],
+            restart_on_entry=self.options.restart_on_entry,
         )
         result = None
         swept: tuple[str, ...] = ()
-        if eviction.status is PlanStatus.OK:
+        if eviction.status in (PlanStatus.OK, PlanStatus.RERUN):
             result = self.host.apply(eviction)
         elif eviction.status is PlanStatus.FULL_RELOAD:
             self._restart()
@@ -159,12 +152,12 @@ class _Loop:
         if self.host.running:
             sent.append(self.host.send(Command.CHANGES, since=self.mirror.version))
 
-    def run(self, stop: threading.Event) -> None:
-        with Watcher(self.root) as watcher:
-            while not stop.is_set():
+    def run(self) -> None:
+        with self.watcher as watcher:
+            while not self.stop.is_set():
                 if not self.host.running and not self.exit_reported:
                     status = self.host.process.wait()
-                    self.report(f"graphkit: the app exited with status {status}; a save restarts it")
+                    self.report(exited_line(status))
                     self.exit_reported = True
                 sent: list[int] = []
                 try:
@@ -173,10 +166,24 @@ class _Loop:
                         self.handle(batch, sent[0] if sent else None)
                     elif sent:
                         self._refresh(sent[0])
-                    elif self.mirror.version == 0 and self.host.running:
-                        self._refresh()  # the whole live graph once, while nothing is saved
+                    else:
+                        if self.mirror.version == 0 and self.host.running:
+                            self._refresh()  # the whole live graph once, while nothing is saved
+                        self.following.tick()
+                except Superseded as late:
+                    # The app never finished what it was doing: its modules may be half replaced.
+                    started = time.perf_counter()
+                    self._restart()
+                    what = saved(_modules(late.batch.changed), _modules(late.batch.deleted), self.root)
+                    self.report(superseded_line(what, _ms(started), self.patience.what))
+                except Stopped:
+                    return
                 except GraphkitError as error:
-                    self.report(f"graphkit: {error}")
+                    self.report(error_line(error))
+
+
+def _modules(paths: Sequence[Path]) -> list[Path]:
+    return [p for p in paths if p.suffix in _MODULE_SUFFIXES]
 
 
 def _ms(started: float) -> float:
@@ -185,9 +192,9 @@ def _ms(started: float) -> float:
 
 def watch(options: WatchOptions, report: Callable[[str], None], stop: threading.Event | None = None) -> int:
     """Run the app and reload it on every save until ``stop`` is set; returns the app's exit status."""
-    loop = _Loop(options, report)
+    loop = _Loop(options, report, stop or threading.Event())
     try:
-        loop.run(stop or threading.Event())
+        loop.run()
     finally:
         status = loop.host.close()
     return status

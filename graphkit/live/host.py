@@ -12,23 +12,31 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import select
 import socket
 import subprocess
-from collections.abc import Sequence
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from graphkit.errors import InputError, NodeError, ProbeError
+from graphkit.live.lifeline import parent_death_signal
+from graphkit.live.locate import locate_missing
 from graphkit.live.mirror import Delta, delta_from_reply
 from graphkit.live.nodebin import find_node
-from graphkit.model import Command, EvictionPlan, ModuleGraph
+from graphkit.model import ApplyField, Command, Effect, EvictionPlan, ModuleGraph
 from graphkit.model.codec import graph_from_dict, plan_to_dict
 from graphkit.model.urls import path_to_url
 
 __all__ = ["HOST_SCRIPT", "ApplyError", "ApplyResult", "Host"]
 
 HOST_SCRIPT = Path(__file__).resolve().parent / "node_probe" / "host.mjs"
+# How often a wait for a reply checks on the app and calls ``waiting``, in seconds.
+_SLICE = 0.1
+
+Waiting = Callable[[str, float], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +59,20 @@ class ApplyResult:
     ms: float
     error: ApplyError | None = None
     warnings: tuple[str, ...] = ()  # dispose, accept or update callbacks that threw
+    released: dict[Effect, int] = field(default_factory=dict)  # effects of evicted instances, per kind
+    handed_over: int = 0  # released servers whose listening socket a re-run server took
 
 
 class Host:
-    """An app process under the host; use as a context manager or call ``close()``."""
+    """An app process under the host; use as a context manager or call ``close()``.
+
+    Without ``waiting``, a reply that takes longer than ``timeout`` seconds raises ProbeError (the late
+    reply is skipped when it comes). With it, a reply is waited for as long as the app runs:
+    ``waiting(cmd, seconds)`` is called every tenth of a second meanwhile and may raise to stop waiting.
+    A request holds the app's queue of requests for at most ``timeout`` seconds. A ``hot.dispose``,
+    ``hot.accept`` or update callback that has not settled after ``dispose_timeout`` seconds is skipped
+    and reported as a warning naming its module.
+    """
 
     def __init__(
         self,
@@ -64,6 +82,8 @@ class Host:
         node_options: Sequence[str] = (),
         args: Sequence[str] = (),
         timeout: float = 10.0,
+        dispose_timeout: float = 5.0,
+        waiting: Waiting | None = None,
         stdin: int | IO[Any] | None = None,
         stdout: int | IO[Any] | None = None,
         stderr: int | IO[Any] | None = None,
@@ -83,6 +103,8 @@ class Host:
         ]
         self._streams = (stdin, stdout, stderr)
         self._timeout = timeout
+        self._dispose_timeout = dispose_timeout
+        self.waiting = waiting
         self._ids = itertools.count(1)
         self._start()
 
@@ -97,15 +119,18 @@ class Host:
                 stderr=stderr,
                 pass_fds=(theirs.fileno(),),
                 env={**os.environ, "GRAPHKIT_HOST_FD": str(theirs.fileno())},
+                preexec_fn=parent_death_signal(),  # the app must not outlive graphkit
             )
         except OSError as error:
             ours.close()
             raise NodeError(f"{self._command[0]}: cannot start node ({error.strerror})") from error
         finally:
             theirs.close()
-        ours.settimeout(self._timeout)
         self._channel = ours
-        self._reader = ours.makefile("r", encoding="utf-8", newline="\n")
+        self._buffer = bytearray()
+        self._scanned = 0
+        self._asked: set[int] = set()  # commands sent by ``ask``: their replies are kept when read early
+        self._kept: dict[int, dict[str, Any]] = {}
 
     def request(self, cmd: str, **fields: Any) -> dict[str, Any]:
         """Send one command and wait for its reply; a failed command raises ProbeError."""
@@ -114,7 +139,9 @@ class Host:
     def send(self, cmd: str, **fields: Any) -> int:
         """Send a command without waiting; ``receive`` with the returned id reads its reply."""
         ident = next(self._ids)
-        line = json.dumps({"id": ident, "cmd": cmd, **fields}) + "\n"
+        # holdMs: how long the app's request queue waits for this command before serving the next one.
+        request = {"id": ident, "cmd": cmd, "holdMs": round(self._timeout * 1000), **fields}
+        line = json.dumps(request) + "\n"
         try:
             self._channel.sendall(line.encode())
         except (BrokenPipeError, ConnectionResetError) as error:
@@ -122,23 +149,89 @@ class Host:
         return ident
 
     def receive(self, ident: int, cmd: str) -> dict[str, Any]:
-        """The reply to command ``ident``; replies to earlier commands nobody read are skipped."""
-        try:
-            while True:
-                text = self._reader.readline()
-                if not text:
-                    raise ProbeError(f"{self.entry}: {self._exit_reason()} during {cmd}")
-                reply: dict[str, Any] = json.loads(text)
+        """The reply to command ``ident``; replies to earlier commands nobody reads are skipped."""
+        started = time.monotonic()
+        while (reply := self._kept.pop(ident, None)) is None:
+            if (line := self._take_line()) is None:
+                self._wait_readable(cmd, started)
+                self._read(cmd)
+            elif (reply := self._sort(line)) is not None and reply.get("id") in (ident, None):
                 # The host answers a line it could not read with id null: that error is ours too.
-                if reply.get("id") in (ident, None):
-                    break
-        except TimeoutError as error:
-            raise ProbeError(f"{self.entry}: no reply to {cmd} within {self._timeout:g} s") from error
-        except ConnectionResetError as error:
-            raise ProbeError(f"{self.entry}: {self._exit_reason()} during {cmd}") from error
+                break
+        self._asked.discard(ident)
+        return self._checked(reply)
+
+    def ask(self, cmd: str, **fields: Any) -> int:
+        """Send a command whose reply ``answered`` picks up later, without ever waiting for it."""
+        ident = self.send(cmd, **fields)
+        self._asked.add(ident)
+        return ident
+
+    def answered(self, ident: int) -> dict[str, Any] | None:
+        """The reply to an ``ask``ed command if it has arrived, else None; never waits."""
+        while ident not in self._kept and select.select([self._channel], [], [], 0)[0]:
+            try:
+                chunk = self._channel.recv(1 << 16)
+            except ConnectionResetError:
+                chunk = b""
+            if not chunk:
+                return None  # the app is gone: the watch loop sees it exit
+            self._buffer += chunk
+            while (line := self._take_line()) is not None:
+                self._sort(line)
+        reply = self._kept.pop(ident, None)
+        if reply is None:
+            return None
+        self._asked.discard(ident)
+        return self._checked(reply)
+
+    def forget(self, ident: int) -> None:
+        """Stop keeping the reply of an ``ask``ed command."""
+        self._asked.discard(ident)
+        self._kept.pop(ident, None)
+
+    def _checked(self, reply: dict[str, Any]) -> dict[str, Any]:
         if not reply.get("ok"):
             raise ProbeError(f"{self.entry}: {reply.get('error')}")
         return reply
+
+    def _sort(self, line: bytes) -> dict[str, Any] | None:
+        """A reply to keep for ``answered`` is kept (None returned); any other is returned."""
+        reply: dict[str, Any] = json.loads(line)
+        if reply.get("id") in self._asked:
+            self._kept[reply["id"]] = reply
+            return None
+        return reply
+
+    def _take_line(self) -> bytes | None:
+        end = self._buffer.find(b"\n", self._scanned)
+        if end < 0:
+            self._scanned = len(self._buffer)  # a long reply is searched once, not once per chunk
+            return None
+        line = bytes(self._buffer[:end])
+        del self._buffer[: end + 1]
+        self._scanned = 0
+        return line
+
+    def _wait_readable(self, cmd: str, started: float) -> None:
+        """Wait until the channel has data, as the class docstring says."""
+        while True:
+            elapsed = time.monotonic() - started
+            if self.waiting is None and elapsed >= self._timeout:
+                raise ProbeError(f"{self.entry}: no reply to {cmd} within {self._timeout:g} s")
+            if self.waiting is not None:
+                self.waiting(cmd, elapsed)
+            if select.select([self._channel], [], [], _SLICE)[0]:
+                return
+
+    def _read(self, cmd: str) -> None:
+        try:
+            chunk = self._channel.recv(1 << 16)
+        except ConnectionResetError:
+            chunk = b""
+        if not chunk:
+            raise ProbeError(f"{self.entry}: {self._exit_reason()} during {cmd}")
+        self._buffer += chunk
 
     def _exit_reason(self) -> str:
         try:
@@ -149,12 +242,12 @@ class Host:
 
     def ping(self) -> str:
         """The app's Node version, e.g. ``v22.23.3``."""
-        version: str = self.request("ping")["node"]
+        version: str = self.request(Command.PING)["node"]
         return version
 
     def snapshot(self, sent: int | None = None) -> ModuleGraph:
         """The live graph; ``sent`` is the id of a snapshot command already sent (to overlap the wait)."""
-        reply = self.receive(self.send("snapshot") if sent is None else sent, "snapshot")
+        reply = self.receive(self.send(Command.SNAPSHOT) if sent is None else sent, Command.SNAPSHOT)
         return graph_from_dict(reply["graph"], source=f"{self.entry} (live snapshot)")
 
     def changes(self, since: int, sent: int | None = None) -> Delta:
@@ -164,26 +257,40 @@ class Host:
 
     def accepting(self) -> frozenset[str]:
         """Modules whose current instance called ``hot.accept``."""
-        return frozenset(self.request("accepting")["urls"])
+        return frozenset(self.request(Command.ACCEPTING)["urls"])
 
     def apply(self, plan: EvictionPlan) -> ApplyResult:
-        result = self.request("apply", plan=plan_to_dict(plan), entry=self.entry_url)["result"]
-        error = result.get("error")
-        failure = (
-            ApplyError(error["message"], error["file"], error["line"], error["column"]) if error else None
-        )
+        result = self.request(
+            Command.APPLY,
+            plan=plan_to_dict(plan),
+            entry=self.entry_url,
+            callbackMs=round(self._dispose_timeout * 1000),
+        )["result"]
+        error = result.get(ApplyField.ERROR)
+        failure = None
+        if error:
+            failure = locate_missing(
+                ApplyError(
+                    message=error[ApplyField.MESSAGE],
+                    file=error[ApplyField.FILE],
+                    line=error[ApplyField.LINE],
+                    column=error[ApplyField.COLUMN],
+                )
+            )
         return ApplyResult(
-            ok=bool(result["ok"]),
-            evicted=int(result["evicted"]),
-            reimported=int(result["reimported"]),
-            ms=float(result["ms"]),
+            ok=bool(result[ApplyField.OK]),
+            evicted=int(result[ApplyField.EVICTED]),
+            reimported=int(result[ApplyField.REIMPORTED]),
+            ms=float(result[ApplyField.MS]),
             error=failure,
-            warnings=tuple(result["warnings"]),
+            warnings=tuple(result[ApplyField.WARNINGS]),
+            released={Effect(kind): int(n) for kind, n in result[ApplyField.RELEASED].items() if n},
+            handed_over=int(result[ApplyField.HANDED_OVER]),
         )
 
     def sweep(self) -> tuple[str, ...]:
         """Drop the modules whose load failed so the app's next ``import()`` retries them; their URLs."""
-        return tuple(self.request("sweep")["urls"])
+        return tuple(self.request(Command.SWEEP)["urls"])
 
     @property
     def running(self) -> bool:
@@ -196,7 +303,6 @@ class Host:
 
     def close(self) -> int:
         """Stop the app (SIGTERM, then SIGKILL after a grace period) and return its exit status."""
-        self._reader.close()
         self._channel.close()
         if self.process.poll() is None:
             self.process.terminate()

@@ -18,8 +18,10 @@ from graphkit.model.graph import (
 )
 from graphkit.model.plan import Boundary, Chain, EvictionPlan
 from graphkit.model.protocol import (
+    ApplyField,
     BoundaryReason,
     Command,
+    Effect,
     Format,
     ImportKind,
     ModuleKind,
@@ -28,11 +30,13 @@ from graphkit.model.protocol import (
 )
 
 __all__ = [
+    "ApplyField",
     "Boundary",
     "BoundaryReason",
     "Chain",
     "Command",
     "Edge",
+    "Effect",
     "EvictionPlan",
     "Extraction",
     "Format",

@@ -24,6 +24,7 @@ from graphkit.model import (
 
 __all__ = [
     "SCHEMA_VERSION",
+    "document_to_json",
     "graph_from_dict",
     "graph_from_json",
     "graph_to_dict",
@@ -74,24 +75,34 @@ def graph_to_dict(graph: ModuleGraph) -> dict[str, Any]:
     return doc
 
 
-def graph_to_json(graph: ModuleGraph) -> str:
-    """One row per module, edge and problem: readable, diffable, and written by json's C encoder.
+def document_to_json(doc: dict[str, Any]) -> str:
+    """A document with one row per line (each list item, each entry of a mapping), keys sorted.
 
-    ``json.dumps(indent=...)`` falls back to the pure-Python encoder, several times slower on big graphs.
+    Readable and diffable, and every row goes through json's C encoder: ``json.dumps(indent=...)`` falls
+    back to the pure-Python encoder, several times slower on big graphs.
     """
-    doc = graph_to_dict(graph)
     parts = ["{"]
     keys = sorted(doc)
     for i, key in enumerate(keys):
         value = doc[key]
         end = "," if i < len(keys) - 1 else ""
-        if isinstance(value, list) and value:
+        if isinstance(value, list | tuple) and value:
             rows = ",\n".join("    " + json.dumps(row, sort_keys=True) for row in value)
-            parts.append(f'  "{key}": [\n{rows}\n  ]{end}')
+            parts.append(f"  {json.dumps(key)}: [\n{rows}\n  ]{end}")
+        elif isinstance(value, dict) and value:
+            rows = ",\n".join(
+                f"    {json.dumps(k)}: {json.dumps(value[k], sort_keys=True)}" for k in sorted(value)
+            )
+            parts.append(f"  {json.dumps(key)}: {{\n{rows}\n  }}{end}")
         else:
-            parts.append(f'  "{key}": {json.dumps(value, sort_keys=True)}{end}')
+            parts.append(f"  {json.dumps(key)}: {json.dumps(value, sort_keys=True)}{end}")
     parts.append("}")
     return "\n".join(parts) + "\n"
+
+
+def graph_to_json(graph: ModuleGraph) -> str:
+    """The graph document: one row per module, edge and problem."""
+    return document_to_json(graph_to_dict(graph))
 
 
 def graph_from_json(text: str, *, source: str = "<json>") -> ModuleGraph:
@@ -160,18 +171,24 @@ def plan_to_dict(plan: EvictionPlan) -> dict[str, Any]:
 
 
 def plan_to_json(plan: EvictionPlan) -> str:
-    return json.dumps(plan_to_dict(plan), indent=2, sort_keys=True) + "\n"
+    """The plan document: one row per changed module, unit, boundary and chain."""
+    return document_to_json(plan_to_dict(plan))
 
 
-def plan_from_dict(doc: dict[str, Any]) -> EvictionPlan:
-    return EvictionPlan(
-        status=PlanStatus(doc["status"]),
-        changed=tuple(doc["changed"]),
-        evict=tuple(tuple(unit) for unit in doc["evict"]),
-        boundaries=tuple(
-            Boundary(b["url"], BoundaryReason(b["reason"]), tuple(b["imports"])) for b in doc["boundaries"]
-        ),
-        kept=doc["kept"],
-        chains=tuple(Chain(url, tuple(path)) for url, path in sorted(doc["chains"].items())),
-        reason=doc.get("reason"),
-    )
+def plan_from_dict(doc: Any, *, source: str = "<json>") -> EvictionPlan:
+    """The plan of an already parsed document, as ``plan_to_dict`` writes it."""
+    try:
+        return EvictionPlan(
+            status=PlanStatus(doc["status"]),
+            changed=tuple(doc["changed"]),
+            evict=tuple(tuple(unit) for unit in doc["evict"]),
+            boundaries=tuple(
+                Boundary(b["url"], BoundaryReason(b["reason"]), tuple(b["imports"]))
+                for b in doc["boundaries"]
+            ),
+            kept=int(doc["kept"]),
+            chains=tuple(Chain(url, tuple(path)) for url, path in sorted(doc["chains"].items())),
+            reason=doc.get("reason"),
+        )
+    except (KeyError, TypeError, AttributeError, ValueError) as error:
+        raise InputError(f"{source}: not a graphkit plan document ({error!r})") from error

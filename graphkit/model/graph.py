@@ -39,6 +39,7 @@ class ParseIssue:
     line: int
     column: int
     message: str
+    code: str = "syntax-error"  # or Node's error for the file, e.g. ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,7 @@ class Extraction:
 
     imports: tuple[ImportRecord, ...]
     issues: tuple[ParseIssue, ...] = ()
+    accepts: bool = False  # calls ``hot.accept``: it takes its own updates (graphkit.extract.hot)
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,4 +34,4 @@ class EvictionPlan:
     boundaries: tuple[Boundary, ...]
     kept: int  # loaded modules that survive
     chains: tuple[Chain, ...]
-    reason: str | None = None  # why a full reload is needed
+    reason: str | None = None  # why the app re-runs or restarts

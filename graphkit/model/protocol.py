@@ -1,25 +1,41 @@
-"""Every value that crosses the probe channel, as enums; ``node_probe/protocol.mjs`` mirrors them.
-
-A test compares the two files, so a value added on one side and not the other fails the suite.
+"""Every value that crosses the probe channel, as enums; the probe (``node_probe/*.mjs``) spells the same
+strings, and the channel decoders look every value up here, so an unknown one fails loudly.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["BoundaryReason", "Command", "Format", "ImportKind", "ModuleKind", "PlanStatus", "Status"]
+__all__ = [
+    "ApplyField",
+    "BoundaryReason",
+    "Command",
+    "Effect",
+    "Format",
+    "ImportKind",
+    "ModuleKind",
+    "PlanStatus",
+    "Status",
+]
 
 
 class ImportKind(StrEnum):
     STATIC = "static"  # import x from 'a' / import 'a'
     REEXPORT = "reexport"  # export * from 'a' / export { x } from 'a'
     DYNAMIC = "dynamic"  # import('a')
+    STARTUP = "startup"  # import('a') called while the entry was still evaluating: never called again
     REQUIRE = "require"  # require('a'), also through createRequire(import.meta.url)
+    TYPE = "type"  # TypeScript's import type / export type ... from: erased, nothing loads at runtime
 
     @property
     def links(self) -> bool:
         """True when the importer is bound to one instance of the target and must go with it."""
-        return self is not ImportKind.DYNAMIC
+        return self not in (ImportKind.DYNAMIC, ImportKind.TYPE)
+
+    @property
+    def runtime(self) -> bool:
+        """False for type-only imports, which Node's type stripping erases before anything loads."""
+        return self is not ImportKind.TYPE
 
 
 class ModuleKind(StrEnum):
@@ -38,6 +54,8 @@ class Format(StrEnum):
     WASM = "wasm"
     ADDON = "addon"
     BUILTIN = "builtin"
+    MODULE_TYPESCRIPT = "module-typescript"  # Node 22.18+ runs TypeScript by stripping its types
+    COMMONJS_TYPESCRIPT = "commonjs-typescript"
 
 
 class Status(StrEnum):
@@ -51,8 +69,9 @@ class Status(StrEnum):
 
 
 class PlanStatus(StrEnum):
-    OK = "ok"
+    OK = "ok"  # applied in place: evicted modules re-imported, the entry keeps running
     NOOP = "noop"  # nothing loaded depends on the change
+    RERUN = "rerun"  # the entry is evicted: the app runs again inside its process
     FULL_RELOAD = "full-reload"  # cannot be applied in place: restart the process
 
 
@@ -72,3 +91,28 @@ class Command(StrEnum):
     ACCEPTING = "accepting"
     APPLY = "apply"
     SWEEP = "sweep"
+
+
+class ApplyField(StrEnum):
+    """The fields of the host's answer to APPLY, and of the error it carries when a reload rolled back."""
+
+    OK = "ok"
+    EVICTED = "evicted"
+    REIMPORTED = "reimported"
+    MS = "ms"
+    WARNINGS = "warnings"
+    ERROR = "error"
+    MESSAGE = "message"  # of the error, as are FILE, LINE and COLUMN
+    FILE = "file"
+    LINE = "line"
+    COLUMN = "column"
+    RELEASED = "released"  # effects released, by Effect
+    HANDED_OVER = "handedOver"  # listening sockets handed to the re-run app
+
+
+class Effect(StrEnum):
+    """What a module instance leaves running, released when the instance is evicted."""
+
+    SERVER = "server"  # a listening node:net, http, https or http2 server
+    TIMER = "timer"  # setTimeout, setInterval, setImmediate
+    LISTENER = "listener"  # a process event listener (signals, exit, uncaughtException...)

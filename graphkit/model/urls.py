@@ -19,6 +19,7 @@ from graphkit.errors import InputError
 __all__ = [
     "NODE20_FILE_URL_CHARS",
     "file_url_path",
+    "in_node_modules",
     "join_file_url",
     "local_path",
     "other_url",
@@ -227,13 +228,22 @@ def url_path(url: str) -> Path | None:
     return Path(path) if path is not None else None
 
 
+_NODE_MODULES = "/node_modules/"
+
+
+def in_node_modules(path: str) -> bool:
+    """Whether a file path (or a ``file:`` URL) lies inside a node_modules folder: what makes a module a
+    package's, which graphkit shows and reloads apart from the app's own."""
+    return _NODE_MODULES in path
+
+
 def package_name(url: str) -> str | None:
     """``lodash-es`` for ``file:///x/node_modules/lodash-es/map.js``; scoped names keep their scope."""
-    path = url_path(url)
-    if path is None or "node_modules" not in path.parts:
+    path = file_url_path(url)
+    at = path.rfind(_NODE_MODULES) if path is not None else -1
+    if path is None or at == -1:
         return None
-    parts = path.parts
-    rest = parts[len(parts) - parts[::-1].index("node_modules") :]
+    rest = [part for part in path[at + len(_NODE_MODULES) :].split("/") if part]
     if not rest:
         return None
     return "/".join(rest[:2]) if rest[0].startswith("@") and len(rest) > 1 else rest[0]

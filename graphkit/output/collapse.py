@@ -6,58 +6,22 @@ by default, and above ``LIMIT`` nodes local folders collapse too (shallower fold
 
 from __future__ import annotations
 
-import os
 from collections import deque
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import networkx as nx
 
 from graphkit.errors import UsageError
 from graphkit.graph.queries import cycles, default_root, find_module, strongest, to_networkx
-from graphkit.model import Edge, ImportKind, ModuleGraph, ModuleKind
+from graphkit.model import Edge, ModuleGraph, ModuleKind
 from graphkit.model.urls import package_name, url_path
+from graphkit.output.paths import display_path
+from graphkit.output.view import Collapse, View, ViewEdge, ViewNode
+from graphkit.output.wording import count
 
-__all__ = [
-    "LIMIT",
-    "MODES",
-    "View",
-    "ViewEdge",
-    "ViewNode",
-    "collapse",
-]
+__all__ = ["LIMIT", "collapse"]
 
-LIMIT = 300  # nodes above which "auto" collapses folders as well as packages
-MODES = ("auto", "packages", "folders", "none")
-
-
-@dataclass(frozen=True, slots=True)
-class ViewNode:
-    id: str  # a module URL, "package:NAME", "folder:REL" or "missing:CODE:SPECIFIER"
-    label: str
-    kind: ModuleKind
-    members: tuple[str, ...]  # the module URLs it stands for (none for a missing pseudo-node)
-    folder: str | None  # the folder cluster it is drawn in, relative to the root
-    cyclic: bool  # a member is part of an import cycle
-
-
-@dataclass(frozen=True, slots=True)
-class ViewEdge:
-    source: str
-    target: str
-    kind: ImportKind  # the strongest of the imports it stands for
-    count: int  # import occurrences it stands for
-    cyclic: bool  # it closes an import cycle (both ends in one cycle, not a dynamic import)
-
-
-@dataclass(frozen=True, slots=True)
-class View:
-    nodes: tuple[ViewNode, ...]  # sorted by id
-    edges: tuple[ViewEdge, ...]  # sorted by (source, target)
-    collapse: str  # the mode applied: "none", "packages" or "folders"
-    root: Path | None
-    modules: int  # modules of the graph the view stands for
-    note: str | None  # why the view shows less than asked, for the reader of the picture
+LIMIT = 300  # nodes above which AUTO collapses folders as well as packages
 
 
 def _neighbourhood(g: nx.DiGraph, start: str, depth: int | None) -> set[str]:
@@ -75,8 +39,9 @@ def _neighbourhood(g: nx.DiGraph, start: str, depth: int | None) -> set[str]:
     return set(seen)
 
 
-def _relative(path: Path, root: Path | None) -> PurePosixPath:
-    return PurePosixPath(os.path.relpath(path, root) if root else path)
+def _folders(path: Path, root: Path | None) -> tuple[str, ...]:
+    """The folders of a file as it is shown: relative to the root when that is shorter."""
+    return PurePosixPath(display_path(path, root)).parent.parts
 
 
 def _label(url: str, root: Path | None) -> str:
@@ -86,7 +51,7 @@ def _label(url: str, root: Path | None) -> str:
         return url if len(url) <= 48 else url[:45] + "..."
     if name is not None:
         return name + str(path).rsplit("node_modules/" + name, 1)[1]
-    return str(_relative(path, root))
+    return display_path(path, root)
 
 
 def _folder(url: str, root: Path | None, levels: int | None) -> str | None:
@@ -94,23 +59,23 @@ def _folder(url: str, root: Path | None, levels: int | None) -> str | None:
     path = url_path(url)
     if path is None:
         return None
-    parts = _relative(path, root).parent.parts
+    parts = _folders(path, root)
     parts = parts if levels is None else parts[:levels]
-    return "/".join(parts) or None
+    return str(PurePosixPath(*parts)) if parts else None
 
 
 def _group(
-    graph: ModuleGraph, kept: set[str], mode: str, root: Path | None, levels: int | None
+    graph: ModuleGraph, kept: set[str], mode: Collapse, root: Path | None, levels: int | None
 ) -> dict[str, str]:
     """Module URL -> the id of the view node that stands for it."""
     group = {}
     for m in graph.modules:
         if m.url not in kept:
             continue
-        name = package_name(m.url) if mode != "none" and m.kind is ModuleKind.PACKAGE else None
+        name = package_name(m.url) if mode is not Collapse.NONE and m.kind is ModuleKind.PACKAGE else None
         if name is not None:
             group[m.url] = f"package:{name}"
-        elif mode == "folders" and m.kind is ModuleKind.LOCAL and url_path(m.url) is not None:
+        elif mode is Collapse.FOLDERS and m.kind is ModuleKind.LOCAL and url_path(m.url) is not None:
             group[m.url] = f"folder:{_folder(m.url, root, levels) or '.'}"
         else:
             group[m.url] = m.url
@@ -124,18 +89,18 @@ def _fit_folders(
     # Only local modules are grouped by folder: a package's depth under node_modules must not count.
     local_urls = [m.url for m in graph.modules if m.url in kept and m.kind is ModuleKind.LOCAL]
     paths = [p for url in local_urls if (p := url_path(url))]
-    levels = max((len(_relative(p, root).parent.parts) for p in paths), default=0)
-    group = _group(graph, kept, "folders", root, levels)
+    levels = max((len(_folders(p, root)) for p in paths), default=0)
+    group = _group(graph, kept, Collapse.FOLDERS, root, levels)
     while levels > 0 and len(set(group.values())) + extra > LIMIT:
         levels -= 1
-        group = _group(graph, kept, "folders", root, levels)
+        group = _group(graph, kept, Collapse.FOLDERS, root, levels)
     return group, levels
 
 
 def collapse(
     graph: ModuleGraph,
     *,
-    mode: str | None = "auto",
+    mode: Collapse | str | None = Collapse.AUTO,
     focus: str | Path | None = None,
     depth: int | None = None,
     root: Path | None = None,
@@ -150,29 +115,30 @@ def collapse(
     >>> [(n.id, n.members) for n in collapse(ModuleGraph(tuple(app), ())).nodes][1]
     ('package:a', ('file:///app/node_modules/a/x.js', 'file:///app/node_modules/a/y.js'))
     """
-    mode = mode or "none"
-    if mode not in MODES:
-        raise UsageError(f"collapse {mode!r}: choose one of {', '.join(MODES)}")
+    try:
+        chosen = Collapse(mode or Collapse.NONE)
+    except ValueError:
+        raise UsageError(f"collapse {mode!r}: choose one of {', '.join(Collapse)}") from None
     if depth is not None and (focus is None or depth < 0):
         raise UsageError(f"depth {depth}: needs --focus and a number >= 0")
     root = root or default_root(graph)
     g = to_networkx(graph)
     kept = set(g.nodes) if focus is None else _neighbourhood(g, find_module(graph, focus), depth)
     note = None
-    applied = "packages" if mode == "auto" else mode
+    applied = Collapse.PACKAGES if chosen is Collapse.AUTO else chosen
     group = _group(graph, kept, applied, root, None)
-    missing = _missing_nodes(graph.edges, kept, by_code=applied == "folders")
-    if mode == "auto" and len(set(group.values())) + len(missing) > LIMIT:
-        applied = "folders"
+    missing = _missing_nodes(graph.edges, kept, by_code=applied is Collapse.FOLDERS)
+    if chosen is Collapse.AUTO and len(set(group.values())) + len(missing) > LIMIT:
+        applied = Collapse.FOLDERS
         missing = _missing_nodes(graph.edges, kept, by_code=True)
         group, levels = _fit_folders(graph, kept, root, len(missing))
         note = (
-            f"{len(kept)} modules exceed {LIMIT} nodes: folders collapsed to depth {levels}, "
+            f"{count(len(kept), 'module')} exceed {LIMIT} nodes: folders collapsed to depth {levels}, "
             "unresolved imports grouped by error code"
         )
     in_cycle = {url: i for i, cycle in enumerate(cycles(g)) for url in cycle}
     nodes = _nodes(graph, group, in_cycle, root) | missing
-    edges = _edges(graph.edges, group, in_cycle, by_code=applied == "folders")
+    edges = _edges(graph.edges, group, in_cycle, by_code=applied is Collapse.FOLDERS)
     return View(
         nodes=tuple(nodes[k] for k in sorted(nodes)),
         edges=tuple(edges[k] for k in sorted(edges)),
@@ -194,11 +160,11 @@ def _nodes(
     for node_id, urls in members.items():
         urls.sort()
         first = urls[0]
-        count = f"{len(urls)} module{'s' * (len(urls) != 1)}"
+        modules = count(len(urls), "module")
         if node_id.startswith("package:"):
-            label, folder = f"{node_id[8:]}\n{count}", None
+            label, folder = f"{node_id[8:]}\n{modules}", None
         elif node_id.startswith("folder:"):
-            label, folder = f"{node_id[7:]}/\n{count}", None
+            label, folder = f"{node_id[7:]}/\n{modules}", None
         else:
             local = kinds[first] is ModuleKind.LOCAL
             label, folder = _label(first, root), _folder(first, root, None) if local else None
@@ -227,8 +193,7 @@ def _missing_nodes(edges: tuple[Edge, ...], kept: set[str], *, by_code: bool) ->
     nodes = {}
     for node_id, found in specifiers.items():
         code = node_id.split(":")[1]
-        plural = "s" * (len(found) != 1)
-        label = f"{code}\n{len(found)} specifier{plural}" if by_code else f"{found.pop()}\n{code}"
+        label = f"{code}\n{count(len(found), 'specifier')}" if by_code else f"{found.pop()}\n{code}"
         nodes[node_id] = ViewNode(node_id, label, ModuleKind.MISSING, (), None, False)
     return nodes
 

@@ -6,14 +6,16 @@ exact text. No Graphviz binary is needed here; ``graphkit.output.render`` turns 
 
 from __future__ import annotations
 
-from pathlib import Path
+from enum import StrEnum
+from typing import Unpack
 
 from graphkit.model import EvictionPlan, ImportKind, ModuleGraph, ModuleKind
-from graphkit.output.collapse import View, ViewEdge, ViewNode
-from graphkit.output.collapse import collapse as collapse_view
+from graphkit.output.collapse import collapse
+from graphkit.output.summary import plan_line
+from graphkit.output.view import Collapse, View, ViewEdge, ViewNode, ViewOptions
 from graphkit.output.wording import count
 
-__all__ = ["ROLES", "dot_source", "mermaid_source", "roles", "view_dot", "view_mermaid"]
+__all__ = ["Role", "dot_source", "mermaid_source", "roles", "view_dot", "view_mermaid"]
 
 RED = "#dc2626"
 KIND_FILL = {
@@ -28,51 +30,59 @@ KIND_SHAPE = {
     ModuleKind.BUILTIN: "ellipse",
     ModuleKind.MISSING: "octagon",
 }
-# (DOT style, colour) per import kind: re-exports bold, dynamic dashed, require dotted.
+# (DOT style, colour) per import kind: re-exports bold, dynamic dashed (start-up ones grey), require
+# dotted, type-only dotted grey.
 EDGE_STYLE = {
     ImportKind.STATIC: ("solid", "#374151"),
     ImportKind.REEXPORT: ("bold", "#7c3aed"),
     ImportKind.DYNAMIC: ("dashed", "#2563eb"),
+    ImportKind.STARTUP: ("dashed", "#374151"),
     ImportKind.REQUIRE: ("dotted", "#059669"),
+    ImportKind.TYPE: ("dotted", "#9ca3af"),
 }
 MERMAID_ARROW = {
     ImportKind.STATIC: "-->",
     ImportKind.REEXPORT: "==>",
     ImportKind.DYNAMIC: "-.->|dynamic|",
+    ImportKind.STARTUP: "-.->|start-up|",
     ImportKind.REQUIRE: "-.->|require|",
+    ImportKind.TYPE: "-.->|type|",
 }
-# Plan roles, strongest first: a collapsed node shows the strongest role of its members.
-ROLES = ("changed", "evicted", "boundary", "kept")
-ROLE_FILL = {"changed": "#f87171", "evicted": "#fdba74", "boundary": "#93c5fd", "kept": "#f3f4f6"}
 
 
-def roles(plan: EvictionPlan) -> dict[str, str]:
+class Role(StrEnum):
+    """A module's part in a plan, strongest first: a collapsed node shows the strongest of its members'."""
+
+    CHANGED = "changed"
+    EVICTED = "evicted"
+    BOUNDARY = "boundary"
+    KEPT = "kept"
+
+
+ROLE_FILL = {Role.CHANGED: "#f87171", Role.EVICTED: "#fdba74", Role.BOUNDARY: "#93c5fd", Role.KEPT: "#f3f4f6"}
+
+
+def roles(plan: EvictionPlan) -> dict[str, Role]:
     """Module URL -> its role in the plan; modules not named by the plan are kept."""
-    found = {b.url: "boundary" for b in plan.boundaries}
-    found.update({url: "evicted" for unit in plan.evict for url in unit})
-    found.update({url: "changed" for url in plan.changed})
+    found = {b.url: Role.BOUNDARY for b in plan.boundaries}
+    found.update({url: Role.EVICTED for unit in plan.evict for url in unit})
+    found.update({url: Role.CHANGED for url in plan.changed})
     return found
 
 
-def _role(node: ViewNode, by_url: dict[str, str]) -> str | None:
+def _role(node: ViewNode, by_url: dict[str, Role]) -> Role | None:
     if node.kind is ModuleKind.MISSING and not node.members:
         return None
-    found = {by_url.get(url, "kept") for url in node.members}
-    return next(r for r in ROLES if r in found)
+    found = {by_url.get(url, Role.KEPT) for url in node.members}
+    return next(r for r in Role if r in found)
 
 
 def _title(view: View, plan: EvictionPlan | None) -> str:
-    title = f"{view.modules} modules"
-    if view.collapse != "none":
+    title = count(view.modules, "module")
+    if view.collapse is not Collapse.NONE:
         title += f", {view.collapse} collapsed"
     if plan is not None:
-        title += f"; plan {plan.status.value}: {len(plan.changed)} changed, "
-        title += (
-            f"{sum(len(u) for u in plan.evict)} evicted, "
-            f"{count(len(plan.boundaries), 'boundary', 'boundaries')}, {plan.kept} kept"
-        )
-        if plan.reason:
-            title += f" ({plan.reason})"
+        title += f"; {plan_line(plan)}"
     return title
 
 
@@ -85,7 +95,7 @@ def _attrs(pairs: dict[str, str]) -> str:
     return "[" + ", ".join(f"{k}={_q(v)}" for k, v in pairs.items()) + "]"
 
 
-def _dot_node(node: ViewNode, role: str | None) -> str:
+def _dot_node(node: ViewNode, role: Role | None) -> str:
     attrs = {"label": node.label, "shape": KIND_SHAPE[node.kind], "fillcolor": KIND_FILL[node.kind]}
     if node.id.startswith("folder:"):
         attrs["shape"] = "folder"
@@ -93,9 +103,9 @@ def _dot_node(node: ViewNode, role: str | None) -> str:
         attrs.update(color=RED, fontcolor=RED)
     if role is not None:
         attrs["fillcolor"] = ROLE_FILL[role]
-        if role == "boundary":
+        if role is Role.BOUNDARY:
             attrs["peripheries"] = "2"
-        if role == "kept":
+        if role is Role.KEPT:
             attrs["fontcolor"] = "#6b7280"
     if node.cyclic:
         attrs.update(color=RED, penwidth="2")
@@ -114,32 +124,38 @@ def _dot_edge(edge: ViewEdge, missing: bool) -> str:
 
 def _legend(plan: EvictionPlan) -> list[str]:
     lines = ["  subgraph cluster_legend {", f"    label={_q('plan ' + plan.status.value)};"]
-    for role in ROLES:
+    for role in Role:
         attrs = {"label": role, "shape": "box", "fillcolor": ROLE_FILL[role]}
-        if role == "boundary":
+        if role is Role.BOUNDARY:
             attrs["peripheries"] = "2"
         lines.append(f"    {_q('legend:' + role)} {_attrs(attrs)};")
     lines.append("  }")
     return lines
 
 
+def _view(graph: ModuleGraph, options: ViewOptions) -> View:
+    return collapse(
+        graph,
+        mode=options.get("collapse", Collapse.AUTO),
+        focus=options.get("focus"),
+        depth=options.get("depth"),
+        root=options.get("root"),
+    )
+
+
 def dot_source(
-    graph: ModuleGraph,
-    *,
-    plan: EvictionPlan | None = None,
-    collapse: str | None = "auto",
-    focus: str | Path | None = None,
-    depth: int | None = None,
-    root: Path | None = None,
+    graph: ModuleGraph, *, plan: EvictionPlan | None = None, **options: Unpack[ViewOptions]
 ) -> str:
     """The graph as DOT: folders as clusters, nodes coloured by kind (or by plan role), cycles in red.
+
+    ``options`` (collapse, focus, depth, root) choose what is drawn: see ``ViewOptions``.
 
     >>> from graphkit.model import Module
     >>> g = ModuleGraph((Module("node:fs", ModuleKind.BUILTIN, None),), ())
     >>> print(dot_source(g).splitlines()[-2])
       "node:fs" [label="node:fs", shape="ellipse", fillcolor="#e5e7eb"];
     """
-    return view_dot(collapse_view(graph, mode=collapse, focus=focus, depth=depth, root=root), plan)
+    return view_dot(_view(graph, options), plan)
 
 
 def view_dot(view: View, plan: EvictionPlan | None = None) -> str:
@@ -179,16 +195,10 @@ def _m(text: str) -> str:
 
 
 def mermaid_source(
-    graph: ModuleGraph,
-    *,
-    plan: EvictionPlan | None = None,
-    collapse: str | None = "auto",
-    focus: str | Path | None = None,
-    depth: int | None = None,
-    root: Path | None = None,
+    graph: ModuleGraph, *, plan: EvictionPlan | None = None, **options: Unpack[ViewOptions]
 ) -> str:
     """The graph as a Mermaid flowchart with the same classes, clusters and cycle highlight as the DOT."""
-    return view_mermaid(collapse_view(graph, mode=collapse, focus=focus, depth=depth, root=root), plan)
+    return view_mermaid(_view(graph, options), plan)
 
 
 def view_mermaid(view: View, plan: EvictionPlan | None = None) -> str:

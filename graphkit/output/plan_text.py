@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from graphkit.model import Boundary, BoundaryReason, EvictionPlan, PlanStatus
-from graphkit.output.wording import count
+from graphkit.output.paths import display_path
+from graphkit.output.summary import plan_counts
 
 __all__ = ["render_text"]
 
 
-def render_text(plan: EvictionPlan, *, base: str = "") -> str:
+def render_text(plan: EvictionPlan, *, root: Path | None = None) -> str:
     """The chains as a tree rooted at the changed modules, then the reload order and a summary line.
 
-    URLs starting with ``base`` (a ``file://`` folder URL ending in "/") are shown relative to it.
+    Modules are shown as paths relative to ``root`` (default: the working folder) when that is shorter.
     """
 
     def name(url: str) -> str:
-        return url[len(base) :] if base and url.startswith(base) else url
+        return display_path(url, root)
 
     children: dict[str, list[str]] = {}
     for chain in plan.chains:
@@ -30,27 +33,29 @@ def render_text(plan: EvictionPlan, *, base: str = "") -> str:
 
     lines: list[str] = []
 
-    def walk(url: str, prefix: str, last: bool, root: bool) -> None:
-        marks = []
-        if root:
-            marks.append("changed")
-        if url in accepting:
-            marks.append("accepts: importers kept")
-        label = name(url) + (f"  [{', '.join(marks)}]" if marks else "")
-        lines.append(label if root else f"{prefix}{'└── ' if last else '├── '}{label}")
-        inner = prefix if root else prefix + ("    " if last else "│   ")
-        items: list[tuple[str, str | None]] = [(child, None) for child in sorted(children.get(url, ()))]
-        items += [(b.url, "dynamic import(): kept, re-imports") for b in dynamic.get(url, ())]
-        for i, (child, note) in enumerate(items):
-            is_last = i == len(items) - 1
-            if note is None:
-                walk(child, inner, is_last, root=False)
-            else:
-                lines.append(f"{inner}{'└── ' if is_last else '├── '}{name(child)}  [{note}]")
+    def walk(root: str) -> None:
+        """Depth first with an explicit stack: an import chain may be deeper than Python's recursion limit."""
+        start = len(lines)
+        stack: list[tuple[str, str, bool, str | None]] = [(root, "", True, None)]
+        while stack:
+            url, prefix, last, note = stack.pop()
+            branch = "" if len(lines) == start else ("└── " if last else "├── ")
+            if note is not None:
+                lines.append(f"{prefix}{branch}{name(url)}  [{note}]")
+                continue
+            marks = ["changed"] if not branch else []
+            if url in accepting:
+                marks.append("accepts: importers kept")
+            lines.append(prefix + branch + name(url) + (f"  [{', '.join(marks)}]" if marks else ""))
+            inner = prefix + ("" if not branch else "    " if last else "│   ")
+            items: list[tuple[str, str | None]] = [(child, None) for child in sorted(children.get(url, ()))]
+            items += [(b.url, "dynamic import(): kept, re-imports") for b in dynamic.get(url, ())]
+            for i, (child, child_note) in reversed(list(enumerate(items))):
+                stack.append((child, inner, i == len(items) - 1, child_note))
 
     roots = [c.url for c in plan.chains if len(c.path) == 1]
     for url in roots:
-        walk(url, "", True, root=True)
+        walk(url)
     for url in plan.changed:
         if url not in roots:
             lines.append(f"{name(url)}  [changed, not loaded]")
@@ -62,14 +67,11 @@ def render_text(plan: EvictionPlan, *, base: str = "") -> str:
 
 
 def _summary(plan: EvictionPlan) -> str:
-    modules = sum(len(unit) for unit in plan.evict)
-    counts = (
-        f"{modules} evicted in {count(len(plan.evict), 'unit')}, "
-        f"{count(len(plan.boundaries), 'boundary', 'boundaries')}, {plan.kept} kept"
-    )
+    # The outcome first: in place, re-run of the app inside its process, or a new process.
     if plan.status is PlanStatus.FULL_RELOAD:
-        return f"full-reload: {plan.reason} ({counts})"
+        return f"restart: {plan.reason} ({plan_counts(plan)})"
+    if plan.status is PlanStatus.RERUN:
+        return f"re-run: {plan.reason} ({plan_counts(plan)})"
     if plan.status is PlanStatus.NOOP:
-        return f"noop: nothing loaded depends on the change ({plan.kept} kept)"
-    return f"ok: {counts}"
-
+        return f"noop: nothing loaded depends on the change ({plan_counts(plan)})"
+    return f"in-place: {plan_counts(plan)}"

@@ -13,12 +13,16 @@ from pathlib import Path
 from graphkit.errors import InputError, UsageError
 from graphkit.extract.accepts import accepting_modules
 from graphkit.graph.queries import find_module
-from graphkit.model import EvictionPlan, ModuleGraph
+from graphkit.model import EvictionPlan, Format, ModuleGraph
 from graphkit.model.urls import path_to_url
 from graphkit.planning.planner import plan
+from graphkit.planning.workspace import entry_search_start
 from graphkit.resolve.entry import find_entry
+from graphkit.resolve.resolver import Resolver
 
 __all__ = ["FilePlan", "plan_files"]
+
+_SNIFF = 8192  # bytes read to tell a binary file: JavaScript source never holds a NUL byte
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,17 +41,21 @@ def plan_files(
     node: str = "node",
     conditions: Sequence[str] = (),
     include_packages: bool = False,
+    restart_on_entry: bool = False,
 ) -> FilePlan:
     """The plan for changed ``files`` of the app started from ``entry``, with the graph planned over.
 
-    Without ``entry``, the nearest package.json above the first file names it; without ``graph``, the
+    Without ``entry``, the nearest package.json above the first file names it (in an npm workspace, run
+    from another member package, that package's: see ``graphkit.planning.workspace``); without ``graph``, the
     entry is scanned (or, with ``live``, run under Node and read from its loader).
     """
     if not files:
         raise UsageError("plan: name at least one changed file")
-    entry = entry if entry is not None else find_entry(files[0])
-    if not entry.is_file():
-        raise InputError(f"{entry}: the entry is not a file")
+    for file in files:
+        if file.is_dir():
+            raise InputError(f"{file}: a folder; plan takes the changed files")
+    entry = entry if entry is not None else find_entry(entry_search_start(files[0], Path.cwd()))
+    _check_entry(entry)
     if graph is None and live:
         from graphkit.live.probe import live_graph
 
@@ -62,8 +70,27 @@ def plan_files(
         _url(graph, entry),
         accepting=accepting_modules(graph),
         include_packages=include_packages,
+        restart_on_entry=restart_on_entry,
     )
     return FilePlan(entry, graph, made)
+
+
+_RUNNABLE = (Format.MODULE, Format.COMMONJS, Format.MODULE_TYPESCRIPT, Format.COMMONJS_TYPESCRIPT)
+
+
+def _check_entry(entry: Path) -> None:
+    """An entry Node could run as a module: a regular file, JavaScript by its name and its bytes."""
+    if not entry.is_file():
+        raise InputError(f"{entry}: the entry is not a file")
+    if Resolver(()).format_of(path_to_url(entry.resolve())) not in _RUNNABLE:
+        raise InputError(f"{entry}: the entry is not a JavaScript or TypeScript module (.mjs, .js, .ts, ...)")
+    try:
+        with entry.open("rb") as handle:
+            head = handle.read(_SNIFF)
+    except OSError as error:
+        raise InputError(f"{entry}: {error.strerror}") from error
+    if b"\0" in head:
+        raise InputError(f"{entry}: the entry is a binary file, not JavaScript")
 
 
 def _url(graph: ModuleGraph, path: Path) -> str:

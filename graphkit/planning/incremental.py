@@ -63,6 +63,7 @@ def plan_live(
     accepting: Container[str] = frozenset(),
     include_packages: bool = False,
     deleted: Collection[str] = (),
+    restart_on_entry: bool = False,
 ) -> EvictionPlan:
     """The plan ``graphkit.planning.planner.plan`` makes for a live graph, from its networkx view ``g``.
 
@@ -77,4 +78,5 @@ def plan_live(
         accepting=_Accepting(g, accepting),
         include_packages=include_packages,
         deleted=deleted,
+        restart_on_entry=restart_on_entry,
     )

@@ -14,7 +14,7 @@ from collections.abc import Collection
 
 import networkx as nx
 
-from graphkit.model import ImportKind
+from graphkit.graph.queries import UNLINKED
 
 __all__ = ["reload_order"]
 
@@ -22,7 +22,7 @@ __all__ = ["reload_order"]
 def reload_order(g: nx.DiGraph, evicted: Collection[str]) -> tuple[tuple[str, ...], ...]:
     """Units of ``evicted`` (linking edges only) in reload order."""
     imports = {
-        url: [t for t, data in g.succ[url].items() if t in evicted and data["kind"] != ImportKind.DYNAMIC]
+        url: [t for t, data in g.succ[url].items() if t in evicted and data["kind"] not in UNLINKED]
         for url in evicted
     }
     unit_of, units = _components(imports)

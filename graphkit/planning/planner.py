@@ -3,17 +3,21 @@
 A module linked to an old instance of a changed module cannot be re-pointed at a new one, so eviction
 follows every linking edge (static, re-export, require) from the changed modules up to their importers.
 It stops at a dynamic ``import()`` (the importer survives and gets the new module on its next call) and
-at a module that accepts updates (it is evicted and re-imported, its importers are not). Pure: no I/O.
+at a module that accepts updates (it is evicted and re-imported, its importers are not); an ``import()``
+made while the entry was starting up is not called again, so it links like a static import. A plan that
+reaches the entry re-runs the app in its process; only what Node cannot forget needs a restart. TypeScript
+``type`` imports are left out: nothing of them is loaded. Pure: no I/O.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Collection, Container, Iterable, Sequence
+from dataclasses import replace
 
 import networkx as nx
 
-from graphkit.graph.queries import to_networkx
+from graphkit.graph.queries import UNLINKED, to_networkx
 from graphkit.model import (
     Boundary,
     BoundaryReason,
@@ -24,6 +28,7 @@ from graphkit.model import (
     ModuleKind,
     PlanStatus,
 )
+from graphkit.model.urls import in_node_modules
 from graphkit.planning.order import reload_order
 
 __all__ = ["plan", "plan_networkx"]
@@ -37,13 +42,16 @@ def plan(
     accepting: Collection[str] = (),
     include_packages: bool = False,
     deleted: Collection[str] = (),
+    restart_on_entry: bool = False,
 ) -> EvictionPlan:
     """Plan the reload of ``changed`` (and ``deleted``) module URLs in an app started from ``entry``.
 
     Loaded modules are those reachable from ``entry`` (all of the graph when the entry is not in it);
-    ``kept`` counts the loaded modules, builtins included, that survive.
+    ``kept`` counts the loaded modules, builtins included, that survive. A plan that evicts the entry
+    re-runs the app in place, or restarts it with ``restart_on_entry``.
     """
-    g = to_networkx(graph)
+    # Type-only imports are erased before anything loads: they neither load nor bind a module.
+    g = to_networkx(replace(graph, edges=tuple(e for e in graph.edges if e.kind.runtime)))
     return plan_networkx(
         g,
         changed,
@@ -52,6 +60,7 @@ def plan(
         accepting=frozenset(accepting),
         include_packages=include_packages,
         deleted=deleted,
+        restart_on_entry=restart_on_entry,
     )
 
 
@@ -64,6 +73,7 @@ def plan_networkx(
     accepting: Container[str],
     include_packages: bool = False,
     deleted: Collection[str] = (),
+    restart_on_entry: bool = False,
 ) -> EvictionPlan:
     """``plan`` over a networkx view whose loaded modules are known: it visits only the evicted modules,
     their importers and importees, asking ``loaded`` and ``accepting`` about those alone.
@@ -76,9 +86,13 @@ def plan_networkx(
     units = reload_order(g, evicted)
     chains = tuple(Chain(url, _chain(parents, url)) for url in sorted(evicted))
     boundaries = _boundaries(g, evicted, accepting, loaded)
-    reason = _full_reload_reason(g, seeds_all, evicted, entry, include_packages)
+    reason = _full_reload_reason(g, seeds_all, evicted, include_packages)
     if reason is not None:
         status = PlanStatus.FULL_RELOAD
+    elif entry in evicted and restart_on_entry:
+        status, reason = PlanStatus.FULL_RELOAD, f"{entry}: the entry would be evicted (restart on entry)"
+    elif entry in evicted:
+        status, reason = PlanStatus.RERUN, f"{entry}: the entry would be evicted"
     elif not evicted:
         status = PlanStatus.NOOP
     else:
@@ -99,7 +113,7 @@ def _is_builtin(g: nx.DiGraph, url: str) -> bool:
 
 
 def _is_package(g: nx.DiGraph, url: str) -> bool:
-    return "/node_modules/" in url or (url in g and g.nodes[url].get("kind") == ModuleKind.PACKAGE.value)
+    return in_node_modules(url) or (url in g and g.nodes[url].get("kind") == ModuleKind.PACKAGE.value)
 
 
 def _loaded(g: nx.DiGraph, entry: str) -> set[str]:
@@ -122,7 +136,7 @@ def _propagate(
         for importer in sorted(importers):
             if (
                 importer not in parents
-                and importers[importer]["kind"] != ImportKind.DYNAMIC
+                and importers[importer]["kind"] not in UNLINKED
                 and importer in loaded
             ):
                 parents[importer] = url
@@ -143,7 +157,7 @@ def _boundaries(
     found = []
     for url in sorted(url for url in evicted if url in accepting):
         targets = g.succ[url].items()
-        imports = tuple(sorted(t for t, d in targets if t in evicted and d["kind"] != ImportKind.DYNAMIC))
+        imports = tuple(sorted(t for t, d in targets if t in evicted and d["kind"] not in UNLINKED))
         found.append(Boundary(url, BoundaryReason.ACCEPTS, imports))
     dynamic: dict[str, set[str]] = {}
     for url in evicted:
@@ -161,14 +175,12 @@ def _boundaries(
 
 
 def _full_reload_reason(
-    g: nx.DiGraph, changed: Sequence[str], evicted: set[str], entry: str, include_packages: bool
+    g: nx.DiGraph, changed: Sequence[str], evicted: set[str], include_packages: bool
 ) -> str | None:
     for url in changed:
         if url.endswith("/package.json"):
             # Node caches package.json reads for the life of the process; no eviction clears them.
             return f"{url}: package.json changed and Node keeps it cached until restart"
-    if entry in evicted:
-        return f"{entry}: the entry would be evicted"
     if not include_packages:
         for url in sorted(evicted):
             if _is_package(g, url):

@@ -7,18 +7,17 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Set
 
 from graphkit.errors import ResolutionFailed
 from graphkit.model.urls import file_url_path
+from graphkit.resolve.context import ResolutionContext
 from graphkit.resolve.esm import EsmResolver
-from graphkit.resolve.packages import DIRECTORY, FILE, PackageConfig
+from graphkit.resolve.packages import DIRECTORY, EXTENSIONS, FILE, PackageConfig, StopRule, ancestors
+from graphkit.resolve.specifiers import check_separators, is_relative
 
 __all__ = ["CjsResolver"]
 
-_EXTENSIONS = (".js", ".json", ".node")  # the keys of Module._extensions in Node 20
 _EXPORTS_PATTERN = re.compile(r"^((?:@[^/\\%]+/)?[^./\\%][^/\\%]*)(/.*)?$")
-_ENCODED_SEPARATOR = re.compile(r"%2F|%5C", re.IGNORECASE)
 
 
 def _not_found(request: str, parent: str) -> ResolutionFailed:
@@ -27,17 +26,11 @@ def _not_found(request: str, parent: str) -> ResolutionFailed:
 
 def _node_module_paths(directory: str) -> list[str]:
     """``Module._nodeModulePaths``: every ancestor's node_modules, skipping node_modules/node_modules."""
-    paths = []
-    while True:
-        if posixpath.basename(directory) != "node_modules":
-            paths.append(posixpath.join(directory, "node_modules"))
-        if directory == "/":
-            return paths
-        directory = posixpath.dirname(directory)
-
-
-def _is_relative(request: str) -> bool:
-    return request.startswith(("./", "../")) or request in (".", "..")
+    return [
+        posixpath.join(folder, "node_modules")
+        for folder in ancestors(directory)
+        if posixpath.basename(folder) != "node_modules"
+    ]
 
 
 def _trailing_slash(request: str) -> bool:
@@ -45,16 +38,18 @@ def _trailing_slash(request: str) -> bool:
 
 
 class CjsResolver:
-    """``require.resolve`` for a parent file; the ESM resolver supplies the ``exports`` algorithm."""
+    """``require.resolve`` for a parent file; the ``exports`` and ``imports`` maps are the ESM resolver's,
+    read with the require conditions, as Node reads them."""
 
-    def __init__(self, esm: EsmResolver, conditions: Set[str]) -> None:
+    def __init__(self, context: ResolutionContext, esm: EsmResolver) -> None:
+        self.context = context
+        self.disk = context.disk
         self.esm = esm
-        self.disk = esm.disk
-        self.conditions = conditions
+        self.conditions = context.cjs_conditions
 
     def resolve(self, request: str, parent: str) -> str:
         """The file path (or ``node:NAME``) that ``require(request)`` from the file ``parent`` loads."""
-        builtin = self.esm.profile.builtin(request)
+        builtin = self.context.profile.builtin(request)
         if builtin is not None:
             return builtin
         try:
@@ -71,9 +66,9 @@ class CjsResolver:
         beside = request.startswith(".") and (len(request) == 1 or request[1] in "./")
         paths = [directory] if beside else _node_module_paths(directory)
         if request.startswith("#"):
-            scope = self.disk.scope(directory, esm=False)
+            scope = self.disk.scope(directory, StopRule.COMMONJS)
             if scope is not None and scope.imports is not None:
-                url = self.esm.imports(request, self.esm.profile.url(parent), self.conditions)
+                url = self.esm.imports(request, self.context.url(parent), self.conditions)
                 return self._finalize(url, parent, scope)
         own = self._self_reference(request, parent)
         if own is not None:
@@ -84,7 +79,7 @@ class CjsResolver:
         return found
 
     def _self_reference(self, request: str, parent: str) -> str | None:
-        scope = self.disk.scope(posixpath.dirname(parent), esm=False)
+        scope = self.disk.scope(posixpath.dirname(parent), StopRule.COMMONJS)
         if scope is None or scope.exports is None or scope.name is None:
             return None
         if request == scope.name:
@@ -94,17 +89,12 @@ class CjsResolver:
         else:
             return None
         return self._finalize(
-            self.esm.exports(scope, subpath, self.esm.profile.url(parent), self.conditions), parent, scope
+            self.esm.exports(scope, subpath, self.context.url(parent), self.conditions), parent, scope
         )
 
     def _finalize(self, url: str, parent: str, pjson: PackageConfig) -> str:
         """``finalizeEsmResolution``: a map target must be an existing file (folders do not count)."""
-        if _ENCODED_SEPARATOR.search(url):
-            raise ResolutionFailed(
-                "ERR_INVALID_MODULE_SPECIFIER",
-                f'Invalid module "{url}" must not include encoded "/" or "\\" characters, required from '
-                f"{parent}",
-            )
+        check_separators(url, url, f", required from {parent}")
         if not url.startswith("file:"):
             # fileURLToPath refuses it: an imports target naming a builtin fails under require in Node 20.
             raise ResolutionFailed(
@@ -119,10 +109,10 @@ class CjsResolver:
     def _try_file(self, path: str) -> str | None:
         if self.disk.kind(path) != FILE:
             return None
-        return path if self.esm.preserve_symlinks else self.disk.realpath(path)
+        return path if self.context.preserve_symlinks else self.disk.realpath(path)
 
     def _try_extensions(self, base: str) -> str | None:
-        for extension in _EXTENSIONS:
+        for extension in EXTENSIONS:
             found = self._try_file(base + extension)
             if found is not None:
                 return found
@@ -159,7 +149,7 @@ class CjsResolver:
         if absolute:
             paths = [""]
         trailing = _trailing_slash(request)
-        inside = not (_is_relative(request) and posixpath.normpath(request).startswith(".."))
+        inside = not (is_relative(request) and posixpath.normpath(request).startswith(".."))
         for folder in paths:
             if inside and folder and self.disk.kind(folder) != DIRECTORY:
                 continue

@@ -19,43 +19,34 @@ from graphkit.model.urls import (
     path_end,
     scheme_of,
 )
+from graphkit.resolve.context import ResolutionContext
 from graphkit.resolve.exports import exports_resolve, imports_resolve
-from graphkit.resolve.packages import DIRECTORY, FILE, Disk, PackageConfig
-from graphkit.resolve.profile import NodeProfile
+from graphkit.resolve.packages import (
+    DIRECTORY,
+    FILE,
+    INDEX_FILES,
+    MAIN_SUFFIXES,
+    PackageConfig,
+    StopRule,
+    ancestors,
+)
+from graphkit.resolve.specifiers import check_separators, imported_from, is_path_specifier
 
-__all__ = ["EsmResolver", "is_path_specifier"]
+__all__ = ["EsmResolver"]
 
-_ENCODED_SEPARATOR = re.compile(r"%2F|%5C", re.IGNORECASE)
 _INVALID_PACKAGE_NAME = re.compile(r"^\.|%|\\")
-# What ``legacyMainResolve`` tries, in order: after the "main" field, then in the package folder.
-_MAIN_SUFFIXES = ("", ".js", ".json", ".node", "/index.js", "/index.json", "/index.node")
-_INDEX_FILES = ("./index.js", "./index.json", "./index.node")
-
-
-def is_path_specifier(specifier: str) -> bool:
-    """``/x``, ``./x``, ``../x``, ``.`` or ``..``: joined to the parent URL rather than looked up."""
-    if specifier.startswith("/"):
-        return True
-    if specifier.startswith("."):
-        rest = specifier[2:] if specifier.startswith("..") else specifier[1:]
-        return rest == "" or rest.startswith("/")
-    return False
-
-
-def _shown(url: str) -> str:
-    return file_url_path(url) or url
 
 
 class EsmResolver:
     """``moduleResolve`` for one set of options; ``ResolutionFailed`` carries Node's error code."""
 
-    def __init__(self, disk: Disk, profile: NodeProfile, preserve_symlinks: bool) -> None:
-        self.disk = disk
-        self.profile = profile
-        self.preserve_symlinks = preserve_symlinks
+    def __init__(self, context: ResolutionContext) -> None:
+        self.context = context
+        self.disk = context.disk
 
-    def resolve(self, specifier: str, parent: str, conditions: Set[str]) -> str:
+    def resolve(self, specifier: str, parent: str) -> str:
         """The URL ``import(specifier)`` in the module at ``parent`` (a ``file:`` URL) loads."""
+        conditions = self.context.esm_conditions
         if is_path_specifier(specifier):
             resolved = join_file_url(specifier, parent)
         elif specifier.startswith("#"):
@@ -73,9 +64,10 @@ class EsmResolver:
         return self.finalize(resolved, parent)
 
     def imports(self, specifier: str, parent: str, conditions: Set[str]) -> str:
+        """``packageImportsResolve``: a ``#name`` through the ``imports`` of the importer's package."""
         path = file_url_path(parent)
-        scope = self.disk.scope(posixpath.dirname(path), esm=True) if path else None
-        scope_url = self.profile.url(scope.path) if scope is not None else None
+        scope = self.disk.scope(posixpath.dirname(path), StopRule.ESM) if path else None
+        scope_url = self.context.url(scope.path) if scope is not None else None
         return imports_resolve(
             specifier,
             parent,
@@ -86,18 +78,12 @@ class EsmResolver:
         )
 
     def exports(self, pjson: PackageConfig, subpath: str, base: str | None, conditions: Set[str]) -> str:
-        return exports_resolve(
-            pjson,
-            self.profile.url(pjson.path),
-            subpath,
-            base,
-            conditions,
-            lambda s, b: self.package_resolve(s, b, conditions),
-        )
+        """``packageExportsResolve``: a package subpath through its ``exports``."""
+        return exports_resolve(pjson, self.context.url(pjson.path), subpath, base, conditions)
 
     def package_resolve(self, specifier: str, base: str, conditions: Set[str]) -> str:
         """``packageResolve``: a builtin, the importer's own package, or one up the node_modules chain."""
-        if specifier in self.profile.builtins:
+        if specifier in self.context.profile.builtins:
             return "node:" + specifier
         slash = specifier.find("/")
         scoped = specifier.startswith("@")
@@ -108,71 +94,61 @@ class EsmResolver:
         if not valid or _INVALID_PACKAGE_NAME.search(name):
             raise ResolutionFailed(
                 "ERR_INVALID_MODULE_SPECIFIER",
-                f'Invalid module "{specifier}" is not a valid package name imported from {_shown(base)}',
+                f'Invalid module "{specifier}" is not a valid package name{imported_from(base)}',
             )
         subpath = "." + ("" if slash == -1 else specifier[slash:])
         base_path = file_url_path(base) or "/"
-        scope = self.disk.scope(posixpath.dirname(base_path), esm=True)
+        scope = self.disk.scope(posixpath.dirname(base_path), StopRule.ESM)
         if scope is not None and scope.exports is not None and scope.name == name:
             return self.exports(scope, subpath, base, conditions)
-        directory = posixpath.dirname(base_path)
-        while True:
+        for directory in ancestors(posixpath.dirname(base_path)):
             folder = posixpath.join(directory, "node_modules", name)
             if self.disk.kind(folder) == DIRECTORY:
                 pjson = self.disk.package(posixpath.join(folder, "package.json"))
                 if pjson.exists and pjson.exports is not None:
                     return self.exports(pjson, subpath, base, conditions)
-                pjson_url = self.profile.url(pjson.path)
+                pjson_url = self.context.url(pjson.path)
                 if subpath == ".":
-                    return self.legacy_main(pjson, pjson_url, name, base)
+                    return self.legacy_main(pjson, pjson_url, base)
                 return join_file_url(subpath, pjson_url)
-            if directory == "/":
-                break
-            directory = posixpath.dirname(directory)
         raise ResolutionFailed(
-            "ERR_MODULE_NOT_FOUND", f"Cannot find package '{name}' imported from {_shown(base)}"
+            "ERR_MODULE_NOT_FOUND", f"Cannot find package '{name}'{imported_from(base)}"
         )
 
-    def legacy_main(self, pjson: PackageConfig, pjson_url: str, name: str, base: str) -> str:
+    def legacy_main(self, pjson: PackageConfig, pjson_url: str, base: str) -> str:
         """The package entry without ``exports``: ``main`` with the old CommonJS guesses, then ``index``."""
-        candidates = [f"./{pjson.main}{suffix}" for suffix in _MAIN_SUFFIXES] if pjson.main else []
-        for candidate in [*candidates, *_INDEX_FILES]:
+        candidates = [f"./{pjson.main}{suffix}" for suffix in MAIN_SUFFIXES] if pjson.main else []
+        for candidate in [*candidates, *INDEX_FILES]:
             url = join_file_url(candidate, pjson_url)
             path = file_url_path(url)
             if path is not None and self.disk.kind(path) == FILE:
                 return url
         raise ResolutionFailed(
             "ERR_MODULE_NOT_FOUND",
-            f"Cannot find package '{pjson.directory}' imported from {_shown(base)}",
+            f"Cannot find package '{pjson.directory}'{imported_from(base)}",
         )
 
     def finalize(self, resolved: str, base: str) -> str:
         """``finalizeResolution``: the file must exist and not be a folder; symlinks become real paths."""
         end = path_end(resolved, 7)
-        if _ENCODED_SEPARATOR.search(resolved, 0, end):
-            raise ResolutionFailed(
-                "ERR_INVALID_MODULE_SPECIFIER",
-                f'Invalid module "{resolved[7:end]}" must not include encoded "/" or "\\" characters '
-                f"imported from {_shown(base)}",
-            )
+        check_separators(resolved[:end], resolved[7:end], imported_from(base))
         path = file_url_path(resolved)
         if path is None:
             # fileURLToPath refuses a host, and decodeURIComponent throws a plain URIError.
             code = "ERR_INVALID_FILE_URL_HOST" if resolved.find("/", 7) != 7 else "URIError"
-            raise ResolutionFailed(code, f"{resolved} is not a local file path, imported from {_shown(base)}")
+            raise ResolutionFailed(code, f"{resolved} is not a local file path,{imported_from(base)}")
         # Node stats ``path.slice(-1)`` for a trailing slash, that is "/": always a folder.
         kind = DIRECTORY if path.endswith("/") else self.disk.kind(path)
         if kind == DIRECTORY:
             raise ResolutionFailed(
                 "ERR_UNSUPPORTED_DIR_IMPORT",
-                f"Directory import '{path}' is not supported resolving ES modules "
-                f"imported from {_shown(base)}",
+                f"Directory import '{path}' is not supported resolving ES modules{imported_from(base)}",
             )
         if kind != FILE:
             raise ResolutionFailed(
-                "ERR_MODULE_NOT_FOUND", f"Cannot find module '{path}' imported from {_shown(base)}"
+                "ERR_MODULE_NOT_FOUND", f"Cannot find module '{path}'{imported_from(base)}"
             )
-        if self.preserve_symlinks:
+        if self.context.preserve_symlinks:
             return resolved
         # pathToFileURL encodes more than the URL parser (e.g. "~", "|"), so the href is rebuilt even when
         # the path has no symlink.
@@ -183,4 +159,4 @@ class EsmResolver:
         query = resolved[query_at : hash_at if hash_at != -1 else None] if query_at != -1 else ""
         fragment = resolved[hash_at:] if hash_at != -1 else ""
         tail = (query if len(query) > 1 else "") + (fragment if len(fragment) > 1 else "")
-        return self.profile.url(real + ("/" if path.endswith("/") else "")) + tail
+        return self.context.url(real + ("/" if path.endswith("/") else "")) + tail

@@ -13,8 +13,9 @@ from enum import Enum
 from typing import Any
 
 from graphkit.errors import ResolutionFailed
-from graphkit.model.urls import file_url_path, join_file_url, parse_file_url, path_end, scheme_of
+from graphkit.model.urls import join_file_url, parse_file_url, path_end, scheme_of
 from graphkit.resolve.packages import PackageConfig
+from graphkit.resolve.specifiers import imported_from
 
 __all__ = ["exports_resolve", "imports_resolve"]
 
@@ -38,19 +39,12 @@ class _Miss(Enum):
 _Target = str | None | _Miss
 
 
-def _where(url: str | None) -> str:
-    path = file_url_path(url) if url else None
-    return f" imported from {path or url}" if url else ""
-
-
-def _invalid_target(
-    pjson: PackageConfig, key: str, target: Any, internal: bool, base: str | None
-) -> ResolutionFailed:
+def _invalid_target(ctx: _Context, key: str, target: Any) -> ResolutionFailed:
     shown = json.dumps(target, separators=(",", ":")) if isinstance(target, dict | list) else str(target)
-    field = "imports" if internal else "exports"
     return ResolutionFailed(
         "ERR_INVALID_PACKAGE_TARGET",
-        f"Invalid \"{field}\" target {shown} defined for '{key}' in {pjson.path}{_where(base)}",
+        f"Invalid \"{ctx.field}\" target {shown} defined for '{key}' in {ctx.pjson.path}"
+        + imported_from(ctx.base),
     )
 
 
@@ -63,29 +57,29 @@ def _pathname(href: str) -> str:
     return href[start : path_end(href, start)]
 
 
-def _target_string(ctx: _Context, target: str, subpath: str, key: str, pattern: bool, internal: bool) -> str:
+def _target_string(ctx: _Context, target: str, subpath: str, key: str, pattern: bool) -> str:
     pjson = ctx.pjson
     if subpath and not pattern and not target.endswith("/"):
-        raise _invalid_target(pjson, key, target, internal, ctx.base)
+        raise _invalid_target(ctx, key, target)
     if not target.startswith("./"):
-        if internal and not target.startswith(("/", "../")) and scheme_of(target) is None:
+        resolve_package = ctx.package_resolve
+        if resolve_package is not None and not target.startswith(("/", "../")) and scheme_of(target) is None:
             bare = target.replace("*", subpath) if pattern else target + subpath
-            return ctx.package_resolve(bare, ctx.pjson_url)
-        raise _invalid_target(pjson, key, target, internal, ctx.base)
+            return resolve_package(bare, ctx.pjson_url)
+        raise _invalid_target(ctx, key, target)
     if _BAD_SEGMENT.search(target[2:]):
-        raise _invalid_target(pjson, key, target, internal, ctx.base)
+        raise _invalid_target(ctx, key, target)
     resolved = join_file_url(target, ctx.pjson_url)
     if not _pathname(resolved).startswith(_pathname(ctx.pjson_url)[: -len("package.json")]):
-        raise _invalid_target(pjson, key, target, internal, ctx.base)
+        raise _invalid_target(ctx, key, target)
     if not subpath:
         return resolved
     if _BAD_SEGMENT.search(subpath):
         request = key.replace("*", subpath, 1) if pattern else key + subpath
-        field = "imports" if internal else "exports"
         raise ResolutionFailed(
             "ERR_INVALID_MODULE_SPECIFIER",
-            f'Invalid module "{request}" request is not a valid match in pattern "{key}" for the "{field}" '
-            f"resolution of {pjson.path}{_where(ctx.base)}",
+            f'Invalid module "{request}" request is not a valid match in pattern "{key}" for the '
+            f'"{ctx.field}" resolution of {pjson.path}{imported_from(ctx.base)}',
         )
     if pattern:
         return parse_file_url(resolved.replace("*", subpath))
@@ -96,16 +90,16 @@ def _is_array_index(key: str) -> bool:
     return key.isdigit() and str(int(key)) == key and int(key) < 0xFFFF_FFFF
 
 
-def _target(ctx: _Context, target: Any, subpath: str, key: str, pattern: bool, internal: bool) -> _Target:
+def _target(ctx: _Context, target: Any, subpath: str, key: str, pattern: bool) -> _Target:
     if isinstance(target, str):
-        return _target_string(ctx, target, subpath, key, pattern, internal)
+        return _target_string(ctx, target, subpath, key, pattern)
     if isinstance(target, list):
         if not target:
             return None
         last: ResolutionFailed | _Miss | None = _Miss.UNDEFINED
         for item in target:
             try:
-                result = _target(ctx, item, subpath, key, pattern, internal)
+                result = _target(ctx, item, subpath, key, pattern)
             except ResolutionFailed as error:
                 if error.code != "ERR_INVALID_PACKAGE_TARGET":
                     raise
@@ -125,25 +119,35 @@ def _target(ctx: _Context, target: Any, subpath: str, key: str, pattern: bool, i
             raise _invalid_config(ctx.pjson, '"exports" cannot contain numeric property keys.')
         for name, value in target.items():
             if name == "default" or name in ctx.conditions:
-                result = _target(ctx, value, subpath, key, pattern, internal)
+                result = _target(ctx, value, subpath, key, pattern)
                 if result is not _Miss.UNDEFINED:
                     return result
         return _Miss.UNDEFINED
     if target is None:
         return None
-    raise _invalid_target(ctx.pjson, key, target, internal, ctx.base)
+    raise _invalid_target(ctx, key, target)
 
 
 class _Context:
-    """What every step of one map lookup needs."""
+    """What every step of one map lookup needs. Only an ``imports`` lookup has ``package_resolve``: its
+    targets may name a package, ``exports`` targets may not."""
 
     __slots__ = ("base", "conditions", "package_resolve", "pjson", "pjson_url")
 
     def __init__(
-        self, pjson: PackageConfig, pjson_url: str, base: str | None, conditions: Set[str], pr: PackageResolve
+        self,
+        pjson: PackageConfig,
+        pjson_url: str,
+        base: str | None,
+        conditions: Set[str],
+        pr: PackageResolve | None,
     ) -> None:
         self.pjson, self.pjson_url, self.base = pjson, pjson_url, base
         self.conditions, self.package_resolve = conditions, pr
+
+    @property
+    def field(self) -> str:
+        return "exports" if self.package_resolve is None else "imports"
 
 
 def _pattern_key_compare(a: str, b: str) -> int:
@@ -179,12 +183,12 @@ def _best_pattern(keys: Any, request: str) -> tuple[str, str] | None:
     return (best, best_subpath) if best else None
 
 
-def _match(ctx: _Context, mapping: dict[str, Any], key: str, *, internal: bool) -> _Target:
+def _match(ctx: _Context, mapping: dict[str, Any], key: str) -> _Target:
     """PACKAGE_IMPORTS_EXPORTS_RESOLVE: an exact key first, else the best-matching ``*`` pattern."""
     if key in mapping and "*" not in key and not key.endswith("/"):
-        return _target(ctx, mapping[key], "", key, False, internal)
+        return _target(ctx, mapping[key], "", key, False)
     best = _best_pattern(mapping, key)
-    return None if best is None else _target(ctx, mapping[best[0]], best[1], best[0], True, internal)
+    return None if best is None else _target(ctx, mapping[best[0]], best[1], best[0], True)
 
 
 def _is_sugar(pjson: PackageConfig, exports: Any) -> bool:
@@ -204,18 +208,17 @@ def exports_resolve(
     subpath: str,
     base: str | None,
     conditions: Set[str],
-    package_resolve: PackageResolve,
 ) -> str:
     """The URL ``subpath`` (``.`` or ``./x``) of the package maps to through its ``exports``."""
-    ctx = _Context(pjson, pjson_url, base, conditions, package_resolve)
+    ctx = _Context(pjson, pjson_url, base, conditions, None)
     exports = pjson.exports
     if _is_sugar(pjson, exports):
         exports = {".": exports}
     if isinstance(exports, dict):
-        result = _match(ctx, exports, subpath, internal=False)
+        result = _match(ctx, exports, subpath)
         if isinstance(result, str):
             return result
-    where = _where(base)
+    where = imported_from(base)
     if subpath == ".":
         message = f'No "exports" main defined in {pjson.path}{where}'
     else:
@@ -235,15 +238,15 @@ def imports_resolve(
     if name == "#" or name.startswith("#/") or name.endswith("/"):
         raise ResolutionFailed(
             "ERR_INVALID_MODULE_SPECIFIER",
-            f'Invalid module "{name}" is not a valid internal imports specifier name{_where(base)}',
+            f'Invalid module "{name}" is not a valid internal imports specifier name{imported_from(base)}',
         )
     if scope is not None and scope_url is not None and isinstance(scope.imports, dict) and scope.imports:
         ctx = _Context(scope, scope_url, base, conditions, package_resolve)
-        result = _match(ctx, scope.imports, name, internal=True)
+        result = _match(ctx, scope.imports, name)
         if isinstance(result, str):
             return result
     in_package = f" in package {scope.path}" if scope is not None else ""
     raise ResolutionFailed(
         "ERR_PACKAGE_IMPORT_NOT_DEFINED",
-        f'Package import specifier "{name}" is not defined{in_package}{_where(base)}',
+        f'Package import specifier "{name}" is not defined{in_package}{imported_from(base)}',
     )

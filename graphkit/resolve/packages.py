@@ -9,14 +9,70 @@ import json
 import os
 import posixpath
 import stat
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from graphkit.errors import ResolutionFailed
 
-__all__ = ["DIRECTORY", "FILE", "MISSING", "Disk", "PackageConfig"]
+__all__ = [
+    "DIRECTORY",
+    "EXTENSIONS",
+    "FILE",
+    "INDEX_FILES",
+    "MAIN_SUFFIXES",
+    "MISSING",
+    "Disk",
+    "PackageConfig",
+    "StopRule",
+    "ancestors",
+    "nearest_package_json",
+]
 
 FILE, DIRECTORY, MISSING = 0, 1, -1  # the values of Node's internalModuleStat
+EXTENSIONS = (".js", ".json", ".node")  # what require() tries, the keys of Module._extensions in Node 20
+# What a package's "main" is completed with, in order (``legacyMainResolve``, and require's own guesses),
+# then the package folder's own index files.
+MAIN_SUFFIXES = ("", *EXTENSIONS, *(f"/index{extension}" for extension in EXTENSIONS))
+INDEX_FILES = tuple(f"./index{extension}" for extension in EXTENSIONS)
+
+
+class StopRule(Enum):
+    """Where the walk up to the nearest package.json gives up."""
+
+    ESM = "esm"  # at a folder whose name ends in node_modules (Node tests the URL for it)
+    COMMONJS = "commonjs"  # at a folder named exactly node_modules
+    ROOT = "root"  # only at the file-system root: the project around a file
+
+
+def _stops(directory: str, rule: StopRule) -> bool:
+    name = posixpath.basename(directory)
+    if rule is StopRule.ESM:
+        return name.endswith("node_modules")
+    return rule is StopRule.COMMONJS and name == "node_modules"
+
+
+def ancestors(directory: str) -> Iterator[str]:
+    """``directory`` and every folder above it, up to and including ``/``."""
+    while True:
+        yield directory
+        if directory == "/":
+            return
+        directory = posixpath.dirname(directory)
+
+
+def nearest_package_json(
+    directory: str, rule: StopRule, exists: Callable[[str], bool] = os.path.isfile
+) -> str | None:
+    """The package.json at or above ``directory`` that ``exists``, or None when ``rule`` stops first."""
+    for folder in ancestors(directory):
+        if _stops(folder, rule):
+            return None
+        candidate = posixpath.join(folder, "package.json")
+        if exists(candidate):
+            return candidate
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +99,7 @@ class Disk:
         self._kinds: dict[str, int] = {}
         self._real: dict[str, str] = {"/": "/"}
         self._packages: dict[str, PackageConfig] = {}
-        self._scopes: dict[tuple[str, bool], PackageConfig | None] = {}
+        self._scopes: dict[tuple[str, StopRule], PackageConfig | None] = {}
 
     def kind(self, path: str) -> int:
         """FILE, DIRECTORY or MISSING, following symlinks."""
@@ -76,25 +132,13 @@ class Disk:
             found = self._packages[path] = _read_package(path)
         return found
 
-    def scope(self, directory: str, *, esm: bool) -> PackageConfig | None:
-        """The nearest package.json at or above ``directory``, stopping at a node_modules folder.
-
-        The ESM walk stops at any folder whose name ends in ``node_modules`` (it tests the URL for
-        ``node_modules/package.json``), the CommonJS walk only at one named exactly ``node_modules``.
-        """
-        key = (directory, esm)
-        if key in self._scopes:
-            return self._scopes[key]
-        name = posixpath.basename(directory)
-        found: PackageConfig | None = None
-        if not (name.endswith("node_modules") if esm else name == "node_modules"):
-            config = self.package(posixpath.join(directory, "package.json"))
-            if config.exists:
-                found = config
-            elif directory != "/":
-                found = self.scope(posixpath.dirname(directory), esm=esm)
-        self._scopes[key] = found
-        return found
+    def scope(self, directory: str, rule: StopRule) -> PackageConfig | None:
+        """The package.json that governs files in ``directory``: the nearest one Node can read."""
+        key = (directory, rule)
+        if key not in self._scopes:
+            path = nearest_package_json(directory, rule, lambda candidate: self.package(candidate).exists)
+            self._scopes[key] = self.package(path) if path is not None else None
+        return self._scopes[key]
 
 
 def _read_package(path: str) -> PackageConfig:

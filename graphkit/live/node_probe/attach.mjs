@@ -1,10 +1,13 @@
 // Preloaded into the user's own command: node --expose-internals --import attach.mjs app.mjs [args]
 // GRAPHKIT_PROBE_OUT names the file the live graph document goes to (never the app's stdout);
-// GRAPHKIT_PROBE_WAIT is how many milliseconds after the main module finished evaluating to dump.
+// GRAPHKIT_PROBE_WAIT is how many milliseconds after the main module finished evaluating (top-level awaits
+// included) to dump.
 // The document is written once: after that wait, or when the app is about to exit, whichever is first.
 import { renameSync, writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { cacheEntries, getLoader, jobStatus } from './loader.mjs';
 import { snapshot, watchDynamicImports } from './snapshot.mjs';
+import { mainUrls } from './startup.mjs';
 
 const out = process.env.GRAPHKIT_PROBE_OUT;
 const waitMs = Number(process.env.GRAPHKIT_PROBE_WAIT ?? 0);
@@ -13,6 +16,36 @@ delete process.env.GRAPHKIT_PROBE_OUT;
 delete process.env.GRAPHKIT_PROBE_WAIT;
 
 let dumped = false;
+const QUIET_MS = 1000;
+// The entry's import() as Node runs it (no importing module): it settles once the entry's evaluation has,
+// top-level awaits included; until then a module it awaits may be half loaded.
+let entryImport;
+let entrySettled = false;
+
+// import() calls of the app still in flight, and since when the app has been evaluated with none.
+let inFlight = 0;
+let quietSince;
+
+function watchEntryImport(loader) {
+  const inner = loader.import;
+  loader.import = function (specifier, parentURL, ...rest) {
+    const call = inner.call(this, specifier, parentURL, ...rest);
+    if (typeof parentURL !== 'string' && entryImport === undefined) {
+      entryImport = call;
+      const settle = () => {
+        entrySettled = true;
+      };
+      call.then(settle, settle);
+    } else if (typeof parentURL === 'string') {
+      inFlight += 1;
+      const settle = () => {
+        inFlight -= 1;
+      };
+      call.then(settle, settle);
+    }
+    return call;
+  };
+}
 
 async function dump() {
   if (dumped) return;
@@ -23,18 +56,30 @@ async function dump() {
 }
 
 function mainFinished() {
+  if (entrySettled) return true;
   const main = cacheEntries().find(({ job }) => job.isMain === true);
   // A CommonJS main never reaches loadCache; it has run once require.main is loaded.
-  if (main === undefined) return process.mainModule?.loaded === true;
+  if (main === undefined) return entryImport === undefined && process.mainModule?.loaded === true;
   const status = jobStatus(main.job);
-  return status === 'evaluated' || status === 'errored';
+  if (status !== 'evaluated' && status !== 'errored') return false;
+  if (entryImport === undefined) return true;
+  // V8 calls a module evaluated once its body has run up to a top-level await, so the entry's import is
+  // what tells that it finished. An entry that awaits forever (a `for await` server loop) is dumped
+  // after QUIET_MS with no import() in flight, never in the middle of one.
+  if (inFlight > 0) {
+    quietSince = undefined;
+    return false;
+  }
+  quietSince ??= performance.now();
+  return performance.now() - quietSince >= QUIET_MS;
 }
 
 if (out === undefined) {
   process.stderr.write('graphkit: attach.mjs needs GRAPHKIT_PROBE_OUT\n');
 } else {
   try {
-    watchDynamicImports(getLoader());
+    watchDynamicImports(mainUrls(), getLoader());
+    watchEntryImport(getLoader());
   } catch (error) {
     process.stderr.write(`${error.message}\n`);
     process.exit(2);

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { getLoader } from './loader.mjs';
 import { problemFrom, snapshot, watchDynamicImports } from './snapshot.mjs';
+import { track } from './startup.mjs';
 
 function parseArgs(argv) {
   const options = { entry: undefined, wait: 0, out: undefined };
@@ -28,7 +29,7 @@ if (options.entry === undefined || !Number.isFinite(options.wait)) {
 }
 const entryUrl = pathToFileURL(resolve(options.entry)).href;
 try {
-  watchDynamicImports(getLoader());
+  watchDynamicImports([], getLoader());
 } catch (error) {
   fail(error.message);
 }
@@ -46,7 +47,7 @@ process.on('uncaughtException', report);
 process.on('unhandledRejection', report);
 
 try {
-  await import(entryUrl);
+  await track(import(entryUrl)); // import() calls made meanwhile are the app's start-up
 } catch (error) {
   report(error);
 }

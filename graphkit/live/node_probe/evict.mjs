@@ -1,17 +1,26 @@
-// Applies an eviction plan in the running app: dispose, evict, re-import, notify; rolls back on failure.
+// Applies an eviction plan in the running app: evict, link the new graph, dispose, release effects, evaluate,
+// notify; rolls back on failure.
 // Development only: it rewrites Node's internal ESM loadCache (--expose-internals).
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { cacheEntries, getLoadCache, jobStatus } from './loader.mjs';
+import * as effects from './effects.mjs';
+import { adopt } from './entrypoint.mjs';
+import * as handover from './handover.mjs';
 import * as hot from './hot.mjs';
 import { hideSurvivors } from './frontier.mjs';
 import * as journal from './journal.mjs';
+import { cacheEntries, getLoadCache, jobStatus } from './loader.mjs';
+import { startupImports } from './snapshot.mjs';
+import * as startup from './startup.mjs';
+import { callWithin } from './limits.mjs';
+import * as validate from './validate.mjs';
 
 const require = createRequire(import.meta.url);
 // Puts the "file:line, source line, caret" header that Node prints for an uncaught error on the stack.
 const { decorateErrorStack } = require('internal/util');
 const LINKING_WAIT_MS = 2000;
+const NOTHING_RELEASED = Object.freeze({ server: 0, timer: 0, listener: 0 });
 
 function pathOf(url) {
   return url.startsWith('file:') ? fileURLToPath(url) : null;
@@ -65,6 +74,7 @@ async function waitUntilNothingLinks() {
  * the app's next import() tries again instead of replaying the cached failure. Resolves to the URLs dropped.
  */
 export async function sweepFailed() {
+  refuseWhileRunning();
   await waitUntilNothingLinks();
   const failed = new Set(cacheEntries().filter(({ job }) => STALE.has(jobStatus(job))).map(({ url }) => url));
   for (const url of failed) {
@@ -75,7 +85,11 @@ export async function sweepFailed() {
   return [...failed].sort();
 }
 
-/** The evicted modules that survivors reach: dynamic-import targets, accepting modules, the entry. */
+/**
+ * The evicted modules that survivors reach: dynamic-import targets, accepting modules, the entry; with the
+ * entry, also what evicted modules import() at start-up, so that it is linked before anything is disposed
+ * (imported ahead of the entry, it is evaluated first and the entry's import() finds it loaded).
+ */
 function reimportTargets(order, boundaries, entry) {
   const evicted = new Set(order);
   const wanted = new Set();
@@ -83,7 +97,10 @@ function reimportTargets(order, boundaries, entry) {
     if (boundary.reason === 'accepts') wanted.add(boundary.url);
     else for (const url of boundary.imports) wanted.add(url);
   }
-  if (entry && evicted.has(entry)) wanted.add(entry);
+  if (entry && evicted.has(entry)) {
+    wanted.add(entry);
+    for (const [from, to] of startupImports()) if (evicted.has(from) && evicted.has(to)) wanted.add(to);
+  }
   return order.filter((url) => wanted.has(url));
 }
 
@@ -91,9 +108,10 @@ function describe(error) {
   if (typeof decorateErrorStack === 'function' && error instanceof Error) decorateErrorStack(error);
   const message = String(error?.message ?? error).split('\n')[0];
   const stack = String(error?.stack ?? '');
-  // V8 prints a compile error as "file:///x.mjs:LINE", the source line, then a caret under the column.
-  const head = /^(file:\/\/[^\n]*?):(\d+)\n([^\n]*)\n( *)\^/.exec(stack);
-  if (head) return { message, file: head[1], line: Number(head[2]), column: head[4].length + 1 };
+  // V8 prints a compile error as "file:///x.mjs:LINE", the source line, then a caret under the column;
+  // Node's type stripping (ERR_INVALID_TYPESCRIPT_SYNTAX) shows a line of context above the source line.
+  const head = /^(file:\/\/[^\n]*?):(\d+)\n(?:[^\n]*\n){1,2}?( *)\^/.exec(stack);
+  if (head) return { message, file: head[1], line: Number(head[2]), column: head[3].length + 1 };
   const frame = /(file:\/\/[^\s()]+?):(\d+):(\d+)/.exec(stack);
   if (frame) return { message, file: frame[1], line: Number(frame[2]), column: Number(frame[3]) };
   // A deleted file whose resolution Node cached fails at load time: the error names the path it read.
@@ -109,23 +127,44 @@ function warning(url, phase, error) {
   return `${url}: ${phase} failed: ${String(error?.message ?? error).split('\n')[0]}`;
 }
 
+let running = null; // when the reload in progress started
+
+function refuseWhileRunning() {
+  if (running === null) return;
+  const seconds = ((performance.now() - running) / 1000).toFixed(1);
+  throw new Error(`the reload started ${seconds} s ago has not finished yet`);
+}
+
 /**
  * Runs one plan: {evict: [[url, ...], ...] in reload order, boundaries: [{url, reason, imports}], changed,
- * entry}. Resolves to {ok, evicted, reimported, ms, warnings, error}; never rejects for app errors.
+ * entry}. A plan that evicts the entry re-runs the app. Resolves to {ok, evicted, reimported, ms, warnings,
+ * error, released: {server, timer, listener}, handedOver}; never rejects for app errors. Each hot callback
+ * may take `callbackMs` (default hot.CALLBACK_MS) before it is skipped. A plan sent while an earlier one
+ * is still re-importing (a slow top-level await) is refused, never overlapped.
+ *
+ * The new graph is loaded, linked and instantiated first (validate.mjs): a module that does not compile,
+ * link or exist leaves the old instances untouched. Then the old instances are disposed, their effects
+ * released (effects.mjs), and the new ones evaluated; a throw there rolls back to the saved jobs.
  */
 export async function applyPlan(plan) {
+  refuseWhileRunning();
+  running = performance.now();
+  try {
+    return await reload(plan);
+  } finally {
+    running = null;
+  }
+}
+
+async function reload(plan) {
   const started = performance.now();
+  const limitMs = plan.callbackMs ?? hot.CALLBACK_MS;
   const order = plan.evict.flat();
   const evicted = new Set(order);
   const targets = reimportTargets(order, plan.boundaries, plan.entry);
   await waitUntilNothingLinks();
 
   const warnings = [];
-  const instances = hot.saveInstances(order);
-  const acceptors = hot.acceptorsOf(plan.boundaries.filter((b) => b.reason === 'accepts').map((b) => b.url));
-  // Importers go before what they import, so a dependency is still alive while its importer cleans up.
-  for (const { url, error } of await hot.dispose([...order].reverse())) warnings.push(warning(url, 'dispose', error));
-
   const saved = order.flatMap((url) => {
     const slots = Map.prototype.get.call(getLoadCache(), url);
     return slots === undefined ? [] : [[url, slots]];
@@ -141,12 +180,8 @@ export async function applyPlan(plan) {
   const revealSurvivors = await hideSurvivors(saved, evicted);
   const attempt = journal.record();
   for (const url of order) drop(url);
-
-  const namespaces = new Map();
-  try {
-    for (const url of targets) namespaces.set(url, await import(url));
-  } catch (error) {
-    // The old code keeps serving: drop what the attempt loaded, put the saved jobs back unchanged.
+  // The old code keeps serving: drop what the attempt loaded, put the saved jobs back unchanged.
+  const rollBack = () => {
     const added = [];
     for (const [url, existed] of attempt.inserted) {
       if (!existed && !evicted.has(url)) added.push(url);
@@ -159,25 +194,66 @@ export async function applyPlan(plan) {
       if (path !== null) delete require.cache[path];
     }
     for (const [path, module] of savedRequire) require.cache[path] = module;
-    // Instances the attempt created (new versions of evicted modules, and modules it loaded for the first
-    // time) are gone with it: their dispose callbacks close what they opened, such as timers and sockets.
-    for (const { url, error: failed } of await hot.dispose([...hot.replaced(instances), ...added])) {
-      warnings.push(warning(url, 'dispose', failed));
-    }
-    hot.restoreInstances(instances);
-    return {
-      ok: false, evicted: order.length, reimported: 0, ms: performance.now() - started, warnings,
-      error: describe(error),
-    };
-  } finally {
+    return added;
+  };
+  const failure = (error, released = NOTHING_RELEASED) => ({
+    ok: false, evicted: order.length, reimported: 0, ms: performance.now() - started, warnings,
+    error: describe(error), released, handedOver: 0,
+  });
+
+  const finish = () => {
     attempt.close();
     revealSurvivors();
+  };
+  const gate = validate.hold(targets);
+  const imports = targets.map((url) => effects.runAs(url, () => import(url)));
+  for (const pending of imports) pending.catch(() => {}); // each is awaited below, or settled on a refusal
+  try {
+    await gate.reached(imports);
+  } catch (error) {
+    gate.refuse(error);
+    await Promise.allSettled(imports);
+    rollBack();
+    finish();
+    return failure(error);
   }
 
+  const instances = hot.saveInstances(order);
+  const acceptors = hot.acceptorsOf(plan.boundaries.filter((b) => b.reason === 'accepts').map((b) => b.url));
+  // Importers go before what they import, so a dependency is still alive while its importer cleans up.
+  for (const { url, error } of await hot.dispose([...order].reverse(), limitMs)) {
+    warnings.push(warning(url, 'dispose', error));
+  }
+  const ticket = effects.release([...order].reverse());
+  gate.open();
+  if (plan.entry && evicted.has(plan.entry)) startup.track(imports[targets.indexOf(plan.entry)]);
+
+  const namespaces = new Map();
+  try {
+    for (const [index, url] of targets.entries()) namespaces.set(url, await imports[index]);
+  } catch (error) {
+    await Promise.allSettled(imports);
+    const added = rollBack();
+    finish();
+    // Instances the attempt created (new versions of evicted modules, and modules it loaded for the first
+    // time) are gone with it: their dispose callbacks and effect release close what they opened.
+    for (const { url, error: failed } of await hot.dispose([...hot.replaced(instances), ...added], limitMs)) {
+      warnings.push(warning(url, 'dispose', failed));
+    }
+    // The owners of evicted URLs are now those of the attempt's instances (the old ones are in the ticket).
+    effects.restore(ticket, effects.release([...order, ...added]));
+    hot.restoreInstances(instances);
+    return failure(error, ticket.released);
+  }
+
+  finish();
   hot.release(instances);
+  if (plan.entry && evicted.has(plan.entry)) adopt(plan.entry);
+  const handedOver = handover.claimedAmong(ticket.offered);
+  handover.settle();
   for (const { url, callback } of acceptors) {
     try {
-      await callback(namespaces.get(url));
+      await callWithin(limitMs, callback, namespaces.get(url));
     } catch (error) {
       warnings.push(warning(url, 'accept', error));
     }
@@ -186,13 +262,13 @@ export async function applyPlan(plan) {
   const survivors = plan.boundaries.filter((b) => !evicted.has(b.url)).map((b) => b.url);
   for (const { url, callback } of hot.listenersOf(survivors)) {
     try {
-      await callback(event);
+      await callWithin(limitMs, callback, event);
     } catch (error) {
       warnings.push(warning(url, 'update', error));
     }
   }
   return {
     ok: true, evicted: order.length, reimported: targets.length, ms: performance.now() - started, warnings,
-    error: null,
+    error: null, released: ticket.released, handedOver,
   };
 }

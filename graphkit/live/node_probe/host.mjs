@@ -8,19 +8,29 @@
 //   changes {since}         -> {full, version, rows, accepting}: what changed since answer `since`
 //                              (journal.mjs), and the modules whose current instance called hot.accept
 //   accepting               -> {urls}: modules whose current instance called hot.accept
-//   apply {plan, entry}     -> {result}: see evict.mjs
+//   apply {plan, entry, callbackMs} -> {result}: see evict.mjs (a plan that evicts the entry re-runs the app)
 //   sweep                   -> {urls}: drops modules whose load failed, so the next import() retries
-// Requests run one at a time, so an apply never overlaps another. Channel text is only ever parsed as
-// JSON, never evaluated. The socket is unref'd: it never keeps the app alive.
+//   folders                 -> {folders}: the folders holding the app's own loaded modules
+// Requests run one at a time, so an apply never overlaps another; a request holds the queue for at most
+// its holdMs (a reload stuck in a top-level await must not block it forever: its reply comes when it
+// settles, and evict.mjs refuses another reload meanwhile). Channel text is only ever parsed as JSON,
+// never evaluated. The socket is unref'd: it never keeps the app alive; when it closes, the app stops.
 // Development only: this relies on Node internals that change between versions.
 import net from 'node:net';
 import readline from 'node:readline';
 import { isMainThread } from 'node:worker_threads';
+import { install as trackEffects } from './effects.mjs';
 import { applyPlan, sweepFailed } from './evict.mjs';
+import { moduleFolders } from './folders.mjs';
 import { acceptingUrls, install } from './hot.mjs';
 import * as journal from './journal.mjs';
+import { settleWithin } from './limits.mjs';
 import { getLoadCache } from './loader.mjs';
 import { snapshot, watchDynamicImports } from './snapshot.mjs';
+import { mainUrls } from './startup.mjs';
+
+const HOLD_MS = 10_000; // when a request names no holdMs
+const ORPHAN_GRACE_MS = 1000;
 
 // Instances outlive an eviction that did not re-import them only until release(): ask the cache too.
 const accepting = () => acceptingUrls().filter((url) => Map.prototype.has.call(getLoadCache(), url)).sort();
@@ -31,13 +41,24 @@ const commands = {
   changes: async (request) => ({ ...await journal.changes(request.since), accepting: accepting() }),
   accepting: async () => ({ urls: accepting() }),
   sweep: async () => ({ urls: await sweepFailed() }),
-  apply: async (request) => ({ result: await applyPlan({ ...request.plan, entry: request.entry }) }),
+  folders: async () => ({ folders: moduleFolders() }),
+  apply: async (request) => ({
+    result: await applyPlan({ ...request.plan, entry: request.entry, callbackMs: request.callbackMs }),
+  }),
 };
+
+// graphkit is gone (it closed the channel, was killed or hung up): the app must not run on alone.
+// SIGTERM lets the app's own handlers close what they hold; one that keeps running is ended after a second.
+function orphaned() {
+  setTimeout(() => process.exit(128 + 15), ORPHAN_GRACE_MS).unref();
+  process.kill(process.pid, 'SIGTERM');
+}
 
 function serve(fd) {
   const channel = new net.Socket({ fd, readable: true, writable: true });
   channel.unref();
   channel.on('error', () => channel.destroy());
+  channel.on('close', orphaned);
   let queue = Promise.resolve();
   const send = (reply) => {
     if (!channel.destroyed) channel.write(`${JSON.stringify(reply)}\n`);
@@ -59,11 +80,11 @@ function serve(fd) {
         send({ id: request?.id ?? null, ok: false, error: `graphkit host: unknown command ${String(request?.cmd)}` });
         return;
       }
-      try {
-        send({ id: request.id, ok: true, ...(await command(request)) });
-      } catch (error) {
-        send({ id: request.id, ok: false, error: `graphkit host: ${request.cmd}: ${error?.message ?? error}` });
-      }
+      const replied = Promise.resolve().then(() => command(request)).then(
+        (fields) => send({ id: request.id, ok: true, ...fields }),
+        (error) => send({ id: request.id, ok: false, error: `graphkit host: ${request.cmd}: ${error?.message ?? error}` }),
+      );
+      await settleWithin(replied, Number.isFinite(request.holdMs) ? request.holdMs : HOLD_MS);
     });
   });
 }
@@ -73,7 +94,10 @@ const fd = Number(process.env.GRAPHKIT_HOST_FD);
 delete process.env.GRAPHKIT_HOST_FD;
 if (isMainThread && Number.isInteger(fd) && fd > 2) {
   // import() edges are not in the loader's cache: record them from the start so boundaries are known.
-  watchDynamicImports();
+  const entries = mainUrls();
+  watchDynamicImports(entries);
   journal.install();
+  // Servers, timers and process listeners the app starts are owned by module instances from the start.
+  trackEffects(entries.at(-1) ?? null);
   serve(fd);
 }

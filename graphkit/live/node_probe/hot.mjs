@@ -13,7 +13,11 @@
 // fails and is rolled back, the old instance keeps serving but its dispose callbacks have already run:
 // what they wrote to `data` stays there for the next attempt.
 
+import { callWithin } from './limits.mjs';
+
 const KEY = Symbol.for('graphkit.hot');
+// How long a dispose callback may take when the caller names no limit.
+export const CALLBACK_MS = 5000;
 const records = new Map(); // url -> {data, instance}
 
 function record(url) {
@@ -62,10 +66,11 @@ export function restoreInstances(saved) {
 }
 
 /**
- * Runs dispose callbacks of the current instances of `urls`, newest registration first, each awaited;
+ * Runs dispose callbacks of the current instances of `urls`, newest registration first, each awaited for
+ * at most `limitMs` (one that has not settled by then is skipped and reported as an Unsettled error);
  * errors are collected, never thrown. An instance is disposed at most once.
  */
-export async function dispose(urls) {
+export async function dispose(urls, limitMs = CALLBACK_MS) {
   const errors = [];
   for (const url of urls) {
     const rec = records.get(url);
@@ -74,7 +79,7 @@ export async function dispose(urls) {
     instance.disposed = true;
     for (const callback of instance.disposers.reverse()) {
       try {
-        await callback(rec.data);
+        await callWithin(limitMs, callback, rec.data);
       } catch (error) {
         errors.push({ url, phase: 'dispose', error });
       }

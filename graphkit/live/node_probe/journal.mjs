@@ -13,6 +13,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { getLoader, isProbeUrl, jobStatus } from './loader.mjs';
+import { ImportKind } from './protocol.mjs';
 import {
   dynamicImporters, dynamicImportsFrom, edge, forgetPackageTypes, linkedEdges, moduleFormat, moduleKind, onDynamicImport,
 } from './snapshot.mjs';
@@ -121,7 +122,10 @@ async function row(cache, url) {
     }
   }
   for (const dynamic of dynamicImportsFrom(url)) {
-    edges.push(edge(dynamic.from, dynamic.to, 'dynamic', dynamic.specifier, dynamic.error));
+    // A call still in flight has neither target nor error yet: its row reports again once it settles.
+    if (dynamic.to === null && dynamic.error === null) continue;
+    const kind = dynamic.startup ? ImportKind.STARTUP : ImportKind.DYNAMIC;
+    edges.push(edge(dynamic.from, dynamic.to, kind, dynamic.specifier, dynamic.error));
   }
   return { url, module, edges };
 }

@@ -5,7 +5,9 @@ export const ImportKind = Object.freeze({
   STATIC: 'static',
   REEXPORT: 'reexport',
   DYNAMIC: 'dynamic',
+  STARTUP: 'startup',
   REQUIRE: 'require',
+  TYPE: 'type',
 });
 
 export const ModuleKind = Object.freeze({
@@ -22,6 +24,8 @@ export const Format = Object.freeze({
   WASM: 'wasm',
   ADDON: 'addon',
   BUILTIN: 'builtin',
+  MODULE_TYPESCRIPT: 'module-typescript',
+  COMMONJS_TYPESCRIPT: 'commonjs-typescript',
 });
 
 export const Status = Object.freeze({
@@ -35,6 +39,7 @@ export const Status = Object.freeze({
 export const PlanStatus = Object.freeze({
   OK: 'ok',
   NOOP: 'noop',
+  RERUN: 'rerun',
   FULL_RELOAD: 'full-reload',
 });
 
@@ -50,4 +55,25 @@ export const Command = Object.freeze({
   ACCEPTING: 'accepting',
   APPLY: 'apply',
   SWEEP: 'sweep',
+});
+
+export const ApplyField = Object.freeze({
+  OK: 'ok',
+  EVICTED: 'evicted',
+  REIMPORTED: 'reimported',
+  MS: 'ms',
+  WARNINGS: 'warnings',
+  ERROR: 'error',
+  MESSAGE: 'message',
+  FILE: 'file',
+  LINE: 'line',
+  COLUMN: 'column',
+  RELEASED: 'released',
+  HANDED_OVER: 'handedOver',
+});
+
+export const Effect = Object.freeze({
+  SERVER: 'server',
+  TIMER: 'timer',
+  LISTENER: 'listener',
 });

@@ -4,18 +4,26 @@ import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cacheEntries, getLoader, isProbeUrl, jobDependencies, jobStatus, jobUrl } from './loader.mjs';
+import { startingUp, track } from './startup.mjs';
 
 const require = createRequire(import.meta.url);
 const SCHEMA_VERSION = 1;
-const EXTENSION_FORMATS = { '.mjs': 'module', '.cjs': 'commonjs', '.json': 'json', '.node': 'addon', '.wasm': 'wasm' };
+const EXTENSION_FORMATS = {
+  '.mjs': 'module', '.cjs': 'commonjs', '.json': 'json', '.node': 'addon', '.wasm': 'wasm', '.mts': 'module', '.cts': 'commonjs',
+};
+const TYPESCRIPT_EXTENSIONS = new Set(['.ts', '.mts', '.cts']);
+// Node 22.18+ strips types itself and names TypeScript formats; under a loader (tsx on Node 20) it sees JavaScript.
+const NATIVE_TYPESCRIPT = Boolean(process.features.typescript);
 
 // Dynamic import() calls seen since watchDynamicImports(), one row per (importer, specifier) with its latest
-// outcome {from, specifier, to, error}: an app that imports per request must not grow this.
+// outcome {from, specifier, to, error, startup}: an app that imports per request must not grow this.
+// `startup` stays true while every call was made as the entry evaluated (see startup.mjs).
 const dynamicImports = new Map();
 // The same rows by importer, and who hears of a row that changed: the journal keeps the live graph current.
 const dynamicByImporter = new Map();
 let onDynamicChange = () => {};
 let watching = false;
+let resolveUrl; // (specifier, parentURL, attributes) -> the URL the loader resolves it to
 
 export function dynamicImportsFrom(url) {
   return dynamicByImporter.get(url) ?? [];
@@ -29,26 +37,32 @@ export function onDynamicImport(listener) {
   onDynamicChange = listener;
 }
 
-export function watchDynamicImports(loader = getLoader()) {
+/** Records import() calls; `entryUrls` are the URLs Node may name the main entry by, to time start-up. */
+export function watchDynamicImports(entryUrls = [], loader = getLoader()) {
   if (watching) return;
   watching = true;
   const original = loader.import;
   // v18-22: resolve(specifier, parentURL, attributes); v24+: resolveSync(parentURL, {specifier, attributes}).
-  const resolveUrl = typeof loader.resolve === 'function'
+  resolveUrl = typeof loader.resolve === 'function'
     ? async (specifier, parentURL, attributes) => (await loader.resolve(specifier, parentURL, attributes)).url
     : async (specifier, parentURL, attributes) => loader.resolveSync(parentURL, { specifier, attributes }).url;
   // Every import() (v18: esmLoader.import, v20+: cascadedLoader.import) passes the importer's URL;
   // the entry point and preloads pass none.
   loader.import = async function (specifier, parentURL, attributes, ...rest) {
     const call = original.call(loader, specifier, parentURL, attributes, ...rest);
+    // The main entry is imported with no parent (as a URL object on v22+): its evaluation is the start-up.
+    if (typeof parentURL !== 'string' && entryUrls.includes(String(specifier))) track(call);
     if (typeof parentURL !== 'string' || isProbeUrl(parentURL)) return call;
     const key = `${parentURL}\0${specifier}`;
     let row = dynamicImports.get(key);
     if (row === undefined) {
-      row = { from: parentURL, specifier, to: null, error: null };
+      row = { from: parentURL, specifier, to: null, error: null, attributes: attributes ?? {}, startup: startingUp() };
       dynamicImports.set(key, row);
       if (!dynamicByImporter.has(parentURL)) dynamicByImporter.set(parentURL, []);
       dynamicByImporter.get(parentURL).push(row);
+      onDynamicChange(parentURL);
+    } else if (row.startup && !startingUp()) {
+      row.startup = false; // called again after start-up: a boundary like any import()
       onDynamicChange(parentURL);
     }
     let namespace;
@@ -64,15 +78,26 @@ export function watchDynamicImports(loader = getLoader()) {
     }
     if (row.to === null || row.error !== null) {
       row.error = null;
-      try {
-        row.to = await resolveUrl(specifier, parentURL, attributes ?? {});
-      } catch {
-        // The import itself succeeded: the edge stays with an unknown target rather than failing the app.
-      }
+      await settleTarget(row);
       onDynamicChange(parentURL);
     }
     return namespace;
   };
+}
+
+/** Import() targets that every call reached during the app's start-up, as [from, to] URL pairs. */
+export function startupImports() {
+  return [...dynamicImports.values()].filter((row) => row.startup && row.to !== null).map((row) => [row.from, row.to]);
+}
+
+// Fills in the row's target, or the code of the error that resolving it gives: an edge never goes out
+// with neither (one still in flight when the snapshot is taken included). Never throws into the app.
+async function settleTarget(row) {
+  try {
+    row.to = await resolveUrl(row.specifier, row.from, row.attributes);
+  } catch (error) {
+    row.error = error?.code ?? error?.name ?? 'Error';
+  }
 }
 
 export function moduleKind(url) {
@@ -111,9 +136,12 @@ export function moduleFormat(url, type, job) {
   if (type === 'json') return 'json';
   if (!url.startsWith('file:')) return job?.module?.synthetic === true ? 'commonjs' : 'module';
   const ext = extname(fileURLToPath(url));
-  if (job?.module?.synthetic === false) return ext === '.wasm' ? 'wasm' : 'module';
-  if (job?.module?.synthetic === true) return ext === '.node' ? 'addon' : ext === '.json' ? 'json' : 'commonjs';
-  return EXTENSION_FORMATS[ext] ?? packageType(fileURLToPath(url));
+  const typed = (format) => (NATIVE_TYPESCRIPT && TYPESCRIPT_EXTENSIONS.has(ext) ? `${format}-typescript` : format);
+  if (job?.module?.synthetic === false) return ext === '.wasm' ? 'wasm' : typed('module');
+  if (job?.module?.synthetic === true) {
+    return ext === '.node' ? 'addon' : ext === '.json' ? 'json' : typed('commonjs');
+  }
+  return typed(EXTENSION_FORMATS[ext] ?? packageType(fileURLToPath(url)));
 }
 
 function requestSpecifiers(module) {
@@ -194,7 +222,10 @@ export async function snapshot() {
     }
   }
   edges.push(...cjs.edges);
-  for (const row of dynamicImports.values()) edges.push(edge(row.from, row.to, 'dynamic', row.specifier, row.error));
+  for (const row of dynamicImports.values()) {
+    if (row.to === null && row.error === null) await settleTarget(row);
+    edges.push(edge(row.from, row.to, row.startup ? 'startup' : 'dynamic', row.specifier, row.error));
+  }
   return {
     version: SCHEMA_VERSION,
     node: process.version.slice(1),

@@ -1,0 +1,39 @@
+"""Binding the app's life to graphkit's on Linux: the kernel signals the app when graphkit dies.
+
+This is the backstop for the host's own check (``node_probe/host.mjs`` exits when its control channel
+closes), for when the app's event loop is too busy to notice. ``PR_SET_PDEATHSIG`` fires when the
+*thread* that started the child ends, so it is only set for children started from the main thread.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+
+__all__ = ["parent_death_signal"]
+
+_PR_SET_PDEATHSIG = 1
+
+
+def parent_death_signal(signum: int = signal.SIGTERM) -> Callable[[], None] | None:
+    """A ``preexec_fn`` for ``subprocess.Popen`` that has the child get ``signum`` when we die; None
+    where the kernel offers no such thing or the caller is not the main thread."""
+    if not sys.platform.startswith("linux") or threading.current_thread() is not threading.main_thread():
+        return None
+    libc_name = ctypes.util.find_library("c")
+    if libc_name is None:
+        return None
+    prctl = ctypes.CDLL(libc_name, use_errno=True).prctl  # loaded here: the child must not dlopen
+    parent = os.getpid()
+
+    def bind() -> None:
+        prctl(_PR_SET_PDEATHSIG, signum, 0, 0, 0)
+        if os.getppid() != parent:  # we died between fork and prctl: nobody will signal the child
+            os.kill(os.getpid(), signum)
+
+    return bind

@@ -1,0 +1,111 @@
+// Hands the listening socket of a released server to the server the re-run app opens on the same address,
+// so no connection is refused while the app runs again. A released server keeps accepting (on the old code)
+// until its socket is claimed; one left unclaimed after the app's evaluation closes after a grace period.
+//
+// Moving the socket: `old._handle = null`, then `next.listen(handle)` (0 refused connections on Node 18-26
+// in 200 switches). The old server then finishes what it has: requests in flight complete on the old code,
+// each on a connection that closes once its response is sent. Idle keep-alive connections are closed only
+// after a grace period: on Node 26, closing them right after the switch resets a connection that was
+// accepted but whose request was not parsed yet (http's own close() closes them at once on Node 19+).
+
+const GRACE_MS = 1000;
+const offers = new Map(); // address key -> released server still listening
+const claimed = new WeakSet(); // released servers whose socket a new server took
+
+/** The address a listen() call asks for, or null for listen(handle) and the like: "tcp:host:port", "pipe:path". */
+export function addressKey(args) {
+  let [first, second] = args;
+  if (first !== null && typeof first === 'object' && !Array.isArray(first)) {
+    if (first._handle !== undefined || first.fd !== undefined || typeof first.getAsyncId === 'function') return null;
+    if (typeof first.path === 'string') return `pipe:${first.path}`;
+    second = first.host;
+    first = first.port;
+  }
+  if (typeof first === 'string' && !/^\d+$/.test(first)) return `pipe:${first}`;
+  if (first !== undefined && first !== null && typeof first !== 'number' && typeof first !== 'string') return null;
+  const host = typeof second === 'string' ? second : '';
+  return `tcp:${host}:${Number(first ?? 0)}`;
+}
+
+/** A released server keeps listening until the re-run app claims its address (or `settle` closes it). */
+export function offer(key, server) {
+  if (key === null || !server.listening) {
+    retire(server);
+    return false;
+  }
+  offers.set(key, server);
+  return true;
+}
+
+/** The listening handle of the released server at `key`, taken from it (null when there is none). */
+export function claim(key) {
+  const old = key === null ? undefined : offers.get(key);
+  if (old === undefined) return null;
+  offers.delete(key);
+  const handle = old._handle;
+  if (!handle) return null;
+  old._handle = null;
+  claimed.add(old);
+  retire(old);
+  return handle;
+}
+
+/** How many of `servers` (released by one reload) gave their socket to a new server. */
+export function claimedAmong(servers) {
+  return servers.filter((server) => claimed.has(server)).length;
+}
+
+/** Takes back offers that no re-run claimed: the servers go on serving as if never released. */
+export function withdraw(servers) {
+  for (const [key, server] of offers) if (servers.includes(server)) offers.delete(key);
+}
+
+/** Closes every offer still unclaimed after a grace period: the re-run app listens elsewhere or not at all. */
+export function settle() {
+  const left = [...offers];
+  if (left.length === 0) return;
+  const timer = setTimeout(() => {
+    for (const [key, server] of left) {
+      if (offers.get(key) !== server) continue;
+      offers.delete(key);
+      retire(server);
+    }
+  }, GRACE_MS);
+  timer.unref();
+}
+
+// The sockets of an http server with a response in progress (http's connection list, an internal of every
+// supported Node; none found means the idle-connection grace alone closes them).
+function busySockets(server) {
+  const key = Object.getOwnPropertySymbols(server).find((symbol) => symbol.description === 'http.server.connections');
+  const parsers = typeof server[key]?.all === 'function' ? server[key].all() : [];
+  return parsers.map((parser) => parser.socket).filter((socket) => socket?._httpMessage?.writableFinished === false);
+}
+
+// Stops a server from taking new connections; in-flight requests finish, then their connections close.
+function retire(server) {
+  // http's close() also stops the interval that checks its connections (which would keep the server, and
+  // the app it serves, alive), but it closes idle connections at once: only right when there are none.
+  if (typeof server.closeIdleConnections !== 'function' || server._connections === 0) {
+    server.close();
+    return;
+  }
+  if (server._handle) {
+    server._handle.close();
+    server._handle = null;
+  }
+  // A request in flight, or one still arriving on a keep-alive connection, is the last on its connection.
+  for (const socket of busySockets(server)) {
+    const response = socket._httpMessage;
+    if (!response.headersSent) response.shouldKeepAlive = false;
+    else response.once('finish', () => socket.end());
+  }
+  server.prependListener('request', (request, response) => {
+    response.shouldKeepAlive = false;
+  });
+  const timer = setTimeout(() => {
+    server.closeIdleConnections();
+    server.close();
+  }, GRACE_MS);
+  timer.unref();
+}

@@ -1,0 +1,70 @@
+// Lets a reload load, link and instantiate the new module graph before anything of the old one is disposed:
+// the re-imports start at once, and the evaluation of each re-imported module waits at a gate in front of
+// V8's evaluate. A syntax error, a missing file or a missing export rejects its import() before the gate;
+// the old instances have then not been touched. Every supported Node (18-26) evaluates a module graph
+// through ModuleWrap.prototype.evaluate of its root, which is what the gate wraps.
+import { cacheEntries } from './loader.mjs';
+
+let current = null; // the gate of the reload under way: {urls, arrive, opened, release, refuse}
+
+function moduleWrapPrototype() {
+  const module = cacheEntries().find(({ job }) => typeof job.module?.evaluate === 'function')?.job.module;
+  if (module === undefined) throw new Error(`graphkit: unsupported Node ${process.version}: no module record`);
+  return Object.getPrototypeOf(module);
+}
+
+let installed = false;
+
+function install() {
+  if (installed) return;
+  const proto = moduleWrapPrototype();
+  const evaluate = proto.evaluate;
+  proto.evaluate = function (...args) {
+    const gate = current;
+    if (gate === null || !gate.urls.has(this.url)) return evaluate.apply(this, args);
+    gate.arrive(this.url);
+    return gate.opened.then(() => evaluate.apply(this, args));
+  };
+  installed = true;
+}
+
+/**
+ * Closes the gate for `urls`; `reached(imports)` resolves once each url waits there (the graph is linked),
+ * rejects with the first failed import. Then `open()` lets them evaluate, or `refuse(error)` fails them.
+ */
+export function hold(urls) {
+  install();
+  const waiting = new Set(urls);
+  let allArrived;
+  const arrived = new Promise((resolve) => {
+    allArrived = resolve;
+  });
+  let release;
+  let refuse;
+  const opened = new Promise((resolve, reject) => {
+    release = resolve;
+    refuse = reject;
+  });
+  opened.catch(() => {}); // refusing a gate nobody reached is not an unhandled rejection
+  const gate = {
+    urls: new Set(urls),
+    opened,
+    arrive(url) {
+      waiting.delete(url);
+      if (waiting.size === 0) allArrived();
+    },
+  };
+  if (waiting.size === 0) allArrived();
+  current = gate;
+  return {
+    reached: (imports) => Promise.race([arrived, Promise.all(imports)]),
+    open() {
+      current = null;
+      release();
+    },
+    refuse(error) {
+      current = null;
+      refuse(error);
+    },
+  };
+}

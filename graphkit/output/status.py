@@ -1,0 +1,108 @@
+"""The lines ``graphkit watch`` prints: one per save, and one when the app exits or a reload fails."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from graphkit.live.host import ApplyResult
+from graphkit.model import Effect, EvictionPlan, PlanStatus
+from graphkit.output.paths import display_path
+from graphkit.output.wording import count
+
+__all__ = [
+    "error_line",
+    "exited_line",
+    "revived_line",
+    "saved",
+    "status_line",
+    "superseded_line",
+    "waiting_line",
+    "watching_line",
+]
+
+
+def saved(changed: Sequence[Path], deleted: Sequence[Path], root: Path) -> str:
+    """What a save touched, as the status line names it: ``lib/a.mjs, lib/b.mjs (deleted)``."""
+    names = ", ".join(sorted(display_path(p, root) for p in (*changed, *deleted)))
+    return names + (" (deleted)" if deleted and not changed else "")
+
+
+def status_line(
+    what: str,
+    eviction: EvictionPlan,
+    result: ApplyResult | None,
+    ms: float,
+    root: Path,
+    swept: Sequence[str] = (),
+) -> str:
+    """The one line printed for a save; ``result`` is None when nothing was applied in the app."""
+    if eviction.status is PlanStatus.NOOP and swept:
+        them = "it" if len(swept) == 1 else "them"
+        return (
+            f"graphkit: {what}: dropped {count(len(swept), 'module')} that had failed to load"
+            f" ({', '.join(display_path(url, root) for url in swept)}); the next import() loads {them} again"
+        )
+    if eviction.status is PlanStatus.NOOP:
+        return f"graphkit: {what}: no loaded module depends on it, nothing to reload"
+    if eviction.status is PlanStatus.FULL_RELOAD:
+        return f"graphkit: {what}: restarted the app in {ms:.0f} ms ({eviction.reason})"
+    assert result is not None
+    if not result.ok and result.error is not None:
+        where = display_path(result.error.file, root) if result.error.file else "unknown file"
+        if result.error.line is not None:
+            where += f":{result.error.line}:{result.error.column}"
+        return f"graphkit: {what}: {result.error.message} at {where}; kept old code"
+    effects = _effects(result)
+    if eviction.status is PlanStatus.RERUN:
+        done = ", ".join([count(result.evicted, "module") + " evicted", *effects])
+        line = f"graphkit: {what}: re-ran the app in {result.ms:.0f} ms ({done})"
+    else:
+        line = (
+            f"graphkit: {what}: {count(result.evicted, 'module')} evicted, {result.reimported} re-imported"
+            f" in {result.ms:.1f} ms"
+        )
+        if effects:
+            line += f" ({', '.join(effects)})"
+    if result.warnings:
+        line += f"; {count(len(result.warnings), 'callback error')}, first: {result.warnings[0]}"
+    return line
+
+
+def _effects(result: ApplyResult) -> list[str]:
+    """What the evicted instances left running and the reload released, e.g. "1 server handed over"."""
+    servers = result.released.get(Effect.SERVER, 0)
+    parts = [
+        count(result.handed_over, "server") + " handed over",
+        count(servers - result.handed_over, "server") + " closed",
+        count(result.released.get(Effect.TIMER, 0), "timer") + " released",
+        count(result.released.get(Effect.LISTENER, 0), "process listener") + " removed",
+    ]
+    return [part for part in parts if not part.startswith("0 ")]
+
+
+def superseded_line(what: str, ms: float, unfinished: str) -> str:
+    return f"graphkit: {what}: restarted the app in {ms:.0f} ms (it had not finished reloading {unfinished})"
+
+
+def waiting_line(what: str, cmd: str, seconds: float) -> str:
+    return (
+        f"graphkit: {what}: no reply to {cmd} for {seconds:.0f} s; still waiting"
+        " (save again to restart the app)"
+    )
+
+
+def watching_line(root: str) -> str:
+    return f"graphkit: watching {root} too (the app loaded a module there)"
+
+
+def revived_line(what: str, ms: float) -> str:
+    return f"graphkit: {what}: restarted the app in {ms:.0f} ms (it had exited)"
+
+
+def exited_line(status: int) -> str:
+    return f"graphkit: the app exited with status {status}; a save restarts it"
+
+
+def error_line(error: Exception) -> str:
+    return f"graphkit: {error}"
