@@ -1,12 +1,12 @@
-"""The watch loop behind ``graphkit watch``: file saves -> live snapshot -> eviction plan -> host.
+"""The watch loop behind ``graphkit watch``: file saves -> live graph changes -> eviction plan -> host.
 
 One save is handled at a time: bring the live mirror up to date with what the app loaded and dropped
 since the last save, plan over it with ``graphkit.planning.incremental.plan_live``, apply in the app (a
 plan that reaches the entry re-runs the app in its process), print one status line
-(``graphkit.output.status``), then read what the reload changed while waiting for the next save. No step
-walks everything the app holds. A plan that cannot be applied in the process (package.json, packages)
-restarts the app. Development only: the host relies on Node internals (``--expose-internals``) that
-change between Node versions.
+(``graphkit.output.status``), then read what the reload changed while waiting for the next save. Apart
+from one pass over ``require.cache`` in the app, no step walks everything the app holds. A plan that
+cannot be applied in the process (package.json, packages) restarts the app. Development only: the host
+relies on Node internals (``--expose-internals``) that change between Node versions.
 """
 
 from __future__ import annotations

@@ -52,18 +52,18 @@ class Delta:
 def delta_from_reply(reply: dict[str, Any], source: str) -> Delta:
     """The typed form of a ``changes`` reply; a malformed one is a ProbeError naming ``source``."""
     try:
-        rows = tuple(
-            Row(
-                url=r["url"],
-                module=_module(r["module"]) if r["module"] is not None else None,
-                edges=tuple(
-                    Edge(e["from"], e["to"], _IMPORT_KINDS[e["kind"]], e["specifier"], None, None, e["error"])
-                    for e in r["edges"]
-                ),
+        rows = []
+        # Each parsed row is dropped once converted: the first answer holds the whole app, read once.
+        pending = reply["rows"]
+        pending.reverse()
+        while pending:
+            r = pending.pop()
+            edges = tuple(
+                Edge(e["from"], e["to"], _IMPORT_KINDS[e["kind"]], e["specifier"], None, None, e["error"])
+                for e in r["edges"]
             )
-            for r in reply["rows"]
-        )
-        return Delta(bool(reply["full"]), int(reply["version"]), rows, frozenset(reply["accepting"]))
+            rows.append(Row(r["url"], _module(r["module"]) if r["module"] is not None else None, edges))
+        return Delta(bool(reply["full"]), int(reply["version"]), tuple(rows), frozenset(reply["accepting"]))
     except (KeyError, TypeError, ValueError) as error:
         raise ProbeError(f"{source}: malformed changes reply ({error!r})") from error
 
