@@ -16,6 +16,7 @@ import { getLoader, isProbeUrl, jobStatus } from './loader.mjs';
 import { ImportKind, Status } from './protocol.mjs';
 import {
   dynamicImporters, dynamicImportsFrom, edge, forgetPackageTypes, linkedEdges, moduleFormat, moduleKind, onDynamicImport,
+  requireEdges,
 } from './snapshot.mjs';
 
 const require = createRequire(import.meta.url);
@@ -111,15 +112,7 @@ async function row(cache, url) {
       url, kind: moduleKind(url), format: moduleFormat(url, 'javascript'),
       status: cjs.loaded ? Status.EVALUATED : Status.INSTANTIATED,
     };
-    for (const child of cjs.children ?? []) {
-      edges.push(edge(url, pathToFileURL(child.filename ?? child.id).href, ImportKind.REQUIRE, null));
-    }
-    // A require through createRequire(import.meta.url): its parent stands for an ES module, uncached.
-    const parent = cjs.parent;
-    if (parent?.filename && !(parent.filename in require.cache)) {
-      const from = pathToFileURL(parent.filename).href;
-      if (!isProbeUrl(from)) edges.push(edge(from, url, ImportKind.REQUIRE, null));
-    }
+    edges.push(...requireEdges(url, cjs));
   }
   for (const dynamic of dynamicImportsFrom(url)) {
     // A call still in flight has neither target nor error yet: its row reports again once it settles.

@@ -101,6 +101,22 @@ async function settleTarget(row) {
   }
 }
 
+/** The require edges of one require.cache entry: to its children, and from a parent that is not cached. */
+export function requireEdges(url, cjs) {
+  const edges = [];
+  for (const child of cjs.children ?? []) {
+    edges.push(edge(url, pathToFileURL(child.filename ?? child.id).href, ImportKind.REQUIRE, null));
+  }
+  // A require made through createRequire(import.meta.url) in an ES module has a parent that is not
+  // itself cached (it stands for the ES module): its first requirer is all Node remembers.
+  const parent = cjs.parent;
+  if (parent?.filename && !(parent.filename in require.cache)) {
+    const from = pathToFileURL(parent.filename).href;
+    if (!isProbeUrl(from)) edges.push(edge(from, url, ImportKind.REQUIRE, null));
+  }
+  return edges;
+}
+
 export function moduleKind(url) {
   if (url.startsWith('node:')) return ModuleKind.BUILTIN;
   return /\/node_modules\//.test(url) ? ModuleKind.PACKAGE : ModuleKind.LOCAL;
@@ -180,16 +196,7 @@ function requireGraph() {
     const url = pathToFileURL(path).href;
     if (isProbeUrl(url)) continue;
     modules.push({ url, status: module.loaded ? Status.EVALUATED : Status.INSTANTIATED });
-    for (const child of module.children ?? []) {
-      edges.push(edge(url, pathToFileURL(child.filename ?? child.id).href, ImportKind.REQUIRE, null));
-    }
-    // A require made through createRequire(import.meta.url) in an ES module has a parent that is not
-    // itself cached (it stands for the ES module): its first requirer is all Node remembers.
-    const parent = module.parent;
-    if (parent?.filename && !(parent.filename in require.cache)) {
-      const from = pathToFileURL(parent.filename).href;
-      if (!isProbeUrl(from)) edges.push(edge(from, url, ImportKind.REQUIRE, null));
-    }
+    edges.push(...requireEdges(url, module));
   }
   return { modules, edges };
 }
