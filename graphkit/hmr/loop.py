@@ -20,7 +20,7 @@ from pathlib import Path
 
 from graphkit.errors import GraphkitError
 from graphkit.hmr.patience import Patience, Stopped, Superseded
-from graphkit.hmr.roots import Following
+from graphkit.hmr.roots import Following, local_folders
 from graphkit.hmr.watcher import Batch, Watcher
 from graphkit.live.host import Host
 from graphkit.live.mirror import LiveMirror
@@ -94,8 +94,11 @@ class _Loop:
         self.exit_reported = False
 
     def _refresh(self, sent: int | None = None) -> None:
-        """Apply what the live graph gained and lost since the mirror's version (all of it the first time)."""
-        self.mirror.apply(self.host.changes(self.mirror.version, sent))
+        """Apply what the live graph gained and lost since the mirror's version (all of it the first time);
+        the app's own modules it names may lie in packages not watched yet (npm workspaces)."""
+        delta = self.host.changes(self.mirror.version, sent)
+        self.mirror.apply(delta)
+        self.following.seen(local_folders(row.module for row in delta.rows if row.module is not None))
 
     def _restart(self) -> None:
         self.host.restart()

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from graphkit.live.host import Host
-from graphkit.model import Command, ModuleGraph, ModuleKind
+from graphkit.model import Command, Module, ModuleKind
 from graphkit.model.urls import url_to_path
 from graphkit.output.paths import display_path
 from graphkit.output.status import watching_line
@@ -29,13 +29,10 @@ def folder_package(folder: Path) -> Path:
     return next((d for d in (folder, *folder.parents) if (d / "package.json").is_file()), folder)
 
 
-def local_folders(graph: ModuleGraph) -> set[Path]:
-    """The folders of the app's own modules in a live graph (not builtins, not under node_modules)."""
-    return {
-        url_to_path(m.url).parent
-        for m in graph.modules
-        if m.kind is ModuleKind.LOCAL and m.url.startswith("file:")
-    }
+def local_folders(modules: Iterable[Module]) -> set[Path]:
+    """The folders of the app's own modules among live ``modules`` (not builtins, not under node_modules)."""
+    local = (m for m in modules if m.kind is ModuleKind.LOCAL and m.url.startswith("file:"))
+    return {url_to_path(m.url).parent for m in local}
 
 
 def new_roots(watched: Iterable[Path], folders: Iterable[Path]) -> list[Path]:
@@ -56,7 +53,7 @@ class Following:
     """Keeps the watched roots in step with what the app loads.
 
     ``tick`` runs when the watch loop is idle: about once a second it asks the app (without waiting) for
-    the folders of its loaded modules; ``seen`` takes folders from a snapshot the loop made anyway. Each
+    the folders of its loaded modules; ``seen`` takes folders from the live changes the loop reads anyway. Each
     new root goes to ``add`` (the watcher) and is reported.
     """
 
