@@ -53,8 +53,8 @@ class Following:
     """Keeps the watched roots in step with what the app loads.
 
     ``tick`` runs when the watch loop is idle: about once a second it asks the app (without waiting) for
-    the folders of its loaded modules; ``seen`` takes folders from the live changes the loop reads anyway. Each
-    new root goes to ``add`` (the watcher) and is reported.
+    the folders of its loaded modules; ``seen`` takes folders from the live changes the loop reads anyway.
+    Each new root goes to ``add`` (the watcher) and is reported.
     """
 
     def __init__(
