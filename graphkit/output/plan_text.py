@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from graphkit.model import Boundary, BoundaryReason, EvictionPlan, PlanStatus
@@ -9,6 +10,9 @@ from graphkit.output.paths import display_path
 from graphkit.output.summary import plan_counts
 
 __all__ = ["render_text"]
+
+
+_NAMED = re.compile(r"(file:[^\s]+?):\s")
 
 
 def render_text(plan: EvictionPlan, *, root: Path | None = None) -> str:
@@ -62,16 +66,22 @@ def render_text(plan: EvictionPlan, *, root: Path | None = None) -> str:
     if plan.evict:
         order = ", ".join(" + ".join(map(name, unit)) for unit in plan.evict)
         lines.append(f"reload order: {order}")
-    lines.append(_summary(plan))
+    lines.append(_summary(plan, root))
     return "\n".join(lines) + "\n"
 
 
-def _summary(plan: EvictionPlan) -> str:
+def _summary(plan: EvictionPlan, root: Path | None) -> str:
     # The outcome first: in place, re-run of the app inside its process, or a new process.
     if plan.status is PlanStatus.FULL_RELOAD:
-        return f"restart: {plan.reason} ({plan_counts(plan)})"
+        return f"restart: {_reason(plan.reason, root)} ({plan_counts(plan)})"
     if plan.status is PlanStatus.RERUN:
-        return f"re-run: {plan.reason} ({plan_counts(plan)})"
+        return f"re-run: {_reason(plan.reason, root)} ({plan_counts(plan)})"
     if plan.status is PlanStatus.NOOP:
         return f"noop: nothing loaded depends on the change ({plan_counts(plan)})"
     return f"in-place: {plan_counts(plan)}"
+
+
+def _reason(reason: str | None, root: Path | None) -> str:
+    """A plan's reason names a module by its URL first: shown as a path, like the tree above it."""
+    match = _NAMED.match(reason or "")
+    return display_path(match.group(1), root) + reason[match.end(1) :] if match and reason else str(reason)
