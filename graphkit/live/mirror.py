@@ -11,7 +11,6 @@ per (importer, imported) pair with its ``kind`` and ``imports``, unresolved impo
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +18,7 @@ import networkx as nx
 
 from graphkit.errors import ProbeError
 from graphkit.graph.queries import strongest
-from graphkit.model import Edge, Format, ImportKind, Module, ModuleGraph, ModuleKind, Status
+from graphkit.model import Edge, Format, ImportKind, Module, ModuleKind, Status
 
 __all__ = ["Delta", "LiveMirror", "Row", "delta_from_reply"]
 
@@ -196,10 +195,3 @@ class LiveMirror:
                 g.nodes[url].clear()  # an edge endpoint the app does not hold, as to_networkx leaves it
             else:
                 g.remove_node(url)
-
-    def module_graph(self) -> ModuleGraph:
-        """The mirror as a ModuleGraph (the whole graph: for checks and output, not for a save)."""
-        modules = tuple(m for url in self.graph if (m := self._visible(url)) is not None)
-        edges: Iterable[Edge] = (e for occurrences in self._pairs.values() for e in occurrences)
-        unresolved = (e for found in self._unresolved.values() for e in found)
-        return ModuleGraph(modules=modules, edges=(*edges, *unresolved))
