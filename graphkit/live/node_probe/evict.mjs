@@ -221,6 +221,8 @@ async function reload(plan) {
     ok: false, evicted: order.length, reimported: 0, started, warnings, error: describe(error), released,
   });
 
+  // Once the imports have settled, whatever the outcome: the journal stops recording the attempt and the
+  // survivors get their own `linked` back.
   const finish = () => {
     attempt.close();
     revealSurvivors();
