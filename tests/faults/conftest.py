@@ -46,6 +46,16 @@ def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GRAPHKIT_CACHE_DIR", str(tmp_path / "graphkit-cache"))
 
 
+@pytest.fixture
+def app(tmp_path: Path) -> Path:
+    """The smallest app: an entry that imports one module (test_cli_faults has one of its own)."""
+    folder = tmp_path / "app"
+    folder.mkdir()
+    (folder / "main.mjs").write_text('import "./dep.mjs";\n')
+    (folder / "dep.mjs").write_text("export default 1;\n")
+    return folder
+
+
 @pytest.fixture(params=FAULT_MAJORS, ids=lambda m: f"node{m}")
 def fault_node(request: pytest.FixtureRequest) -> Path:
     return node_binary(request.param)

@@ -13,15 +13,6 @@ from tests.faults.helpers import graphkit, one_error_line
 CHAIN = 2 * sys.getrecursionlimit()
 
 
-@pytest.fixture
-def app(tmp_path: Path) -> Path:
-    folder = tmp_path / "app"
-    folder.mkdir()
-    (folder / "main.mjs").write_text('import "./dep.mjs";\n')
-    (folder / "dep.mjs").write_text("export default 1;\n")
-    return folder
-
-
 def test_entry_with_a_txt_name_exits_2(app: Path) -> None:
     notes = app / "notes.txt"
     notes.write_text('import "./dep.mjs";\n')

@@ -20,15 +20,6 @@ from tests.faults.helpers import GRAPHKIT, graphkit, one_error_line
 HANG = 60  # seconds; a scan that takes this long on a few files is hanging
 
 
-@pytest.fixture
-def app(tmp_path: Path) -> Path:
-    folder = tmp_path / "app"
-    folder.mkdir()
-    (folder / "main.mjs").write_text('import "./dep.mjs";\n')
-    (folder / "dep.mjs").write_text("export default 1;\n")
-    return folder
-
-
 def problem_lines(out: str) -> list[str]:
     return [line for line in out.splitlines() if "read-error" in line]
 
