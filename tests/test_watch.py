@@ -31,6 +31,15 @@ def _pump(stream: IO[str], lines: queue.Queue[str]) -> None:
         lines.put(line.rstrip("\n"))
 
 
+def line_queues(process: subprocess.Popen[str]) -> tuple[queue.Queue[str], queue.Queue[str]]:
+    """The process's stdout and stderr lines as queues, read by daemon threads so no pipe ever fills."""
+    queues: tuple[queue.Queue[str], queue.Queue[str]] = (queue.Queue(), queue.Queue())
+    for stream, lines in zip((process.stdout, process.stderr), queues, strict=True):
+        assert stream is not None
+        threading.Thread(target=_pump, args=(stream, lines), daemon=True).start()
+    return queues
+
+
 class Watching:
     """`graphkit watch` as a user runs it, with its stdout (the app's) and stderr (status) as line queues."""
 
@@ -58,11 +67,7 @@ class Watching:
             stderr=subprocess.PIPE,
             text=True,
         )
-        self.out: queue.Queue[str] = queue.Queue()
-        self.err: queue.Queue[str] = queue.Queue()
-        for stream, lines in ((self.process.stdout, self.out), (self.process.stderr, self.err)):
-            assert stream is not None
-            threading.Thread(target=_pump, args=(stream, lines), daemon=True).start()
+        self.out, self.err = line_queues(self.process)
         self.port = self.wait_port()
 
     def wait_port(self) -> int:

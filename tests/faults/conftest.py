@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import os
-import queue
 import re
 import select
 import signal
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import IO
 
 import pytest
 
 from tests.conftest import node_binary
 from tests.test_host import fetch
+from tests.test_watch import line_queues
 
 WAIT = 15.0  # seconds; only reached when something is broken
 GRAPHKIT = Path(sys.executable).parent / "graphkit"
@@ -70,11 +68,6 @@ def write_app(root: Path, page: str) -> Path:
     return root / "main.mjs"
 
 
-def _pump(stream: IO[str], lines: queue.Queue[str]) -> None:
-    for line in stream:
-        lines.put(line.rstrip("\n"))
-
-
 class Watched:
     """`graphkit watch ENTRY ARGS` with its stdout (the app's) and stderr (status lines) as line queues."""
 
@@ -87,11 +80,7 @@ class Watched:
             stderr=subprocess.PIPE,
             text=True,
         )
-        self.out: queue.Queue[str] = queue.Queue()
-        self.err: queue.Queue[str] = queue.Queue()
-        for stream, lines in ((self.process.stdout, self.out), (self.process.stderr, self.err)):
-            assert stream is not None
-            threading.Thread(target=_pump, args=(stream, lines), daemon=True).start()
+        self.out, self.err = line_queues(self.process)
         self.port = 0
         self.app_pid = 0
 
