@@ -76,7 +76,7 @@ def test_the_plan_tree_shows_paths_not_urls_for_modules_outside_the_root() -> No
         ((changed,), (importer,)),
         (Boundary("file:///app/main.mjs", BoundaryReason.DYNAMIC_IMPORT, (importer,)),),
         3,
-        (Chain(changed, (changed,)), Chain(importer, (changed, importer))),
+        (Chain(changed, None), Chain(importer, changed)),
     )
     assert render_text(plan, root=Path("/app")) == (
         "lib/a.mjs  [changed]\n"

@@ -272,7 +272,7 @@ def test_plan_table(row: Row) -> None:
     )
     assert result.status is row.status, result.reason
     assert result.evict == tuple(tuple(url(n) for n in unit) for unit in row.evict)
-    assert {c.url: c.path for c in result.chains} == {
+    assert {c.url: result.path(c.url) for c in result.chains} == {
         url(k): tuple(url(n) for n in path) for k, path in row.chains.items()
     }
     assert result.boundaries == tuple(

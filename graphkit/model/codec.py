@@ -166,13 +166,19 @@ def plan_to_dict(plan: EvictionPlan) -> dict[str, Any]:
             {"url": b.url, "reason": b.reason.value, "imports": list(b.imports)} for b in plan.boundaries
         ],
         "kept": plan.kept,
-        "chains": {c.url: list(c.path) for c in plan.chains},
+        "chains": {c.url: c.via for c in plan.chains},
     }
 
 
 def plan_to_json(plan: EvictionPlan) -> str:
     """The plan document: one row per changed module, unit, boundary and chain."""
     return document_to_json(plan_to_dict(plan))
+
+
+def _via(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"a chain names one module or null, not {value!r}")
+    return value
 
 
 def plan_from_dict(doc: Any, *, source: str = "<json>") -> EvictionPlan:
@@ -187,7 +193,7 @@ def plan_from_dict(doc: Any, *, source: str = "<json>") -> EvictionPlan:
                 for b in doc["boundaries"]
             ),
             kept=int(doc["kept"]),
-            chains=tuple(Chain(url, tuple(path)) for url, path in sorted(doc["chains"].items())),
+            chains=tuple(Chain(url, _via(via)) for url, via in sorted(doc["chains"].items())),
             reason=doc.get("reason"),
         )
     except (KeyError, TypeError, AttributeError, ValueError) as error:

@@ -20,10 +20,14 @@ class Boundary:
 
 @dataclass(frozen=True, slots=True)
 class Chain:
-    """Why ``url`` is evicted: the import path from a changed module up to it."""
+    """Why ``url`` is evicted: the evicted module it imports that the change reached it through.
+
+    ``via`` is None for a changed module. Each chain names one step, so a plan's chains stay linear in
+    the evicted modules however deep the imports go; ``EvictionPlan.path`` spells a whole chain.
+    """
 
     url: str
-    path: tuple[str, ...]
+    via: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,3 +39,11 @@ class EvictionPlan:
     kept: int  # loaded modules that survive
     chains: tuple[Chain, ...]
     reason: str | None = None  # why the app re-runs or restarts
+
+    def path(self, url: str) -> tuple[str, ...]:
+        """The import path from a changed module up to the evicted ``url``."""
+        via = {c.url: c.via for c in self.chains}
+        steps = [url]
+        while (step := via[steps[-1]]) is not None:
+            steps.append(step)
+        return tuple(reversed(steps))

@@ -6,6 +6,8 @@ by default, and above ``LIMIT`` nodes local folders collapse too (shallower fold
 
 from __future__ import annotations
 
+import functools
+import os
 from collections import deque
 from pathlib import Path, PurePosixPath
 
@@ -14,7 +16,7 @@ import networkx as nx
 from graphkit.errors import UsageError
 from graphkit.graph.queries import cycles, default_root, find_module, strongest, to_networkx
 from graphkit.model import Edge, ModuleGraph, ModuleKind
-from graphkit.model.urls import package_name, url_path
+from graphkit.model.urls import file_url_path, package_name, url_path
 from graphkit.output.paths import display_path
 from graphkit.output.view import Collapse, View, ViewEdge, ViewNode
 from graphkit.output.wording import count
@@ -39,9 +41,15 @@ def _neighbourhood(g: nx.DiGraph, start: str, depth: int | None) -> set[str]:
     return set(seen)
 
 
-def _folders(path: Path, root: Path | None) -> tuple[str, ...]:
+def _folders(path: str, root: Path | None) -> tuple[str, ...]:
     """The folders of a file as it is shown: relative to the root when that is shorter."""
-    return PurePosixPath(display_path(path, root)).parent.parts
+    return _folder_parts(os.path.dirname(path), root)
+
+
+@functools.lru_cache(maxsize=4096)
+def _folder_parts(folder: str, root: Path | None) -> tuple[str, ...]:
+    # Whether the relative form is the shorter does not depend on the file's name: any name stands in.
+    return PurePosixPath(display_path(Path(folder, "_"), root)).parent.parts
 
 
 def _label(url: str, root: Path | None) -> str:
@@ -56,10 +64,13 @@ def _label(url: str, root: Path | None) -> str:
 
 def _folder(url: str, root: Path | None, levels: int | None) -> str | None:
     """The folder cluster of a local module, cut to ``levels`` segments; None at the root."""
-    path = url_path(url)
-    if path is None:
-        return None
-    parts = _folders(path, root)
+    path = file_url_path(url)
+    return None if path is None else _cluster(os.path.dirname(path), root, levels)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cluster(folder: str, root: Path | None, levels: int | None) -> str | None:
+    parts = _folder_parts(folder, root)
     parts = parts if levels is None else parts[:levels]
     return str(PurePosixPath(*parts)) if parts else None
 
@@ -75,7 +86,7 @@ def _group(
         name = package_name(m.url) if mode is not Collapse.NONE and m.kind is ModuleKind.PACKAGE else None
         if name is not None:
             group[m.url] = f"package:{name}"
-        elif mode is Collapse.FOLDERS and m.kind is ModuleKind.LOCAL and url_path(m.url) is not None:
+        elif mode is Collapse.FOLDERS and m.kind is ModuleKind.LOCAL and file_url_path(m.url) is not None:
             group[m.url] = f"folder:{_folder(m.url, root, levels) or '.'}"
         else:
             group[m.url] = m.url
@@ -88,7 +99,7 @@ def _fit_folders(
     """Folder grouping at the deepest level that keeps the view, plus ``extra`` nodes, within LIMIT."""
     # Only local modules are grouped by folder: a package's depth under node_modules must not count.
     local_urls = [m.url for m in graph.modules if m.url in kept and m.kind is ModuleKind.LOCAL]
-    paths = [p for url in local_urls if (p := url_path(url))]
+    paths = [p for url in local_urls if (p := file_url_path(url))]
     levels = max((len(_folders(p, root)) for p in paths), default=0)
     group = _group(graph, kept, Collapse.FOLDERS, root, levels)
     while levels > 0 and len(set(group.values())) + extra > LIMIT:
@@ -121,7 +132,8 @@ def collapse(
         raise UsageError(f"collapse {mode!r}: choose one of {', '.join(Collapse)}") from None
     if depth is not None and (focus is None or depth < 0):
         raise UsageError(f"depth {depth}: needs --focus and a number >= 0")
-    root = root or default_root(graph)
+    # A fixed root: the folder names below are cached, so they must not follow a later change of folder.
+    root = root or default_root(graph) or Path.cwd()
     g = to_networkx(graph)
     kept = set(g.nodes) if focus is None else _neighbourhood(g, find_module(graph, focus), depth)
     note = None

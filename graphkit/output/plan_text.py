@@ -8,17 +8,21 @@ from pathlib import Path
 from graphkit.model import Boundary, BoundaryReason, EvictionPlan, PlanStatus
 from graphkit.output.paths import display_path
 from graphkit.output.summary import plan_counts
+from graphkit.output.wording import count
 
 __all__ = ["render_text"]
 
 
 _NAMED = re.compile(r"(file:[^\s]+?):\s")
+# Indentation past this depth would make the text grow with the square of an import chain's length.
+MAX_DEPTH = 32
 
 
 def render_text(plan: EvictionPlan, *, root: Path | None = None) -> str:
     """The chains as a tree rooted at the changed modules, then the reload order and a summary line.
 
     Modules are shown as paths relative to ``root`` (default: the working folder) when that is shorter.
+    Below ``MAX_DEPTH`` levels one line counts the rest of a branch, so the text stays linear in its size.
     """
 
     def name(url: str) -> str:
@@ -26,8 +30,8 @@ def render_text(plan: EvictionPlan, *, root: Path | None = None) -> str:
 
     children: dict[str, list[str]] = {}
     for chain in plan.chains:
-        if len(chain.path) > 1:
-            children.setdefault(chain.path[-2], []).append(chain.url)
+        if chain.via is not None:
+            children.setdefault(chain.via, []).append(chain.url)
     dynamic: dict[str, list[Boundary]] = {}
     for boundary in plan.boundaries:
         if boundary.reason is BoundaryReason.DYNAMIC_IMPORT:
@@ -40,9 +44,9 @@ def render_text(plan: EvictionPlan, *, root: Path | None = None) -> str:
     def walk(root: str) -> None:
         """Depth first with an explicit stack: an import chain may be deeper than Python's recursion limit."""
         start = len(lines)
-        stack: list[tuple[str, str, bool, str | None]] = [(root, "", True, None)]
+        stack: list[tuple[str, str, bool, str | None, int]] = [(root, "", True, None, 0)]
         while stack:
-            url, prefix, last, note = stack.pop()
+            url, prefix, last, note, depth = stack.pop()
             branch = "" if len(lines) == start else ("└── " if last else "├── ")
             if note is not None:
                 lines.append(f"{prefix}{branch}{name(url)}  [{note}]")
@@ -52,12 +56,16 @@ def render_text(plan: EvictionPlan, *, root: Path | None = None) -> str:
                 marks.append("accepts: importers kept")
             lines.append(prefix + branch + name(url) + (f"  [{', '.join(marks)}]" if marks else ""))
             inner = prefix + ("" if not branch else "    " if last else "│   ")
+            if depth == MAX_DEPTH and url in children:
+                below, deepest = _below(children, url)
+                lines.append(f"{inner}└── … {count(below, 'more module')} deeper, down to {name(deepest)}")
+                continue
             items: list[tuple[str, str | None]] = [(child, None) for child in sorted(children.get(url, ()))]
             items += [(b.url, "dynamic import(): kept, re-imports") for b in dynamic.get(url, ())]
             for i, (child, child_note) in reversed(list(enumerate(items))):
-                stack.append((child, inner, i == len(items) - 1, child_note))
+                stack.append((child, inner, i == len(items) - 1, child_note, depth + 1))
 
-    roots = [c.url for c in plan.chains if len(c.path) == 1]
+    roots = [c.url for c in plan.chains if c.via is None]
     for url in roots:
         walk(url)
     for url in plan.changed:
@@ -68,6 +76,19 @@ def render_text(plan: EvictionPlan, *, root: Path | None = None) -> str:
         lines.append(f"reload order: {order}")
     lines.append(_summary(plan, root))
     return "\n".join(lines) + "\n"
+
+
+def _below(children: dict[str, list[str]], url: str) -> tuple[int, str]:
+    """How many modules the tree holds under ``url``, and the deepest of them (the first one, on a tie)."""
+    total, deepest, deepest_depth = 0, url, 0
+    stack = [(child, 1) for child in sorted(children[url], reverse=True)]
+    while stack:
+        child, depth = stack.pop()
+        total += 1
+        if depth > deepest_depth:
+            deepest, deepest_depth = child, depth
+        stack.extend((grandchild, depth + 1) for grandchild in sorted(children.get(child, ()), reverse=True))
+    return total, deepest
 
 
 def _summary(plan: EvictionPlan, root: Path | None) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Collection
 
 import networkx as nx
 
-from graphkit.graph.queries import UNLINKED
+from graphkit.graph.queries import UNLINKED, strong_components
 
 __all__ = ["reload_order"]
 
@@ -25,7 +25,7 @@ def reload_order(g: nx.DiGraph, evicted: Collection[str]) -> tuple[tuple[str, ..
         url: [t for t, data in g.succ[url].items() if t in evicted and data["kind"] not in UNLINKED]
         for url in evicted
     }
-    unit_of, units = _components(imports)
+    unit_of, units = strong_components(imports)
     # A unit waits for every other unit its members import.
     waiting = [0] * len(units)
     importers: list[list[int]] = [[] for _ in units]
@@ -45,49 +45,3 @@ def reload_order(g: nx.DiGraph, evicted: Collection[str]) -> tuple[tuple[str, ..
             if waiting[importer] == 0:
                 heapq.heappush(ready, (units[importer][0], importer))
     return tuple(order)
-
-
-def _components(imports: dict[str, list[str]]) -> tuple[dict[str, int], list[tuple[str, ...]]]:
-    """Strongly connected components (Tarjan, iterative): each URL's unit number and the sorted units."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    unit_of: dict[str, int] = {}
-    units: list[tuple[str, ...]] = []
-    for root in imports:
-        if root in index:
-            continue
-        work = [(root, 0)]
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            url, next_edge = work[-1]
-            targets = imports[url]
-            if next_edge < len(targets):
-                work[-1] = (url, next_edge + 1)
-                target = targets[next_edge]
-                if target not in index:
-                    index[target] = low[target] = len(index)
-                    stack.append(target)
-                    on_stack.add(target)
-                    work.append((target, 0))
-                elif target in on_stack:
-                    low[url] = min(low[url], index[target])
-                continue
-            work.pop()
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[url])
-            if low[url] == index[url]:
-                members = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    unit_of[member] = len(units)
-                    members.append(member)
-                    if member == url:
-                        break
-                units.append(tuple(sorted(members)))
-    return unit_of, units

@@ -84,7 +84,7 @@ def plan_networkx(
     parents = _propagate(g, seeds, accepting, loaded)
     evicted = set(parents)
     units = reload_order(g, evicted)
-    chains = tuple(Chain(url, _chain(parents, url)) for url in sorted(evicted))
+    chains = tuple(Chain(url, parents[url]) for url in sorted(evicted))
     boundaries = _boundaries(g, evicted, accepting, loaded)
     reason = _full_reload_reason(g, seeds_all, evicted, include_packages)
     if reason is not None:
@@ -142,13 +142,6 @@ def _propagate(
                 parents[importer] = url
                 queue.append(importer)
     return parents
-
-
-def _chain(parents: dict[str, str | None], url: str) -> tuple[str, ...]:
-    path = [url]
-    while (parent := parents[path[-1]]) is not None:
-        path.append(parent)
-    return tuple(reversed(path))
 
 
 def _boundaries(
