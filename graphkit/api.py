@@ -16,15 +16,16 @@ from typing import Unpack
 import networkx as nx
 
 from graphkit.errors import DotMissingError, InputError
-from graphkit.graph import queries
+from graphkit.graph import lookup, queries
 from graphkit.graph.reconcile import Comparison, compare
 from graphkit.model import EvictionPlan, ImportKind, ModuleGraph
 from graphkit.model.codec import graph_to_json, plan_to_json
 from graphkit.output.diagram import dot_source, mermaid_source
 from graphkit.output.paths import display_path
 from graphkit.output.render import MISSING_DOT, render
-from graphkit.output.summary import GraphTally, comparison_line, plan_line
+from graphkit.output.summary import GraphTally, comparison_line
 from graphkit.output.view import ViewOptions
+from graphkit.output.wording import plan_line
 
 __all__ = [
     "Cycle",
@@ -114,7 +115,7 @@ class GraphResult:
 
     def importers_of(self, path: str | Path) -> list[Importer]:
         """Every import of the module at ``path`` (a path or URL), by importer and position."""
-        url = queries.find_module(self.graph, path)
+        url = lookup.find_module(self.graph, path)
         return [
             Importer(e.source, e.kind, e.specifier, e.line, e.column)
             for e in queries.importers_of(self.to_networkx(), url)
@@ -138,7 +139,7 @@ class GraphResult:
     def _about(self) -> str:
         """The graph in one line: the Node that loaded it, its counts and the folder its modules share."""
         node = f"Node {self.graph.node}: " if self.graph.node else ""
-        root = queries.default_root(self.graph)
+        root = lookup.default_root(self.graph)
         return node + self.summary() + (f"; root {display_path(root)}" if root else "")
 
     def _repr_svg_(self) -> str | None:
@@ -176,7 +177,7 @@ class PlanResult(GraphResult):
     def text(self) -> str:
         from graphkit.output.plan_text import render_text
 
-        return render_text(self.plan, root=queries.default_root(self.graph))
+        return render_text(self.plan, root=lookup.default_root(self.graph))
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from graphkit.errors import InputError, UsageError
-from graphkit.graph.queries import find_module
+from graphkit.graph.lookup import find_module
 from graphkit.model import Edge, ImportKind, Module, ModuleGraph, ModuleKind
 from graphkit.model.urls import package_name
 from graphkit.output.collapse import LIMIT, collapse

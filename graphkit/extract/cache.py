@@ -20,14 +20,22 @@ import os
 import sqlite3
 import warnings
 from functools import cache
-from importlib.metadata import version
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
 from graphkit.errors import CacheWarning
 from graphkit.model import Extraction, ImportKind, ImportRecord, ParseIssue
 
-__all__ = ["LOCK_TIMEOUT", "ExtractionCache", "StatKey", "current_key", "default_cache_dir", "stat_key"]
+__all__ = [
+    "LOCK_TIMEOUT",
+    "ExtractionCache",
+    "StatKey",
+    "current_key",
+    "default_cache_dir",
+    "extractor_digest",
+    "stat_key",
+]
 
 StatKey = tuple[int, int, int, int]  # size, mtime_ns, inode, ctime_ns
 _ENCODING = 3  # 2: an ``accepts`` column; 3: ctime in the key
@@ -59,13 +67,18 @@ def default_cache_dir() -> Path:
 
 
 @cache
-def _extractor_digest() -> str:
+def extractor_digest() -> str:
     """Changes whenever the parser, the grammar or this encoding does: results are only valid for them."""
     digest = hashlib.sha256(f"encoding {_ENCODING}".encode())
     for name in ("parse.py", "hot.py", "typescript.py", "grammars.py", "cache.py"):
         digest.update(Path(__file__).with_name(name).read_bytes())
-    for dist in ("tree-sitter", "tree-sitter-javascript", "tree-sitter-typescript"):
-        digest.update(f"{dist}=={version(dist)}".encode())
+    # The compiled parser and grammars themselves: read as files, not through package metadata (which
+    # costs every command a slow import), so any other build of them is a new digest too.
+    for package in ("tree_sitter", "tree_sitter_javascript", "tree_sitter_typescript"):
+        spec = find_spec(package)
+        origin = spec.origin if spec is not None else None
+        for binary in sorted(Path(origin).parent.glob("_binding*")) if origin else ():
+            digest.update(binary.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -109,7 +122,7 @@ class ExtractionCache:
     """
 
     def __init__(self, directory: Path | None = None) -> None:
-        self.path = (directory or default_cache_dir()) / f"extract-{_extractor_digest()}.sqlite"
+        self.path = (directory or default_cache_dir()) / f"extract-{extractor_digest()}.sqlite"
         self._pending: list[tuple[str, int, int, int, int, bool, bytes]] = []
         self._warned = False
         self._db: sqlite3.Connection | None = None
@@ -122,6 +135,11 @@ class ExtractionCache:
             self._rebuild(str(error))
         except (OSError, sqlite3.Error) as error:
             self._drop(error)
+
+    @property
+    def usable(self) -> bool:
+        """False once the cache was dropped for this run (see ``_drop``)."""
+        return self._db is not None
 
     def get_many(self, paths: list[str]) -> dict[str, tuple[StatKey, Extraction]]:
         """The stored entries of ``paths`` (stat key, extraction)."""

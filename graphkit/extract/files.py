@@ -7,14 +7,17 @@ import os
 import signal
 import threading
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_all_start_methods, get_context, set_forkserver_preload
+from typing import TYPE_CHECKING
 
 from graphkit.extract.cache import ExtractionCache, StatKey, current_key
 from graphkit.extract.grammars import grammar_for
 from graphkit.extract.source import SourceError, read_source
 from graphkit.model import Extraction
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 __all__ = ["FileParser", "ParsedFile", "start_method"]
 
@@ -84,6 +87,10 @@ class FileParser:
             masked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             try:
                 if self._pool is None:
+                    # Imported here: most commands parse nothing or little, and the pool's modules are slow
+                    # to import.
+                    from concurrent.futures import ProcessPoolExecutor
+
                     self._pool = ProcessPoolExecutor(
                         workers, mp_context=get_context(start_method()), initializer=_ignore_interrupts
                     )

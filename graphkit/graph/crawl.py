@@ -8,25 +8,26 @@ as modules but are not crawled further.
 
 from __future__ import annotations
 
-import glob
 import os
 import stat
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from graphkit.errors import InputError
-from graphkit.extract.cache import ExtractionCache
+from graphkit.extract.cache import ExtractionCache, StatKey
 from graphkit.extract.files import FileParser, ParsedFile
 from graphkit.extract.grammars import TYPESCRIPT_SUFFIXES
 from graphkit.extract.source import SourceError, source_key
+from graphkit.graph.globs import expand_glob
+from graphkit.graph.stored import GraphStore
 from graphkit.model import Edge, Format, ImportRecord, Module, ModuleGraph, ModuleKind, Problem
 from graphkit.model.urls import in_node_modules, local_path
 from graphkit.resolve.resolver import path_to_url
-from graphkit.resolve.specifiers import is_relative
 from graphkit.resolve.typescript import Rules, resolver_for
 
-__all__ = ["Scanner", "scan"]
+__all__ = ["Crawl", "Scanner", "crawl", "inputs", "scan"]
 
 SOURCE_SUFFIXES = (".mjs", ".js", ".cjs", *TYPESCRIPT_SUFFIXES)
 _DECLARATION_SUFFIXES = (".d.ts", ".d.mts", ".d.cts")
@@ -34,10 +35,12 @@ PARSED_FORMATS = (Format.MODULE, Format.COMMONJS, Format.MODULE_TYPESCRIPT, Form
 _COMMONJS_FORMATS = (Format.COMMONJS, Format.COMMONJS_TYPESCRIPT)
 
 
-def _walk(folder: Path) -> list[str]:
+def _walk(folder: Path, listed: dict[str, int]) -> list[str]:
+    """The source files under ``folder``; each folder listed goes into ``listed`` with its mtime."""
     inside_packages = in_node_modules(os.path.join(folder, ""))  # the trailing "/" counts node_modules itself
     found: list[str] = []
     for root, dirs, files in os.walk(folder, onerror=_unreadable_folder):
+        listed[root] = os.stat(root).st_mtime_ns
         dirs[:] = sorted(d for d in dirs if inside_packages or d != "node_modules")
         found.extend(
             os.path.join(root, f)
@@ -68,18 +71,9 @@ def _input_kind(path: Path) -> Literal["file", "folder"]:
     return "file"
 
 
-def _expand_glob(record: ImportRecord, parent: str) -> list[str]:
-    """`./p/${x}.js` was recorded as `./p/*.js`: one specifier per file that matches it on disk."""
-    assert record.glob is not None
-    if not is_relative(record.glob):
-        return []
-    base = os.path.dirname(parent)
-    specifiers = []
-    for match in sorted(glob.glob(os.path.join(glob.escape(base), record.glob))):
-        if os.path.isfile(match) and match != parent:
-            relative = os.path.relpath(match, base)
-            specifiers.append(relative if relative.startswith("../") else "./" + relative)
-    return specifiers
+def inputs(paths: Sequence[Path]) -> list[tuple[Path, Literal["file", "folder"]]]:
+    """The named paths, resolved, each an entry file or a folder; one line for the first that is neither."""
+    return [(path.resolve(), _input_kind(path)) for path in paths]
 
 
 class Scanner:
@@ -91,12 +85,20 @@ class Scanner:
         self.conditions = tuple(conditions)
         self.rules = rules
         self.resolver = resolver_for(rules, self.conditions)
-        self.parser = FileParser(ExtractionCache() if use_cache else None)
+        self.cache = ExtractionCache() if use_cache else None
+        self.parser = FileParser(self.cache)
         self.modules: dict[str, Module] = {}
         self.edges: dict[str, list[Edge]] = {}  # by importer, in source order
         self.problems: dict[str, list[Problem]] = {}
         self.seen: set[str] = set()  # URLs queued for parsing
         self.followed: set[str] = set()  # URLs whose targets are crawled too
+        self.entries: list[str] = []  # the inputs: entry files crawled through, and every folder's files
+        self.folder_files: list[str] = []
+        # What the graph was built from, besides what the resolver read (see graphkit.graph.stored):
+        self.sources: dict[str, StatKey | None] = {}  # each file parsed, by path
+        self.listed: dict[str, int] = {}  # each folder listed, by path: its mtime
+        self.globs: dict[tuple[str, str], tuple[str, ...]] = {}  # (pattern, importer path): what it matched
+        self.accepting: set[str] = set()  # URLs whose source calls hot.accept
 
     def graph(self) -> ModuleGraph:
         return ModuleGraph(
@@ -141,6 +143,9 @@ class Scanner:
         for path in paths:
             url = path_to_url(path.resolve())
             self.seen.discard(url)
+            self.accepting.discard(url)
+            self.sources.pop(str(path.resolve()), None)
+            self.globs = {key: found for key, found in self.globs.items() if key[1] != str(path.resolve())}
             self.edges.pop(url, None)
             self.problems.pop(url, None)
             self.modules.pop(url, None)
@@ -156,19 +161,55 @@ class Scanner:
         """Entry files are crawled through; folders add every JavaScript and TypeScript file under them."""
         entries: list[str] = []
         folder_files: list[str] = []
-        for path in paths:
-            if _input_kind(path) == "folder":
-                folder_files.extend(path_to_url(f) for f in _walk(path.resolve()))
+        for path, kind in inputs(paths):
+            if kind == "folder":
+                folder_files.extend(path_to_url(f) for f in _walk(path, self.listed))
             else:
-                entries.append(path_to_url(path.resolve()))
+                entries.append(path_to_url(path))
+        self.entries += entries
+        self.folder_files += folder_files
         self.run(entries, follow=True)
         self.run(folder_files, follow=False)
+
+    def settle(self) -> None:
+        """After ``update``: the graph a fresh crawl of the same inputs would give. What a crawled module
+        imports now is crawled too, and what nothing reaches any more is dropped."""
+        while True:
+            followed = self._reach()
+            unparsed = sorted(url for url in followed if url not in self.seen)
+            if not unparsed:
+                break
+            self.run(unparsed, follow=True)
+        parsed = followed | set(self.folder_files)
+        kept = parsed | {e.target for url in parsed for e in self.edges.get(url, ()) if e.target is not None}
+        self.followed = followed
+        self.seen &= parsed
+        self.modules = {url: m for url, m in self.modules.items() if url in kept}
+        self.edges = {url: found for url, found in self.edges.items() if url in parsed}
+        self.problems = {url: found for url, found in self.problems.items() if url in parsed}
+        self.accepting &= parsed
+        self.sources = {path: key for path, key in self.sources.items() if path_to_url(path) in parsed}
+        self.globs = {key: found for key, found in self.globs.items() if path_to_url(key[1]) in parsed}
+        self.parser.flush()
+
+    def _reach(self) -> set[str]:
+        """The URLs a crawl from the entry files follows: every file each of them imports, transitively."""
+        reached = set(self.entries)
+        stack = list(self.entries)
+        while stack:
+            for edge in self.edges.get(stack.pop(), ()):
+                target = edge.target
+                if target is not None and target.startswith("file:") and target not in reached:
+                    reached.add(target)
+                    stack.append(target)
+        return reached
 
     def close(self) -> None:
         self.parser.close()
 
     def _record(self, parsed: ParsedFile) -> list[str]:
         url = path_to_url(parsed.path)
+        self.sources[parsed.path] = parsed.key
         if parsed.extraction is None:
             self.problems[url] = [Problem(url, None, None, "read-error", f"{parsed.path}: {parsed.error}")]
             return []
@@ -176,6 +217,8 @@ class Scanner:
             Problem(url, issue.line, issue.column, issue.code, issue.message)
             for issue in parsed.extraction.issues
         ]
+        if parsed.extraction.accepts:
+            self.accepting.add(url)
         if parsed.path.endswith(".tsx"):
             self.problems[url].append(
                 Problem(
@@ -200,17 +243,48 @@ class Scanner:
     def _edges_for(self, url: str, path: str, record: ImportRecord) -> Iterator[Edge]:
         position = (record.line, record.column)
         if record.glob is not None:
-            specifiers = _expand_glob(record, path)
+            specifiers = self.globs[record.glob, path] = expand_glob(record.glob, path)
             if not specifiers:
                 yield Edge(url, None, record.kind, record.glob, *position, "ERR_MODULE_NOT_FOUND")
         elif record.specifier is None:
             yield Edge(url, None, record.kind, None, *position, "computed")
             return
         else:
-            specifiers = [record.specifier]
+            specifiers = (record.specifier,)
         for specifier in specifiers:
             resolution = self.resolver.resolve(specifier, url, record.kind)
             yield Edge(url, resolution.url, record.kind, specifier, *position, resolution.error)
+
+
+@dataclass(frozen=True, slots=True)
+class Crawl:
+    graph: ModuleGraph
+    accepting: frozenset[str]  # the local modules whose source calls hot.accept
+
+
+def crawl(
+    paths: Sequence[Path],
+    *,
+    conditions: Sequence[str] = (),
+    use_cache: bool = True,
+    rules: Rules = Rules.NODE,
+) -> Crawl:
+    """``scan``, with the local modules that accept their own updates."""
+    scanner = Scanner(conditions, use_cache=use_cache, rules=rules)
+    try:
+        named = inputs(paths)
+        usable = scanner.cache is not None and scanner.cache.usable and rules is Rules.NODE
+        store = GraphStore(named, scanner.conditions) if usable else None
+        changed = store.restore(scanner) if store is not None else None
+        if changed is None:
+            scanner.add(paths)
+        if store is not None and changed != 0:
+            store.save(scanner)
+    finally:
+        scanner.close()
+    graph = scanner.graph()
+    local = {m.url for m in graph.modules if m.kind is ModuleKind.LOCAL}
+    return Crawl(graph, frozenset(scanner.accepting & local))
 
 
 def scan(
@@ -221,10 +295,7 @@ def scan(
     rules: Rules = Rules.NODE,
 ) -> ModuleGraph:
     """The static graph of entry files (crawled through) and folders (every source file under them);
-    ``rules`` says whose resolution to follow, Node's or TypeScript's."""
-    scanner = Scanner(conditions, use_cache=use_cache, rules=rules)
-    try:
-        scanner.add(paths)
-    finally:
-        scanner.close()
-    return scanner.graph()
+    ``rules`` says whose resolution to follow, Node's or TypeScript's. With the cache, a graph Node's rules
+    resolved is kept (``graphkit.graph.stored``), and the next scan of the same inputs redoes only what
+    changed since."""
+    return crawl(paths, conditions=conditions, use_cache=use_cache, rules=rules).graph

@@ -17,7 +17,7 @@ from typing import Any
 import networkx as nx
 
 from graphkit.errors import ProbeError
-from graphkit.graph.queries import strongest
+from graphkit.graph.links import strongest
 from graphkit.model import Edge, Format, ImportKind, Module, ModuleKind, Status
 
 __all__ = ["Delta", "LiveMirror", "Row", "delta_from_reply"]

@@ -14,7 +14,9 @@ from pathlib import Path, PurePosixPath
 import networkx as nx
 
 from graphkit.errors import UsageError
-from graphkit.graph.queries import cycles, default_root, find_module, strongest, to_networkx
+from graphkit.graph.links import strongest
+from graphkit.graph.lookup import default_root, find_module
+from graphkit.graph.queries import cycles, to_networkx
 from graphkit.model import Edge, ModuleGraph, ModuleKind
 from graphkit.model.urls import file_url_path, package_name, url_path
 from graphkit.output.paths import display_path

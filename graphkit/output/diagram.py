@@ -11,9 +11,8 @@ from typing import Unpack
 
 from graphkit.model import EvictionPlan, ImportKind, ModuleGraph, ModuleKind
 from graphkit.output.collapse import collapse
-from graphkit.output.summary import plan_line
 from graphkit.output.view import Collapse, View, ViewEdge, ViewNode, ViewOptions
-from graphkit.output.wording import count
+from graphkit.output.wording import count, plan_line
 
 __all__ = ["Role", "dot_source", "mermaid_source", "roles", "view_dot", "view_mermaid"]
 

@@ -7,8 +7,7 @@ from pathlib import Path
 
 from graphkit.model import Boundary, BoundaryReason, EvictionPlan, PlanStatus
 from graphkit.output.paths import display_path
-from graphkit.output.summary import plan_counts
-from graphkit.output.wording import count
+from graphkit.output.wording import count, plan_counts
 
 __all__ = ["render_text"]
 

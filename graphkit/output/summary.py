@@ -8,7 +8,7 @@ from pathlib import Path
 
 from graphkit.graph.queries import cycles, to_networkx
 from graphkit.graph.reconcile import Comparison
-from graphkit.model import Edge, EvictionPlan, ModuleGraph, PlanStatus, Problem
+from graphkit.model import Edge, ModuleGraph, Problem
 from graphkit.output.paths import display_path
 from graphkit.output.wording import count
 
@@ -18,8 +18,6 @@ __all__ = [
     "comparison_report",
     "graph_report",
     "live_report",
-    "plan_counts",
-    "plan_line",
 ]
 
 
@@ -103,23 +101,6 @@ def live_report(graph: ModuleGraph) -> str:
         where = _position(problem.line, problem.column)
         lines.append(f"problem: {problem.url}{where}: {problem.code}: {problem.message}")
     return "\n".join(lines) + "\n"
-
-
-def plan_counts(plan: EvictionPlan) -> str:
-    """``3 evicted in 2 units, 1 boundary, 5 kept``; a no-op plan only keeps."""
-    if plan.status is PlanStatus.NOOP:
-        return f"{plan.kept} kept"
-    modules = sum(len(unit) for unit in plan.evict)
-    return (
-        f"{modules} evicted in {count(len(plan.evict), 'unit')}, "
-        f"{count(len(plan.boundaries), 'boundary', 'boundaries')}, {plan.kept} kept"
-    )
-
-
-def plan_line(plan: EvictionPlan) -> str:
-    """``plan ok: 1 changed, 3 evicted in 2 units, 1 boundary, 5 kept``, with a full reload's reason."""
-    line = f"plan {plan.status.value}: {len(plan.changed)} changed, {plan_counts(plan)}"
-    return line + (f" ({plan.reason})" if plan.reason else "")
 
 
 def comparison_line(result: Comparison) -> str:

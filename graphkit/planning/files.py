@@ -12,7 +12,7 @@ from pathlib import Path
 
 from graphkit.errors import InputError, UsageError
 from graphkit.extract.accepts import accepting_modules
-from graphkit.graph.queries import find_module
+from graphkit.graph.lookup import find_module
 from graphkit.model import EvictionPlan, Format, ModuleGraph
 from graphkit.model.urls import path_to_url
 from graphkit.planning.planner import plan
@@ -56,19 +56,21 @@ def plan_files(
             raise InputError(f"{file}: a folder; plan takes the changed files")
     entry = entry if entry is not None else find_entry(entry_search_start(files[0], Path.cwd()))
     _check_entry(entry)
+    accepting: frozenset[str] | None = None  # read from the sources when the graph is not scanned here
     if graph is None and live:
         from graphkit.live.probe import live_graph
 
         graph = live_graph(entry, node=node, node_args=[f"--conditions={c}" for c in conditions])
     elif graph is None:
-        from graphkit.graph.crawl import scan
+        from graphkit.graph.crawl import crawl
 
-        graph = scan([entry], conditions=conditions)
+        scanned = crawl([entry], conditions=conditions)
+        graph, accepting = scanned.graph, scanned.accepting
     made = plan(
         graph,
         [_url(graph, f) for f in files],
         _url(graph, entry),
-        accepting=accepting_modules(graph),
+        accepting=accepting if accepting is not None else accepting_modules(graph),
         include_packages=include_packages,
         restart_on_entry=restart_on_entry,
     )

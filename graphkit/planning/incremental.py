@@ -14,7 +14,7 @@ import networkx as nx
 
 from graphkit.extract.accepts import file_accepts
 from graphkit.model import EvictionPlan, ModuleKind
-from graphkit.planning.planner import plan_networkx
+from graphkit.planning.planner import plan_graph
 
 __all__ = ["plan_live"]
 
@@ -70,7 +70,7 @@ def plan_live(
     ``accepting`` holds the modules the host reports as accepting; the local sources of visited modules
     are read too. Equal to ``plan`` when the entry reaches every module of ``g``, as in a running app.
     """
-    return plan_networkx(
+    return plan_graph(
         g,
         changed,
         entry,

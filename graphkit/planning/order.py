@@ -1,6 +1,6 @@
 """Reload order of an evicted set: import cycles as single units, dependencies first, ties by smallest URL.
 
-It reads only the evicted modules' own adjacency in the networkx view, so a save that evicts a handful of
+It reads only the evicted modules' own adjacency in the graph's links, so a save that evicts a handful of
 modules in an app of 20,000 costs a handful of steps; networkx's condensation over a filtered subgraph
 view pays a filter call per neighbour and dominated planning when a shared module evicts everything.
 The order equals ``nx.lexicographical_topological_sort`` of the reversed condensation keyed by each
@@ -12,14 +12,12 @@ from __future__ import annotations
 import heapq
 from collections.abc import Collection
 
-import networkx as nx
-
-from graphkit.graph.queries import UNLINKED, strong_components
+from graphkit.graph.links import UNLINKED, Links, strong_components
 
 __all__ = ["reload_order"]
 
 
-def reload_order(g: nx.DiGraph, evicted: Collection[str]) -> tuple[tuple[str, ...], ...]:
+def reload_order(g: Links, evicted: Collection[str]) -> tuple[tuple[str, ...], ...]:
     """Units of ``evicted`` (linking edges only) in reload order."""
     imports = {
         url: [t for t, data in g.succ[url].items() if t in evicted and data["kind"] not in UNLINKED]

@@ -15,9 +15,7 @@ from collections import deque
 from collections.abc import Collection, Container, Iterable, Sequence
 from dataclasses import replace
 
-import networkx as nx
-
-from graphkit.graph.queries import UNLINKED, to_networkx
+from graphkit.graph.links import UNLINKED, Links, link_graph
 from graphkit.model import (
     Boundary,
     BoundaryReason,
@@ -31,7 +29,7 @@ from graphkit.model import (
 from graphkit.model.urls import in_node_modules
 from graphkit.planning.order import reload_order
 
-__all__ = ["plan", "plan_networkx"]
+__all__ = ["plan", "plan_graph"]
 
 
 def plan(
@@ -51,8 +49,8 @@ def plan(
     re-runs the app in place, or restarts it with ``restart_on_entry``.
     """
     # Type-only imports are erased before anything loads: they neither load nor bind a module.
-    g = to_networkx(replace(graph, edges=tuple(e for e in graph.edges if e.kind.runtime)))
-    return plan_networkx(
+    g = link_graph(replace(graph, edges=tuple(e for e in graph.edges if e.kind.runtime)))
+    return plan_graph(
         g,
         changed,
         entry,
@@ -64,8 +62,8 @@ def plan(
     )
 
 
-def plan_networkx(
-    g: nx.DiGraph,
+def plan_graph(
+    g: Links,
     changed: Sequence[str],
     entry: str,
     *,
@@ -75,8 +73,9 @@ def plan_networkx(
     deleted: Collection[str] = (),
     restart_on_entry: bool = False,
 ) -> EvictionPlan:
-    """``plan`` over a networkx view whose loaded modules are known: it visits only the evicted modules,
-    their importers and importees, asking ``loaded`` and ``accepting`` about those alone.
+    """``plan`` over a graph's links (a ``LinkGraph``, or the live mirror's networkx graph) whose loaded
+    modules are known: it visits only the evicted modules, their importers and importees, asking
+    ``loaded`` and ``accepting`` about those alone.
     """
     seeds_all = tuple(dict.fromkeys([*changed, *sorted(deleted)]))
     seeds = sorted(url for url in seeds_all if url in loaded and not _is_builtin(g, url))
@@ -108,22 +107,30 @@ def plan_networkx(
     )
 
 
-def _is_builtin(g: nx.DiGraph, url: str) -> bool:
+def _is_builtin(g: Links, url: str) -> bool:
     return url.startswith("node:") or g.nodes[url].get("kind") == ModuleKind.BUILTIN.value
 
 
-def _is_package(g: nx.DiGraph, url: str) -> bool:
+def _is_package(g: Links, url: str) -> bool:
     return in_node_modules(url) or (url in g and g.nodes[url].get("kind") == ModuleKind.PACKAGE.value)
 
 
-def _loaded(g: nx.DiGraph, entry: str) -> set[str]:
+def _loaded(g: Links, entry: str) -> set[str]:
     """Modules the running app holds: what the entry reaches, missing files excluded."""
-    reach = ({entry} | nx.descendants(g, entry)) if entry in g else set(g.nodes)
+    if entry in g:
+        reach, stack = {entry}, [entry]
+        while stack:
+            for target in g.succ[stack.pop()]:
+                if target not in reach:
+                    reach.add(target)
+                    stack.append(target)
+    else:
+        reach = set(g.nodes)
     return {url for url in reach if g.nodes[url].get("kind") != ModuleKind.MISSING.value}
 
 
 def _propagate(
-    g: nx.DiGraph, seeds: Iterable[str], accepting: Container[str], loaded: Container[str]
+    g: Links, seeds: Iterable[str], accepting: Container[str], loaded: Container[str]
 ) -> dict[str, str | None]:
     """Breadth-first over loaded linking importers; maps each evicted module to where it was reached from."""
     parents: dict[str, str | None] = {url: None for url in seeds}
@@ -145,7 +152,7 @@ def _propagate(
 
 
 def _boundaries(
-    g: nx.DiGraph, evicted: set[str], accepting: Container[str], loaded: Container[str]
+    g: Links, evicted: set[str], accepting: Container[str], loaded: Container[str]
 ) -> tuple[Boundary, ...]:
     found = []
     for url in sorted(url for url in evicted if url in accepting):
@@ -154,12 +161,8 @@ def _boundaries(
         found.append(Boundary(url, BoundaryReason.ACCEPTS, imports))
     dynamic: dict[str, set[str]] = {}
     for url in evicted:
-        for importer in g.predecessors(url):
-            if (
-                importer in loaded
-                and importer not in evicted
-                and g[importer][url]["kind"] == ImportKind.DYNAMIC
-            ):
+        for importer, data in g.pred[url].items():
+            if importer in loaded and importer not in evicted and data["kind"] == ImportKind.DYNAMIC:
                 dynamic.setdefault(importer, set()).add(url)
     found.extend(
         Boundary(url, BoundaryReason.DYNAMIC_IMPORT, tuple(sorted(dynamic[url]))) for url in sorted(dynamic)
@@ -168,7 +171,7 @@ def _boundaries(
 
 
 def _full_reload_reason(
-    g: nx.DiGraph, changed: Sequence[str], evicted: set[str], include_packages: bool
+    g: Links, changed: Sequence[str], evicted: set[str], include_packages: bool
 ) -> str | None:
     for url in changed:
         if url.endswith("/package.json"):

@@ -24,6 +24,8 @@ __all__ = [
     "MAIN_SUFFIXES",
     "MISSING",
     "Disk",
+    "DiskFacts",
+    "Lstats",
     "PackageConfig",
     "StopRule",
     "ancestors",
@@ -92,6 +94,75 @@ class PackageConfig:
         return posixpath.dirname(self.path)
 
 
+Signature = tuple[int, int, int, int] | None  # size, mtime_ns, inode, ctime_ns; None for no readable file
+
+
+def signature(path: str) -> Signature:
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+
+
+class Lstats:
+    """``os.lstat`` of each path asked, once: re-checking a stored graph asks about most paths twice."""
+
+    def __init__(self) -> None:
+        self._found: dict[str, os.stat_result | None] = {}
+
+    def __call__(self, path: str) -> os.stat_result | None:
+        if path in self._found:
+            return self._found[path]
+        try:
+            found: os.stat_result | None = os.lstat(path)
+        except (OSError, ValueError):
+            found = None
+        self._found[path] = found
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class DiskFacts:
+    """Everything a ``Disk`` read: while each fact still holds, every resolution made through it does too."""
+
+    kinds: dict[str, int]
+    real: dict[str, str]
+    packages: dict[str, Signature]
+
+    def hold(self, lstat: Lstats) -> bool:
+        """Whether ``Disk`` would read the same now; one ``lstat`` per path for all that is not a symlink."""
+        fresh = Disk()
+        for path, kind in self.kinds.items():
+            st = lstat(path)
+            if st is not None and stat.S_ISLNK(st.st_mode):
+                if fresh.kind(path) != kind:
+                    return False
+            elif (MISSING if st is None else DIRECTORY if stat.S_ISDIR(st.st_mode) else FILE) != kind:
+                return False
+        for path, real in self.real.items():
+            # Disk.realpath's own step, from the recorded real path of the folder above (checked too).
+            head, tail = posixpath.split(path)
+            above = self.real.get(head) if head != path else head
+            if above is None:
+                if fresh.realpath(path) != real:
+                    return False
+                continue
+            candidate = posixpath.join(above, tail) if tail else above
+            st = lstat(candidate)
+            if st is not None and stat.S_ISLNK(st.st_mode):
+                if os.path.realpath(candidate) != real:
+                    return False
+            elif candidate != real:
+                return False
+        return all(signature(path) == sig for path, sig in self.packages.items())
+
+    def merged(self, newer: DiskFacts) -> DiskFacts:
+        return DiskFacts(
+            self.kinds | newer.kinds, self.real | newer.real, self.packages | newer.packages
+        )
+
+
 class Disk:
     """File-system facts for one resolver, cached: files do not change while a graph is built."""
 
@@ -99,7 +170,11 @@ class Disk:
         self._kinds: dict[str, int] = {}
         self._real: dict[str, str] = {"/": "/"}
         self._packages: dict[str, PackageConfig] = {}
+        self._signatures: dict[str, Signature] = {}
         self._scopes: dict[tuple[str, StopRule], PackageConfig | None] = {}
+
+    def facts(self) -> DiskFacts:
+        return DiskFacts(dict(self._kinds), dict(self._real), dict(self._signatures))
 
     def kind(self, path: str) -> int:
         """FILE, DIRECTORY or MISSING, following symlinks."""
@@ -129,6 +204,7 @@ class Disk:
         """The package.json at ``path``; a missing or unreadable file reads as ``exists=False``."""
         found = self._packages.get(path)
         if found is None:
+            self._signatures[path] = signature(path)  # before the read: a later change shows as a new one
             found = self._packages[path] = _read_package(path)
         return found
 

@@ -20,7 +20,7 @@ from graphkit.resolve.context import ResolutionContext
 from graphkit.resolve.esm import EsmResolver
 from graphkit.resolve.formats import format_of, module_kind
 from graphkit.resolve.hints import did_you_mean
-from graphkit.resolve.packages import Disk
+from graphkit.resolve.packages import Disk, DiskFacts
 from graphkit.resolve.profile import NODE18, NODE20, NodeProfile
 from graphkit.resolve.specifiers import is_path_specifier
 
@@ -52,6 +52,10 @@ class Resolver:
         self._cjs = CjsResolver(self._context, self._esm)
         # Successes by (require?, parent folder, specifier): the parent's folder is all they depend on.
         self._hits: dict[tuple[bool, str, str], str] = {}
+
+    def disk_facts(self) -> DiskFacts:
+        """What resolution has read from disk so far: see ``DiskFacts.hold``."""
+        return self._context.disk.facts()
 
     def resolve(self, specifier: str, parent_url: str, kind: ImportKind) -> Resolution:
         """Where ``specifier`` in the module at ``parent_url`` leads, or Node's error code as a value."""

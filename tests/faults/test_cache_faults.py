@@ -72,9 +72,22 @@ def test_cache_with_a_bad_row_is_moved_aside_and_rebuilt(cache: Path, expected: 
     with sqlite3.connect(path) as db:
         db.execute("UPDATE files SET data = x'00ff'")
     db.close()
+    for stored in cache.glob("graph-*"):
+        stored.unlink()  # else the kept graph serves the scan and no row is read
     run = graphkit("scan", "--json", DEMO, cache=cache)
     assert_scanned_with_one_warning(run, expected, str(cache), "damaged")
     assert_rebuilt(cache, expected)
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a graph\n", b"\xe9\x07\x00\x00"])
+def test_damaged_stored_graph_is_rebuilt_with_one_warning(cache: Path, expected: str, damage: bytes) -> None:
+    cache_file(cache)
+    (stored,) = cache.glob("graph-*")
+    stored.write_bytes(damage)
+    run = graphkit("scan", "--json", DEMO, cache=cache)
+    assert_scanned_with_one_warning(run, expected, str(stored), "damaged")
+    again = graphkit("scan", "--json", DEMO, cache=cache)
+    assert (again.status, again.out, again.err) == (0, expected, "")
 
 
 def test_read_only_cache_folder_scans_without_it(cache: Path, expected: str) -> None:
