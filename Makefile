@@ -4,14 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint setup nodes corpus apps ts-corpus graphviz bench
+.PHONY: demo test lint setup nodes corpus apps ts-corpus peers graphviz bench
 
 demo: setup graphviz
 	$(BIN)/graphkit scan fixtures/demo/main.mjs
 	$(BIN)/graphkit plan fixtures/demo/routes/home.mjs
 	$(BIN)/graphkit plan fixtures/demo/lib/format.mjs
 
-test: setup graphviz nodes corpus apps ts-corpus
+test: setup graphviz nodes corpus apps ts-corpus peers
 	$(BIN)/ruff check graphkit tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
@@ -46,10 +46,13 @@ apps:
 ts-corpus:
 	scripts/install-ts-corpus.sh
 
-bench: setup nodes corpus apps ts-corpus
+peers:
 	scripts/install-bench-peers.sh
+
+bench: setup nodes corpus apps ts-corpus peers
 	$(BIN)/python -m bench.scan
 	$(BIN)/python -m bench.ts_scan
 	$(BIN)/python -m bench.hmr
 	$(BIN)/python -m bench.memory
+	$(BIN)/python -m bench.peers
 	$(BIN)/python -m bench.rerun

@@ -13,29 +13,38 @@ Layout (``package.json`` says ``"type": "module"``):
 
 Each module's text is computed once, when it is evaluated, so a request costs the same before and after a
 reload. Run `.venv/bin/python -m bench.gen_app [--modules N] [--out DIR]` to write it by hand.
+
+`bench.peers` asks for more, as keyword arguments of `generate`, none of which changes the modules above:
+``heap`` makes main.mjs answer ``GET /heap`` with the heap used after full collections (node
+``--expose-gc``); ``blob`` adds ``blob.mjs``, a module holding 1 MiB that the route imports;
+``accept_route`` makes main.mjs accept updates of the route, as dynohot's README asks of the top module;
+``package_fields`` go into package.json, e.g. hot-hook's ``hotHook.boundaries``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import CACHE
+from bench.memory import BLOB
 
-__all__ = ["App", "generate", "leaf_source", "util_source"]
+__all__ = ["App", "blob_source", "generate", "leaf_source", "main_source", "util_source"]
 
 FANOUT = 8
 PACKAGE_MODULES = 100
 DEFAULT_OUT = CACHE / "bench" / "app"
 
-MAIN = """\
+_HANDLER = """\
 import { createServer } from 'node:http';
 
 const server = createServer(async (request, response) => {
   try {
-    const route = await import('./route.mjs');
+%s    const route = await import('./route.mjs');
     response.end(route.page);
   } catch (error) {
     response.statusCode = 500;
@@ -44,6 +53,33 @@ const server = createServer(async (request, response) => {
 });
 server.listen(0, '127.0.0.1', () => console.log(`port ${server.address().port}`));
 """
+_HEAP_ROUTE = """\
+    if (request.url === '/heap') {
+      response.end(String(await heapUsed()));
+      return;
+    }
+"""
+# Finalizers and weak references are cleared from the event loop: yield between collections.
+_HEAP = """
+async function heapUsed() {
+  for (let i = 0; i < 10; i += 1) {
+    globalThis.gc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return process.memoryUsage().heapUsed;
+}
+"""
+# Without it dynohot reports the route's update as unaccepted; the server keeps running either way.
+_ACCEPT_ROUTE = "\nimport.meta.hot?.accept('./route.mjs');\n"
+
+
+def main_source(*, heap: bool = False, accept_route: bool = False) -> str:
+    return _HANDLER % (_HEAP_ROUTE if heap else "") + (_HEAP if heap else "") + (
+        _ACCEPT_ROUTE if accept_route else ""
+    )
+
+
+MAIN = main_source()
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +88,12 @@ class App:
     entry: Path
     util: Path
     leaves: tuple[Path, ...]
-    modules: int  # every module of the app: main, route, util and the tree
+    modules: int  # every module of the app: main, route, util and the tree (and blob.mjs)
+    blob: Path | None  # blob.mjs, when the route imports one
+
+
+def blob_source(stamp: str) -> str:
+    return f"export const stamp = '{stamp}';\n{BLOB}"
 
 
 def util_source(stamp: str) -> str:
@@ -90,14 +131,24 @@ def _package(folder: Path, name: str, count: int) -> None:
         path.write_text(f"{imports}export const size = 1{total};\n")
 
 
-def generate(modules: int = 500, out: Path = DEFAULT_OUT, *, packaged: float = 0.0) -> App:
+def generate(
+    modules: int = 500,
+    out: Path = DEFAULT_OUT,
+    *,
+    packaged: float = 0.0,
+    heap: bool = False,
+    blob: bool = False,
+    accept_route: bool = False,
+    package_fields: Mapping[str, object] | None = None,
+) -> App:
     """Write a fresh app of about ``modules`` modules into ``out``, ``packaged`` of them in packages."""
     in_packages = int(modules * packaged)
     count = max(modules - in_packages, FANOUT + 1)
     shutil.rmtree(out, ignore_errors=True)
     (out / "tree").mkdir(parents=True)
-    (out / "package.json").write_text('{"type": "module", "private": true}\n')
-    (out / "main.mjs").write_text(MAIN)
+    package = {"type": "module", "private": True, **(package_fields or {})}
+    (out / "package.json").write_text(json.dumps(package) + "\n")
+    (out / "main.mjs").write_text(main_source(heap=heap, accept_route=accept_route))
     (out / "util.mjs").write_text(util_source("util-v0"))
     children = _children(count)  # node 0 is the route
     leaves = []
@@ -115,11 +166,17 @@ def generate(modules: int = 500, out: Path = DEFAULT_OUT, *, packaged: float = 0
     for k, size in enumerate(packages):
         _package(out / "node_modules" / f"pkg{k}", f"pkg{k}", size)
     route = "".join(f"import {{ size as p{k} }} from 'pkg{k}';\n" for k in range(len(packages)))
+    if blob:
+        route += "import { stamp as blobStamp } from './blob.mjs';\n"
+        (out / "blob.mjs").write_text(blob_source("blob-v0"))
     route += _inner_source("route", children[0], "./tree/", "./util.mjs")
     sizes = "".join(f" + p{k}" for k in range(len(packages)))
-    page = f"export const page = text + '\\npackaged ' + (0{sizes}) + '\\n';\n"
+    shown = " + blobStamp + '\\n'" if blob else ""
+    page = f"export const page = text + '\\npackaged ' + (0{sizes}) + '\\n'{shown};\n"
     (out / "route.mjs").write_text(route + page)
-    return App(out, out / "main.mjs", out / "util.mjs", tuple(leaves), count + 3 + in_packages)
+    modules_total = count + 3 + in_packages + blob
+    blob_path = out / "blob.mjs" if blob else None
+    return App(out, out / "main.mjs", out / "util.mjs", tuple(leaves), modules_total, blob_path)
 
 
 def main() -> None:

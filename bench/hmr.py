@@ -72,6 +72,10 @@ SHAPES = {"tree": 0.0, "packages": 0.8}  # share of the modules in node_modules 
 _APPLIED = re.compile(r"(\d+) modules? evicted, (\d+) re-imported in ([\d.]+) ms")
 
 
+class TimedOut(SystemExit):
+    """What the benchmark waited for did not come: it stops, unless the caller reports it and goes on."""
+
+
 class Lines:
     """The lines of a child's stream, read by a thread, each with the time it arrived."""
 
@@ -91,7 +95,7 @@ class Lines:
             try:
                 _, line = self.queue.get(timeout=max(deadline - time.perf_counter(), 0.001))
             except queue.Empty:
-                raise SystemExit(f"bench.hmr: no {what} within {seconds:g} s") from None
+                raise TimedOut(f"bench.hmr: no {what} within {seconds:g} s") from None
             found = pattern.search(line)
             if found:
                 return found
@@ -103,7 +107,7 @@ class Lines:
         return lines
 
 
-_PORT = re.compile(r"^port (\d+)$")
+PORT = re.compile(r"^port (\d+)$")
 
 
 def served_seconds(app: App) -> float:
@@ -135,15 +139,19 @@ class Client:
             if token in self.get():
                 return time.perf_counter()
             time.sleep(POLL_SECONDS)
-        raise SystemExit(f"bench.hmr: the app never served {token!r} within {self.seconds:g} s")
+        raise TimedOut(f"bench.hmr: the app never served {token!r} within {self.seconds:g} s")
 
     def close(self) -> None:
         self.connection.close()
 
 
 @contextmanager
-def started(command: list[str]) -> Iterator[tuple[subprocess.Popen[str], Lines, Lines]]:
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+def started(
+    command: list[str], cwd: Path | None = None
+) -> Iterator[tuple[subprocess.Popen[str], Lines, Lines]]:
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1, cwd=cwd
+    )
     assert process.stdout is not None and process.stderr is not None
     try:
         yield process, Lines(process.stdout), Lines(process.stderr)
@@ -183,7 +191,7 @@ def under_watch(app: App, node: str, saves: Saves, rounds: int) -> dict[str, lis
     graphkit = Path(sys.executable).with_name("graphkit")
     figures: dict[str, list[float]] = {"leaf": [], "util": [], "leaf apply": [], "util apply": []}
     with started([str(graphkit), "watch", str(app.entry), "--node", node]) as (_, out, err):
-        client = Client(int(out.wait_for(_PORT, "port from graphkit watch").group(1)), served_seconds(app))
+        client = Client(int(out.wait_for(PORT, "port from graphkit watch").group(1)), served_seconds(app))
         client.until("util-v")  # loads the route and the whole tree
         client.until(saves.leaf()[1])  # a first save, not counted: the loop has read the whole live graph
         # The first save waits for the whole live graph, read once while nothing was saved.
@@ -207,27 +215,27 @@ def restarts(app: App, node: str, rounds: int) -> list[float]:
     for _ in range(rounds):
         start = time.perf_counter()
         with started([node, str(app.entry)]) as (_, out, _err):
-            client = Client(int(out.wait_for(_PORT, "port from node main.mjs").group(1)), served_seconds(app))
+            client = Client(int(out.wait_for(PORT, "port from node main.mjs").group(1)), served_seconds(app))
             client.until("util-v")
             samples.append(time.perf_counter() - start)
             client.close()
     return samples
 
 
-def node_watch(app: App, node: str, saves: Saves, rounds: int) -> list[float]:
-    """Save-to-served of a leaf under `node --watch main.mjs`, which restarts the process on a new port."""
+def node_watch(app: App, node: str, save: Callable[[], tuple[Path, str]], rounds: int) -> list[float]:
+    """Save-to-served under `node --watch main.mjs`, which restarts the process on a new port."""
     samples = []
     with started([node, "--watch", str(app.entry)]) as (_, out, _err):
-        client = Client(int(out.wait_for(_PORT, "port from node --watch").group(1)), served_seconds(app))
+        client = Client(int(out.wait_for(PORT, "port from node --watch").group(1)), served_seconds(app))
         client.until("util-v")  # the route's files are watched once they are loaded
         client.close()
         for _ in range(rounds):
             time.sleep(SETTLE_SECONDS)
             out.drain()
             start = time.perf_counter()
-            _, token = saves.leaf()
+            _, token = save()
             # node --watch re-watches every loaded file at each restart: minutes at 20,000 modules.
-            restarted = out.wait_for(_PORT, "port from node --watch after a save", 60 + app.modules / 50)
+            restarted = out.wait_for(PORT, "port from node --watch after a save", 60 + app.modules / 50)
             port = int(restarted.group(1))
             client = Client(port, served_seconds(app))
             samples.append(client.until(token) - start)
@@ -244,7 +252,7 @@ def steps(app: App, node: str, saves: Saves, rounds: int) -> dict[str, dict[str,
     ):
         assert host.process.stdout is not None
         out = Lines(io.TextIOWrapper(host.process.stdout, encoding="utf-8"))
-        client = Client(int(out.wait_for(_PORT, "port from the host").group(1)), served_seconds(app))
+        client = Client(int(out.wait_for(PORT, "port from the host").group(1)), served_seconds(app))
         client.until("util-v")
         mirror = LiveMirror()
         mirror.apply(host.changes(0))
@@ -302,7 +310,7 @@ def ms(samples: list[float]) -> str:
     return f"{statistics.median(samples) * 1000:7.1f} ms"
 
 
-def _met(ok: bool) -> str:
+def met(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
 
@@ -327,7 +335,7 @@ def measure(node: str, shape: str, modules: int, rounds: int, watch_rounds: int,
     watched = under_watch(app, node, saves, rounds)
     restart = restarts(app, node, rounds)
     # node --watch cannot watch 20,000 files within the machine's inotify limits: 0 skips it.
-    peer = node_watch(app, node, saves, watch_rounds) if watch_rounds > 0 else [float("nan")]
+    peer = node_watch(app, node, saves.leaf, watch_rounds) if watch_rounds > 0 else [float("nan")]
     for label, key in (("(a) leaf", "leaf"), ("(b) util", "util")):
         print(
             f"{label} save -> served, graphkit watch  {ms(watched[key])}"
@@ -343,10 +351,10 @@ def measure(node: str, shape: str, modules: int, rounds: int, watch_rounds: int,
         ("util save -> served / restart", util / full, TARGET_UTIL_RATIO),
         ("leaf save -> served / node --watch", leaf / statistics.median(peer), None),
     ):
-        verdict = "" if target is None else f"  (target <= {target:g}: {_met(ratio <= target)})"
+        verdict = "" if target is None else f"  (target <= {target:g}: {met(ratio <= target)})"
         print(f"{name:35} {ratio:6.3f} = 1/{1 / ratio:.1f}{verdict}")
     target = TARGET_SERVED_MS if modules <= 500 else TARGET_SERVED_BIG_MS
-    verdict = _met(leaf * 1000 <= target)
+    verdict = met(leaf * 1000 <= target)
     print(f"leaf save -> served median {leaf * 1000:.1f} ms (target <= {target:g} ms: {verdict})")
     print("where the time goes, one step at a time (medians, same loop as graphkit watch, in-process):")
     for kind, times in steps(app, node, saves, rounds).items():
@@ -373,7 +381,7 @@ def summary(figures: list[Figures]) -> None:
             ratio = runs[-1].leaf / runs[0].leaf
             print(
                 f"  {node} {shape}: leaf save {runs[-1].modules} / {runs[0].modules} modules = {ratio:.2f}"
-                f" (target <= {TARGET_SCALING:g}: {_met(ratio <= TARGET_SCALING)})"
+                f" (target <= {TARGET_SCALING:g}: {met(ratio <= TARGET_SCALING)})"
             )
 
 

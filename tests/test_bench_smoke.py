@@ -68,3 +68,16 @@ def test_rerun_bench_prints_every_figure() -> None:
         "(e) heap after gc()",
     ):
         assert label in out, f"{label!r} missing from:\n{out}"
+
+
+def test_peers_bench_prints_a_row_per_tool_and_a_verdict_per_target() -> None:
+    out = bench(
+        "bench.peers", "--modules", "30", "--leaf-saves", "2", "--util-saves", "1", "--reloads", "2",
+        "--memory-modules", "30",
+    )
+    rows = [line for line in out.splitlines() if line.startswith("| 30 |")]
+    tools = [row.split(" | ")[1] for row in rows]
+    assert tools == ["graphkit watch", "dynohot 1.2.1", "hot-hook 1.0.0", "node --watch"], out
+    # Each tool served every save: no cell says it did not.
+    assert not any("did not" in row or "not measured" in row for row in rows), out
+    assert out.count("target, 30 modules, ") == 3, out
