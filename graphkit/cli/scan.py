@@ -27,12 +27,17 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from graphkit.graph.crawl import scan
-    from graphkit.model.codec import graph_to_json
-    from graphkit.output.summary import graph_report
     from graphkit.resolve.typescript import Rules
 
     graph = scan(
         args.paths, conditions=args.conditions, use_cache=not args.no_cache, rules=Rules(args.resolve)
     )
-    print(graph_to_json(graph) if args.json else graph_report(graph), end="")
+    if args.json:
+        from graphkit.model.codec import graph_to_json
+
+        print(graph_to_json(graph), end="")
+    else:
+        from graphkit.output.summary import graph_report  # networkx, for the cycles: only this report
+
+        print(graph_report(graph), end="")
     return 0

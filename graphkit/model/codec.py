@@ -35,6 +35,8 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = 1
+# One encoder for every row: json.dumps with options builds a new one per call.
+_ROW = json.JSONEncoder(sort_keys=True)
 
 
 def _edge_key(edge: dict[str, Any]) -> tuple[Any, ...]:
@@ -81,21 +83,22 @@ def document_to_json(doc: dict[str, Any]) -> str:
     Readable and diffable, and every row goes through json's C encoder: ``json.dumps(indent=...)`` falls
     back to the pure-Python encoder, several times slower on big graphs.
     """
+    encode = _ROW.encode
     parts = ["{"]
     keys = sorted(doc)
     for i, key in enumerate(keys):
         value = doc[key]
         end = "," if i < len(keys) - 1 else ""
         if isinstance(value, list | tuple) and value:
-            rows = ",\n".join("    " + json.dumps(row, sort_keys=True) for row in value)
+            rows = ",\n".join("    " + encode(row) for row in value)
             parts.append(f"  {json.dumps(key)}: [\n{rows}\n  ]{end}")
         elif isinstance(value, dict) and value:
             rows = ",\n".join(
-                f"    {json.dumps(k)}: {json.dumps(value[k], sort_keys=True)}" for k in sorted(value)
+                f"    {encode(k)}: {encode(value[k])}" for k in sorted(value)
             )
             parts.append(f"  {json.dumps(key)}: {{\n{rows}\n  }}{end}")
         else:
-            parts.append(f"  {json.dumps(key)}: {json.dumps(value, sort_keys=True)}{end}")
+            parts.append(f"  {encode(key)}: {encode(value)}{end}")
     parts.append("}")
     return "\n".join(parts) + "\n"
 
