@@ -51,6 +51,7 @@ peers:
 
 bench: setup nodes corpus apps ts-corpus peers
 	$(BIN)/python -m bench.scan
+	$(BIN)/python -m bench.preview
 	$(BIN)/python -m bench.ts_scan
 	$(BIN)/python -m bench.hmr
 	$(BIN)/python -m bench.memory

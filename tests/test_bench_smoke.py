@@ -81,3 +81,10 @@ def test_peers_bench_prints_a_row_per_tool_and_a_verdict_per_target() -> None:
     # Each tool served every save: no cell says it did not.
     assert not any("did not" in row or "not measured" in row for row in rows), out
     assert out.count("target, 30 modules, ") == 3, out
+
+
+def test_preview_bench_prints_cold_warm_and_edited_figures() -> None:
+    out = bench("bench.preview", "--modules", "30", "--runs", "1")
+    (line,) = [line for line in out.splitlines() if "modules:" in line]
+    for label in ("cold", "warm", "warm after an edit"):
+        assert f"{label} " in line, out
