@@ -76,7 +76,7 @@ def file_accepts(url: str) -> bool:
     return _accepts_at(path, key)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65536)  # every module of a big app: a save of a shared module visits them all
 def _accepts_at(path: str, key: StatKey) -> bool:
     try:
         with open(path, "rb") as handle:

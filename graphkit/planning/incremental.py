@@ -13,6 +13,7 @@ from collections.abc import Collection, Container, Iterator, Sequence
 import networkx as nx
 
 from graphkit.extract.accepts import file_accepts
+from graphkit.graph.links import LinkGraph
 from graphkit.model import EvictionPlan, ModuleKind
 from graphkit.planning.planner import plan_graph
 
@@ -22,23 +23,23 @@ __all__ = ["plan_live"]
 class _Held(Collection[str]):
     """Every module of a live graph: the app holds each one (a live graph has no missing modules)."""
 
-    def __init__(self, g: nx.DiGraph) -> None:
+    def __init__(self, g: LinkGraph) -> None:
         self._g = g
 
     def __contains__(self, url: object) -> bool:
-        return url in self._g
+        return url in self._g.nodes
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._g)
+        return iter(self._g.nodes)
 
     def __len__(self) -> int:
-        return int(self._g.number_of_nodes())
+        return len(self._g.nodes)
 
 
 class _Accepting(Container[str]):
     """Modules the host reports as accepting, or whose local source calls hot.accept; read on demand."""
 
-    def __init__(self, g: nx.DiGraph, reported: Container[str]) -> None:
+    def __init__(self, g: LinkGraph, reported: Container[str]) -> None:
         self._g = g
         self._reported = reported
         self._known: dict[str, bool] = {}
@@ -50,7 +51,7 @@ class _Accepting(Container[str]):
             return True
         found = self._known.get(url)
         if found is None:
-            local = url in self._g and self._g.nodes[url].get("kind") == ModuleKind.LOCAL
+            local = url in self._g.nodes and self._g.nodes[url].get("kind") == ModuleKind.LOCAL
             found = self._known[url] = local and file_accepts(url)
         return found
 
@@ -70,12 +71,15 @@ def plan_live(
     ``accepting`` holds the modules the host reports as accepting; the local sources of visited modules
     are read too. Equal to ``plan`` when the entry reaches every module of ``g``, as in a running app.
     """
+    # networkx's own dictionaries, only read: its views cost a call per neighbour, and a save of a module
+    # every other imports walks them all.
+    links = LinkGraph(g._node, g._succ, g._pred)
     return plan_graph(
-        g,
+        links,
         changed,
         entry,
-        loaded=_Held(g),
-        accepting=_Accepting(g, accepting),
+        loaded=_Held(links),
+        accepting=_Accepting(links, accepting),
         include_packages=include_packages,
         deleted=deleted,
         restart_on_entry=restart_on_entry,
