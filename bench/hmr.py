@@ -50,7 +50,9 @@ from graphkit.planning.planner import plan
 
 STARTUP_SECONDS = 30.0
 SERVED_SECONDS = 10.0
-SETTLE_SECONDS = 0.1  # between saves, so two saves never share one watcher batch
+# Between saves: two saves never share one watcher batch, and what the loop does once a save is served
+# (reading the reload's changes: about 1 s after a util save at 20,000 modules) never lands in the next.
+SETTLE_SECONDS = 1.5
 POLL_SECONDS = 0.0005
 TARGET_RATIO = 1 / 20
 TARGET_UTIL_RATIO = 0.8

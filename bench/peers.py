@@ -43,7 +43,6 @@ from bench.common import CACHE, PEERS
 from bench.gen_app import App, blob_source, generate
 from bench.hmr import (
     PORT,
-    SETTLE_SECONDS,
     STARTUP_SECONDS,
     Client,
     Saves,
@@ -57,6 +56,7 @@ from bench.hmr import (
 APP = PEERS.parent / "app"  # beside the peers' node_modules, so `--import dynohot` resolves from it
 DEFAULT_NODE = CACHE / "node" / "22" / "bin" / "node"
 WARM_SECONDS = 1.0  # after the uncounted first save, so its after-work never lands in a measured one
+RELOAD_SECONDS = 0.1  # between the memory run's reloads: two saves never share one watcher batch
 # Between measured saves: each tool is idle when the file is written. graphkit reads what a reload changed
 # after serving it (0.3 s after a shared save at 5,000 modules); 0.1 s apart, that lands in the next save.
 GAP_SECONDS = 1.0
@@ -245,7 +245,7 @@ def heap_growth(tool: Tool, app: App, node: str, reloads: int) -> Heap:
             client = _CountingClient(port, served_seconds(app))
             # Reload 0 is not counted. A token is no prefix of any earlier one, as in bench.hmr's Saves.
             for i in range(reloads + 1):
-                time.sleep(WARM_SECONDS if i == 1 else SETTLE_SECONDS)
+                time.sleep(WARM_SECONDS if i == 1 else RELOAD_SECONDS)
                 if i == 1:
                     before = _heap_used(port)
                     client.requests = 0

@@ -23,6 +23,9 @@ def reload_order(g: Links, evicted: Collection[str]) -> tuple[tuple[str, ...], .
         url: [t for t, data in g.succ[url].items() if t in evicted and data["kind"] not in UNLINKED]
         for url in evicted
     }
+    acyclic = _acyclic_order(imports)
+    if acyclic is not None:
+        return acyclic
     unit_of, units = strong_components(imports)
     # A unit waits for every other unit its members import.
     waiting = [0] * len(units)
@@ -43,3 +46,24 @@ def reload_order(g: Links, evicted: Collection[str]) -> tuple[tuple[str, ...], .
             if waiting[importer] == 0:
                 heapq.heappush(ready, (units[importer][0], importer))
     return tuple(order)
+
+
+def _acyclic_order(imports: dict[str, list[str]]) -> tuple[tuple[str, ...], ...] | None:
+    """The order when no import cycle joins the evicted modules (each unit one module), found without
+    computing components; None on a cycle."""
+    waiting = {url: len(targets) for url, targets in imports.items()}
+    importers: dict[str, list[str]] = {url: [] for url in imports}
+    for url, targets in imports.items():
+        for target in targets:
+            importers[target].append(url)
+    ready = [url for url, count in waiting.items() if count == 0]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        url = heapq.heappop(ready)
+        order.append((url,))
+        for importer in importers[url]:
+            waiting[importer] -= 1
+            if waiting[importer] == 0:
+                heapq.heappush(ready, importer)
+    return tuple(order) if len(order) == len(imports) else None
