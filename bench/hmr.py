@@ -11,6 +11,7 @@ route imports (what real apps look like). For each app that `bench.gen_app` writ
 (b) the same for the utility every local module imports;
 (c) a full restart, what `node --watch` does: from starting `node main.mjs` to its first response;
 (d) the peer itself: a leaf saved under `node --watch main.mjs`, save to first new response;
+(e) the peak resident memory of the `graphkit watch` process once (a) and (b) are done;
 then the same saves again with the watch loop's steps timed one by one in this process (watcher, the live
 graph's changes read in the app, the mirror updated, planning, apply in the app, first new response), and
 what one save cost before the mirror: a full snapshot and a plan from scratch. Prints medians, ratios and
@@ -58,6 +59,7 @@ TARGET_RATIO = 1 / 20
 TARGET_UTIL_RATIO = 0.8
 TARGET_SERVED_MS = 15.0  # leaf save to served at 500 modules
 TARGET_SERVED_BIG_MS = 25.0  # and at 20,000
+TARGET_WATCH_MIB = 150.0  # the watch process (Python), after leaf and util saves
 TARGET_SCALING = 2.0  # leaf save to served, largest app / smallest
 # The steps of graphkit.hmr.loop's loop for one save, in order (host.snapshot() is the two snapshot steps).
 # The steps of graphkit.hmr.loop's loop for one save, in order.
@@ -192,7 +194,7 @@ def under_watch(app: App, node: str, saves: Saves, rounds: int) -> dict[str, lis
     """Save-to-served and the apply time the watcher reports, for leaf and util saves."""
     graphkit = Path(sys.executable).with_name("graphkit")
     figures: dict[str, list[float]] = {"leaf": [], "util": [], "leaf apply": [], "util apply": []}
-    with started([str(graphkit), "watch", str(app.entry), "--node", node]) as (_, out, err):
+    with started([str(graphkit), "watch", str(app.entry), "--node", node]) as (process, out, err):
         client = Client(int(out.wait_for(PORT, "port from graphkit watch").group(1)), served_seconds(app))
         client.until("util-v")  # loads the route and the whole tree
         client.until(saves.leaf()[1])  # a first save, not counted: the loop has read the whole live graph
@@ -208,7 +210,19 @@ def under_watch(app: App, node: str, saves: Saves, rounds: int) -> dict[str, lis
                 applied = err.wait_for(_APPLIED, "status line from graphkit watch", served_seconds(app))
                 figures[f"{kind} apply"].append(float(applied.group(3)) / 1000)
         client.close()
+        time.sleep(SETTLE_SECONDS)  # the last save's after-work, which reads the most
+        figures["peak MiB"] = [_peak_mib(process.pid)]
     return figures
+
+
+def _peak_mib(pid: int) -> float:
+    """The process's peak resident memory (``VmHWM``, Linux); nan where /proc does not say."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return float("nan")
+    found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+    return int(found.group(1)) / 1024 if found else float("nan")
 
 
 def restarts(app: App, node: str, rounds: int) -> list[float]:
@@ -345,6 +359,11 @@ def measure(node: str, shape: str, modules: int, rounds: int, watch_rounds: int,
         )
     print(f"(c) restart -> served, node main.mjs     {ms(restart)}")
     print(f"(d) leaf save -> served, node --watch    {ms(peer)}")
+    peak = watched["peak MiB"][0]
+    print(
+        f"(e) graphkit watch process, peak resident {peak:.0f} MiB"
+        f"  (target <= {TARGET_WATCH_MIB:g} MiB at 20,000 modules: {met(peak <= TARGET_WATCH_MIB)})"
+    )
     leaf, util, full = (statistics.median(x) for x in (watched["leaf"], watched["util"], restart))
     leaf_apply = statistics.median(watched["leaf apply"])
     for name, ratio, target in (

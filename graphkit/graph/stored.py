@@ -34,7 +34,14 @@ __all__ = ["GraphStore"]
 
 _FORMAT = 1
 # The code a stored graph was made by: a change to any of it makes the graph a new one.
-_CODE = ("graph/crawl.py", "graph/stored.py", "model/graph.py", "model/protocol.py", "resolve")
+_CODE = (
+    "graph/crawl.py",
+    "graph/globs.py",
+    "graph/stored.py",
+    "model/graph.py",
+    "model/protocol.py",
+    "resolve",
+)
 _KINDS = {kind.value: kind for kind in ModuleKind}
 _FORMATS = {fmt.value: fmt for fmt in Format}
 _IMPORTS = {kind.value: kind for kind in ImportKind}
