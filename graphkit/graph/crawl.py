@@ -140,12 +140,14 @@ class Scanner:
         # The resolver caches stats and hits: a file created or deleted since must be looked up afresh.
         self.resolver = resolver_for(self.rules, self.conditions)
         present: list[str] = []
+        reread: set[str] = set()
         for path in paths:
-            url = path_to_url(path.resolve())
+            real = str(path.resolve())
+            url = path_to_url(real)
+            reread.add(real)
             self.seen.discard(url)
             self.accepting.discard(url)
-            self.sources.pop(str(path.resolve()), None)
-            self.globs = {key: found for key, found in self.globs.items() if key[1] != str(path.resolve())}
+            self.sources.pop(real, None)
             self.edges.pop(url, None)
             self.problems.pop(url, None)
             self.modules.pop(url, None)
@@ -153,6 +155,7 @@ class Scanner:
                 present.append(url)
             else:
                 self.modules[url] = Module(url, ModuleKind.MISSING, self.resolver.format_of(url))
+        self.globs = {key: found for key, found in self.globs.items() if key[1] not in reread}
         self.run([u for u in present if u in self.followed], follow=True)
         self.run([u for u in present if u not in self.followed], follow=False)
         self.parser.flush()
