@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from bench.common import PEERS, REPO, corpus, timed
-from graphkit.graph.crawl import Scanner
+from graphkit.graph.crawl import Scanner, inputs
 
 TARGETS = {"cold / dependency-cruiser": 0.35, "warm / es-module-lexer": 1.0}
 
@@ -23,7 +23,7 @@ def one_file_rescan(folder: Path, cache_dir: Path) -> float:
     """Median seconds for a warm in-process Scanner to take in one edited file."""
     os.environ["GRAPHKIT_CACHE_DIR"] = str(cache_dir)
     scanner = Scanner()
-    scanner.add([folder])
+    scanner.add(inputs([folder]))
     victim = next(folder.rglob("*.js"))
     samples = []
     for _ in range(20):

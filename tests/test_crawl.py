@@ -11,7 +11,7 @@ import pytest
 
 import graphkit.extract.parse
 from graphkit.extract.grammars import Grammar
-from graphkit.graph.crawl import Scanner, scan
+from graphkit.graph.crawl import Scanner, inputs, scan
 from graphkit.model import Extraction, Format, ImportKind, ModuleGraph, ModuleKind
 from graphkit.model.codec import graph_to_json
 from graphkit.resolve.resolver import path_to_url
@@ -129,7 +129,7 @@ def test_a_rescan_parses_only_the_files_that_changed(tmp_path: Path, monkeypatch
 def test_a_warm_scanner_takes_in_edits_additions_and_deletions(tmp_path: Path) -> None:
     app = copy_fixture(tmp_path, "demo")
     scanner = Scanner(use_cache=False)
-    scanner.add([app / "main.mjs"])
+    scanner.add(inputs([app / "main.mjs"]))
     home = app / "routes" / "home.mjs"
     home.write_text("import { helper } from './helper.mjs';\nexport const handle = helper;\n")
     (app / "routes" / "helper.mjs").write_text("export const helper = () => 'h';\n")
@@ -147,7 +147,7 @@ def test_a_warm_scanner_takes_in_edits_additions_and_deletions(tmp_path: Path) -
 def test_a_warm_scanner_sees_a_file_created_after_it_failed_to_resolve(tmp_path: Path) -> None:
     (tmp_path / "main.mjs").write_text("import './later.mjs';\n")
     scanner = Scanner(use_cache=False)
-    scanner.add([tmp_path / "main.mjs"])
+    scanner.add(inputs([tmp_path / "main.mjs"]))
     assert [e.error for e in scanner.graph().edges] == ["ERR_MODULE_NOT_FOUND"]
     (tmp_path / "later.mjs").write_text("export const x = 1;\n")
     scanner.update([tmp_path / "main.mjs"])

@@ -160,11 +160,13 @@ class Scanner:
         self.run([u for u in present if u not in self.followed], follow=False)
         self.parser.flush()
 
-    def add(self, paths: Sequence[Path]) -> None:
-        """Entry files are crawled through; folders add every JavaScript and TypeScript file under them."""
+    def add(self, named: Sequence[tuple[Path, Literal["file", "folder"]]]) -> None:
+        """Entry files are crawled through; folders add every JavaScript and TypeScript file under them.
+
+        ``named`` are the inputs as ``inputs`` checked them."""
         entries: list[str] = []
         folder_files: list[str] = []
-        for path, kind in inputs(paths):
+        for path, kind in named:
             if kind == "folder":
                 folder_files.extend(path_to_url(f) for f in _walk(path, self.listed))
             else:
@@ -280,7 +282,7 @@ def crawl(
         store = GraphStore(named, scanner.conditions) if usable else None
         changed = store.restore(scanner) if store is not None else None
         if changed is None:
-            scanner.add(paths)
+            scanner.add(named)
         if store is not None and changed != 0:
             store.save(scanner)
     finally:

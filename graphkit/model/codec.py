@@ -91,12 +91,12 @@ def document_to_json(doc: dict[str, Any]) -> str:
         end = "," if i < len(keys) - 1 else ""
         if isinstance(value, list | tuple) and value:
             rows = ",\n".join("    " + encode(row) for row in value)
-            parts.append(f"  {json.dumps(key)}: [\n{rows}\n  ]{end}")
+            parts.append(f"  {encode(key)}: [\n{rows}\n  ]{end}")
         elif isinstance(value, dict) and value:
             rows = ",\n".join(
                 f"    {encode(k)}: {encode(value[k])}" for k in sorted(value)
             )
-            parts.append(f"  {json.dumps(key)}: {{\n{rows}\n  }}{end}")
+            parts.append(f"  {encode(key)}: {{\n{rows}\n  }}{end}")
         else:
             parts.append(f"  {encode(key)}: {encode(value)}{end}")
     parts.append("}")

@@ -8,7 +8,7 @@ by file identity in ``graphkit.extract.accepts``).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Container, Iterator, Sequence
+from collections.abc import Collection, Container, Sequence
 
 import networkx as nx
 
@@ -18,22 +18,6 @@ from graphkit.model import EvictionPlan, ModuleKind
 from graphkit.planning.planner import plan_graph
 
 __all__ = ["plan_live"]
-
-
-class _Held(Collection[str]):
-    """Every module of a live graph: the app holds each one (a live graph has no missing modules)."""
-
-    def __init__(self, g: LinkGraph) -> None:
-        self._g = g
-
-    def __contains__(self, url: object) -> bool:
-        return url in self._g.nodes
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._g.nodes)
-
-    def __len__(self) -> int:
-        return len(self._g.nodes)
 
 
 class _Accepting(Container[str]):
@@ -78,7 +62,7 @@ def plan_live(
         links,
         changed,
         entry,
-        loaded=_Held(links),
+        loaded=links,  # a live graph holds what the app holds: no missing modules
         accepting=_Accepting(links, accepting),
         include_packages=include_packages,
         deleted=deleted,

@@ -23,11 +23,19 @@ def reload_order(g: Links, evicted: Collection[str]) -> tuple[tuple[str, ...], .
         url: [t for t, data in g.succ[url].items() if t in evicted and data["kind"] not in UNLINKED]
         for url in evicted
     }
-    acyclic = _acyclic_order(imports)
-    if acyclic is not None:
-        return acyclic
-    unit_of, units = strong_components(imports)
-    # A unit waits for every other unit its members import.
+    # Most evicted sets hold no import cycle: each module is its own unit and no components are computed.
+    # The walk below leaves modules unordered exactly when a cycle joins some of them.
+    alone = _in_order(imports, {url: i for i, url in enumerate(imports)}, [(url,) for url in imports])
+    if sum(map(len, alone)) == len(imports):
+        return alone
+    return _in_order(imports, *strong_components(imports))
+
+
+def _in_order(
+    imports: dict[str, list[str]], unit_of: dict[str, int], units: list[tuple[str, ...]]
+) -> tuple[tuple[str, ...], ...]:
+    """Kahn's walk over ``units``: a unit waits for every other unit its members import; ties by the
+    smallest URL."""
     waiting = [0] * len(units)
     importers: list[list[int]] = [[] for _ in units]
     for url, targets in imports.items():
@@ -46,24 +54,3 @@ def reload_order(g: Links, evicted: Collection[str]) -> tuple[tuple[str, ...], .
             if waiting[importer] == 0:
                 heapq.heappush(ready, (units[importer][0], importer))
     return tuple(order)
-
-
-def _acyclic_order(imports: dict[str, list[str]]) -> tuple[tuple[str, ...], ...] | None:
-    """The order when no import cycle joins the evicted modules (each unit one module), found without
-    computing components; None on a cycle."""
-    waiting = {url: len(targets) for url, targets in imports.items()}
-    importers: dict[str, list[str]] = {url: [] for url in imports}
-    for url, targets in imports.items():
-        for target in targets:
-            importers[target].append(url)
-    ready = [url for url, count in waiting.items() if count == 0]
-    heapq.heapify(ready)
-    order = []
-    while ready:
-        url = heapq.heappop(ready)
-        order.append((url,))
-        for importer in importers[url]:
-            waiting[importer] -= 1
-            if waiting[importer] == 0:
-                heapq.heappush(ready, importer)
-    return tuple(order) if len(order) == len(imports) else None
