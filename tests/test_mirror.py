@@ -16,10 +16,11 @@ from typing import Any
 import networkx as nx
 import pytest
 
+from graphkit.errors import ProbeError
 from graphkit.extract.accepts import accepting_modules
 from graphkit.graph.queries import to_networkx
 from graphkit.live.host import Host
-from graphkit.live.mirror import LiveMirror
+from graphkit.live.mirror import LiveMirror, delta_from_reply
 from graphkit.model import ImportKind, PlanStatus, Status
 from graphkit.model.urls import path_to_url
 from graphkit.planning.planner import plan
@@ -163,3 +164,19 @@ def test_an_answer_with_nothing_new_is_empty(live: Live) -> None:
     live.refresh()
     delta = live.host.changes(live.mirror.version)
     assert (delta.full, delta.rows) == (False, ())
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [["file:///a.mjs", ["local", "module", "evaluated"]]],  # a row without its edges
+        [["file:///a.mjs", None, [["file:///b.mjs", None, "static", "./b.mjs"]]]],  # an edge short of a field
+        [["file:///a.mjs", ["remote", None, None], []]],  # a module kind the mirror does not know
+        {"file:///a.mjs": None},  # rows as an object
+    ],
+)
+def test_a_malformed_changes_reply_is_one_line_naming_the_app(rows: Any) -> None:
+    reply = {"full": True, "version": 3, "rows": rows, "accepting": []}
+    with pytest.raises(ProbeError, match=r"^/app/main\.mjs: malformed changes reply \(") as caught:
+        delta_from_reply(reply, "/app/main.mjs")
+    assert "\n" not in str(caught.value)

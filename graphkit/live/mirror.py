@@ -11,7 +11,8 @@ per (importer, imported) pair with its ``kind`` and ``imports``, unresolved impo
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from sys import intern
 from typing import Any
 
 import networkx as nx
@@ -27,6 +28,8 @@ _MODULE_KINDS = {k.value: k for k in ModuleKind}
 _FORMATS = {f.value: f for f in Format}
 _STATUSES = {s.value: s for s in Status}
 _IMPORT_KINDS = {k.value: k for k in ImportKind}
+# One string per value for every node's attributes: str() of an enum member makes a new one each time.
+_TEXT: dict[str, str] = {m: str(m) for e in (ModuleKind, Format, Status, ImportKind) for m in e}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,31 +52,50 @@ class Delta:
 
 
 def delta_from_reply(reply: dict[str, Any], source: str) -> Delta:
-    """The typed form of a ``changes`` reply; a malformed one is a ProbeError naming ``source``."""
+    """The typed form of a ``changes`` reply; a malformed one is a ProbeError naming ``source``.
+
+    Each URL and specifier is interned: the reply repeats a module's URL in every edge that names it, and
+    the mirror keeps them all.
+    """
     try:
         rows = []
         # Each parsed row is dropped once converted: the first answer holds the whole app, read once.
         pending = reply["rows"]
         pending.reverse()
         while pending:
-            r = pending.pop()
-            edges = tuple(
-                Edge(e["from"], e["to"], _IMPORT_KINDS[e["kind"]], e["specifier"], None, None, e["error"])
-                for e in r["edges"]
-            )
-            rows.append(Row(r["url"], _module(r["module"]) if r["module"] is not None else None, edges))
+            url, module, edges = pending.pop()
+            url = intern(url)
+            rows.append(Row(url, None if module is None else _module(url, *module), _edges(url, edges)))
         return Delta(bool(reply["full"]), int(reply["version"]), tuple(rows), frozenset(reply["accepting"]))
-    except (KeyError, TypeError, ValueError) as error:
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
         raise ProbeError(f"{source}: malformed changes reply ({error!r})") from error
 
 
-def _module(doc: dict[str, Any]) -> Module:
+def _module(url: str, kind: str, format: str | None, status: str | None) -> Module:
     return Module(
-        url=doc["url"],
-        kind=_MODULE_KINDS[doc["kind"]],
-        format=_FORMATS[doc["format"]] if doc.get("format") else None,
-        status=_STATUSES[doc["status"]] if doc.get("status") else None,
+        url=url,
+        kind=_MODULE_KINDS[kind],
+        format=_FORMATS[format] if format else None,
+        status=_STATUSES[status] if status else None,
     )
+
+
+def _edges(url: str, rows: list[list[Any]]) -> tuple[Edge, ...]:
+    """A row's edges; a source of null is the row's own URL."""
+    edges = []
+    for source, target, kind, specifier, error in rows:
+        edges.append(
+            Edge(
+                url if source is None else intern(source),
+                None if target is None else intern(target),
+                _IMPORT_KINDS[kind],
+                None if specifier is None else intern(specifier),
+                None,
+                None,
+                error,
+            )
+        )
+    return tuple(edges)
 
 
 class LiveMirror:
@@ -90,30 +112,28 @@ class LiveMirror:
         self.failed: set[str] = set()  # modules whose load failed (Node caches the failure)
         self._modules: dict[str, Module] = {}  # every row's module, builtins linked by nobody included
         self._owned: dict[str, tuple[Edge, ...]] = {}  # row URL -> the edges it contributes
-        self._pairs: dict[tuple[str, str], list[Edge]] = {}  # (importer, imported) -> its occurrences
         self._unresolved: dict[str, tuple[Edge, ...]] = {}  # row URL -> its edges without a target
         self._static_in: Counter[str] = Counter()  # static edges into a URL: a builtin shows when > 0
 
     def apply(self, delta: Delta) -> None:
         if delta.full:
             self.reset()
-        touched_nodes: set[str] = set()
-        touched_pairs: set[tuple[str, str]] = set()
+        change = _Change()
         unresolved = 0
         for row in delta.rows:
-            unresolved += self._replace(row, touched_nodes, touched_pairs)
-        for pair in touched_pairs:
-            self._sync_pair(pair)
-        for url in touched_nodes:
+            unresolved += self._replace(row, change)
+        for pair, added in change.pairs.items():
+            self._sync_pair(pair, change.removed, added)
+        for url in change.nodes:
             self._sync_node(url)
         if unresolved:
             self.graph.graph["unresolved"] = tuple(e for edges in self._unresolved.values() for e in edges)
         self.version = delta.version
         self.accepting = delta.accepting
 
-    def _replace(self, row: Row, nodes: set[str], pairs: set[tuple[str, str]]) -> int:
+    def _replace(self, row: Row, change: _Change) -> int:
         """Swaps in one row; how many unresolved imports it dropped or brought."""
-        nodes.add(row.url)
+        change.nodes.add(row.url)
         resolved = tuple(e for e in row.edges if e.target is not None)
         if resolved == self._owned.get(row.url, ()) and row.url not in self._unresolved:
             # A module re-imported unchanged (most of a reload) links what it linked: only its module moves.
@@ -126,19 +146,18 @@ class LiveMirror:
             return unresolved_added
         for e in self._owned.pop(row.url, ()):
             assert e.target is not None
-            self._pairs[e.source, e.target].remove(e)
-            pairs.add((e.source, e.target))
+            change.removed.add(id(e))
+            change.pairs.setdefault((e.source, e.target), [])
             if e.kind is ImportKind.STATIC:
                 self._static_in[e.target] -= 1
-            nodes.update((e.source, e.target))
+            change.nodes.update((e.source, e.target))
         unresolved = len(self._unresolved.pop(row.url, ()))
         for e in resolved:
             assert e.target is not None
-            self._pairs.setdefault((e.source, e.target), []).append(e)
-            pairs.add((e.source, e.target))
+            change.pairs.setdefault((e.source, e.target), []).append(e)
             if e.kind is ImportKind.STATIC:
                 self._static_in[e.target] += 1
-            nodes.update((e.source, e.target))
+            change.nodes.update((e.source, e.target))
         if resolved:
             self._owned[row.url] = resolved
         if len(resolved) < len(row.edges):
@@ -153,15 +172,17 @@ class LiveMirror:
         else:
             self._modules[row.url] = row.module
 
-    def _sync_pair(self, pair: tuple[str, str]) -> None:
-        occurrences = self._pairs.get(pair)
+    def _sync_pair(self, pair: tuple[str, str], removed: set[int], added: list[Edge]) -> None:
+        """The pair's occurrences (those of the importer's row and of the imported's) live on its edge."""
+        g = self.graph
+        data = g.get_edge_data(*pair)
+        kept = [e for e in data["imports"] if id(e) not in removed] if data is not None else []
+        occurrences = (*kept, *added)
         if occurrences:
             kind = strongest({e.kind for e in occurrences})
-            self.graph.add_edge(*pair, kind=str(kind), imports=tuple(occurrences))
-            return
-        self._pairs.pop(pair, None)
-        if self.graph.has_edge(*pair):
-            self.graph.remove_edge(*pair)
+            g.add_edge(*pair, kind=_TEXT[kind], imports=occurrences)
+        elif data is not None:
+            g.remove_edge(*pair)
 
     def _visible(self, url: str) -> Module | None:
         module = self._modules.get(url)
@@ -181,9 +202,9 @@ class LiveMirror:
         g = self.graph
         if module is not None:
             attrs = {
-                "kind": str(module.kind),
-                "format": str(module.format) if module.format else None,
-                "status": str(module.status) if module.status else None,
+                "kind": _TEXT[module.kind],
+                "format": _TEXT[module.format] if module.format else None,
+                "status": _TEXT[module.status] if module.status else None,
             }
             if url in g:
                 g.nodes[url].clear()
@@ -195,3 +216,13 @@ class LiveMirror:
                 g.nodes[url].clear()  # an edge endpoint the app does not hold, as to_networkx leaves it
             else:
                 g.remove_node(url)
+
+
+@dataclass(slots=True)
+class _Change:
+    """What one answer touches: nodes to sync, and per (importer, imported) pair the occurrences it brings
+    (the ``id`` of every occurrence it takes away is in ``removed``)."""
+
+    nodes: set[str] = field(default_factory=set)
+    pairs: dict[tuple[str, str], list[Edge]] = field(default_factory=dict)
+    removed: set[int] = field(default_factory=set)

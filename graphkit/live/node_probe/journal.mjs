@@ -3,9 +3,9 @@
 // Walking the whole loadCache on every save costs what the app holds; the journal instead hears of every job
 // Node inserts (an own `set` on the loadCache instance, verified on Node 18-26), of every entry evict.mjs
 // removes or restores (`touch`), and of every import() row that changes (snapshot.mjs). An answer holds one
-// row per URL that may have changed: {url, module, edges}, where `module` is what a full snapshot lists for
-// it (null when gone) and `edges` every edge the snapshot derives from that URL's entries: its linked jobs,
-// its require.cache children, the edge from a requirer that is not itself cached, its import() calls.
+// row per URL that may have changed: its module as a full snapshot lists it (null when gone) and every edge
+// the snapshot derives from that URL's entries: its linked jobs, its require.cache children, the edge from
+// a requirer that is not itself cached, its import() calls.
 // Three things are re-read on every answer because Node changes them without touching the cache: jobs that
 // had not finished loading (their status and `linked` settle later), require.cache (one pass comparing
 // children counts, CommonJS modules are loaded without the ESM cache), and the cache size (a guard: any
@@ -120,7 +120,17 @@ async function row(cache, url) {
     const kind = dynamic.startup ? ImportKind.STARTUP : ImportKind.DYNAMIC;
     edges.push(edge(dynamic.from, dynamic.to, kind, dynamic.specifier, dynamic.error));
   }
-  return { url, module, edges };
+  return compact(url, module, edges);
+}
+
+// An answer can hold every module of the app: rows travel as arrays, the row's own URL said once.
+// [url, null | [kind, format, status], [[from (null: the row's url), to, kind, specifier, error], ...]]
+function compact(url, module, edges) {
+  return [
+    url,
+    module === null ? null : [module.kind, module.format, module.status],
+    edges.map((e) => [e.from === url ? null : e.from, e.to, e.kind, e.specifier, e.error]),
+  ];
 }
 
 // CommonJS loads reach require.cache, not the hooked loadCache: one pass compares what each entry holds.
