@@ -234,6 +234,69 @@ def test_the_fixture_runs_without_the_host(any_node: Path, tmp_path: Path) -> No
             process.terminate()
 
 
+# Load hooks that give greeting.mjs the source of spoken.mjs, handing Node the context they were given; the
+# second also names the module record after spoken.mjs (its responseURL).
+SERVING_HOOKS = """\
+export async function load(url, context, nextLoad) {
+  if (!url.endsWith('/greeting.mjs')) return nextLoad(url, context);
+  const { source } = await nextLoad(new URL('./spoken.mjs', url).href, context);
+  return { format: 'module', source, shortCircuit: true };
+}
+"""
+REDIRECTING_HOOKS = """\
+export async function load(url, context, nextLoad) {
+  if (url.endsWith('/greeting.mjs')) return nextLoad(new URL('./spoken.mjs', url).href, context);
+  return nextLoad(url, context);
+}
+"""
+
+
+def hooked_app(root: Path, hooks: str, how: str) -> list[str]:
+    """An entry that imports greeting.mjs at start-up (a reload of it re-runs the entry); its node options."""
+    (root / "hooks.mjs").write_text(hooks)
+    (root / "greeting.mjs").write_text("console.log('greeting v1');\n")
+    (root / "spoken.mjs").write_text("console.log('spoken v1');\n")
+    registering = "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n"
+    (root / "main.mjs").write_text(
+        (registering if how == "register" else "")
+        + "await import('./greeting.mjs');\nsetInterval(() => {}, 1 << 30);\n"
+    )
+    return [] if how == "register" else [how, (root / "hooks.mjs").as_uri()]
+
+
+def reload_printing(host: Host, changed: Path) -> bytes:
+    """Reloads ``changed`` and returns the next line the app prints."""
+    assert host.process.stdout is not None
+    eviction = plan(host.snapshot(), [path_to_url(changed)], host.entry_url)
+    assert host.apply(eviction).ok
+    return host.process.stdout.readline()
+
+
+@pytest.mark.parametrize("how", ["register", "--experimental-loader"])
+def test_load_hooks_decide_the_source_of_every_load_of_a_reload(
+    how: str, any_node: Path, tmp_path: Path
+) -> None:
+    options = hooked_app(tmp_path, SERVING_HOOKS, how)
+    with Host(tmp_path / "main.mjs", node=any_node, node_options=options, stdout=subprocess.PIPE) as host:
+        assert host.process.stdout is not None
+        assert host.process.stdout.readline() == b"spoken v1\n"
+        (tmp_path / "spoken.mjs").write_text("console.log('spoken v2');\n")
+        assert reload_printing(host, tmp_path / "greeting.mjs") == b"spoken v2\n"
+
+
+# Node 18's jobs carry no URL: its live graph names the redirected module spoken.mjs.
+@pytest.mark.parametrize("major", [m for m in NODE_MAJORS if m >= 20])
+def test_a_module_a_hook_loads_from_another_url_is_reloaded(major: int, tmp_path: Path) -> None:
+    options = hooked_app(tmp_path, REDIRECTING_HOOKS, "register")
+    with Host(
+        tmp_path / "main.mjs", node=node_binary(major), node_options=options, stdout=subprocess.PIPE
+    ) as host:
+        assert host.process.stdout is not None
+        assert host.process.stdout.readline() == b"spoken v1\n"
+        (tmp_path / "spoken.mjs").write_text("console.log('spoken v2');\n")
+        assert reload_printing(host, tmp_path / "greeting.mjs") == b"spoken v2\n"
+
+
 def test_a_missing_node_is_a_node_error(tmp_path: Path) -> None:
     entry = tmp_path / "main.mjs"
     entry.write_text("")

@@ -27,6 +27,7 @@ import * as journal from './journal.mjs';
 import { settleWithin } from './limits.mjs';
 import { getLoadCache } from './loader.mjs';
 import { snapshot, watchDynamicImports } from './snapshot.mjs';
+import { install as readSourcesSynchronously } from './source.mjs';
 import { Command } from './protocol.mjs';
 import { mainUrls } from './startup.mjs';
 
@@ -98,6 +99,7 @@ if (isMainThread && Number.isInteger(fd) && fd > 2) {
   const entries = mainUrls();
   watchDynamicImports(entries);
   journal.install();
+  readSourcesSynchronously();
   // Servers, timers and process listeners the app starts are owned by module instances from the start.
   trackEffects(entries.at(-1) ?? null);
   serve(fd);

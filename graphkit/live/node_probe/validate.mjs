@@ -29,8 +29,9 @@ function install() {
 }
 
 /**
- * Closes the gate for `urls`; `reached(imports)` resolves once each url waits there (the graph is linked),
- * rejects with the first failed import. Then `open()` lets them evaluate, or `refuse(error)` fails them.
+ * Closes the gate for `urls`; `reached(imports)` (one import per url, in order) resolves once each url waits
+ * there (the graph is linked), rejects with the first failed import. Then `open()` lets them evaluate, or
+ * `refuse(error)` fails them.
  */
 export function hold(urls) {
   install();
@@ -57,7 +58,12 @@ export function hold(urls) {
   if (waiting.size === 0) allArrived();
   current = gate;
   return {
-    reached: (imports) => Promise.race([arrived, Promise.all(imports)]),
+    reached(imports) {
+      // A module record named otherwise than its cache key (a load hook's responseURL) is evaluated without
+      // stopping here: its settled import is its arrival.
+      for (const [index, pending] of imports.entries()) pending.then(() => gate.arrive(urls[index]), () => {});
+      return Promise.race([arrived, Promise.all(imports)]);
+    },
     open() {
       current = null;
       release();
