@@ -46,7 +46,7 @@ from graphkit.live.mirror import LiveMirror, delta_from_reply
 from graphkit.model import Command
 from graphkit.model.codec import graph_from_dict
 from graphkit.model.urls import path_to_url
-from graphkit.planning.incremental import plan_live
+from graphkit.planning.incremental import SourceAccepts, plan_live
 from graphkit.planning.planner import plan
 
 STARTUP_SECONDS = 30.0
@@ -272,6 +272,7 @@ def steps(app: App, node: str, saves: Saves, rounds: int) -> dict[str, dict[str,
         client.until("util-v")
         mirror = LiveMirror()
         mirror.apply(host.changes(0))
+        sources = SourceAccepts()
         save: Callable[[], tuple[Path, str]]
         for kind, save in (("leaf", saves.leaf), ("util", saves.util)):
             times: dict[str, list[float]] = {}
@@ -291,7 +292,10 @@ def steps(app: App, node: str, saves: Saves, rounds: int) -> dict[str, dict[str,
                 mirror.apply(delta_from_reply(reply, str(app.entry)))
                 marks.append(time.perf_counter())
                 url = path_to_url(path.resolve())
-                eviction = plan_live(mirror.graph, [url], host.entry_url, accepting=mirror.accepting)
+                sources.forget([url])
+                eviction = plan_live(
+                    mirror.graph, [url], host.entry_url, accepting=mirror.accepting, sources=sources
+                )
                 marks.append(time.perf_counter())
                 applied = host.apply(eviction)
                 marks.append(time.perf_counter())

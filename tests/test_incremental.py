@@ -22,7 +22,7 @@ from graphkit.graph.queries import linked_view, to_networkx
 from graphkit.live.mirror import Delta, LiveMirror, Row
 from graphkit.model import Edge, Format, ImportKind, Module, ModuleGraph, ModuleKind, Status
 from graphkit.model.urls import path_to_url
-from graphkit.planning.incremental import plan_live
+from graphkit.planning.incremental import SourceAccepts, plan_live
 from graphkit.planning.order import reload_order
 from graphkit.planning.planner import plan
 from tests.test_mirror import canonical
@@ -157,3 +157,18 @@ def test_the_reload_order_equals_networkx_condensation(
         g.add_edge(f"file:///m{source}.mjs", f"file:///m{target}.mjs", kind=str(kind))
     chosen = {f"file:///m{i}.mjs" for i in evicted}
     assert reload_order(g, chosen) == networkx_order(g, chosen)
+
+
+def test_source_accepts_reads_a_module_once_until_a_save_names_it(tmp_path: Path) -> None:
+    module = tmp_path / "m.mjs"
+    module.write_text("export const m = 1;\n")
+    url = path_to_url(module)
+    sources = SourceAccepts()
+    assert not sources(url)
+    module.write_text(ACCEPT_SOURCE)
+    assert not sources(url)  # no save named it: what was read stands, and the file is not asked again
+    sources.forget([url])
+    assert sources(url)
+    module.unlink()
+    sources.clear()
+    assert not sources(url)  # a deleted module accepts nothing

@@ -11,6 +11,7 @@ relies on Node internals (``--expose-internals``) that change between Node versi
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -34,7 +35,7 @@ from graphkit.output.status import (
     status_line,
     superseded_line,
 )
-from graphkit.planning.incremental import plan_live
+from graphkit.planning.incremental import SourceAccepts, plan_live
 from graphkit.resolve.packages import StopRule, nearest_package_json
 
 __all__ = ["WatchOptions", "package_root", "watch"]
@@ -91,18 +92,28 @@ class _Loop:
             raise
         self.following = Following(self.host, roots, self.watcher.add, report)
         self.mirror = LiveMirror()
+        self.sources = SourceAccepts()
         self.exit_reported = False
 
     def _refresh(self, sent: int | None = None) -> None:
         """Apply what the live graph gained and lost since the mirror's version (all of it the first time);
         the app's own modules it names may lie in packages not watched yet (npm workspaces)."""
         delta = self.host.changes(self.mirror.version, sent)
-        self.mirror.apply(delta)
+        if delta.full:
+            # A whole answer lives as long as the app: frozen, Python's full collections skip it (they
+            # would walk every module and edge on each save). Unfrozen first, so the mirror it replaces
+            # can go.
+            gc.unfreeze()
+            self.mirror.apply(delta)
+            gc.freeze()
+        else:
+            self.mirror.apply(delta)
         self.following.seen(local_folders(row.module for row in delta.rows if row.module is not None))
 
     def _restart(self) -> None:
         self.host.restart()
         self.mirror.reset()
+        self.sources.clear()
 
     def _poll(self) -> Batch | None:
         """Saves of module files that arrived meanwhile, without waiting."""
@@ -128,13 +139,17 @@ class _Loop:
             self.report(revived_line(what, _ms(started)))
             return
         self._refresh(sent)
+        changed_urls = [path_to_url(p) for p in changed]
+        deleted_urls = [path_to_url(p) for p in deleted]
+        self.sources.forget([*changed_urls, *deleted_urls])
         eviction = plan_live(
             self.mirror.graph,
-            [path_to_url(p) for p in changed],
+            changed_urls,
             self.host.entry_url,
             accepting=self.mirror.accepting,
-            deleted=[path_to_url(p) for p in deleted],
+            deleted=deleted_urls,
             restart_on_entry=self.options.restart_on_entry,
+            sources=self.sources,
         )
         result = None
         swept: tuple[str, ...] = ()

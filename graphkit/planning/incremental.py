@@ -8,7 +8,7 @@ by file identity in ``graphkit.extract.accepts``).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Container, Sequence
+from collections.abc import Collection, Container, Iterable, Sequence
 
 import networkx as nx
 
@@ -17,27 +17,48 @@ from graphkit.graph.links import LinkGraph
 from graphkit.model import EvictionPlan, ModuleKind
 from graphkit.planning.planner import plan_graph
 
-__all__ = ["plan_live"]
+__all__ = ["SourceAccepts", "plan_live"]
+
+
+class SourceAccepts:
+    """Whether local modules' sources call hot.accept, read once per module and kept until ``forget``.
+
+    The watch loop keeps one for the life of the app and forgets what each save names: a module no save
+    named is unchanged, so a save of a module every other imports asks no file system call of them.
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[str, bool] = {}
+
+    def __call__(self, url: str) -> bool:
+        found = self._known.get(url)
+        if found is None:
+            found = self._known[url] = file_accepts(url)
+        return found
+
+    def forget(self, urls: Iterable[str]) -> None:
+        for url in urls:
+            self._known.pop(url, None)
+
+    def clear(self) -> None:
+        self._known.clear()
 
 
 class _Accepting(Container[str]):
     """Modules the host reports as accepting, or whose local source calls hot.accept; read on demand."""
 
-    def __init__(self, g: LinkGraph, reported: Container[str]) -> None:
+    def __init__(self, g: LinkGraph, reported: Container[str], sources: SourceAccepts) -> None:
         self._g = g
         self._reported = reported
-        self._known: dict[str, bool] = {}
+        self._sources = sources
 
     def __contains__(self, url: object) -> bool:
         if not isinstance(url, str):
             return False
         if url in self._reported:
             return True
-        found = self._known.get(url)
-        if found is None:
-            local = url in self._g.nodes and self._g.nodes[url].get("kind") == ModuleKind.LOCAL
-            found = self._known[url] = local and file_accepts(url)
-        return found
+        node = self._g.nodes.get(url)
+        return node is not None and node.get("kind") == ModuleKind.LOCAL and self._sources(url)
 
 
 def plan_live(
@@ -49,11 +70,13 @@ def plan_live(
     include_packages: bool = False,
     deleted: Collection[str] = (),
     restart_on_entry: bool = False,
+    sources: SourceAccepts | None = None,
 ) -> EvictionPlan:
     """The plan ``graphkit.planning.planner.plan`` makes for a live graph, from its networkx view ``g``.
 
     ``accepting`` holds the modules the host reports as accepting; the local sources of visited modules
-    are read too. Equal to ``plan`` when the entry reaches every module of ``g``, as in a running app.
+    are read too, through ``sources`` when given (what it read before stands). Equal to ``plan`` when the
+    entry reaches every module of ``g``, as in a running app.
     """
     # networkx's own dictionaries, only read: its views cost a call per neighbour, and a save of a module
     # every other imports walks them all.
@@ -63,7 +86,7 @@ def plan_live(
         changed,
         entry,
         loaded=links,  # a live graph holds what the app holds: no missing modules
-        accepting=_Accepting(links, accepting),
+        accepting=_Accepting(links, accepting, SourceAccepts() if sources is None else sources),
         include_packages=include_packages,
         deleted=deleted,
         restart_on_entry=restart_on_entry,
