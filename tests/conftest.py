@@ -36,6 +36,12 @@ def any_node(request: pytest.FixtureRequest) -> Path:
     return node_binary(request.param)
 
 
+@pytest.fixture(params=(True, False), ids=("inotify", "watchfiles"))
+def inotify(request: pytest.FixtureRequest) -> bool:
+    """Runs a watcher test once per backend: Linux inotify, then watchfiles."""
+    return bool(request.param)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def temporary_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Every test, and every graphkit process a test starts, caches under a temporary folder, never in

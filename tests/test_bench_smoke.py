@@ -89,3 +89,11 @@ def test_preview_bench_prints_cold_warm_and_edited_figures() -> None:
     (line,) = [line for line in out.splitlines() if "modules:" in line]
     for label in ("cold", "warm", "warm after an edit"):
         assert f"{label} " in line, out
+
+
+def test_watcher_bench_prints_both_backends_for_both_saves() -> None:
+    out = bench("bench.watcher", "--saves", "5")
+    for label in ("plain write", "rename-over save"):
+        (line,) = [line for line in out.splitlines() if line.lstrip().startswith(f"{label}:")]
+        figures = r"inotify [\d.]+ ms .* watchfiles [\d.]+ ms .* inotify / watchfiles [\d.]+$"
+        assert re.search(figures, line), out

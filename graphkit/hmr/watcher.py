@@ -1,16 +1,19 @@
-"""File events for project trees through ``watchfiles`` (inotify, FSEvents, kqueue, Windows; polling where
-none of them works), debounced into batches.
+"""File events for project trees, gathered into batches of files changed and deleted.
+
+Events come from Linux inotify (``graphkit.hmr.linux``: a save is handled the moment the kernel reports
+it written and closed) or, where inotify is not available, from ``watchfiles`` (``graphkit.hmr.portable``:
+FSEvents, kqueue, Windows, polling; a batch ends after a fixed quiet step).
 
 Every folder under the roots is watched except ``node_modules`` and dot-folders: each folder is watched on
 its own (a recursive watch would also cover ``node_modules``, whose folders can exhaust the system's watch
 limit), and folders created later are added as they appear, with the files already in them reported.
 When the system refuses a watch (its limit on watched folders), the constructor and ``add`` raise
 InputError with the fix; for a folder created later, the next ``next_batch`` raises it, once.
-A save that an editor performs as unlink + create lands in one batch as a change, because a batch reports
-what exists once the events have been quiet for one step.
+A save that an editor performs as unlink + create lands in one batch as a change: a batch reports what
+exists once its files have settled.
 
-The kernel can drop events (an inotify queue overflow) and ``watchfiles`` does not say when it does, so
-the watcher resyncs: after ``resync_every`` seconds without events, and when the backend fails, it
+The kernel can drop events (an inotify queue overflow): inotify says so, and the watcher resyncs at once;
+``watchfiles`` does not, so the watcher also resyncs after ``resync_every`` seconds without events. A resync
 compares the files' stat with what it last saw and reports the differences as a batch.
 """
 
@@ -23,15 +26,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from watchfiles._rust_notify import RustNotify, WatchfilesRustInternalError
-
 from graphkit.errors import InputError
+from graphkit.hmr.events import Events, EventsLost
+from graphkit.hmr.inotify import available as inotify_available
+from graphkit.hmr.linux import LinuxEvents
+from graphkit.hmr.portable import PortableEvents
 
 __all__ = ["Batch", "Watcher"]
-
-_STEP_MS = 5  # a batch ends after one step with no new event: the debounce
-_DEBOUNCE_MS = 500  # a batch never waits longer than this for events to stop
-_ATTEMPTS = 3  # folders can vanish between the walk and the watch: try again without them
 
 _Stat = tuple[int, int, int]  # mtime_ns, size, inode
 
@@ -47,17 +48,21 @@ class Batch:
 
 
 class Watcher:
-    def __init__(self, *roots: Path, resync_every: float = 2.0) -> None:
+    def __init__(self, *roots: Path, resync_every: float = 2.0, inotify: bool | None = None) -> None:
+        """``inotify``: True for Linux inotify, False for ``watchfiles``, None for inotify where available."""
         self.roots: list[Path] = []
         self.resync_every = resync_every
-        self._folders: set[Path] = set()
         self._files: dict[Path, _Stat] = {}
-        self._notify: RustNotify | None = None
+        self._events = _backend(inotify, roots[0].resolve() if roots else Path.cwd(), self._known)
         self._idle = 0.0  # seconds without events since the last resync
         self._refused: set[Path] = set()  # folders the system would not let us watch: never retried
         self._failure: InputError | None = None  # why, told by the next call to next_batch
-        for root in roots:
-            self.add(root)
+        try:
+            for root in roots:
+                self.add(root)
+        except BaseException:
+            self._events.close()
+            raise
 
     def add(self, root: Path) -> None:
         """Watch the tree under ``root`` too."""
@@ -77,6 +82,9 @@ class Watcher:
                 self._remember(path / name)
         return folders
 
+    def _known(self, path: Path) -> bool:
+        return path in self._files
+
     def _remember(self, path: Path) -> _Stat | None:
         try:
             info = path.stat()
@@ -93,75 +101,57 @@ class Watcher:
         try:
             self._grow(folders)
         except InputError as error:
-            self._refused |= folders - self._folders
+            self._refused |= folders - self._events.folders
             self._failure = error
 
-    def _grow(self, folders: Iterable[Path], *, anew: bool = False) -> None:
-        """Watch ``folders`` besides those watched; the new watcher starts before the old one stops."""
-        wanted = set(self._folders) | set(folders)
-        if wanted == self._folders and not anew and self._notify is not None:
-            return
-        for attempt in range(_ATTEMPTS):
-            wanted = {f for f in wanted if f.is_dir()}
-            try:
-                notify = RustNotify(sorted(map(str, wanted)), False, False, 300, False, False)
-                break
-            except (OSError, WatchfilesRustInternalError) as error:
-                if isinstance(error, FileNotFoundError) and attempt < _ATTEMPTS - 1:
-                    continue
-                raise InputError(_refused(self.roots[-1], error)) from error
-        old, self._notify, self._folders = self._notify, notify, wanted
-        if old is not None:
-            old.close()
+    def _grow(self, folders: Iterable[Path]) -> None:
+        """Watch ``folders`` besides those watched."""
+        try:
+            self._events.watch(folders)
+        except OSError as error:
+            raise InputError(_refused(self.roots[-1], error)) from error
 
     def next_batch(
         self, timeout: float | None = None, on_first_event: Callable[[], None] | None = None
     ) -> Batch | None:
         """Wait up to ``timeout`` seconds (forever when None) for events; None when nothing happened.
 
-        ``on_first_event`` runs as soon as a batch is known, before it is read from the disk.
+        ``on_first_event`` runs as soon as a batch is known to come, before it is read from the disk.
         """
-        assert self._notify is not None
         if self._failure is not None:
             failure, self._failure = self._failure, None
             raise failure
-        timeout_ms = 0 if timeout is None else max(1, round(timeout * 1000))
         try:
-            found = self._notify.watch(_DEBOUNCE_MS, _STEP_MS, timeout_ms, None)
-        except WatchfilesRustInternalError:
-            self._grow((), anew=True)  # the backend broke: watch afresh; what it missed, a resync finds
+            touched = self._events.wait(timeout, on_first_event)
+        except EventsLost:
             return self._resync()
-        if found == "signal":
-            raise KeyboardInterrupt
-        if found in ("timeout", "stop"):
-            self._idle += timeout_ms / 1000
+        if touched is None:
+            self._idle += timeout or 0.0
             if self._idle < self.resync_every:
                 return None
             return self._resync()
-        assert isinstance(found, set)
         self._idle = 0.0
-        if on_first_event is not None:
-            on_first_event()
-        return self._batch(Path(path) for _, path in found)
+        return self._batch(touched)
 
     def _batch(self, touched: Iterable[Path]) -> Batch | None:
-        changed: list[Path] = []
+        changed: dict[Path, None] = {}  # a file in a new folder can be named twice: by its folder and itself
         deleted: list[Path] = []
         new_folders: list[Path] = []
-        for path in dict.fromkeys(touched):
+        for path in sorted(touched):
             if not self._inside(path):
                 continue
             if path.is_dir():
-                if path not in self._folders and _watched(path.name):
+                if path not in self._events.folders and _watched(path.name):
                     before = set(self._files)
                     new_folders += self._tree(path)
-                    changed += sorted(set(self._files) - before)  # written before the folder was watched
-            elif path in self._folders:
-                self._folders.discard(path)  # a folder went away; its watch went with it
+                    # written before the folder was watched
+                    changed |= dict.fromkeys(sorted(set(self._files) - before))
+            elif path in self._events.folders:
+                self._events.forget(path)  # a folder went away; its watch went with it
             else:
                 known = path in self._files
                 if self._remember(path) is not None:
-                    changed.append(path)
+                    changed[path] = None
                 elif known:
                     deleted.append(path)
                 # else: it came and went within the batch (a rename-over save's temporary file)
@@ -189,9 +179,7 @@ class Watcher:
         return Batch(changed, deleted) if changed or deleted else None
 
     def close(self) -> None:
-        if self._notify is not None:
-            self._notify.close()
-            self._notify = None
+        self._events.close()
 
     def __enter__(self) -> Watcher:
         return self
@@ -200,17 +188,32 @@ class Watcher:
         self.close()
 
 
-def _refused(folder: Path, error: Exception) -> str:
+def _backend(use_inotify: bool | None, folder: Path, known: Callable[[Path], bool]) -> Events:
+    """Linux inotify when asked for, or when None and the system has it; ``watchfiles`` otherwise."""
+    if use_inotify is False or (use_inotify is None and not inotify_available()):
+        return PortableEvents()
+    try:
+        return LinuxEvents(known)
+    except OSError as error:
+        if use_inotify is None and error.errno not in _LIMITS:
+            return PortableEvents()  # refused outright (a sandbox): watchfiles can fall back to polling
+        raise InputError(_refused(folder, error)) from error
+
+
+_LIMITS = (errno.EMFILE, errno.ENFILE, errno.ENOMEM)  # inotify is there, a limit stands in the way
+
+
+def _refused(folder: Path, error: OSError) -> str:
     """One line for a watch the system refused; a system limit names its fix."""
-    text = str(error).split(" (")[0]
-    if "MaxFilesWatch" in str(error) or getattr(error, "errno", None) == errno.ENOSPC:
+    text = error.strerror or str(error)
+    if error.errno == errno.ENOSPC:
         fix = (
             "raise it with `sudo sysctl fs.inotify.max_user_watches=524288`"
             if sys.platform.startswith("linux")
             else "raise the system's limit on watched files"
         )
         return f"{folder}: cannot watch: the system's limit on watched folders is reached; {fix}"
-    if "Too many open files" in text and sys.platform.startswith("linux"):
+    if error.errno == errno.EMFILE and sys.platform.startswith("linux"):
         return (
             f"{folder}: cannot watch: too many inotify instances are open;"
             " raise the limit with `sudo sysctl fs.inotify.max_user_instances=1024`"

@@ -23,18 +23,20 @@ def next_batch(watcher: Watcher) -> Batch:
     pytest.fail("no batch")
 
 
-def test_a_change_no_event_reported_is_found_by_the_resync(tmp_path: Path) -> None:
+def test_a_change_no_event_reported_is_found_by_the_resync(tmp_path: Path, inotify: bool) -> None:
     (tmp_path / "a.mjs").write_text("1")
     (tmp_path / "node_modules").mkdir()
     # A write through a link in an unwatched folder changes the file without an event on its folder.
     os.link(tmp_path / "a.mjs", tmp_path / "node_modules" / "a.mjs")
-    with Watcher(tmp_path, resync_every=0.3) as watcher:
+    with Watcher(tmp_path, resync_every=0.3, inotify=inotify) as watcher:
         (tmp_path / "node_modules" / "a.mjs").write_text("22")
         assert next_batch(watcher) == Batch((tmp_path / "a.mjs",), ())
 
 
-def test_files_in_folders_made_in_a_burst_are_reported_and_then_watched(tmp_path: Path) -> None:
-    with Watcher(tmp_path, resync_every=60) as watcher:
+def test_files_in_folders_made_in_a_burst_are_reported_and_then_watched(
+    tmp_path: Path, inotify: bool
+) -> None:
+    with Watcher(tmp_path, resync_every=60, inotify=inotify) as watcher:
         deep = tmp_path / "a" / "b" / "c"
         deep.mkdir(parents=True)
         (deep / "x.mjs").write_text("1")  # likely written before graphkit watches c/
