@@ -60,6 +60,7 @@ TARGET_UTIL_RATIO = 0.8
 TARGET_SERVED_MS = 15.0  # leaf save to served at 500 modules
 TARGET_SERVED_BIG_MS = 25.0  # and at 20,000
 TARGET_WATCH_MIB = 150.0  # the watch process (Python), after leaf and util saves
+TARGET_HOST_MIB = 50.0  # what the host adds to the app once it is loaded
 TARGET_SCALING = 2.0  # leaf save to served, largest app / smallest
 # The steps of graphkit.hmr.loop's loop for one save, in order (host.snapshot() is the two snapshot steps).
 # The steps of graphkit.hmr.loop's loop for one save, in order.
@@ -200,6 +201,7 @@ def under_watch(app: App, node: str, saves: Saves, rounds: int) -> dict[str, lis
         client.until(saves.leaf()[1])  # a first save, not counted: the loop has read the whole live graph
         # The first save waits for the whole live graph, read once while nothing was saved.
         err.wait_for(_APPLIED, "status line from graphkit watch", STARTUP_SECONDS + app.modules / 100)
+        figures["app MiB"] = [_peak_mib(_app_pid(process.pid), "VmRSS")]  # loaded, one leaf reloaded
         for kind, save in (("leaf", saves.leaf), ("util", saves.util)):
             for _ in range(rounds):
                 time.sleep(SETTLE_SECONDS)
@@ -215,27 +217,36 @@ def under_watch(app: App, node: str, saves: Saves, rounds: int) -> dict[str, lis
     return figures
 
 
-def _peak_mib(pid: int) -> float:
-    """The process's peak resident memory (``VmHWM``, Linux); nan where /proc does not say."""
+def _peak_mib(pid: int, field: str = "VmHWM") -> float:
+    """The process's peak resident memory (``VmHWM``, Linux; ``VmRSS`` for the current one); nan where
+    /proc does not say."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return float("nan")
-    found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+    found = re.search(rf"^{field}:\s+(\d+) kB", status, re.MULTILINE)
     return int(found.group(1)) / 1024 if found else float("nan")
 
 
-def restarts(app: App, node: str, rounds: int) -> list[float]:
-    """Start to first response of `node main.mjs`, as `node --watch` restarts on every save."""
-    samples = []
+def _app_pid(graphkit_pid: int) -> int:
+    """The app graphkit watch runs: its one child process (Linux)."""
+    children = Path(f"/proc/{graphkit_pid}/task/{graphkit_pid}/children").read_text().split()
+    return int(children[0])
+
+
+def restarts(app: App, node: str, rounds: int) -> tuple[list[float], float]:
+    """Start to first response of `node main.mjs`, as `node --watch` restarts on every save; and its
+    resident memory once loaded (MiB, median)."""
+    samples, mib = [], []
     for _ in range(rounds):
         start = time.perf_counter()
-        with started([node, str(app.entry)]) as (_, out, _err):
+        with started([node, str(app.entry)]) as (process, out, _err):
             client = Client(int(out.wait_for(PORT, "port from node main.mjs").group(1)), served_seconds(app))
             client.until("util-v")
             samples.append(time.perf_counter() - start)
+            mib.append(_peak_mib(process.pid, "VmRSS"))
             client.close()
-    return samples
+    return samples, statistics.median(mib)
 
 
 def node_watch(app: App, node: str, save: Callable[[], tuple[Path, str]], rounds: int) -> list[float]:
@@ -353,7 +364,7 @@ def measure(node: str, shape: str, modules: int, rounds: int, watch_rounds: int,
     print(f"app: {app.modules} modules ({leaves} leaves, {shape}) in {app.folder}; node {version}")
     saves = Saves(app)
     watched = under_watch(app, node, saves, rounds)
-    restart = restarts(app, node, rounds)
+    restart, plain_mib = restarts(app, node, rounds)
     # node --watch cannot watch 20,000 files within the machine's inotify limits: 0 skips it.
     peer = node_watch(app, node, saves.leaf, watch_rounds) if watch_rounds > 0 else [float("nan")]
     for label, key in (("(a) leaf", "leaf"), ("(b) util", "util")):
@@ -367,6 +378,13 @@ def measure(node: str, shape: str, modules: int, rounds: int, watch_rounds: int,
     print(
         f"(e) graphkit watch process, peak resident {peak:.0f} MiB"
         f"  (target <= {TARGET_WATCH_MIB:g} MiB at 20,000 modules: {met(peak <= TARGET_WATCH_MIB)})"
+    )
+    hosted = watched["app MiB"][0]
+    added = hosted - plain_mib
+    print(
+        f"(f) the app once loaded, resident: {hosted:.0f} MiB under graphkit watch, {plain_mib:.0f} MiB"
+        f" under node main.mjs: {added:+.0f} MiB"
+        f" (target <= +{TARGET_HOST_MIB:g} MiB at 20,000 modules: {met(added <= TARGET_HOST_MIB)})"
     )
     leaf, util, full = (statistics.median(x) for x in (watched["leaf"], watched["util"], restart))
     leaf_apply = statistics.median(watched["leaf apply"])

@@ -53,6 +53,7 @@ def test_hmr_bench_prints_every_figure_and_the_breakdown(tmp_path: Path) -> None
     assert re.search(r"^  leaf save, \d+ modules evicted:$", out, re.MULTILINE), out
     assert re.search(r"^  util save, \d+ modules evicted:$", out, re.MULTILINE), out
     assert re.search(r"^\(e\) graphkit watch process, peak resident \d+ MiB", out, re.MULTILINE), out
+    assert re.search(r"^\(f\) the app once loaded, resident: \d+ MiB .* [+-]\d+ MiB", out, re.MULTILINE), out
 
 
 def test_rerun_bench_prints_every_figure() -> None:
