@@ -2,8 +2,8 @@
 
 The mirror holds exactly the modules the app has loaded, so nothing is walked to find them; the planner
 visits the changed modules, their importers up to each boundary and the boundaries' imports. Whether a
-visited module accepts updates is asked of that module alone: the host's answer, else its source (cached
-by file identity in ``graphkit.extract.accepts``).
+visited module accepts updates is asked of that module alone: the host's answer, else its source (kept
+per module by ``SourceAccepts`` until a save names it, and by file identity in ``graphkit.extract.accepts``).
 """
 
 from __future__ import annotations
