@@ -201,7 +201,7 @@ def under_watch(app: App, node: str, saves: Saves, rounds: int) -> dict[str, lis
         client.until(saves.leaf()[1])  # a first save, not counted: the loop has read the whole live graph
         # The first save waits for the whole live graph, read once while nothing was saved.
         err.wait_for(_APPLIED, "status line from graphkit watch", STARTUP_SECONDS + app.modules / 100)
-        figures["app MiB"] = [_peak_mib(_app_pid(process.pid), "VmRSS")]  # loaded, one leaf reloaded
+        figures["app MiB"] = [_resident_mib(_app_pid(process.pid), "VmRSS")]  # loaded, one leaf reloaded
         for kind, save in (("leaf", saves.leaf), ("util", saves.util)):
             for _ in range(rounds):
                 time.sleep(SETTLE_SECONDS)
@@ -213,13 +213,13 @@ def under_watch(app: App, node: str, saves: Saves, rounds: int) -> dict[str, lis
                 figures[f"{kind} apply"].append(float(applied.group(3)) / 1000)
         client.close()
         time.sleep(SETTLE_SECONDS)  # the last save's after-work, which reads the most
-        figures["peak MiB"] = [_peak_mib(process.pid)]
+        figures["peak MiB"] = [_resident_mib(process.pid)]
     return figures
 
 
-def _peak_mib(pid: int, field: str = "VmHWM") -> float:
-    """The process's peak resident memory (``VmHWM``, Linux; ``VmRSS`` for the current one); nan where
-    /proc does not say."""
+def _resident_mib(pid: int, field: str = "VmHWM") -> float:
+    """The process's resident memory, its peak by default (``VmHWM``; ``VmRSS`` for the current one; Linux);
+    nan where /proc does not say."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
@@ -244,7 +244,7 @@ def restarts(app: App, node: str, rounds: int) -> tuple[list[float], float]:
             client = Client(int(out.wait_for(PORT, "port from node main.mjs").group(1)), served_seconds(app))
             client.until("util-v")
             samples.append(time.perf_counter() - start)
-            mib.append(_peak_mib(process.pid, "VmRSS"))
+            mib.append(_resident_mib(process.pid, "VmRSS"))
             client.close()
     return samples, statistics.median(mib)
 
