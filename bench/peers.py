@@ -226,9 +226,9 @@ class _CountingClient(Client):
         super().__init__(port, seconds)
         self.requests = 0
 
-    def get(self) -> str:
+    def get(self, path: str | None = None) -> str:
         self.requests += 1
-        return super().get()
+        return super().get(path)
 
 
 def heap_growth(tool: Tool, app: App, node: str, reloads: int) -> Heap:

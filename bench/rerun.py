@@ -104,23 +104,6 @@ class Saves:
         return path, f"/r{index}", token
 
 
-class PathClient(Client):
-    """bench.hmr's keep-alive client, asking for one path."""
-
-    def __init__(self, port: int, path: str = "/r0") -> None:
-        super().__init__(port)
-        self.path = path
-
-    def get(self) -> str:
-        try:
-            self.connection.request("GET", self.path)
-            return self.connection.getresponse().read().decode()
-        except (ConnectionError, http.client.HTTPException):
-            self.connection.close()
-            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-            return ""
-
-
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -139,13 +122,13 @@ def under_watch(entry: Path, node: Path, saves: Saves, rounds: int) -> tuple[lis
     reran: list[float] = []
     with started(graphkit_command(entry, node)) as (_, out, err):
         port = int(out.wait_for(_PORT, "port from graphkit watch").group(1))
-        PathClient(port).until("r0 v")
+        Client(port, path="/r0").until("r0 v")
         for _ in range(rounds):
             time.sleep(SETTLE_SECONDS)
             err.drain()
             start = time.perf_counter()
             _, path, token = saves.route()
-            client = PathClient(port, path)
+            client = Client(port, path=path)
             served.append(client.until(token) - start)
             client.close()
             reran.append(float(err.wait_for(_RERAN, "status line from graphkit watch").group(1)) / 1000)
@@ -157,7 +140,7 @@ def restarts(entry: Path, node: Path, rounds: int) -> list[float]:
     for _ in range(rounds):
         start = time.perf_counter()
         with started([str(node), str(entry)]) as (_, out, _err):
-            client = PathClient(int(out.wait_for(_PORT, "port from node main.mjs").group(1)))
+            client = Client(int(out.wait_for(_PORT, "port from node main.mjs").group(1)), path="/r0")
             client.until("r0 v")
             samples.append(time.perf_counter() - start)
             client.close()
@@ -167,13 +150,13 @@ def restarts(entry: Path, node: Path, rounds: int) -> list[float]:
 def node_watch(entry: Path, node: Path, saves: Saves, rounds: int) -> list[float]:
     samples = []
     with started([str(node), "--watch", str(entry)]) as (_, out, _err):
-        PathClient(int(out.wait_for(_PORT, "port from node --watch").group(1))).until("r0 v")
+        Client(int(out.wait_for(_PORT, "port from node --watch").group(1)), path="/r0").until("r0 v")
         for _ in range(rounds):
             time.sleep(SETTLE_SECONDS)
             out.drain()
             start = time.perf_counter()
             _, path, token = saves.route()
-            client = PathClient(int(out.wait_for(_PORT, "port after a save").group(1)), path)
+            client = Client(int(out.wait_for(_PORT, "port after a save").group(1)), path=path)
             samples.append(client.until(token) - start)
             client.close()
     return samples
@@ -201,7 +184,7 @@ def hammered(entry: Path, node: Path, saves: Saves, rounds: int) -> tuple[int, i
 
     with started(graphkit_command(entry, node)) as (_, out, err):
         port = int(out.wait_for(_PORT, "port from graphkit watch").group(1))
-        PathClient(port).until("r0 v")
+        Client(port, path="/r0").until("r0 v")
         client = threading.Thread(target=hammer, args=(port,))
         client.start()
         try:
@@ -221,7 +204,7 @@ def heap_growth(entry: Path, node: Path, saves: Saves, rounds: int) -> tuple[flo
     with Host(entry, node=node, node_options=["--expose-gc"], stdout=subprocess.PIPE) as host:
         assert host.process.stdout is not None
         out = Lines(io.TextIOWrapper(host.process.stdout, encoding="utf-8"))
-        heap = PathClient(int(out.wait_for(_PORT, "port from the host").group(1)), "/heap")
+        heap = Client(int(out.wait_for(_PORT, "port from the host").group(1)), path="/heap")
 
         def used() -> float:
             time.sleep(CLOSE_SECONDS)  # handed-over servers finish closing

@@ -12,11 +12,11 @@
 // insertion the hook missed makes the journal rescan the keys).
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { getLoader, isProbeUrl, jobStatus } from './loader.mjs';
+import { getLoader, isProbeUrl, jobStatus, settleLinked } from './loader.mjs';
 import { ImportKind, Status } from './protocol.mjs';
 import {
-  dynamicImporters, dynamicImportsFrom, edge, forgetPackageTypes, linkedEdges, moduleFormat, moduleKind, onDynamicImport,
-  requireEdges,
+  addLinkedEdges, dynamicImporters, dynamicImportsFrom, edge, forgetPackageTypes, moduleFormat, moduleKind,
+  onDynamicImport, requireEdges,
 } from './snapshot.mjs';
 
 const require = createRequire(import.meta.url);
@@ -85,7 +85,19 @@ export function maybeLoading() {
   return [...unsettled, ...dirty];
 }
 
-async function row(cache, url) {
+// The jobs the rows of `urls` read: their `linked` settle once for all, not with one await per row.
+function jobsAt(cache, urls) {
+  const jobs = [];
+  for (const url of urls) {
+    const slots = Map.prototype.get.call(cache, url);
+    for (const type in slots) {
+      if (slots[type] !== undefined && slots[type] !== null) jobs.push(slots[type]);
+    }
+  }
+  return jobs;
+}
+
+function row(cache, url) {
   let module = null;
   let loading = false;
   const edges = [];
@@ -94,7 +106,7 @@ async function row(cache, url) {
     for (const type in slots) {
       const job = slots[type];
       if (job === undefined || job === null) continue;
-      edges.push(...await linkedEdges(url, job));
+      addLinkedEdges(edges, url, job);
       const status = jobStatus(job);
       loading ||= !SETTLED.has(status);
       // A url can sit in several type slots; the javascript slot is what plain imports see.
@@ -193,14 +205,15 @@ export async function changes(since) {
   scanRequireCache();
   forgetPackageTypes();
   const rows = [];
-  // A row awaits its jobs' `linked`, during which the app may load more: read until nothing is left.
+  // Rows wait for their jobs' `linked`, during which the app may load more: read until nothing is left.
   while (dirty.size > 0) {
     const urls = [...dirty];
     dirty.clear();
+    await settleLinked(jobsAt(cache, urls));
     for (const url of urls) {
       if (Map.prototype.has.call(cache, url)) known.add(url);
       else known.delete(url);
-      if (!isProbeUrl(url)) rows.push(await row(cache, url));
+      if (!isProbeUrl(url)) rows.push(row(cache, url));
     }
     if (dirty.size === 0 && mapSize.call(cache) !== known.size) keysToRescan(cache);
   }

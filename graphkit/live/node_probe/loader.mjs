@@ -12,8 +12,12 @@ const V8_EVALUATING = 3;
 const V8_EVALUATED = 4;
 const V8_ERRORED = 5;
 
-// How each job's `linked` promise settled; an array `linked` (v24+, ModuleJobSync) is settled by nature.
+// What each `linked` promise settled to (its jobs, or REJECTED; PENDING until then), so a caller reads it
+// without awaiting every job. Keyed by the promise: frontier.mjs swaps a job's `linked` for a while. An array
+// `linked` (v24+, ModuleJobSync) is settled by nature.
 const settled = new WeakMap();
+const PENDING = 'pending';
+const REJECTED = 'rejected';
 
 function unsupported(what) {
   return new Error(`graphkit: unsupported Node ${process.version}: ${what}`);
@@ -68,28 +72,38 @@ export function cacheEntries(cache = getLoadCache()) {
   return entries;
 }
 
-function record(job, linked) {
-  if (Array.isArray(linked) || linked === undefined) return;
-  if (!settled.has(job)) {
-    settled.set(job, 'pending');
-    linked.then(() => settled.set(job, 'fulfilled'), () => settled.set(job, 'rejected'));
+function record(linked) {
+  if (Array.isArray(linked) || typeof linked?.then !== 'function' || settled.has(linked)) return;
+  settled.set(linked, PENDING);
+  linked.then((jobs) => settled.set(linked, jobs), () => settled.set(linked, REJECTED));
+}
+
+/**
+ * Gives the `linked` promises of `jobs` one turn to settle (a settled one always does, one still linking
+ * must not hang the caller): afterwards linkedNow and jobStatus know what each settled to.
+ */
+export async function settleLinked(jobs) {
+  let waiting = false;
+  for (const job of jobs) {
+    const linked = job.linked;
+    record(linked);
+    waiting ||= settled.get(linked) === PENDING;
   }
+  if (waiting) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** The jobs `job` links to, as far as known now: none while its `linked` promise is unsettled or failed. */
+export function linkedNow(job) {
+  const linked = job.linked;
+  if (Array.isArray(linked)) return linked;
+  record(linked);
+  const state = settled.get(linked);
+  return Array.isArray(state) ? state : [];
 }
 
 export async function jobDependencies(job) {
-  const linked = job.linked;
-  if (Array.isArray(linked)) return Array.prototype.slice.call(linked);
-  if (linked === undefined || typeof linked.then !== 'function') return [];
-  record(job, linked);
-  if (settled.get(job) === 'fulfilled') return Array.prototype.slice.call(await linked);
-  // A job still linking must not hang the caller: a settled promise wins the race against setImmediate.
-  const pending = Symbol('pending');
-  const outcome = await Promise.race([
-    linked.then((jobs) => jobs, () => null),
-    new Promise((resolve) => setImmediate(resolve, pending)),
-  ]);
-  if (outcome === pending || outcome === null) return [];
-  return Array.prototype.slice.call(outcome);
+  await settleLinked([job]);
+  return Array.prototype.slice.call(linkedNow(job));
 }
 
 export function jobUrl(key, job) {
@@ -105,16 +119,11 @@ export function jobStatus(job) {
   if (status === V8_EVALUATING) return Status.EVALUATED;
   if (status === V8_INSTANTIATED) return Status.INSTANTIATED;
   const linked = job.linked;
-  let state;
-  if (Array.isArray(linked)) {
-    state = 'fulfilled';
-  } else {
-    record(job, linked);
-    state = settled.get(job);
-  }
-  if (state === 'rejected') return Status.ERRORED;
+  record(linked);
+  const state = Array.isArray(linked) ? linked : settled.get(linked);
+  if (state === REJECTED) return Status.ERRORED;
   if (job.module === undefined) return Status.LINKING;
-  return state === 'fulfilled' ? Status.LINKED : Status.LINKING;
+  return Array.isArray(state) ? Status.LINKED : Status.LINKING;
 }
 
 export function isProbeUrl(url) {

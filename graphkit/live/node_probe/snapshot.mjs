@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { cacheEntries, getLoader, isProbeUrl, jobDependencies, jobStatus, jobUrl } from './loader.mjs';
+import { cacheEntries, getLoader, isProbeUrl, jobStatus, jobUrl, linkedNow, settleLinked } from './loader.mjs';
 import { startingUp, track } from './startup.mjs';
 import { Format, ImportKind, ModuleKind, Status } from './protocol.mjs';
 
@@ -174,17 +174,17 @@ export function edge(from, to, kind, specifier, error = null) {
   return { from, to, kind, specifier, line: null, column: null, error };
 }
 
-export async function linkedEdges(url, job) {
-  const dependencies = await jobDependencies(job);
+/** Appends to `edges` the static edges of `url`'s job, as far as known now (see settleLinked). */
+export function addLinkedEdges(edges, url, job) {
+  const dependencies = linkedNow(job);
+  if (dependencies.length === 0) return;
   const specifiers = requestSpecifiers(job.module);
   // linked holds one job per module request, in request order; without that match the specifier is unknown.
   const aligned = specifiers !== null && specifiers.length === dependencies.length;
-  const edges = [];
-  dependencies.forEach((dependency, index) => {
-    const target = jobUrl(undefined, dependency);
+  for (let index = 0; index < dependencies.length; index += 1) {
+    const target = jobUrl(undefined, dependencies[index]);
     if (!isProbeUrl(target)) edges.push(edge(url, target, ImportKind.STATIC, aligned ? specifiers[index] : null));
-  });
-  return edges;
+  }
 }
 
 // CommonJS -> CommonJS edges never reach loadCache: require.cache keeps them as module.children.
@@ -210,9 +210,11 @@ export async function snapshot() {
   packageTypes.clear();
   const modules = new Map();
   const edges = [];
-  for (const { url, type, job } of cacheEntries()) {
+  const entries = cacheEntries();
+  await settleLinked(entries.map((entry) => entry.job));
+  for (const { url, type, job } of entries) {
     if (isProbeUrl(url)) continue;
-    edges.push(...await linkedEdges(url, job));
+    addLinkedEdges(edges, url, job);
     // A url can sit in several type slots; the javascript slot is what plain imports see.
     if (!modules.has(url) || type === 'javascript') {
       modules.set(url, { url, kind: moduleKind(url), format: moduleFormat(url, type, job), status: jobStatus(job) });
