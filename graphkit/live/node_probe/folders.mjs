@@ -1,23 +1,46 @@
 // The folders that hold the app's own loaded modules (not under node_modules, not the probe's), as Node
-// resolved them: a workspace package linked through node_modules shows at its real path. Cheap enough to
-// ask for often: it reads only the cache keys, never a module's edges.
+// resolved them: a workspace package linked through node_modules shows at its real path. graphkit asks
+// about once a second while idle, so an answer reads only what was loaded since the last one: once a
+// folder held a loaded module it stays in the answer (graphkit never stops watching a folder either).
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { cacheEntries, isProbeUrl } from './loader.mjs';
+import { getLoadCache, isProbeUrl, jobUrl } from './loader.mjs';
 
 const require = createRequire(import.meta.url);
+const mapSize = Object.getOwnPropertyDescriptor(Map.prototype, 'size').get;
+
+const folders = new Set();
+const seenKeys = new Set(); // loadCache keys already placed
+const seenPaths = new Set(); // require.cache paths already placed
+let keysAtLastRead = -1; // loading adds keys: an unchanged count means nothing new to read
 
 function local(url) {
   return url.startsWith('file:') && !isProbeUrl(url) && !url.includes('/node_modules/');
 }
 
+function placeKeys(cache) {
+  for (const [key, slots] of Map.prototype.entries.call(cache)) {
+    if (seenKeys.has(key)) continue;
+    seenKeys.add(key);
+    // The per-url object has a null prototype: for...in sees exactly its type slots.
+    for (const type in slots) {
+      const url = slots[type] ? jobUrl(key, slots[type]) : null;
+      if (url !== null && local(url)) folders.add(dirname(fileURLToPath(url)));
+    }
+  }
+}
+
 export function moduleFolders() {
-  const folders = new Set();
-  for (const { url } of cacheEntries()) {
-    if (local(url)) folders.add(dirname(fileURLToPath(url)));
+  const cache = getLoadCache();
+  const keys = mapSize.call(cache);
+  if (keys !== keysAtLastRead) {
+    keysAtLastRead = keys;
+    placeKeys(cache);
   }
   for (const path of Object.keys(require.cache)) {
+    if (seenPaths.has(path)) continue;
+    seenPaths.add(path);
     if (local(pathToFileURL(path).href)) folders.add(dirname(path));
   }
   return [...folders].sort();
