@@ -41,7 +41,6 @@ def test_hmr_bench_prints_every_figure_and_the_breakdown(tmp_path: Path) -> None
         "(b) util save -> served",
         "(c) restart -> served",
         "(d) leaf save -> served, node --watch",
-        "(g) one response of the unchanged page",
         "leaf save -> served / restart",
         "leaf save -> served median",
         "watcher",
