@@ -14,7 +14,7 @@ route imports (what real apps look like). For each app that `bench.gen_app` writ
 (e) the peak resident memory of the `graphkit watch` process once (a) and (b) are done;
 (f) what the host adds to the app: its heap after full collections (`GET /heap`, both runs under
     `--expose-gc`) and its resident memory, under `graphkit watch` once a leaf was reloaded against
-    `node main.mjs` once loaded;
+    `node main.mjs` once loaded (and its resident memory again after 100 more requests);
 then the same saves again with the watch loop's steps timed one by one in this process (watcher, the live
 graph's changes read in the app, the mirror updated, planning, apply in the app, first new response), and
 what one save cost before the mirror: a full snapshot and a plan from scratch. Prints medians, ratios and
@@ -57,6 +57,7 @@ SERVED_SECONDS = 10.0
 # Between saves: two saves never share one watcher batch, and what the loop does once a save is served
 # (reading the reload's changes: about 1 s after a util save at 20,000 modules) never lands in the next.
 SETTLE_SECONDS = 1.5
+TRAFFIC = 100  # requests after which `node main.mjs`'s resident memory is read again
 POLL_SECONDS = 0.0005
 TARGET_RATIO = 1 / 20
 TARGET_UTIL_RATIO = 0.8
@@ -247,9 +248,10 @@ def _app_pid(graphkit_pid: int) -> int:
     return int(children[0])
 
 
-def restarts(app: App, node: str, rounds: int) -> tuple[list[float], tuple[float, float]]:
+def restarts(app: App, node: str, rounds: int) -> tuple[list[float], tuple[float, float, float]]:
     """Start to first response of `node main.mjs`, as `node --watch` restarts on every save; and its
-    heap after full collections and resident memory once loaded (MiB, medians)."""
+    heap after full collections and resident memory once loaded, and resident memory once it served
+    TRAFFIC more requests (MiB, medians)."""
     samples, memory = [], []
     for _ in range(rounds):
         start = time.perf_counter()
@@ -257,10 +259,13 @@ def restarts(app: App, node: str, rounds: int) -> tuple[list[float], tuple[float
             client = Client(int(out.wait_for(PORT, "port from node main.mjs").group(1)), served_seconds(app))
             client.until("util-v")
             samples.append(time.perf_counter() - start)
-            memory.append(_app_memory(client, process.pid))
+            loaded = _app_memory(client, process.pid)
+            for _ in range(TRAFFIC):
+                client.get()
+            memory.append((*loaded, _resident_mib(process.pid, "VmRSS")))
             client.close()
-    heap, resident = zip(*memory, strict=True)
-    return samples, (statistics.median(heap), statistics.median(resident))
+    heaps, residents, busy = zip(*memory, strict=True)
+    return samples, (statistics.median(heaps), statistics.median(residents), statistics.median(busy))
 
 
 def node_watch(app: App, node: str, save: Callable[[], tuple[Path, str]], rounds: int) -> list[float]:
@@ -379,7 +384,7 @@ def measure(node: str, shape: str, modules: int, rounds: int, watch_rounds: int,
     print(f"app: {app.modules} modules ({leaves} leaves, {shape}) in {app.folder}; node {version}")
     saves = Saves(app)
     watched = under_watch(app, node, saves, rounds)
-    restart, (plain_heap, plain_resident) = restarts(app, node, rounds)
+    restart, (plain_heap, plain_resident, plain_busy) = restarts(app, node, rounds)
     # node --watch cannot watch 20,000 files within the machine's inotify limits: 0 skips it.
     peer = node_watch(app, node, saves.leaf, watch_rounds) if watch_rounds > 0 else [float("nan")]
     for label, key in (("(a) leaf", "leaf"), ("(b) util", "util")):
@@ -401,6 +406,7 @@ def measure(node: str, shape: str, modules: int, rounds: int, watch_rounds: int,
         f" {plain_heap:.0f} MiB under node main.mjs: {added:+.1f} MiB"
         f" (target <= +{TARGET_HOST_MIB:g} MiB at 20,000 modules: {met(added <= TARGET_HOST_MIB)});"
         f" resident {resident:.0f} against {plain_resident:.0f} MiB: {resident - plain_resident:+.0f} MiB"
+        f" ({plain_busy:.0f} MiB once node main.mjs served {TRAFFIC} more requests)"
     )
     leaf, util, full = (statistics.median(x) for x in (watched["leaf"], watched["util"], restart))
     peer_leaf = statistics.median(peer)
