@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cacheEntries, isProbeUrl, jobDependencies, jobStatus, jobUrl } from '../loader.mjs';
+import { cacheEntries, isProbeUrl, jobDependencies, jobStatus, jobUrl, linkedNow, settleLinked } from '../loader.mjs';
 import { snapshot } from '../snapshot.mjs';
 
 const diamond = new URL('../../../../fixtures/graphs/diamond/main.mjs', import.meta.url).href;
@@ -39,4 +39,23 @@ test('the snapshot never lists the probe or the test runner modules it imported 
   assert.ok(document.modules.some((m) => m.url === diamond));
   assert.ok(!document.modules.some((m) => isProbeUrl(m.url)));
   assert.ok(!document.edges.some((e) => isProbeUrl(e.from) || isProbeUrl(e.to)));
+});
+
+// Jobs shaped as Node 18-22 leave them: `linked` a promise of the jobs linked.
+test('a linked promise reads as no jobs until it was seen to settle, then as its jobs; a swapped one afresh', async () => {
+  const dependency = { url: 'file:///dep.mjs', linked: [] };
+  let link;
+  const job = { url: 'file:///main.mjs', linked: new Promise((resolve) => { link = resolve; }) };
+  await settleLinked([job]); // still linking: one turn, then on
+  assert.deepEqual(linkedNow(job), []);
+  link([dependency]);
+  await settleLinked([job]);
+  assert.deepEqual(linkedNow(job), [dependency]);
+  job.linked = Promise.resolve([]); // what frontier.mjs does to a survivor for the length of a reload
+  await settleLinked([job]);
+  assert.deepEqual(linkedNow(job), []);
+  const failed = { url: 'file:///failed.mjs', module: {}, linked: Promise.reject(new Error('no such module')) };
+  await settleLinked([failed]);
+  assert.deepEqual(linkedNow(failed), []);
+  assert.equal(jobStatus(failed), 'errored');
 });
