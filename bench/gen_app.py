@@ -5,8 +5,12 @@ Layout (``package.json`` says ``"type": "module"``):
 - ``main.mjs`` listens on 127.0.0.1 port 0, prints ``port N`` once listening, and on every request runs
   ``await import('./route.mjs')`` and answers with the route's ``page``;
 - ``route.mjs`` is the root of a tree of ``tree/m<i>.mjs`` modules (fan-out ``FANOUT``); modules without
-  children are leaves, each imported by exactly one parent;
+  children are leaves, each imported by exactly one parent. A leaf's text carries its version, the number
+  of the save that wrote it (``leaf-v<N>``); each other module's text is its own line over the text of its
+  newest child (``util.newest``), so the page shows the path down to the leaf saved last and stays a few
+  lines long at any size, as a real app's response does not grow with the modules it loads;
 - ``util.mjs`` is imported by every tree module and by the route, so changing it reloads the whole tree;
+  every line of the page carries its stamp;
 - with ``--packaged F`` (0 to 1), that share of the modules sits in ``node_modules/pkg<k>`` packages of
   about ``PACKAGE_MODULES`` modules each (a tree of their own, ``"type": "module"``, an ``exports`` entry)
   that the route imports statically: what real apps look like, most of what they load never changes.
@@ -96,19 +100,29 @@ def blob_source(stamp: str) -> str:
     return f"export const stamp = '{stamp}';\n{BLOB}"
 
 
+_NEWEST = "export const newest = (...modules) => modules.reduce((a, b) => (b.version > a.version ? b : a));\n"
+
+
 def util_source(stamp: str) -> str:
-    return f"export const stamp = '{stamp}';\nexport const tag = (name) => `${{name}}:${{stamp}}`;\n"
+    return f"export const stamp = '{stamp}';\nexport const tag = (name) => `${{name}}:${{stamp}}`;\n{_NEWEST}"
 
 
-def leaf_source(name: str, stamp: str) -> str:
-    return f"import {{ tag }} from '../util.mjs';\n\nexport const text = tag('{name}') + ' {stamp}';\n"
+def leaf_source(name: str, version: int) -> str:
+    """A leaf at save ``version``: its text carries the token ``leaf-v<version>``."""
+    return (
+        f"import {{ tag }} from '../util.mjs';\n\nexport const version = {version};\n"
+        f"export const text = tag('{name}') + ' leaf-v{version}';\n"
+    )
 
 
 def _inner_source(name: str, children: list[int], child_prefix: str, util: str) -> str:
-    imports = "".join(f"import {{ text as t{c} }} from '{child_prefix}m{c}.mjs';\n" for c in children)
-    joined = " + '\\n' + ".join(f"t{c}" for c in children)
-    text = f"export const text = tag('{name}') + '\\n' + {joined};\n"
-    return f"import {{ tag }} from '{util}';\n{imports}\n{text}"
+    imports = "".join(f"import * as m{c} from '{child_prefix}m{c}.mjs';\n" for c in children)
+    newest = ", ".join(f"m{c}" for c in children)
+    text = (
+        f"const last = newest({newest});\nexport const version = last.version;\n"
+        f"export const text = tag('{name}') + '\\n' + last.text;\n"
+    )
+    return f"import {{ newest, tag }} from '{util}';\n{imports}\n{text}"
 
 
 def _children(count: int) -> dict[int, list[int]]:
@@ -157,7 +171,7 @@ def generate(
         if children.get(i):
             path.write_text(_inner_source(f"m{i}", children[i], "./", "../util.mjs"))
         else:
-            path.write_text(leaf_source(f"m{i}", "leaf-v0"))
+            path.write_text(leaf_source(f"m{i}", 0))
             leaves.append(path)
     packages = [
         min(PACKAGE_MODULES, in_packages - k * PACKAGE_MODULES)

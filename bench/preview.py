@@ -38,7 +38,7 @@ def main() -> None:
             warm = timed(command, runs=args.runs, env=env)
             edited = []
             for i in range(args.runs):
-                leaf.write_text(leaf_source(leaf.stem, f"edit {i}"))
+                leaf.write_text(leaf_source(leaf.stem, i + 1))
                 edited.append(timed(command, runs=1, env=env))
         edited.sort()
         target = TARGETS.get(modules)
