@@ -165,8 +165,8 @@ class _Loop:
             swept = self.host.sweep()
         self.report(status_line(what, eviction, result, _ms(started), self.root, swept))
         # What the reload changed is read once the watcher has been quiet for a poll, not now: the app's
-        # first requests after a reload are served before it spends time answering (0.7 s after a util
-        # save at 20,000 modules). A save that comes first asks for it at once (``_prefetch``).
+        # first requests after a reload are served before it spends time answering (half a second after a
+        # util save at 20,000 modules). A save that comes first asks for it at once (``_prefetch``).
         self.unread = True
 
     def _prefetch(self, sent: list[int]) -> None:
@@ -189,8 +189,9 @@ class _Loop:
                     elif sent:
                         self._refresh(sent[0])
                     else:
+                        # While nothing is saved: the whole live graph, then what each reload changed.
                         if (self.mirror.version == 0 or self.unread) and self.host.running:
-                            self._refresh()  # the whole live graph the first time, while nothing is saved
+                            self._refresh()
                         self.following.tick()
                 except Superseded as late:
                     # The app never finished what it was doing: its modules may be half replaced.
