@@ -94,7 +94,7 @@ class _Loop:
         self.mirror = LiveMirror()
         self.sources = SourceAccepts()
         self.exit_reported = False
-        self.unread = False  # the app changed since the mirror's last answer
+        self.unread = True  # the app holds what the mirror has not read: all of it, to begin with
 
     def _refresh(self, sent: int | None = None) -> None:
         """Apply what the live graph gained and lost since the mirror's version (all of it the first time);
@@ -115,6 +115,7 @@ class _Loop:
     def _restart(self) -> None:
         self.host.restart()
         self.mirror.reset()
+        self.unread = True
         self.sources.clear()
 
     def _poll(self) -> Batch | None:
@@ -190,7 +191,7 @@ class _Loop:
                         self._refresh(sent[0])
                     else:
                         # While nothing is saved: the whole live graph, then what each reload changed.
-                        if (self.mirror.version == 0 or self.unread) and self.host.running:
+                        if self.unread and self.host.running:
                             self._refresh()
                         self.following.tick()
                 except Superseded as late:
