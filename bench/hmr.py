@@ -76,7 +76,7 @@ STEPS = (
     "apply",
     "first new response",
 )
-# graphkit's own part of a save: not writing the file, not the app building its page for the first response.
+# graphkit's own part of a save: not writing the file, not the app's first response after the reload.
 OWN_STEPS = STEPS[1:-1]
 SHAPES = {"tree": 0.0, "packages": 0.8}  # share of the modules in node_modules packages
 _APPLIED = re.compile(r"(\d+) modules? evicted, (\d+) re-imported in ([\d.]+) ms")
