@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from graphkit.errors import GraphkitError
+from graphkit.errors import GraphkitError, ProbeError
 from graphkit.hmr.patience import Patience, Stopped, Superseded
 from graphkit.hmr.roots import Following, local_folders
 from graphkit.hmr.watcher import Batch, Watcher
@@ -32,10 +32,11 @@ from graphkit.output.status import (
     exited_line,
     revived_line,
     saved,
+    stale_line,
     status_line,
     superseded_line,
 )
-from graphkit.planning.incremental import SourceAccepts, plan_live
+from graphkit.planning.incremental import SourceAccepts, booted_from, plan_live
 from graphkit.resolve.packages import StopRule, nearest_package_json
 
 __all__ = ["WatchOptions", "package_root", "watch"]
@@ -60,8 +61,11 @@ class WatchOptions:
 
 
 def package_root(entry: Path) -> Path:
-    """The folder of the nearest package.json above the entry, else the entry's folder."""
+    """The folder of the nearest package.json above the entry, else the entry's folder; for an entry in a
+    package (``node_modules/fastify-cli/cli.js``), the app's that installed it."""
     start = entry.resolve().parent
+    if "node_modules" in start.parts:
+        start = Path(*start.parts[: start.parts.index("node_modules")])
     found = nearest_package_json(str(start), StopRule.ROOT)
     return Path(found).parent if found is not None else start
 
@@ -112,11 +116,20 @@ class _Loop:
             self.mirror.apply(delta)
         self.following.seen(local_folders(row.module for row in delta.rows if row.module is not None))
 
-    def _restart(self) -> None:
+    def _restart(self, started: float) -> float:
+        """Restarts the app; returns the milliseconds from ``started`` (the save) until it has booted again
+        (its server listening), or until now if it exited meanwhile."""
         self.host.restart()
         self.mirror.reset()
         self.unread = True
         self.sources.clear()
+        try:
+            idle = self.host.booted()
+        except ProbeError:
+            if self.host.running:
+                raise
+            idle = 0.0  # it exited while booting: the loop reports that next
+        return _ms(started) - idle * 1000
 
     def _poll(self) -> Batch | None:
         """Saves of module files that arrived meanwhile, without waiting."""
@@ -137,14 +150,16 @@ class _Loop:
         self.patience.what = what
         started = time.perf_counter()
         if not self.host.running:
-            self._restart()
+            ms = self._restart(started)
             self.exit_reported = False
-            self.report(revived_line(what, _ms(started)))
+            self.report(revived_line(what, ms))
             return
         self._refresh(sent)
         changed_urls = [path_to_url(p) for p in changed]
         deleted_urls = [path_to_url(p) for p in deleted]
         self.sources.forget([*changed_urls, *deleted_urls])
+        unloaded = [url for url in (*changed_urls, *deleted_urls) if url not in self.mirror.graph]
+        root_url = path_to_url(self.root) + "/"
         eviction = plan_live(
             self.mirror.graph,
             changed_urls,
@@ -153,13 +168,20 @@ class _Loop:
             deleted=deleted_urls,
             restart_on_entry=self.options.restart_on_entry,
             sources=self.sources,
+            booted_from=booted_from(self.mirror.graph, unloaded, root_url) if unloaded else (),
         )
         result = None
         swept: tuple[str, ...] = ()
         if eviction.status in (PlanStatus.OK, PlanStatus.RERUN):
             result = self.host.apply(eviction)
+            if result.ok and result.stale:
+                # The re-run app did not import these again: it serves their old code. Only a new process
+                # loads them afresh.
+                self.report(stale_line(what, self._restart(started), result.stale, self.root))
+                return
         elif eviction.status is PlanStatus.FULL_RELOAD:
-            self._restart()
+            self.report(status_line(what, eviction, None, self._restart(started), self.root))
+            return
         elif self.mirror.failed:
             # A failed import() is cached by Node (v18-22 keep its importers too) and is not reachable from
             # the entry, so no plan reaches it: drop it and the app's next import() starts afresh.
@@ -197,9 +219,8 @@ class _Loop:
                 except Superseded as late:
                     # The app never finished what it was doing: its modules may be half replaced.
                     started = time.perf_counter()
-                    self._restart()
                     what = saved(_modules(late.batch.changed), _modules(late.batch.deleted), self.root)
-                    self.report(superseded_line(what, _ms(started), self.patience.what))
+                    self.report(superseded_line(what, self._restart(started), self.patience.what))
                 except Stopped:
                     return
                 except GraphkitError as error:

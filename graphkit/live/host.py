@@ -61,6 +61,7 @@ class ApplyResult:
     warnings: tuple[str, ...] = ()  # dispose, accept or update callbacks that threw
     released: dict[Effect, int] = field(default_factory=dict)  # effects of evicted instances, per kind
     handed_over: int = 0  # released servers whose listening socket a re-run server took
+    stale: tuple[str, ...] = ()  # evicted modules the re-run app did not import again: not what it serves
 
 
 class Host:
@@ -286,7 +287,13 @@ class Host:
             warnings=tuple(result[ApplyField.WARNINGS]),
             released={Effect(kind): int(n) for kind, n in result[ApplyField.RELEASED].items() if n},
             handed_over=int(result[ApplyField.HANDED_OVER]),
+            stale=tuple(result[ApplyField.STALE]),
         )
+
+    def booted(self) -> float:
+        """Waits until the app has booted (its first server listening, its start-up imports done); returns
+        how many seconds ago it was last busy booting."""
+        return float(self.request(Command.BOOTED)["idleMs"]) / 1000
 
     def sweep(self) -> tuple[str, ...]:
         """Drop the modules whose load failed so the app's next ``import()`` retries them; their URLs."""

@@ -23,7 +23,7 @@ class ImportKind(StrEnum):
     STATIC = "static"  # import x from 'a' / import 'a'
     REEXPORT = "reexport"  # export * from 'a' / export { x } from 'a'
     DYNAMIC = "dynamic"  # import('a')
-    STARTUP = "startup"  # import('a') called while the entry was still evaluating: never called again
+    STARTUP = "startup"  # import('a') called while the app booted: called again only when the app re-runs
     REQUIRE = "require"  # require('a'), also through createRequire(import.meta.url)
     TYPE = "type"  # TypeScript's import type / export type ... from: erased, nothing loads at runtime
 
@@ -92,6 +92,7 @@ class Command(StrEnum):
     APPLY = "apply"
     SWEEP = "sweep"
     FOLDERS = "folders"  # the folders of the app's own loaded modules
+    BOOTED = "booted"  # answered once the app has booted: how long ago it was last busy
 
 
 class ApplyField(StrEnum):
@@ -109,6 +110,7 @@ class ApplyField(StrEnum):
     COLUMN = "column"
     RELEASED = "released"  # effects released, by Effect
     HANDED_OVER = "handedOver"  # listening sockets handed to the re-run app
+    STALE = "stale"  # evicted modules the re-run app did not import again: their new code is not served
 
 
 class Effect(StrEnum):

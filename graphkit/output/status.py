@@ -15,6 +15,7 @@ __all__ = [
     "exited_line",
     "revived_line",
     "saved",
+    "stale_line",
     "status_line",
     "superseded_line",
     "waiting_line",
@@ -79,6 +80,14 @@ def _effects(result: ApplyResult) -> list[str]:
         count(result.released.get(Effect.LISTENER, 0), "process listener") + " removed",
     ]
     return [part for part in parts if not part.startswith("0 ")]
+
+
+def stale_line(what: str, ms: float, stale: Sequence[str], root: Path) -> str:
+    names = ", ".join(display_path(url, root) for url in stale)
+    return (
+        f"graphkit: {what}: restarted the app in {ms:.0f} ms (re-run in place, it did not import {names}"
+        " again, so it would have served the old code)"
+    )
 
 
 def superseded_line(what: str, ms: float, unfinished: str) -> str:

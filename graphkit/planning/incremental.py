@@ -14,10 +14,10 @@ import networkx as nx
 
 from graphkit.extract.accepts import file_accepts
 from graphkit.graph.links import LinkGraph
-from graphkit.model import EvictionPlan, ModuleKind
+from graphkit.model import EvictionPlan, ImportKind, ModuleKind
 from graphkit.planning.planner import plan_graph
 
-__all__ = ["SourceAccepts", "plan_live"]
+__all__ = ["SourceAccepts", "booted_from", "plan_live"]
 
 
 class SourceAccepts:
@@ -71,6 +71,7 @@ def plan_live(
     deleted: Collection[str] = (),
     restart_on_entry: bool = False,
     sources: SourceAccepts | None = None,
+    booted_from: Collection[str] = (),
 ) -> EvictionPlan:
     """The plan ``graphkit.planning.planner.plan`` makes for a live graph, from its networkx view ``g``.
 
@@ -90,4 +91,36 @@ def plan_live(
         include_packages=include_packages,
         deleted=deleted,
         restart_on_entry=restart_on_entry,
+        booted_from=booted_from,
     )
+
+
+def booted_from(g: nx.DiGraph, urls: Iterable[str], root: str) -> list[str]:
+    """Those of ``urls`` (files the app has not loaded) that its boot may import: they lie in a folder from
+    which the app imported its own modules by a computed ``import()`` (an absolute URL or path, as a plugin
+    loader such as @fastify/autoload makes) while it booted, or in a subfolder of one. A boot folder that is
+    the app's package folder ``root`` (a URL ending in ``/``) counts for the files directly in it only.
+
+    Walks the live graph's edges: the watch loop asks only when a save names a file the app has not loaded.
+    """
+    folders = {
+        _folder(target)
+        for _, target, data in g.edges(data=True)
+        if data["kind"] == ImportKind.STARTUP
+        and g.nodes[target].get("kind") == ModuleKind.LOCAL
+        and any(_computed(edge.specifier) for edge in data["imports"])
+    }
+    return [
+        url
+        for url in urls
+        if url not in g
+        and any(_folder(url) == f or (f != root and _folder(url).startswith(f)) for f in folders)
+    ]
+
+
+def _folder(url: str) -> str:
+    return url[: url.rindex("/") + 1]
+
+
+def _computed(specifier: str | None) -> bool:
+    return specifier is None or specifier.startswith(("file:", "/"))

@@ -4,7 +4,8 @@ A module linked to an old instance of a changed module cannot be re-pointed at a
 follows every linking edge (static, re-export, require) from the changed modules up to their importers.
 It stops at a dynamic ``import()`` (the importer survives and gets the new module on its next call) and
 at a module that accepts updates (it is evicted and re-imported, its importers are not); an ``import()``
-made while the entry was starting up is not called again, so it links like a static import. A plan that
+made while the app booted is not called again, so it links like a static import, except that a package
+making it (a plugin loader) is kept and the entry re-runs, calling the loader again. A plan that
 reaches the entry re-runs the app in its process; only what Node cannot forget needs a restart. TypeScript
 ``type`` imports are left out: nothing of them is loaded. Pure: no I/O.
 """
@@ -72,24 +73,33 @@ def plan_graph(
     include_packages: bool = False,
     deleted: Collection[str] = (),
     restart_on_entry: bool = False,
+    booted_from: Collection[str] = (),
 ) -> EvictionPlan:
     """``plan`` over a graph's links (a ``LinkGraph``, or the live mirror's networkx graph) whose loaded
     modules are known: it visits only the evicted modules, their importers and importees, asking
-    ``loaded`` and ``accepting`` about those alone.
+    ``loaded`` and ``accepting`` about those alone. ``booted_from`` names changed or deleted files that are
+    not loaded but lie where the app's boot imports modules from (a folder a plugin loader reads): the
+    app re-runs, so that its boot sees the folder as it now is.
     """
     seeds_all = tuple(dict.fromkeys([*changed, *sorted(deleted)]))
     seeds = sorted(url for url in seeds_all if url in loaded and not _is_builtin(g, url))
 
-    parents = _propagate(g, seeds, accepting, loaded)
+    parents = _propagate(g, seeds, accepting, loaded, entry)
+    unloaded = sorted(url for url in booted_from if url in seeds_all and url not in loaded)
+    if unloaded and entry in loaded:
+        parents.setdefault(entry, unloaded[0])
     evicted = set(parents)
     units = reload_order(g, evicted)
-    chains = tuple(Chain(url, parents[url]) for url in sorted(evicted))
+    chains = tuple(Chain(url, parents.get(url)) for url in sorted([*evicted, *unloaded]))
     boundaries = _boundaries(g, evicted, accepting, loaded)
-    reason = _full_reload_reason(g, seeds_all, evicted, include_packages)
+    reason = _full_reload_reason(g, seeds_all, evicted - {entry}, include_packages)
     if reason is not None:
         status = PlanStatus.FULL_RELOAD
     elif entry in evicted and restart_on_entry:
         status, reason = PlanStatus.FULL_RELOAD, f"{entry}: the entry would be evicted (restart on entry)"
+    elif entry in evicted and parents[entry] in unloaded:
+        status = PlanStatus.RERUN
+        reason = f"{parents[entry]}: not loaded, in a folder the app imports modules from while it boots"
     elif entry in evicted:
         status, reason = PlanStatus.RERUN, f"{entry}: the entry would be evicted"
     elif not evicted:
@@ -130,9 +140,13 @@ def _loaded(g: Links, entry: str) -> set[str]:
 
 
 def _propagate(
-    g: Links, seeds: Iterable[str], accepting: Container[str], loaded: Container[str]
+    g: Links, seeds: Iterable[str], accepting: Container[str], loaded: Container[str], entry: str
 ) -> dict[str, str | None]:
-    """Breadth-first over loaded linking importers; maps each evicted module to where it was reached from."""
+    """Breadth-first over loaded linking importers; maps each evicted module to where it was reached from.
+
+    A package that imported a module while the app booted (a plugin loader such as @fastify/autoload) is
+    kept: the entry is evicted in its place, and the re-run app calls the loader again.
+    """
     parents: dict[str, str | None] = {url: None for url in seeds}
     queue = deque(parents)
     while queue:
@@ -141,11 +155,13 @@ def _propagate(
             continue  # it takes the update itself: its importers keep their bindings
         importers = g.pred[url]
         for importer in sorted(importers):
-            if (
-                importer not in parents
-                and importers[importer]["kind"] not in UNLINKED
-                and importer in loaded
-            ):
+            kind = importers[importer]["kind"]
+            if kind in UNLINKED or importer not in loaded:
+                continue
+            booted_by_package = kind == ImportKind.STARTUP and _is_package(g, importer)
+            if booted_by_package and importer != entry and entry in loaded:
+                importer = entry
+            if importer not in parents:
                 parents[importer] = url
                 queue.append(importer)
     return parents

@@ -1,12 +1,14 @@
 // node --expose-internals dump.mjs ENTRY [--wait MS] [--out FILE]
-// Imports ENTRY, waits for its top-level evaluation and MS more milliseconds, writes the live graph
+// Imports ENTRY, waits until it has booted (startup.mjs) and MS more milliseconds, writes the live graph
 // document to FILE (stdout when absent) and exits, even when the app keeps the event loop alive.
 import { renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { getLoader } from './loader.mjs';
 import { problemFrom, snapshot, watchDynamicImports } from './snapshot.mjs';
-import { track } from './startup.mjs';
+import { booted, track, watchListening } from './startup.mjs';
+
+const BOOT_WAIT_MS = 10_000;
 
 function parseArgs(argv) {
   const options = { entry: undefined, wait: 0, out: undefined };
@@ -30,6 +32,7 @@ if (options.entry === undefined || !Number.isFinite(options.wait)) {
 const entryUrl = pathToFileURL(resolve(options.entry)).href;
 try {
   watchDynamicImports([], getLoader());
+  watchListening();
 } catch (error) {
   fail(error.message);
 }
@@ -47,10 +50,11 @@ process.on('uncaughtException', report);
 process.on('unhandledRejection', report);
 
 try {
-  await track(import(entryUrl)); // import() calls made meanwhile are the app's start-up
+  await track(import(entryUrl)); // import() calls made until the app has booted are its start-up
 } catch (error) {
   report(error);
 }
+await booted(BOOT_WAIT_MS);
 await new Promise((done) => setTimeout(done, options.wait));
 
 const document = await snapshot();

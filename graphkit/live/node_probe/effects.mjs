@@ -16,7 +16,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import net from 'node:net';
-import { addressKey, claim, offer, withdraw } from './handover.mjs';
+import { addressKey, claim, giveBack, offer, withdraw } from './handover.mjs';
 import { isProbeUrl } from './loader.mjs';
 import { Effect } from './protocol.mjs';
 
@@ -130,6 +130,9 @@ function patchListen() {
   const listen = net.Server.prototype.listen;
   net.Server.prototype.listen = function (...args) {
     const scope = attribute(true);
+    // Code of a rolled-back re-run still booting (its plugins loaded after the entry threw): the old app
+    // keeps the address.
+    if (context.getStore()?.attempt?.failed) return this;
     if (scope === null || scope.request) return listen.apply(this, args);
     const owner = ownerOf(scope.url);
     const key = addressKey(args);
@@ -137,7 +140,7 @@ function patchListen() {
     owner.servers.add(this);
     this.once('close', () => owner.servers.delete(this));
     // A released server listening on the same address gives its socket: no connection is refused.
-    const handle = claim(key);
+    const handle = claim(key, this);
     const callback = args.findLast((arg) => typeof arg === 'function');
     const call = handle === null ? args : callback === undefined ? [handle] : [handle, callback];
     return context.run({ url: scope.url, request: true }, () => listen.apply(this, call));
@@ -165,9 +168,22 @@ export function install(entry) {
   patchProcess();
 }
 
-/** Runs `fn` (an import() of `url`) so that what its evaluation continues with belongs to `url`. */
-export function runAs(url, fn) {
-  return context.run({ url, request: false }, fn);
+/** One reload's attempt at running new code; `fail()` once it is rolled back. */
+export function attempt() {
+  return {
+    failed: false,
+    fail() {
+      this.failed = true;
+    },
+  };
+}
+
+/**
+ * Runs `fn` (an import() of `url`, part of `attempt`) so that what its evaluation continues with belongs to
+ * `url`, and a server it asks to listen once the attempt was rolled back never does.
+ */
+export function runAs(url, fn, within = attempt()) {
+  return context.run({ url, request: false, attempt: within }, fn);
 }
 
 /**
@@ -209,13 +225,12 @@ export function release(urls) {
 }
 
 /**
- * After a re-import failed: the old owners come back with the servers they still have, and servers the
- * failed attempt opened (`failed`, its own release ticket) are kept by the owner of the same module.
+ * After a re-import failed: the old owners come back with the servers they still have, and the servers the
+ * failed attempt opened (`failed`, its own release ticket) close, each first giving back the listening
+ * socket it took from an old server: the old code serves on.
  */
 export function restore(ticket, failed) {
   withdraw([...ticket.offered, ...failed.offered]);
   for (const owner of ticket.owners) owners.set(owner.url, owner);
-  for (const owner of failed.owners) {
-    for (const server of owner.servers) if (server.listening) ownerOf(owner.url).servers.add(server);
-  }
+  for (const owner of failed.owners) for (const server of owner.servers) giveBack(server);
 }

@@ -1,6 +1,7 @@
 // Applies an eviction plan in the running app: evict, link the new graph, dispose, release effects, evaluate,
 // notify; rolls back on failure.
 // Development only: it rewrites Node's internal ESM loadCache (--expose-internals).
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -21,6 +22,7 @@ const require = createRequire(import.meta.url);
 // Puts the "file:line, source line, caret" header that Node prints for an uncaught error on the stack.
 const { decorateErrorStack } = require('internal/util');
 const LINKING_WAIT_MS = 2000;
+const BOOT_WAIT_MS = 10_000; // how long a re-run app may take to boot before the answer goes without it
 const NOTHING_RELEASED = Object.freeze({ [Effect.SERVER]: 0, [Effect.TIMER]: 0, [Effect.LISTENER]: 0 });
 
 function pathOf(url) {
@@ -100,9 +102,28 @@ function reimportTargets(order, boundaries, entry) {
   }
   if (entry && evicted.has(entry)) {
     wanted.add(entry);
-    for (const [from, to] of startupImports()) if (evicted.has(from) && evicted.has(to)) wanted.add(to);
+    for (const to of bootTargets(evicted)) wanted.add(to);
   }
   return order.filter((url) => wanted.has(url));
+}
+
+/**
+ * The evicted modules that only the app's boot imports again: import() targets of modules that stay (a
+ * package's plugin loader). graphkit loads them ahead of the re-run, but their new code is live only if
+ * the re-run app imports them too.
+ */
+function reimportedByBoot(evicted) {
+  return bootTargets(evicted, (from) => !evicted.has(from));
+}
+
+// The evicted modules the app import()ed at boot (from importers that `by` accepts) that still exist: a
+// deleted one is not imported again.
+function bootTargets(evicted, by = () => true) {
+  const found = new Set();
+  for (const [from, to] of startupImports()) {
+    if (evicted.has(to) && by(from) && (pathOf(to) === null || existsSync(pathOf(to)))) found.add(to);
+  }
+  return [...found];
 }
 
 function describe(error) {
@@ -131,16 +152,19 @@ function located(message, file, line = null, column = null) {
   };
 }
 
-function answer({ ok, evicted, reimported, started, warnings, error = null, released, handedOver = 0 }) {
+function answer({
+  ok, evicted, reimported, started, warnings, error = null, released, handedOver = 0, ended = performance.now(), stale = [],
+}) {
   return {
     [ApplyField.OK]: ok,
     [ApplyField.EVICTED]: evicted,
     [ApplyField.REIMPORTED]: reimported,
-    [ApplyField.MS]: performance.now() - started,
+    [ApplyField.MS]: ended - started,
     [ApplyField.WARNINGS]: warnings,
     [ApplyField.ERROR]: error,
     [ApplyField.RELEASED]: released,
     [ApplyField.HANDED_OVER]: handedOver,
+    [ApplyField.STALE]: stale,
   };
 }
 
@@ -159,7 +183,9 @@ function refuseWhileRunning() {
 /**
  * Runs one plan: {evict: [[url, ...], ...] in reload order, boundaries: [{url, reason, imports}], changed,
  * entry}. A plan that evicts the entry re-runs the app. Resolves to {ok, evicted, reimported, ms, warnings,
- * error, released: {server, timer, listener}, handedOver}; never rejects for app errors. Each hot callback
+ * error, released: {server, timer, listener}, handedOver, stale}; never rejects for app errors. A re-run is
+ * answered once the app has booted again (startup.mjs); `stale` names the evicted modules its boot did not
+ * import again, whose new code is therefore not what the app serves. Each hot callback
  * may take `callbackMs` (default hot.CALLBACK_MS) before it is skipped. A plan sent while an earlier one
  * is still re-importing (a slow top-level await) is refused, never overlapped.
  *
@@ -182,7 +208,9 @@ async function reload(plan) {
   const limitMs = plan.callbackMs ?? hot.CALLBACK_MS;
   const order = plan.evict.flat();
   const evicted = new Set(order);
+  const rerun = Boolean(plan.entry) && evicted.has(plan.entry);
   const targets = reimportTargets(order, plan.boundaries, plan.entry);
+  const byBoot = rerun ? reimportedByBoot(evicted) : [];
   await waitUntilNothingLinks();
 
   const warnings = [];
@@ -228,7 +256,9 @@ async function reload(plan) {
     revealSurvivors();
   };
   const gate = validate.hold(targets);
-  const imports = targets.map((url) => effects.runAs(url, () => import(url)));
+  // What this attempt's code starts, also after its evaluation (a callback listen), is marked with it.
+  const trial = effects.attempt();
+  const imports = targets.map((url) => effects.runAs(url, () => import(url), trial));
   for (const pending of imports) pending.catch(() => {}); // each is awaited below, or settled on a refusal
   try {
     await gate.reached(imports);
@@ -247,13 +277,15 @@ async function reload(plan) {
     warnings.push(warning(url, 'dispose', error));
   }
   const ticket = effects.release([...order].reverse());
+  if (rerun) startup.restoreArgv();
   gate.open();
-  if (plan.entry && evicted.has(plan.entry)) startup.track(imports[targets.indexOf(plan.entry)]);
+  if (rerun) startup.track(imports[targets.indexOf(plan.entry)]);
 
   const namespaces = new Map();
   try {
     for (const [index, url] of targets.entries()) namespaces.set(url, await imports[index]);
   } catch (error) {
+    trial.fail(); // what it still starts later (a server listening after a callback listen) never starts
     await Promise.allSettled(imports);
     const added = rollBack();
     finish();
@@ -270,7 +302,10 @@ async function reload(plan) {
 
   finish();
   hot.release(instances);
-  if (plan.entry && evicted.has(plan.entry)) adopt(plan.entry);
+  if (rerun) adopt(plan.entry);
+  // The re-run app serves once it has booted (a callback listen finishes after the entry's evaluation);
+  // until then the released servers keep serving, and only then is it known what the app imported again.
+  const boot = rerun ? await startup.booted(BOOT_WAIT_MS) : null;
   const handedOver = handover.claimedAmong(ticket.offered);
   handover.settle();
   for (const { url, callback } of acceptors) {
@@ -290,7 +325,14 @@ async function reload(plan) {
     }
   }
   return answer({
-    ok: true, evicted: order.length, reimported: targets.length, started, warnings, released: ticket.released,
+    ok: true,
+    evicted: order.length,
+    reimported: targets.length,
+    started,
+    warnings,
+    released: ticket.released,
     handedOver,
+    ended: boot?.until,
+    stale: byBoot.filter((url) => !boot.imported.has(url)),
   });
 }

@@ -11,6 +11,8 @@
 const GRACE_MS = 1000;
 const offers = new Map(); // address key -> released server still listening
 const claimed = new WeakSet(); // released servers whose socket a new server took
+// New server -> {old, handle}: claims of the reload under way, undone if it is rolled back.
+const pending = new Map();
 
 /** The address a listen() call asks for, or null for listen(handle) and the like: "tcp:host:port", "pipe:path". */
 export function addressKey(args) {
@@ -37,8 +39,11 @@ export function offer(key, server) {
   return true;
 }
 
-/** The listening handle of the released server at `key`, taken from it (null when there is none). */
-export function claim(key) {
+/**
+ * The listening handle of the released server at `key`, taken from it for `next` (null when there is none).
+ * The old server finishes what it has once the reload settles; until then the claim can be given back.
+ */
+export function claim(key, next) {
   const old = key === null ? undefined : offers.get(key);
   if (old === undefined) return null;
   offers.delete(key);
@@ -46,8 +51,31 @@ export function claim(key) {
   if (!handle) return null;
   old._handle = null;
   claimed.add(old);
-  retire(old);
+  pending.set(next, { old, handle });
   return handle;
+}
+
+// Node's net.Server finds itself from a connection's handle through this private symbol.
+function ownerSymbol(handle) {
+  return Object.getOwnPropertySymbols(handle).find((symbol) => symbol.description === 'owner_symbol');
+}
+
+/**
+ * Closes `server`, opened by a re-run that was rolled back; a listening socket it claimed goes back to the
+ * old server it came from, which accepts on it again (no connection is refused meanwhile).
+ */
+export function giveBack(server) {
+  const taken = pending.get(server);
+  pending.delete(server);
+  if (taken !== undefined && server._handle === taken.handle) {
+    const owner = ownerSymbol(taken.handle);
+    if (owner === undefined) throw new Error(`graphkit: unsupported Node ${process.version}: no handle owner`);
+    server._handle = null;
+    taken.handle[owner] = taken.old;
+    taken.old._handle = taken.handle;
+    claimed.delete(taken.old);
+  }
+  retire(server);
 }
 
 /** How many of `servers` (released by one reload) gave their socket to a new server. */
@@ -60,8 +88,13 @@ export function withdraw(servers) {
   for (const [key, server] of offers) if (servers.includes(server)) offers.delete(key);
 }
 
-/** Closes every offer still unclaimed after a grace period: the re-run app listens elsewhere or not at all. */
+/**
+ * Ends a reload that succeeded: the servers whose socket was claimed finish what they have, and every offer
+ * still unclaimed closes after a grace period (the re-run app listens elsewhere or not at all).
+ */
 export function settle() {
+  for (const { old } of pending.values()) retire(old);
+  pending.clear();
   const left = [...offers];
   if (left.length === 0) return;
   const timer = setTimeout(() => {

@@ -11,12 +11,14 @@
 //   apply {plan, entry, callbackMs} -> {result}: see evict.mjs (a plan that evicts the entry re-runs the app)
 //   sweep                   -> {urls}: drops modules whose load failed, so the next import() retries
 //   folders                 -> {folders}: the folders holding the app's own loaded modules
+//   booted                  -> {idleMs}: once the app has booted (startup.mjs), how long ago it last was busy
 // Requests run one at a time, so an apply never overlaps another; a request holds the queue for at most
 // its holdMs (a reload stuck in a top-level await must not block it forever: its reply comes when it
 // settles, and evict.mjs refuses another reload meanwhile). Channel text is only ever parsed as JSON,
 // never evaluated. The socket is unref'd: it never keeps the app alive; when it closes, the app stops.
 // Development only: this relies on Node internals that change between versions.
 import net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import readline from 'node:readline';
 import { isMainThread } from 'node:worker_threads';
 import { install as trackEffects } from './effects.mjs';
@@ -29,9 +31,10 @@ import { getLoadCache } from './loader.mjs';
 import { snapshot, watchDynamicImports } from './snapshot.mjs';
 import { install as readSourcesSynchronously } from './source.mjs';
 import { Command } from './protocol.mjs';
-import { mainUrls } from './startup.mjs';
+import { booted, mainUrls, track, watchListening } from './startup.mjs';
 
 const HOLD_MS = 10_000; // when a request names no holdMs
+const BOOT_WAIT_MS = 10_000;
 const ORPHAN_GRACE_MS = 1000;
 
 // Instances outlive an eviction that did not re-import them only until release(): ask the cache too.
@@ -44,6 +47,8 @@ const commands = {
   [Command.ACCEPTING]: async () => ({ urls: accepting() }),
   [Command.SWEEP]: async () => ({ urls: await sweepFailed() }),
   [Command.FOLDERS]: async () => ({ folders: moduleFolders() }),
+  // For graphkit to time a start: how long ago the app was last busy booting (a listen, an import()).
+  [Command.BOOTED]: async () => ({ idleMs: performance.now() - (await booted(BOOT_WAIT_MS)).until }),
   [Command.APPLY]: async (request) => ({
     result: await applyPlan({ ...request.plan, entry: request.entry, callbackMs: request.callbackMs }),
   }),
@@ -97,7 +102,11 @@ delete process.env.GRAPHKIT_HOST_FD;
 if (isMainThread && Number.isInteger(fd) && fd > 2) {
   // import() edges are not in the loader's cache: record them from the start so boundaries are known.
   const entries = mainUrls();
+  // The boot starts now: a CommonJS main runs before the next turn of the event loop, an ES module main
+  // adds its own evaluation (snapshot.mjs).
+  track(new Promise((done) => setImmediate(done)), 'starting');
   watchDynamicImports(entries);
+  watchListening();
   journal.install();
   readSourcesSynchronously();
   // Servers, timers and process listeners the app starts are owned by module instances from the start.

@@ -56,6 +56,7 @@ export const Command = Object.freeze({
   APPLY: 'apply',
   SWEEP: 'sweep',
   FOLDERS: 'folders',
+  BOOTED: 'booted',
 });
 
 export const ApplyField = Object.freeze({
@@ -71,6 +72,7 @@ export const ApplyField = Object.freeze({
   COLUMN: 'column',
   RELEASED: 'released',
   HANDED_OVER: 'handedOver',
+  STALE: 'stale',
 });
 
 export const Effect = Object.freeze({

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cacheEntries, getLoader, isProbeUrl, jobStatus, jobUrl, linkedNow, settleLinked } from './loader.mjs';
-import { startingUp, track } from './startup.mjs';
+import { importing, imported, startingUp, track } from './startup.mjs';
 import { Format, ImportKind, ModuleKind, Status } from './protocol.mjs';
 
 const require = createRequire(import.meta.url);
@@ -18,7 +18,7 @@ const NATIVE_TYPESCRIPT = Boolean(process.features.typescript);
 
 // Dynamic import() calls seen since watchDynamicImports(), one row per (importer, specifier) with its latest
 // outcome {from, specifier, to, error, startup}: an app that imports per request must not grow this.
-// `startup` stays true while every call was made as the entry evaluated (see startup.mjs).
+// `startup` stays true while every call was made as the app booted (see startup.mjs).
 const dynamicImports = new Map();
 // The same rows by importer, and who hears of a row that changed: the journal keeps the live graph current.
 const dynamicByImporter = new Map();
@@ -51,9 +51,10 @@ export function watchDynamicImports(entryUrls = [], loader = getLoader()) {
   // the entry point and preloads pass none.
   loader.import = async function (specifier, parentURL, attributes, ...rest) {
     const call = original.call(loader, specifier, parentURL, attributes, ...rest);
-    // The main entry is imported with no parent (as a URL object on v22+): its evaluation is the start-up.
+    // The main entry is imported with no parent (as a URL object on v22+): its evaluation starts the boot.
     if (typeof parentURL !== 'string' && entryUrls.includes(String(specifier))) track(call);
     if (typeof parentURL !== 'string' || isProbeUrl(parentURL)) return call;
+    importing(call);
     const key = `${parentURL}\0${specifier}`;
     let row = dynamicImports.get(key);
     if (row === undefined) {
@@ -82,6 +83,7 @@ export function watchDynamicImports(entryUrls = [], loader = getLoader()) {
       await settleTarget(row);
       onDynamicChange(parentURL);
     }
+    if (row.to !== null) imported(row.to);
     return namespace;
   };
 }

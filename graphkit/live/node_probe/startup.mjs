@@ -1,23 +1,142 @@
-// Whether the app's entry is still evaluating (top-level await included): an import() made then is part of
-// the app's start-up, which its importer does not repeat, so the planner treats it as linking.
+// Whether the app is booting: an import() made then is part of the app's start-up, which its importer does
+// not repeat unless the app runs again, so the planner treats it as linking.
+//
+// Boot starts with the evaluation of the entry (the first run, or a re-run) and lasts until all of:
+// - the entry's evaluation has settled (top-level awaits included);
+// - no import() the app made meanwhile is still in flight;
+// - a server has started listening and nothing was imported for SETTLE_MS since, or, for an app that has
+//   not listened, nothing was imported for QUIET_MS.
+// A first connection to a server it opened ends the boot at once (once the entry has settled): from then
+// on the app serves, and what it imports, it imports per request.
+// Both start-up styles count: `await app.register(...); await app.listen(...)`, and the callback
+// `app.listen(port, cb)` of Fastify's docs, whose plugin loaders import() after the entry has returned and
+// before the server listens.
 import { realpathSync } from 'node:fs';
+import net from 'node:net';
 import { resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 
-let running = 0;
+const SETTLE_MS = 50;
+const QUIET_MS = 250;
 
-/** Counts `promise` (the evaluation of the entry) as start-up until it settles; returns it. */
-export function track(promise) {
-  running += 1;
-  const done = () => {
-    running -= 1;
+let boot = null; // {evaluating, starting, inFlight, listened, busyUntil, imported, ended: Promise, end}
+let last = null; // the boot that ended last
+let timer = null;
+
+/**
+ * Counts `promise` (the evaluation of the entry) as boot until it settles, starting one; returns it.
+ * `counter` 'starting' counts a promise that a client connecting does not wait for.
+ */
+export function track(promise, counter = 'evaluating') {
+  if (boot === null) {
+    let end;
+    const ended = new Promise((done) => {
+      end = done;
+    });
+    boot = {
+      evaluating: 0, starting: 0, inFlight: 0, listened: false, busyUntil: performance.now(), imported: new Set(), ended, end,
+    };
+  }
+  const current = boot;
+  current[counter] += 1;
+  const settled = () => {
+    current[counter] -= 1;
+    activity(current);
   };
-  promise.then(done, done);
+  promise.then(settled, settled);
   return promise;
 }
 
 export function startingUp() {
-  return running > 0;
+  return boot !== null;
+}
+
+/** An import() the app made (`call`): while booting, boot lasts until it settles. */
+export function importing(call) {
+  if (boot === null) return;
+  const current = boot;
+  current.inFlight += 1;
+  const settled = () => {
+    current.inFlight -= 1;
+    activity(current);
+  };
+  call.then(settled, settled);
+}
+
+/** The app imported `url` by import(): remembered while booting, for `booted` to report. */
+export function imported(url) {
+  boot?.imported.add(url);
+}
+
+/**
+ * Resolves once the boot under way (or the last one) has ended, or `limitMs` has passed, to {until: when it
+ * was last busy (performance.now() time), imported: the URLs the app import()ed meanwhile, over}.
+ */
+export async function booted(limitMs) {
+  const current = boot ?? last;
+  if (current === null) return { until: performance.now(), imported: new Set(), over: true };
+  let limit;
+  const late = new Promise((done) => {
+    limit = setTimeout(done, limitMs, false);
+  });
+  const over = await Promise.race([current.ended.then(() => true), late]);
+  clearTimeout(limit);
+  return { until: current.busyUntil, imported: current.imported, over };
+}
+
+function activity(current) {
+  if (current !== boot) return; // that boot has ended
+  boot.busyUntil = performance.now();
+  clearTimeout(timer);
+  if (busy(boot)) return;
+  timer = setTimeout(finish, boot.listened ? SETTLE_MS : QUIET_MS);
+  timer.unref();
+}
+
+function busy(current) {
+  return current.evaluating > 0 || current.starting > 0 || current.inFlight > 0;
+}
+
+function finish() {
+  if (boot !== null && !busy(boot)) end();
+}
+
+function end() {
+  clearTimeout(timer);
+  last = boot;
+  boot = null;
+  last.end();
+}
+
+let watching = false;
+
+/** Notes servers that start listening while booting (node:net, and through it http, https, http2). */
+export function watchListening() {
+  if (watching) return;
+  watching = true;
+  const listen = net.Server.prototype.listen;
+  net.Server.prototype.listen = function (...args) {
+    const current = boot;
+    if (current !== null) {
+      this.once('listening', () => {
+        current.listened = true;
+        activity(current);
+      });
+      // A client connecting means the app serves: what it imports from now on, it imports per request.
+      this.once('connection', () => {
+        if (current === boot && current.evaluating === 0) end();
+      });
+    }
+    return listen.apply(this, args);
+  };
+}
+
+const argv = [...process.argv];
+
+/** Gives a re-run the command line Node gave the app (fastify-cli's cli.js splices it away as it runs). */
+export function restoreArgv() {
+  process.argv.splice(0, process.argv.length, ...argv);
 }
 
 /** The URLs Node may name the main module by (it resolves symlinks unless told not to). */

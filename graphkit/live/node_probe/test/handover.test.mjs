@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { once } from 'node:events';
 import { test } from 'node:test';
-import { addressKey, claim, claimedAmong, offer } from '../handover.mjs';
+import { addressKey, claim, claimedAmong, giveBack, offer, settle } from '../handover.mjs';
 
 test('listen() arguments name the address they ask for', () => {
   assert.equal(addressKey([]), 'tcp::0');
@@ -18,22 +18,51 @@ test('listen() arguments name the address they ask for', () => {
   assert.equal(addressKey([{ _handle: {} }]), null);
 });
 
-test('a claimed socket moves to the new server: same port, new handler, old server closed', async () => {
-  const old = http.createServer((request, response) => response.end('old'));
-  old.listen(0, '127.0.0.1');
-  await once(old, 'listening');
+async function listening(text) {
+  const server = http.createServer((request, response) => response.end(text));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return server;
+}
+
+async function served(port) {
+  const response = await fetch(`http://127.0.0.1:${port}/`, { headers: { connection: 'close' } });
+  return response.text();
+}
+
+test('a claimed socket moves to the new server: same port, new handler, old server closed once settled', async () => {
+  const old = await listening('old');
   const { port } = old.address();
   const key = addressKey([0, '127.0.0.1']);
   assert.equal(offer(key, old), true);
   const next = http.createServer((request, response) => response.end('new'));
   const closed = once(old, 'close');
-  next.listen(claim(key));
+  next.listen(claim(key, next));
   await once(next, 'listening');
-  await closed;
   assert.equal(next.address().port, port);
   assert.equal(claimedAmong([old]), 1);
-  assert.equal(claim(key), null); // taken once
-  const response = await fetch(`http://127.0.0.1:${port}/`);
-  assert.equal(await response.text(), 'new');
+  assert.equal(claim(key, next), null); // taken once
+  assert.equal(await served(port), 'new');
+  settle();
+  await closed;
+  assert.equal(await served(port), 'new');
   next.close();
+});
+
+test('a claim given back: the old server accepts on its socket again, the new one closes', async () => {
+  const old = await listening('old');
+  const { port } = old.address();
+  const key = addressKey([0, '127.0.0.1']);
+  offer(key, old);
+  const next = http.createServer((request, response) => response.end('new'));
+  next.listen(claim(key, next));
+  await once(next, 'listening');
+  assert.equal(await served(port), 'new');
+  const closed = once(next, 'close');
+  giveBack(next);
+  await closed;
+  assert.equal(old.listening, true);
+  assert.equal(claimedAmong([old]), 0);
+  assert.equal(await served(port), 'old');
+  old.close();
 });
