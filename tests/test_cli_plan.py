@@ -1,8 +1,10 @@
-"""`graphkit plan` on the demo fixture, and finding the entry from package.json (Node as the oracle)."""
+"""`graphkit plan` on the demo fixture and on apps with a plugin loader, and finding the entry from
+package.json (Node as the oracle)."""
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -11,9 +13,12 @@ import pytest
 
 from graphkit.cli import main
 from graphkit.errors import UsageError
+from graphkit.live.probe import live_graph
+from graphkit.model import ImportKind, PlanStatus
+from graphkit.planning.files import plan_files
 from graphkit.resolve.entry import find_entry
 from graphkit.resolve.resolver import path_to_url
-from tests.conftest import FIXTURES, system_node
+from tests.conftest import FIXTURES, REPO, node_binary, system_node
 
 DEMO = FIXTURES / "demo"
 
@@ -170,3 +175,111 @@ def test_find_entry_agrees_with_node(tmp_path: Path) -> None:
     node_says = json.loads(done.stdout)
     for (kind, folder), (_, expected, _) in zip(queries, ENTRY_CASES.values(), strict=True):
         assert node_says.pop(0) == path_to_url(Path(folder, expected).resolve()), (kind, folder)
+
+
+# --- A plugin loader: a package that imports a folder of the app's by computed import() while it boots ---
+
+LOADER_APP = FIXTURES / "plugin-loader"
+FASTIFY_CLI_APP = REPO / ".cache" / "fastify-cli-app" / "esm"
+# The server Fastify's documentation writes for a fastify-cli app: it registers app.js and listens.
+FASTIFY_SERVER = """import Fastify from 'fastify'
+import app from './app.js'
+const fastify = Fastify()
+fastify.register(app)
+fastify.listen({ port: 3000 }, (err) => { if (err) throw err })
+"""
+
+
+def loader_reason(app: Path, changed: str, loader: str) -> str:
+    return (
+        f"{path_to_url(app / changed)}: not imported by name; {path_to_url(app / loader)} loads modules by "
+        "computed import() at start-up, so the app re-runs"
+    )
+
+
+def test_a_file_a_plugin_loader_imports_reruns_the_app(capsys: pytest.CaptureFixture[str]) -> None:
+    # Nothing server.js loads imports routes/root.js by name; the loader package imports it while booting.
+    entry = LOADER_APP / "server.js"
+    assert main(["plan", str(LOADER_APP / "routes" / "root.js"), "--entry", str(entry)]) == 0
+    assert capsys.readouterr().out == (
+        "routes/root.js  [changed]\n"
+        "└── server.js\n"
+        "reload order: routes/root.js, server.js\n"
+        "re-run: routes/root.js: not imported by name; node_modules/folder-loader/index.js loads modules by"
+        " computed import() at start-up, so the app re-runs (2 evicted in 2 units, 0 boundaries, 5 kept)\n"
+    )
+    assert main(["plan", str(LOADER_APP / "routes" / "root.js"), "--entry", str(entry), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    root, server = path_to_url(LOADER_APP / "routes" / "root.js"), path_to_url(entry)
+    assert doc["status"] == "rerun"
+    assert doc["reason"] == loader_reason(LOADER_APP, "routes/root.js", "node_modules/folder-loader/index.js")
+    assert doc["evict"] == [[root], [server]]
+    assert doc["chains"] == {root: None, server: root}
+
+
+def test_without_entry_the_app_plugin_package_json_names_reruns(capsys: pytest.CaptureFixture[str]) -> None:
+    # package.json names app.js, the plugin that loads routes/ through the loader: it is the entry.
+    assert main(["plan", str(LOADER_APP / "routes" / "users" / "index.js"), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["status"] == "rerun"
+    assert doc["reason"] == loader_reason(
+        LOADER_APP, "routes/users/index.js", "node_modules/folder-loader/index.js"
+    )
+    assert doc["evict"][-1] == [path_to_url(LOADER_APP / "app.js")]
+
+
+def test_the_tests_of_an_app_with_a_plugin_loader_change_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    for test in ("test/helper.js", "test/routes/root.test.js"):
+        assert main(["plan", str(LOADER_APP / test), "--entry", str(LOADER_APP / "server.js")]) == 0
+        last = capsys.readouterr().out.splitlines()[-1]
+        assert last == "noop: nothing loaded depends on the change (6 kept)", test
+
+
+def test_the_plan_reruns_for_exactly_the_files_node_loads_through_the_loader() -> None:
+    # Node as the oracle: the live graph holds the loader's import() of every plugin and route (made after
+    # server.js has returned, while the app boots), and the scan's plan re-runs the app for each file Node
+    # loaded and for no other file of the app.
+    entry = LOADER_APP / "server.js"
+    live = live_graph(entry, node=node_binary(22), wait_ms=500)
+    loader = path_to_url(LOADER_APP / "node_modules" / "folder-loader" / "index.js")
+    by_loader = {e.target for e in live.edges if e.source == loader}
+    loaded = ("plugins/greeting.js", "routes/root.js", "routes/users/index.js")
+    assert by_loader == {path_to_url(LOADER_APP / name) for name in loaded}
+    assert {e.kind for e in live.edges if e.source == loader} <= {ImportKind.DYNAMIC, ImportKind.STARTUP}
+    held = {m.url for m in live.modules}
+    files = sorted(p for p in LOADER_APP.rglob("*.js") if "node_modules" not in p.parts)
+    assert len(files) == 8
+    for file in files:
+        made = plan_files([file], entry=entry).plan
+        assert (made.status is PlanStatus.RERUN) == (path_to_url(file) in held), (file, made.reason)
+        assert made.status in (PlanStatus.RERUN, PlanStatus.NOOP), (file, made.status)
+
+
+def test_a_route_of_the_app_fastify_cli_generates_reruns_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # @fastify/autoload imports routes/ and plugins/ by import(pathToFileURL(file).href) while the app boots.
+    if not (FASTIFY_CLI_APP / "app.js").is_file():
+        pytest.fail(f"{FASTIFY_CLI_APP} is missing: run scripts/install-fastify-cli-app.sh (make test does)")
+    app = tmp_path / "app"
+    shutil.copytree(FASTIFY_CLI_APP, app, ignore=shutil.ignore_patterns("node_modules"))
+    (app / "node_modules").symlink_to(FASTIFY_CLI_APP / "node_modules")
+    (app / "server.js").write_text(FASTIFY_SERVER)
+    autoload = (FASTIFY_CLI_APP / "node_modules" / "@fastify" / "autoload" / "index.js").resolve()
+    for entry in ("server.js", None):  # without --entry, package.json's main: app.js, the app as a plugin
+        named = ["--entry", str(app / entry)] if entry else []
+        assert main(["plan", str(app / "routes" / "root.js"), *named, "--json"]) == 0
+        doc = json.loads(capsys.readouterr().out)
+        assert doc["status"] == "rerun", entry
+        assert doc["reason"] == (
+            f"{path_to_url(app / 'routes' / 'root.js')}: not imported by name; {path_to_url(autoload)} loads"
+            " modules by computed import() at start-up, so the app re-runs"
+        )
+        assert doc["evict"][-1] == [path_to_url(app / (entry or "app.js"))]
+    assert main(["plan", str(app / "routes" / "root.js"), "--entry", str(app / "server.js")]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith(
+        "re-run: routes/root.js: not imported by name; "
+    )
+    for test in ("test/helper.js", "test/routes/root.test.js"):
+        assert main(["plan", str(app / test), "--entry", str(app / "server.js"), "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["status"] == "noop", test

@@ -27,6 +27,7 @@ from graphkit.model import (
     PlanStatus,
 )
 from graphkit.model.codec import plan_to_dict
+from graphkit.planning.loaders import AppFolder, app_folder, plan_loaded_at_startup
 from graphkit.planning.planner import plan
 from graphkit.resolve.resolver import path_to_url
 from tests.conftest import FIXTURES, REPO, node_binary
@@ -317,6 +318,122 @@ def test_package_json_change_needs_a_restart() -> None:
     result = plan(graph([("main", "a", S)]), ["file:///app/package.json"], url("main"))
     assert result.status is PlanStatus.FULL_RELOAD
     assert result.reason is not None and "package.json" in result.reason
+
+
+# --- A plugin loader: a package module that imports the app's files by computed import() at start-up ---
+
+APP_FOLDER = AppFolder("/app", ("/app/spec",))
+
+
+def loader_graph(loader_kind: ImportKind = D, specifier: str | None = None) -> ModuleGraph:
+    """main -> app -> pkg/loader, which import()s a computed specifier; app -> lib."""
+    base = graph([("main", "app", S), ("app", "pkg/loader", S), ("app", "lib", S)])
+    computed = Edge(url("pkg/loader"), None, loader_kind, specifier, 9, 30, "computed")
+    return replace(base, edges=(*base.edges, computed))
+
+
+def startup_plan(
+    g: ModuleGraph, changed: list[str], *, restart_on_entry: bool = False, deleted: tuple[str, ...] = ()
+) -> EvictionPlan:
+    made = plan(g, changed, url("main"), deleted=set(deleted), restart_on_entry=restart_on_entry)
+    return plan_loaded_at_startup(g, made, url("main"), APP_FOLDER, restart_on_entry=restart_on_entry)
+
+
+def test_a_file_a_plugin_loader_may_import_reruns_the_app() -> None:
+    route = "file:///app/routes/root.js"
+    made = startup_plan(loader_graph(), [route])
+    assert made.status is PlanStatus.RERUN
+    assert made.reason == (
+        f"{route}: not imported by name; {url('pkg/loader')} loads modules by computed import() at start-up,"
+        " so the app re-runs"
+    )
+    assert made.evict == ((route,), (url("main"),))
+    assert made.path(url("main")) == (route, url("main"))
+    assert made.kept == 3  # main, app, lib and the loader are loaded: all but the entry stay
+    # Created or deleted alike: the loader lists the folder again when the app re-runs.
+    assert startup_plan(loader_graph(), [], deleted=(route,)).status is PlanStatus.RERUN
+    # A deleted file a loaded module imports by name is the planner's alone, though the scan finds it missing.
+    named = "file:///app/routes/named.js"
+    g = loader_graph()
+    g = replace(g, modules=(*g.modules, Module(named, ModuleKind.MISSING, Format.MODULE)),
+                edges=(*g.edges, Edge(url("app"), named, S, "./routes/named.js", 2, 1)))
+    assert "not imported by name" not in str(startup_plan(g, [], deleted=(named,)).reason)
+    # With an in-place change beside it, the route still re-runs the app; the reload order keeps lib first.
+    both = startup_plan(loader_graph(), [url("lib"), route])
+    assert both.status is PlanStatus.RERUN
+    assert both.evict == ((url("lib"),), (url("app"),), (route,), (url("main"),))
+    restart = startup_plan(loader_graph(), [route], restart_on_entry=True)
+    assert restart.status is PlanStatus.FULL_RELOAD
+    assert restart.reason is not None and restart.reason.endswith("so the app restarts (restart on entry)")
+
+
+def test_only_a_computed_import_in_a_loaded_package_module_loads_unnamed_files() -> None:
+    route = "file:///app/routes/root.js"
+    # A literal import() names what it loads; a computed require() or one in the app's own code is no
+    # plugin loader; a loader the entry does not load imports nothing.
+    literal = loader_graph(specifier="./routes/root.js")
+    required = loader_graph(loader_kind=Q)
+    own = replace(loader_graph(), edges=(*graph([("main", "app", S)]).edges,
+                                         Edge(url("app"), None, D, None, 3, 9, "computed")))
+    unloaded = replace(
+        loader_graph(), edges=tuple(e for e in loader_graph().edges if e.target != url("pkg/loader"))
+    )
+    for g in (literal, required, own, unloaded):
+        made = startup_plan(g, [route])
+        assert (made.status, made.evict, made.reason) == (PlanStatus.NOOP, (), None)
+
+
+def test_a_plan_that_restarts_or_reruns_anyway_keeps_its_reason() -> None:
+    route = "file:///app/routes/root.js"
+    restart = startup_plan(loader_graph(), [route, "file:///app/package.json"])
+    assert restart.status is PlanStatus.FULL_RELOAD and "package.json" in str(restart.reason)
+    rerun = startup_plan(loader_graph(), [url("app"), route])
+    assert (rerun.status, rerun.reason) == (PlanStatus.RERUN, f"{url('main')}: the entry would be evicted")
+    assert rerun.evict == ((url("app"),), (route,), (url("main"),))
+
+
+# File (under /app, whose package.json names spec/ as its tests) -> whether a plugin loader may import it.
+MAY_LOAD = {
+    "routes/root.js": True,
+    "routes/users/index.mjs": True,
+    "plugins/db.cjs": True,
+    "src/routes/a.ts": True,
+    "lib/store.mts": True,
+    "routes/README.md": False,  # not a module
+    "routes/types.d.ts": False,  # Node never loads a declaration file
+    "routes/view.tsx": False,  # Node runs no .tsx
+    "server.js": False,  # beside package.json: the entry, or a tool's configuration file
+    "eslint.config.js": False,
+    ".github/hooks/x.js": False,  # a dot-folder: graphkit watch ignores it too
+    "routes/.draft.js": False,
+    "node_modules/pkg/index.js": False,
+    "test/helper.js": False,  # what `node --test` runs by default
+    "routes/test/fixture.js": False,
+    "routes/root.test.js": False,
+    "routes/root-test.mjs": False,
+    "routes/root_test.ts": False,
+    "routes/test-root.js": False,
+    "routes/test.js": False,
+    "spec/helper.js": False,  # package.json's directories.test
+    "routes/testing.js": True,
+    "routes/contest.js": True,
+}
+
+
+@pytest.mark.parametrize(("name", "loads"), MAY_LOAD.items(), ids=MAY_LOAD.keys())
+def test_which_files_a_plugin_loader_may_import(name: str, loads: bool) -> None:
+    assert APP_FOLDER.may_load(f"file:///app/{name}") is loads
+    assert not APP_FOLDER.may_load(f"file:///elsewhere/{name}")
+
+
+def test_the_app_folder_is_the_entrys_package_with_its_test_folder(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "main.js").write_text("")
+    (tmp_path / "package.json").write_text('{"directories": {"test": "./checks/"}}')
+    root = str(tmp_path.resolve())
+    assert app_folder(tmp_path / "src" / "main.js") == AppFolder(root, (f"{root}/checks",))
+    (tmp_path / "package.json").write_text("{not json")
+    assert app_folder(tmp_path / "src" / "main.js") == AppFolder(root, ())
 
 
 def test_plan_is_deterministic_whatever_the_input_order() -> None:

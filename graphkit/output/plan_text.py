@@ -12,7 +12,8 @@ from graphkit.output.wording import count, plan_counts
 __all__ = ["render_text"]
 
 
-_NAMED = re.compile(r"(file:[^\s]+?):\s")
+# A file URL in a reason, up to the colon before an explanation or the space after it.
+_URL = re.compile(r"file:\S+?(?=:?(?:\s|$))")
 # Indentation past this depth would make the text grow with the square of an import chain's length.
 MAX_DEPTH = 32
 
@@ -102,6 +103,5 @@ def _summary(plan: EvictionPlan, root: Path | None) -> str:
 
 
 def _reason(reason: str | None, root: Path | None) -> str:
-    """A plan's reason names a module by its URL first: shown as a path, like the tree above it."""
-    match = _NAMED.match(reason or "")
-    return display_path(match.group(1), root) + reason[match.end(1) :] if match and reason else str(reason)
+    """A plan's reason names modules by their URLs (the first one first): shown as paths, like the tree."""
+    return _URL.sub(lambda m: display_path(m.group(0), root), reason) if reason else str(reason)

@@ -15,6 +15,7 @@ from graphkit.extract.accepts import accepting_modules
 from graphkit.graph.lookup import find_module
 from graphkit.model import EvictionPlan, Format, ModuleGraph
 from graphkit.model.urls import path_to_url
+from graphkit.planning.loaders import app_folder, plan_loaded_at_startup
 from graphkit.planning.planner import plan
 from graphkit.planning.workspace import entry_search_start
 from graphkit.resolve.entry import find_entry
@@ -47,7 +48,9 @@ def plan_files(
 
     Without ``entry``, the nearest package.json above the first file names it (in an npm workspace, run
     from another member package, that package's: see ``graphkit.planning.workspace``); without ``graph``, the
-    entry is scanned (or, with ``live``, run under Node and read from its loader).
+    entry is scanned (or, with ``live``, run under Node and read from its loader). Over a scan, a changed
+    file that a package's plugin loader may import at start-up re-runs the app
+    (``graphkit.planning.loaders``).
     """
     if not files:
         raise UsageError("plan: name at least one changed file")
@@ -66,14 +69,19 @@ def plan_files(
 
         scanned = crawl([entry], conditions=conditions)
         graph, accepting = scanned.graph, scanned.accepting
+    entry_url = _url(graph, entry)
     made = plan(
         graph,
         [_url(graph, f) for f in files],
-        _url(graph, entry),
+        entry_url,
         accepting=accepting if accepting is not None else accepting_modules(graph),
         include_packages=include_packages,
         restart_on_entry=restart_on_entry,
     )
+    if graph.node is None:  # a scan: what a plugin loader imports at start-up is not in it
+        made = plan_loaded_at_startup(
+            graph, made, entry_url, app_folder(entry), restart_on_entry=restart_on_entry
+        )
     return FilePlan(entry, graph, made)
 
 
