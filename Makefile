@@ -4,14 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint setup nodes corpus apps ts-corpus peers graphviz bench
+.PHONY: demo test lint setup nodes corpus apps fastify-cli-app ts-corpus peers graphviz bench
 
 demo: setup graphviz
 	$(BIN)/graphkit scan fixtures/demo/main.mjs
 	$(BIN)/graphkit plan fixtures/demo/routes/home.mjs
 	$(BIN)/graphkit plan fixtures/demo/lib/format.mjs
 
-test: setup graphviz nodes corpus apps ts-corpus peers
+test: setup graphviz nodes corpus apps fastify-cli-app ts-corpus peers
 	$(BIN)/ruff check graphkit tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
@@ -43,13 +43,16 @@ corpus:
 apps:
 	scripts/install-apps.sh
 
+fastify-cli-app:
+	scripts/install-fastify-cli-app.sh
+
 ts-corpus:
 	scripts/install-ts-corpus.sh
 
 peers:
 	scripts/install-bench-peers.sh
 
-bench: setup nodes corpus apps ts-corpus peers
+bench: setup nodes corpus apps fastify-cli-app ts-corpus peers
 	$(BIN)/python -m bench.scan
 	$(BIN)/python -m bench.preview
 	$(BIN)/python -m bench.ts_scan
@@ -57,3 +60,4 @@ bench: setup nodes corpus apps ts-corpus peers
 	$(BIN)/python -m bench.memory
 	$(BIN)/python -m bench.peers
 	$(BIN)/python -m bench.rerun
+	$(BIN)/python -m bench.fastify_cli

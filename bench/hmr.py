@@ -27,15 +27,17 @@ import argparse
 import http.client
 import io
 import itertools
+import os
 import queue
 import re
+import signal
 import statistics
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -159,21 +161,51 @@ class Client:
 
 @contextmanager
 def started(
-    command: list[str], cwd: Path | None = None
+    command: list[str], cwd: Path | None = None, env: Mapping[str, str] | None = None
 ) -> Iterator[tuple[subprocess.Popen[str], Lines, Lines]]:
+    """The command in a process group of its own (``env`` added to this process's environment); on the way
+    out the whole group is ended, so a tool's children (`node --watch`'s, a forked worker) never outlive
+    it."""
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1, cwd=cwd
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        bufsize=1,
+        cwd=cwd,
+        env=None if env is None else {**os.environ, **env},
+        start_new_session=True,
     )
     assert process.stdout is not None and process.stderr is not None
     try:
         yield process, Lines(process.stdout), Lines(process.stderr)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _end_group(process)
+
+
+def _end_group(process: subprocess.Popen[str], seconds: float = 5.0) -> None:
+    """SIGTERM to the process and every process of its group; SIGKILL to what still runs after ``seconds``."""
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.perf_counter() + seconds
+    while _group_alive(process) and time.perf_counter() < deadline:
+        time.sleep(0.02)
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def _group_alive(process: subprocess.Popen[str]) -> bool:
+    """Whether the leader or any process of its group still runs (zombies left to be reaped do not; Linux)."""
+    if process.poll() is None:
+        return True
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with suppress(OSError):
+            # After the command's name in parentheses: state, parent pid, process group.
+            state, _parent, group = stat.read_text().rsplit(")", 1)[1].split()[:3]
+            if int(group) == process.pid and state != "Z":
+                return True
+    return False
 
 
 class Saves:

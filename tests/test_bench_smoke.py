@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import NODE_MAJORS, REPO, node_binary, system_node
+from tests.fastify_cli_app import missing as fastify_cli_missing
 
 
 def bench(module: str, *args: str | Path) -> str:
@@ -104,3 +108,35 @@ def test_watcher_bench_prints_both_backends_for_both_saves() -> None:
         (line,) = [line for line in out.splitlines() if line.lstrip().startswith(f"{label}:")]
         figures = r"inotify [\d.]+ ms .* watchfiles [\d.]+ ms .* inotify / watchfiles [\d.]+$"
         assert re.search(figures, line), out
+
+
+def test_fastify_cli_bench_prints_a_row_per_tool_and_case_and_leaves_no_process() -> None:
+    node_binary(24)
+    if why := fastify_cli_missing():
+        pytest.fail(why)
+    out = bench("bench.fastify_cli", "--majors", "24", "--saves", "1", "--gap", "0.1", "--timeout", "1")
+    rows = [line.split(" | ") for line in out.splitlines() if line.startswith("| v24.")]
+    cases = ["route save", "plugin save", "new route", "deleted route"]
+    tools = ["graphkit watch server.js", "graphkit watch server-await.js", "fastify start -w"]
+    expected = [("Express, graphkit watch main.mjs", "route save")]
+    expected += [(tool, case) for tool in [*tools, "node --watch server-await.js"] for case in cases]
+    assert [(row[1], row[2]) for row in rows] == expected, out
+    # The reference is served; each row has its same-pid and failed-request counts.
+    assert re.fullmatch(r"\d+ / \d+", rows[0][3]), out
+    for row in rows:
+        assert re.fullmatch(r"[01] of 1", row[5]) and re.fullmatch(r"\d+ / \d+ \|", row[6]), row
+    # fastify-cli's fixed delays were found in its installed sources.
+    (delays,) = [line for line in out.splitlines() if line.startswith("fastify start -w -l info")]
+    for figure in (r"chokidar \d+\.\d+\.\d+", r"unlink \d+ ms", r"per \d+ ms", r"after \d+ ms"):
+        assert re.search(figure, delays), delays
+    assert re.search(r"^node v24\.\S+: graphkit watch server\.js, route save ", out, re.MULTILINE), out
+    # Every process a tool started (node --watch's and fastify-cli's children too) ended with the benchmark.
+    left = [pid.name for pid in Path("/proc").glob("[0-9]*") if "graphkit-fastify-cli-" in _process_text(pid)]
+    assert not left, left
+
+
+def _process_text(pid: Path) -> str:
+    try:
+        return (pid / "cmdline").read_text() + os.readlink(pid / "cwd")
+    except OSError:
+        return ""
