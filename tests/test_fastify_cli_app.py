@@ -3,14 +3,15 @@ starting it serving its generated routes under `graphkit watch`."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from tests import fastify_cli_app as generated
-from tests.conftest import FIXTURES, node_binary
+from tests.conftest import FIXTURES, NODE_MAJORS, node_binary
 from tests.fastify_cli_app import ENTRIES, GENERATED, INSTALL, fastify_cli_app
-from tests.test_watch import Watching
+from tests.test_watch import Watching, free_port
 
 
 def files(root: Path) -> dict[str, bytes]:
@@ -47,6 +48,107 @@ def test_both_entries_serve_the_generated_routes_under_graphkit_watch(
         assert w.get("/") == '{"root":true}'
         assert w.get("/example") == "this is an example"
         assert w.stop() == 130
+    finally:
+        if w.process.poll() is None:
+            w.process.kill()
+            w.process.wait()
+
+
+# Two route files the tests add beside the generated ones: the app's pid, and the plugin's decorator.
+PROBES = {
+    "routes/pid.js": "export default async function (fastify) {\n"
+    "  fastify.get('/pid', async () => String(process.pid))\n}\n",
+    "routes/hugs.js": "export default async function (fastify) {\n"
+    "  fastify.get('/hugs', async () => fastify.someSupport())\n}\n",
+}
+NEW_ROUTE = (
+    "export default async function (fastify) {\n  fastify.get('/brandnew', async () => 'brand new')\n}\n"
+)
+RERAN = re.compile(r"graphkit: (\S+)(?: \(deleted\))?: re-ran the app in \d+ ms \(.*1 server handed over.*\)")
+
+
+def write(root: Path, relative: str, text: str) -> None:
+    """Saves as editors that write a copy and rename it do: the app never reads half a file."""
+    copy = root / f".{Path(relative).name}.new"
+    copy.write_text(text)
+    copy.replace(root / relative)
+
+
+def edit(root: Path, relative: str, old: str, new: str) -> None:
+    text = (root / relative).read_text()
+    assert old in text, f"{relative} has no {old!r}"
+    write(root, relative, text.replace(old, new))
+
+
+def reran(w: Watching, file: str) -> None:
+    line = w.status()
+    match = RERAN.fullmatch(line)
+    assert match and match[1] == file, line
+
+
+def generated_app(tmp_path: Path) -> Path:
+    root = fastify_cli_app(tmp_path)
+    for relative, text in PROBES.items():
+        (root / relative).write_text(text)
+    return root
+
+
+def pairs() -> list[object]:
+    # Fastify 5 names Node 20 as its minimum, yet runs on 18.
+    return [pytest.param(m, e, id=f"node{m}-{e}") for m in NODE_MAJORS for e in ENTRIES]
+
+
+@pytest.mark.parametrize(("major", "entry"), pairs())
+def test_saves_new_and_deleted_route_files_are_served_by_the_same_process(
+    major: int, entry: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PORT", "0")
+    root = generated_app(tmp_path)
+    w = Watching(node_binary(major), root, entry=entry)
+    try:
+        pid = w.get("/pid")
+        assert w.get("/") == '{"root":true}'
+        assert w.get("/hugs") == "hugs"
+
+        # A route that @fastify/autoload imported: the app re-runs in place and serves the new code.
+        edit(root, "routes/root.js", "root: true", "root: 'v2'")
+        reran(w, "routes/root.js")
+        assert w.get("/") == '{"root":"v2"}'
+        # A plugin the routes depend on.
+        edit(root, "plugins/support.js", "'hugs'", "'hugs v2'")
+        reran(w, "plugins/support.js")
+        assert w.get("/hugs") == "hugs v2"
+        # A new file in a folder the loader reads at boot: the re-run app registers it.
+        assert "Not Found" in w.get("/brandnew")
+        write(root, "routes/brandnew.js", NEW_ROUTE)
+        reran(w, "routes/brandnew.js")
+        assert w.get("/brandnew") == "brand new"
+        # And a deleted one is gone.
+        (root / "routes" / "brandnew.js").unlink()
+        reran(w, "routes/brandnew.js")
+        assert "Not Found" in w.get("/brandnew")
+
+        assert (w.get("/pid"), w.get("/"), w.get("/hugs")) == (pid, '{"root":"v2"}', "hugs v2")
+        assert w.stop() == 130
+    finally:
+        if w.process.poll() is None:
+            w.process.kill()
+            w.process.wait()
+
+
+@pytest.mark.parametrize("major", [22, 24])
+def test_an_app_started_by_fastify_cli_re_runs_in_place(
+    major: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    root = generated_app(tmp_path)
+    port = free_port()
+    start = ["--", "start", "-a", "127.0.0.1", "-p", str(port), str(root / "app.js")]
+    w = Watching(node_binary(major), root, start, entry="node_modules/fastify-cli/cli.js", port=port)
+    try:
+        pid = w.get("/pid")
+        edit(root, "routes/root.js", "root: true", "root: 'v2'")
+        reran(w, "routes/root.js")
+        assert (w.get("/"), w.get("/pid")) == ('{"root":"v2"}', pid)
     finally:
         if w.process.poll() is None:
             w.process.kill()

@@ -267,3 +267,109 @@ def test_a_request_in_flight_finishes_on_the_old_code_and_its_connection_closes(
             assert (answer.read(), answer.getheader("connection")) == (b"v1", "close")
         finally:
             held.close()
+
+
+SERVER = """import http from 'node:http';
+import { text } from './text.mjs';
+const server = http.createServer((request, response) => response.end(`${text} VERSION ${process.pid}`));
+LISTEN
+AFTER
+"""
+
+
+def server(version: str, listen: str, after: str = "") -> str:
+    return SERVER.replace("VERSION", version).replace("LISTEN", listen).replace("AFTER", after)
+LISTEN = "server.listen(0, '127.0.0.1', () => console.log(`listening on ${server.address().port}`));"
+AWAITED = "await new Promise((done) => server.listen(0, '127.0.0.1', done));"
+
+
+def served(w: Watching) -> tuple[str, str]:
+    """The text the app serves and the pid serving it."""
+    text, _, pid = w.get("/").rpartition(" ")
+    return text, pid
+
+
+@pytest.mark.parametrize("major", NODE_MAJORS)
+def test_a_rerun_that_fails_after_listening_is_rolled_back(major: int, tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text('{"type": "module"}\n')
+    (tmp_path / "text.mjs").write_text("export const text = 'hello';\n")
+    main = tmp_path / "main.mjs"
+    main.write_text(server("v1", LISTEN))
+    w = Watching(node_binary(major), tmp_path)
+    try:
+        text, pid = served(w)
+        assert text == "hello v1"
+        failures = [  # the new server listens, then the entry fails: the old one keeps the socket
+            (LISTEN, "throw new Error('boom after listen');", "boom after listen at main.mjs:5:7"),
+            (AWAITED, "throw new Error('boom after await');", "boom after await at main.mjs:5:7"),
+            (LISTEN, "await Promise.reject(new Error('rejected'));", "rejected at main.mjs:5:22"),
+        ]
+        for version, (listen, after, where) in enumerate(failures, start=2):
+            save(w, "main.mjs", main.read_text(), server(f"v{version}", listen, after))
+            assert w.status() == f"graphkit: main.mjs: {where}; kept old code"
+            assert served(w) == ("hello v1", pid)
+        save(w, "main.mjs", main.read_text(), server("v5", LISTEN))
+        ran = r"graphkit: {}: re-ran the app in \d+ ms \({} evicted, 1 server handed over\)"
+        assert re.fullmatch(ran.format("main.mjs", "1 module"), w.status())
+        assert served(w) == ("hello v5", pid)
+        save(w, "text.mjs", "hello", "hi")
+        assert re.fullmatch(ran.format(r"text\.mjs", "2 modules"), w.status())
+        assert served(w) == ("hi v5", pid)
+    finally:
+        if w.process.poll() is None:
+            w.process.kill()
+            w.process.wait()
+
+
+ONCE_LOADER = """// Imports each file of a folder once for the life of the process, and keeps what it got.
+const { readdirSync } = require('node:fs');
+const { join } = require('node:path');
+const { pathToFileURL } = require('node:url');
+const loaded = new Map();
+module.exports = async function load(folder) {
+  const found = [];
+  for (const name of readdirSync(folder).sort()) {
+    const file = join(folder, name);
+    if (!loaded.has(file)) loaded.set(file, await import(pathToFileURL(file).href));
+    found.push(loaded.get(file));
+  }
+  return found;
+};
+"""
+
+
+def test_a_rerun_whose_boot_does_not_import_the_saved_module_again_restarts_the_app(tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text('{"type": "module"}\n')
+    loader = tmp_path / "node_modules" / "once-loader"
+    loader.mkdir(parents=True)
+    (loader / "package.json").write_text('{"name": "once-loader", "main": "index.js"}\n')
+    (loader / "index.js").write_text(ONCE_LOADER)
+    (tmp_path / "routes").mkdir()
+    (tmp_path / "routes" / "a.mjs").write_text("export const text = 'route v1';\n")
+    (tmp_path / "main.mjs").write_text(
+        "import http from 'node:http';\n"
+        "import load from 'once-loader';\n"
+        "const routes = await load(new URL('./routes', import.meta.url).pathname);\n"
+        "const server = http.createServer((q, s) => s.end(`${routes[0].text} ${process.pid}`));\n"
+        f"{LISTEN}\n"
+    )
+    w = Watching(node_binary(24), tmp_path)
+    try:
+        text, pid = served(w)
+        assert text == "route v1"
+        save(w, "routes/a.mjs", "route v1", "route v2")
+        # Re-run in place, the loader hands back what it imported the first time: only a new process
+        # serves the new code, and the status line says so.
+        assert re.fullmatch(
+            r"graphkit: routes/a\.mjs: restarted the app in \d+ ms \(re-run in place, it did not import"
+            r" routes/a\.mjs again, so it would have served the old code\)",
+            w.status(),
+        )
+        assert w.wait_port() == w.port  # the re-run listened, on the socket handed over
+        w.port = w.wait_port()  # then the new process
+        text, new_pid = served(w)
+        assert (text, new_pid != pid) == ("route v2", True)
+    finally:
+        if w.process.poll() is None:
+            w.process.kill()
+            w.process.wait()

@@ -6,6 +6,7 @@ import os
 import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -54,7 +55,10 @@ class Watching:
         *,
         entry: str = "main.mjs",
         node_options: Sequence[str] = (),
+        port: int | None = None,
     ) -> None:
+        """Waits for the app's ``listening on PORT`` line, or, for an app that prints none, until ``port``
+        answers."""
         self.root = root
         self.process = subprocess.Popen(
             [
@@ -71,7 +75,7 @@ class Watching:
             text=True,
         )
         self.out, self.err = line_queues(self.process)
-        self.port = self.wait_port()
+        self.port = self.wait_port() if port is None else wait_answering(port)
 
     def wait_port(self) -> int:
         match = re.fullmatch(r"listening on (\d+)", self.out.get(timeout=WAIT))
@@ -95,6 +99,24 @@ class Watching:
     def stop(self) -> int:
         self.process.send_signal(signal.SIGINT)
         return self.process.wait(timeout=WAIT)
+
+
+def wait_answering(port: int) -> int:
+    deadline = time.monotonic() + WAIT
+    while True:
+        try:
+            fetch(port, "/")
+            return port
+        except OSError:
+            assert time.monotonic() < deadline, f"nothing answers on port {port}"
+            time.sleep(0.05)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 @pytest.fixture
@@ -267,6 +289,14 @@ def test_the_package_root_is_the_nearest_package_json(tmp_path: Path) -> None:
     (tmp_path / "package.json").write_text("{}")
     (tmp_path / "src" / "deep").mkdir(parents=True)
     assert package_root(tmp_path / "src" / "deep" / "main.mjs") == tmp_path
+
+
+def test_an_entry_in_an_installed_package_belongs_to_the_app_that_installed_it(tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text("{}")
+    cli = tmp_path / "node_modules" / "fastify-cli"
+    cli.mkdir(parents=True)
+    (cli / "package.json").write_text("{}")
+    assert package_root(cli / "cli.js") == tmp_path
 
 
 def next_batch(watcher: Watcher) -> Batch:

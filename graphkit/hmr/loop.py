@@ -63,9 +63,10 @@ class WatchOptions:
 def package_root(entry: Path) -> Path:
     """The folder of the nearest package.json above the entry, else the entry's folder; for an entry in a
     package (``node_modules/fastify-cli/cli.js``), the app's that installed it."""
-    start = entry.resolve().parent
+    start = entry.absolute().parent
     if "node_modules" in start.parts:
         start = Path(*start.parts[: start.parts.index("node_modules")])
+    start = start.resolve()
     found = nearest_package_json(str(start), StopRule.ROOT)
     return Path(found).parent if found is not None else start
 
