@@ -240,12 +240,12 @@ def test_the_plan_reruns_for_exactly_the_files_node_loads_through_the_loader() -
     # server.js has returned, while the app boots), and the scan's plan re-runs the app for each file Node
     # loaded and for no other file of the app.
     entry = LOADER_APP / "server.js"
-    live = live_graph(entry, node=node_binary(22), wait_ms=500)
+    live = live_graph(entry, node=node_binary(22))  # read once the app has booted
     loader = path_to_url(LOADER_APP / "node_modules" / "folder-loader" / "index.js")
     by_loader = {e.target for e in live.edges if e.source == loader}
     loaded = ("plugins/greeting.js", "routes/root.js", "routes/users/index.js")
     assert by_loader == {path_to_url(LOADER_APP / name) for name in loaded}
-    assert {e.kind for e in live.edges if e.source == loader} <= {ImportKind.DYNAMIC, ImportKind.STARTUP}
+    assert {e.kind for e in live.edges if e.source == loader} == {ImportKind.STARTUP}
     held = {m.url for m in live.modules}
     files = sorted(p for p in LOADER_APP.rglob("*.js") if "node_modules" not in p.parts)
     assert len(files) == 8
@@ -283,3 +283,10 @@ def test_a_route_of_the_app_fastify_cli_generates_reruns_it(
     for test in ("test/helper.js", "test/routes/root.test.js"):
         assert main(["plan", str(app / test), "--entry", str(app / "server.js"), "--json"]) == 0
         assert json.loads(capsys.readouterr().out)["status"] == "noop", test
+    # The live plan agrees: the loader is kept, the entry re-runs.
+    live = ["--live", "--node", str(node_binary(24)), "--entry", str(app / "server.js"), "--json"]
+    assert main(["plan", str(app / "routes" / "root.js"), *live]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert (doc["status"], doc["evict"]) == (
+        "rerun", [[path_to_url(app / "routes" / "root.js")], [path_to_url(app / "server.js")]]
+    )
