@@ -22,7 +22,7 @@ from graphkit.graph.queries import linked_view, to_networkx
 from graphkit.live.mirror import Delta, LiveMirror, Row
 from graphkit.model import Edge, Format, ImportKind, Module, ModuleGraph, ModuleKind, Status
 from graphkit.model.urls import path_to_url
-from graphkit.planning.incremental import SourceAccepts, plan_live
+from graphkit.planning.incremental import SourceAccepts, booted_from, plan_live
 from graphkit.planning.order import reload_order
 from graphkit.planning.planner import plan
 from tests.test_mirror import canonical
@@ -172,3 +172,39 @@ def test_source_accepts_reads_a_module_once_until_a_save_names_it(tmp_path: Path
     module.unlink()
     sources.clear()
     assert not sources(url)  # a deleted module accepts nothing
+
+
+def test_the_files_a_boot_may_load_lie_where_it_imported_by_computed_specifier() -> None:
+    app = "file:///app/"
+    loader = f"{app}node_modules/loader/index.js"
+
+    def module(url: str) -> Module:
+        kind = ModuleKind.PACKAGE if "/node_modules/" in url else ModuleKind.LOCAL
+        return Module(url, kind, Format.MODULE, Status.EVALUATED)
+
+    def edge(source: str, target: str, kind: ImportKind, specifier: str) -> Edge:
+        return Edge(source, target, kind, specifier, None, None, None)
+
+    edges = (
+        edge(f"{app}main.mjs", loader, ImportKind.STATIC, "loader"),
+        edge(loader, f"{app}app.mjs", ImportKind.STARTUP, f"{app}app.mjs"),  # the package folder itself
+        edge(loader, f"{app}routes/a.mjs", ImportKind.STARTUP, f"{app}routes/a.mjs"),
+        edge(loader, f"{app}plugins/p.mjs", ImportKind.STARTUP, "/app/plugins/p.mjs"),
+        # Named by a literal specifier: not a folder a loader reads.
+        edge(f"{app}main.mjs", f"{app}lib/boot.mjs", ImportKind.STARTUP, "./lib/boot.mjs"),
+        edge(f"{app}main.mjs", f"{app}views/v.mjs", ImportKind.DYNAMIC, f"{app}views/v.mjs"),  # per request
+    )
+    urls = sorted({u for e in edges for u in (e.source, e.target or "")})
+    g = to_networkx(ModuleGraph(modules=tuple(map(module, urls)), edges=edges))
+    candidates = {
+        "routes/new.mjs": True,
+        "routes/users/index.mjs": True,  # a subfolder of a boot folder
+        "plugins/q.mjs": True,
+        "new.mjs": True,  # beside app.mjs, in the package folder
+        "tools/build.mjs": False,  # below the package folder, in no boot folder
+        "lib/new.mjs": False,
+        "views/w.mjs": False,
+        "routes/a.mjs": False,  # loaded: planned as any loaded module
+    }
+    found = booted_from(g, [app + name for name in candidates], app)
+    assert found == [app + name for name, expected in candidates.items() if expected]

@@ -314,6 +314,37 @@ def test_an_import_at_start_up_links_like_a_static_one() -> None:
     assert later.status is PlanStatus.OK
 
 
+def test_a_package_that_imported_at_boot_is_kept_and_the_entry_re_runs() -> None:
+    # @fastify/autoload's shape: the entry imports app, app imports the loader, the loader import()ed a route
+    # while the app booted. The loader and app stay; the re-run entry calls the loader again.
+    edges = [("main", "app", S), ("app", "pkg/autoload", S)]
+    edges.append(("pkg/autoload", "routes/root", ImportKind.STARTUP))
+    result = plan(graph(edges), [url("routes/root")], url("main"))
+    assert (result.status, result.evict, result.reason) == (
+        PlanStatus.RERUN,
+        ((url("main"),), (url("routes/root"),)),
+        f"{url('main')}: the entry would be evicted",
+    )
+    assert result.path(url("main")) == (url("routes/root"), url("main"))
+    # The entry may itself be in a package (fastify-cli's cli.js): re-running it is no package reload.
+    cli = [("pkg/cli", "app", ImportKind.STARTUP), ("app", "pkg/autoload", S)]
+    cli.append(("pkg/autoload", "routes/root", ImportKind.STARTUP))
+    assert plan(graph(cli), [url("app")], url("pkg/cli")).status is PlanStatus.RERUN
+    assert plan(graph(cli), [url("routes/root")], url("pkg/cli")).status is PlanStatus.RERUN
+    # A package linked statically is still a package reload.
+    assert plan(graph(cli), [url("pkg/autoload")], url("pkg/cli")).status is PlanStatus.FULL_RELOAD
+
+
+def test_a_file_not_loaded_where_the_app_boots_from_re_runs_it() -> None:
+    edges = [("main", "pkg/autoload", S), ("pkg/autoload", "routes/root", ImportKind.STARTUP)]
+    new = url("routes/new")
+    result = plan(graph(edges), [new], url("main"), booted_from=[new])
+    assert (result.status, result.evict, result.kept) == (PlanStatus.RERUN, ((url("main"),),), 2)
+    assert result.reason == f"{new}: not loaded, in a folder the app imports modules from while it boots"
+    assert result.path(url("main")) == (new, url("main"))
+    assert plan(graph(edges), [new], url("main")).status is PlanStatus.NOOP  # anywhere else: nothing to do
+
+
 def test_package_json_change_needs_a_restart() -> None:
     result = plan(graph([("main", "a", S)]), ["file:///app/package.json"], url("main"))
     assert result.status is PlanStatus.FULL_RELOAD

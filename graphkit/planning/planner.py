@@ -42,6 +42,7 @@ def plan(
     include_packages: bool = False,
     deleted: Collection[str] = (),
     restart_on_entry: bool = False,
+    booted_from: Collection[str] = (),
 ) -> EvictionPlan:
     """Plan the reload of ``changed`` (and ``deleted``) module URLs in an app started from ``entry``.
 
@@ -60,6 +61,7 @@ def plan(
         include_packages=include_packages,
         deleted=deleted,
         restart_on_entry=restart_on_entry,
+        booted_from=booted_from,
     )
 
 

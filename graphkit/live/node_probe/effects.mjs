@@ -168,22 +168,12 @@ export function install(entry) {
   patchProcess();
 }
 
-/** One reload's attempt at running new code; `fail()` once it is rolled back. */
-export function attempt() {
-  return {
-    failed: false,
-    fail() {
-      this.failed = true;
-    },
-  };
-}
-
 /**
- * Runs `fn` (an import() of `url`, part of `attempt`) so that what its evaluation continues with belongs to
- * `url`, and a server it asks to listen once the attempt was rolled back never does.
+ * Runs `fn` (an import() of `url`) so that what its evaluation continues with belongs to `url`. `attempt`
+ * is the reload's {failed}: once it is rolled back (failed true), a server its code asks to listen never does.
  */
-export function runAs(url, fn, within = attempt()) {
-  return context.run({ url, request: false, attempt: within }, fn);
+export function runAs(url, fn, attempt) {
+  return context.run({ url, request: false, attempt }, fn);
 }
 
 /**

@@ -153,7 +153,8 @@ function located(message, file, line = null, column = null) {
 }
 
 function answer({
-  ok, evicted, reimported, started, warnings, error = null, released, handedOver = 0, ended = performance.now(), stale = [],
+  ok, evicted, reimported, started, warnings, error = null, released, handedOver = 0,
+  ended = performance.now(), stale = [],
 }) {
   return {
     [ApplyField.OK]: ok,
@@ -227,12 +228,12 @@ async function reload(plan) {
     }
   }
   const revealSurvivors = await hideSurvivors(saved, evicted);
-  const attempt = journal.record();
+  const recording = journal.record();
   for (const url of order) drop(url);
   // The old code keeps serving: drop what the attempt loaded, put the saved jobs back unchanged.
   const rollBack = () => {
     const added = [];
-    for (const [url, existed] of attempt.inserted) {
+    for (const [url, existed] of recording.inserted) {
       if (!existed && !evicted.has(url)) added.push(url);
       // A key that was there before gained a type slot: kept unless that job never ran (v18-22 leave them).
       if (!existed || evicted.has(url) || neverEvaluated(Map.prototype.get.call(getLoadCache(), url))) drop(url);
@@ -252,13 +253,13 @@ async function reload(plan) {
   // Once the imports have settled, whatever the outcome: the journal stops recording the attempt and the
   // survivors get their own `linked` back.
   const finish = () => {
-    attempt.close();
+    recording.close();
     revealSurvivors();
   };
   const gate = validate.hold(targets);
   // What this attempt's code starts, also after its evaluation (a callback listen), is marked with it.
-  const trial = effects.attempt();
-  const imports = targets.map((url) => effects.runAs(url, () => import(url), trial));
+  const attempt = { failed: false };
+  const imports = targets.map((url) => effects.runAs(url, () => import(url), attempt));
   for (const pending of imports) pending.catch(() => {}); // each is awaited below, or settled on a refusal
   try {
     await gate.reached(imports);
@@ -285,7 +286,7 @@ async function reload(plan) {
   try {
     for (const [index, url] of targets.entries()) namespaces.set(url, await imports[index]);
   } catch (error) {
-    trial.fail(); // what it still starts later (a server listening after a callback listen) never starts
+    attempt.failed = true; // a server it still asks to listen later (a callback listen) never listens
     await Promise.allSettled(imports);
     const added = rollBack();
     finish();
