@@ -20,29 +20,33 @@ from tests.conftest import FIXTURES, REPO
 GENERATED = REPO / ".cache" / "fastify-cli-app" / "esm"
 ENTRIES = ("server.js", "server-await.js")
 INSTALL = "scripts/install-fastify-cli-app.sh"
+# The CommonJS twin (`fastify-cli generate APP`): @fastify/autoload require()s its files; one entry,
+# `fixtures/fastify-cli/cjs/server.js`, with a callback listen.
+CJS = GENERATED.parent / "cjs"
 
 
-def missing() -> str | None:
+def missing(generated: Path = GENERATED) -> str | None:
     """Why the generated app cannot be copied, naming the script that installs it; None when it can."""
-    if (GENERATED / "node_modules" / "fastify-cli").is_dir():
+    if (generated / "node_modules" / "fastify-cli").is_dir():
         return None
-    return f"{GENERATED} is missing: run {INSTALL} (make test and make bench do)"
+    return f"{generated} is missing: run {INSTALL} (make test and make bench do)"
 
 
-def copy_fastify_cli_app(dest: Path) -> Path:
-    """The generated app copied to ``dest`` (which must not exist) with the two entries added; ``dest``."""
-    if why := missing():
+def copy_fastify_cli_app(dest: Path, generated: Path = GENERATED) -> Path:
+    """The generated app copied to ``dest`` (which must not exist) with its entries added; ``dest``."""
+    if why := missing(generated):
         raise FileNotFoundError(why)
-    shutil.copytree(GENERATED, dest, ignore=shutil.ignore_patterns("node_modules"))
-    (dest / "node_modules").symlink_to(GENERATED / "node_modules")
-    for entry in ENTRIES:
-        shutil.copyfile(FIXTURES / "fastify-cli" / entry, dest / entry)
+    shutil.copytree(generated, dest, ignore=shutil.ignore_patterns("node_modules"))
+    (dest / "node_modules").symlink_to((generated / "node_modules").resolve())
+    entries = FIXTURES / "fastify-cli" / ("cjs" if generated == CJS else "")
+    for entry in entries.glob("*.js"):
+        shutil.copyfile(entry, dest / entry.name)
     return dest
 
 
-def fastify_cli_app(tmp_path: Path) -> Path:
+def fastify_cli_app(tmp_path: Path, generated: Path = GENERATED) -> Path:
     """A copy of the generated app under ``tmp_path`` that the test may edit; a missing install fails the
     test, never skips it."""
-    if why := missing():
+    if why := missing(generated):
         pytest.fail(why)
-    return copy_fastify_cli_app(tmp_path / "fastify-cli-app")
+    return copy_fastify_cli_app(tmp_path / "fastify-cli-app", generated)

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests import fastify_cli_app as generated
 from tests.conftest import FIXTURES, NODE_MAJORS, node_binary
-from tests.fastify_cli_app import ENTRIES, GENERATED, INSTALL, fastify_cli_app
+from tests.fastify_cli_app import CJS, ENTRIES, GENERATED, INSTALL, fastify_cli_app
 from tests.test_watch import Watching, free_port
 
 
@@ -32,10 +31,9 @@ def test_the_copy_is_the_generated_app_with_both_entries_and_the_installed_packa
     assert (root / "node_modules" / "fastify" / "package.json").is_file()
 
 
-def test_a_missing_install_fails_naming_the_script(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(generated, "GENERATED", tmp_path / "absent")
-    with pytest.raises(pytest.fail.Exception, match=INSTALL):
-        fastify_cli_app(tmp_path)
+def test_a_missing_install_fails_naming_the_script(tmp_path: Path) -> None:
+    with pytest.raises(pytest.fail.Exception, match=f"absent is missing: run {INSTALL}"):
+        fastify_cli_app(tmp_path, tmp_path / "absent")
 
 
 @pytest.mark.parametrize("entry", ENTRIES)
@@ -54,16 +52,18 @@ def test_both_entries_serve_the_generated_routes_under_graphkit_watch(
             w.process.wait()
 
 
-# Two route files the tests add beside the generated ones: the app's pid, and the plugin's decorator.
-PROBES = {
-    "routes/pid.js": "export default async function (fastify) {\n"
-    "  fastify.get('/pid', async () => String(process.pid))\n}\n",
-    "routes/hugs.js": "export default async function (fastify) {\n"
-    "  fastify.get('/hugs', async () => fastify.someSupport())\n}\n",
+# Route files the tests add beside the generated ones: the app's pid, the plugin's decorator, a new route.
+ROUTES = {
+    "routes/pid.js": "fastify.get('/pid', async () => String(process.pid))",
+    "routes/hugs.js": "fastify.get('/hugs', async () => fastify.someSupport())",
+    "routes/brandnew.js": "fastify.get('/brandnew', async () => 'brand new')",
 }
-NEW_ROUTE = (
-    "export default async function (fastify) {\n  fastify.get('/brandnew', async () => 'brand new')\n}\n"
-)
+
+
+def route(relative: str, generated: Path) -> str:
+    """The route file ``relative`` in the module syntax of the ``generated`` app."""
+    export = "module.exports =" if generated == CJS else "export default"
+    return f"{export} async function (fastify) {{\n  {ROUTES[relative]}\n}}\n"
 RERAN = re.compile(r"graphkit: (\S+)(?: \(deleted\))?: re-ran the app in \d+ ms \(.*1 server handed over.*\)")
 
 
@@ -86,24 +86,25 @@ def reran(w: Watching, file: str) -> None:
     assert match and match[1] == file, line
 
 
-def generated_app(tmp_path: Path) -> Path:
-    root = fastify_cli_app(tmp_path)
-    for relative, text in PROBES.items():
-        (root / relative).write_text(text)
+def generated_app(tmp_path: Path, generated: Path = GENERATED) -> Path:
+    root = fastify_cli_app(tmp_path, generated)
+    for relative in ("routes/pid.js", "routes/hugs.js"):
+        (root / relative).write_text(route(relative, generated))
     return root
 
 
-def pairs() -> list[object]:
+def starts() -> list[object]:
     # Fastify 5 names Node 20 as its minimum, yet runs on 18.
-    return [pytest.param(m, e, id=f"node{m}-{e}") for m in NODE_MAJORS for e in ENTRIES]
+    esm = [pytest.param(m, GENERATED, e, id=f"node{m}-{e}") for m in NODE_MAJORS for e in ENTRIES]
+    return [*esm, *(pytest.param(m, CJS, "server.js", id=f"node{m}-commonjs") for m in NODE_MAJORS)]
 
 
-@pytest.mark.parametrize(("major", "entry"), pairs())
+@pytest.mark.parametrize(("major", "generated", "entry"), starts())
 def test_saves_new_and_deleted_route_files_are_served_by_the_same_process(
-    major: int, entry: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    major: int, generated: Path, entry: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("PORT", "0")
-    root = generated_app(tmp_path)
+    root = generated_app(tmp_path, generated)
     w = Watching(node_binary(major), root, entry=entry)
     try:
         pid = w.get("/pid")
@@ -120,7 +121,7 @@ def test_saves_new_and_deleted_route_files_are_served_by_the_same_process(
         assert w.get("/hugs") == "hugs v2"
         # A new file in a folder the loader reads at boot: the re-run app registers it.
         assert "Not Found" in w.get("/brandnew")
-        write(root, "routes/brandnew.js", NEW_ROUTE)
+        write(root, "routes/brandnew.js", route("routes/brandnew.js", generated))
         reran(w, "routes/brandnew.js")
         assert w.get("/brandnew") == "brand new"
         # And a deleted one is gone.

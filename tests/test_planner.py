@@ -333,6 +333,10 @@ def test_a_package_that_imported_at_boot_is_kept_and_the_entry_re_runs() -> None
     assert plan(graph(cli), [url("routes/root")], url("pkg/cli")).status is PlanStatus.RERUN
     # A package linked statically is still a package reload.
     assert plan(graph(cli), [url("pkg/autoload")], url("pkg/cli")).status is PlanStatus.FULL_RELOAD
+    # In a CommonJS app the loader require()s the app's files: the same re-run.
+    required = graph([("main", "pkg/autoload", Q), ("pkg/autoload", "routes/root", Q)])
+    commonjs = plan(required, [url("routes/root")], url("main"))
+    assert (commonjs.status, commonjs.evict) == (PlanStatus.RERUN, ((url("main"),), (url("routes/root"),)))
 
 
 def test_a_file_not_loaded_where_the_app_boots_from_re_runs_it() -> None:

@@ -9,6 +9,7 @@ per module by ``SourceAccepts`` until a save names it, and by file identity in `
 from __future__ import annotations
 
 from collections.abc import Collection, Container, Iterable, Sequence
+from typing import Any
 
 import networkx as nx
 
@@ -98,17 +99,16 @@ def plan_live(
 def booted_from(g: nx.DiGraph, urls: Iterable[str], root: str) -> list[str]:
     """Those of ``urls`` (files the app has not loaded) that its boot may import: they lie in a folder from
     which the app imported its own modules by a computed ``import()`` (an absolute URL or path, as a plugin
-    loader such as @fastify/autoload makes) while it booted, or in a subfolder of one. A boot folder that is
+    loader such as @fastify/autoload makes) while it booted, or a package ``require()``d them, or in a
+    subfolder of one. A boot folder that is
     the app's package folder ``root`` (a URL ending in ``/``) counts for the files directly in it only.
 
     Walks the live graph's edges: the watch loop asks only when a save names a file the app has not loaded.
     """
     folders = {
         _folder(target)
-        for _, target, data in g.edges(data=True)
-        if data["kind"] == ImportKind.STARTUP
-        and g.nodes[target].get("kind") == ModuleKind.LOCAL
-        and any(_computed(edge.specifier) for edge in data["imports"])
+        for source, target, data in g.edges(data=True)
+        if g.nodes[target].get("kind") == ModuleKind.LOCAL and _loaded_by_path(g, source, data)
     }
     return [
         url
@@ -116,6 +116,14 @@ def booted_from(g: nx.DiGraph, urls: Iterable[str], root: str) -> list[str]:
         if url not in g
         and any(_folder(url) == f or (f != root and _folder(url).startswith(f)) for f in folders)
     ]
+
+
+def _loaded_by_path(g: nx.DiGraph, source: str, data: dict[str, Any]) -> bool:
+    """An ``import()`` at boot by a computed specifier, or a package's ``require()`` of the app's module (in
+    a CommonJS app, @fastify/autoload requires each file)."""
+    if data["kind"] == ImportKind.REQUIRE:
+        return bool(g.nodes[source].get("kind") == ModuleKind.PACKAGE)
+    return data["kind"] == ImportKind.STARTUP and any(_computed(edge.specifier) for edge in data["imports"])
 
 
 def _folder(url: str) -> str:

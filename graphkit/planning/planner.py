@@ -146,8 +146,9 @@ def _propagate(
 ) -> dict[str, str | None]:
     """Breadth-first over loaded linking importers; maps each evicted module to where it was reached from.
 
-    A package that imported a module while the app booted (a plugin loader such as @fastify/autoload) is
-    kept: the entry is evicted in its place, and the re-run app calls the loader again.
+    A package that loaded one of the app's modules while the app booted (a plugin loader such as
+    @fastify/autoload, by ``import()`` or, in a CommonJS app, ``require()``) is kept: the entry is evicted in
+    its place, and the re-run app calls the loader again.
     """
     parents: dict[str, str | None] = {url: None for url in seeds}
     queue = deque(parents)
@@ -160,13 +161,19 @@ def _propagate(
             kind = importers[importer]["kind"]
             if kind in UNLINKED or importer not in loaded:
                 continue
-            booted_by_package = kind == ImportKind.STARTUP and _is_package(g, importer)
-            if booted_by_package and importer != entry and entry in loaded:
+            if importer != entry and entry in loaded and _loads_at_boot(g, importer, url, kind):
                 importer = entry
             if importer not in parents:
                 parents[importer] = url
                 queue.append(importer)
     return parents
+
+
+def _loads_at_boot(g: Links, importer: str, url: str, kind: str) -> bool:
+    """Whether ``importer`` is a package that loaded the app's module ``url`` as the app booted: by an
+    ``import()`` then, or by a ``require()`` (a package names no file of the app's: it reads a folder)."""
+    by_loader = kind == ImportKind.STARTUP or (kind == ImportKind.REQUIRE and not _is_package(g, url))
+    return by_loader and _is_package(g, importer)
 
 
 def _boundaries(
