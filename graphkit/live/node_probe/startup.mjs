@@ -5,7 +5,7 @@
 // - the entry's evaluation has settled (top-level awaits included);
 // - no import() the app made meanwhile is still in flight;
 // - a server has started listening and nothing was imported for SETTLE_MS since, or, for an app that has
-//   not listened, nothing was imported for QUIET_MS.
+//   not listened, nothing was imported for QUIET_MS and it is reading no file (for READING_MS at most).
 // A first connection to a server it opened ends the boot at once (once the entry has settled): from then
 // on the app serves, and what it imports, it imports per request.
 // Both start-up styles count: `await app.register(...); await app.listen(...)`, and the callback
@@ -19,6 +19,10 @@ import { pathToFileURL } from 'node:url';
 
 const SETTLE_MS = 50;
 const QUIET_MS = 250;
+// An app that has not listened yet and still reads files is still starting (a CLI reading its package.json
+// before it imports the app): its boot waits for that I/O, up to this long after its last import().
+const READING_MS = 2000;
+const RECHECK_MS = 25;
 
 let boot = null; // {evaluating, starting, inFlight, listened, busyUntil, imported, ended: Promise, end}
 let last = null; // the boot that ended last
@@ -99,7 +103,23 @@ function busy(current) {
 }
 
 function finish() {
-  if (boot !== null && !busy(boot)) end();
+  if (boot === null || busy(boot)) return;
+  if (!boot.listened && readingFiles() && performance.now() - boot.busyUntil < READING_MS) {
+    timer = setTimeout(finish, RECHECK_MS);
+    timer.unref();
+    return;
+  }
+  // A timer made late by a long synchronous stretch (a framework's constructor) fires before what that
+  // stretch scheduled with setImmediate (avvio loading plugins): the boot ends only if that too is quiet.
+  const current = boot;
+  const since = current.busyUntil;
+  setImmediate(() => {
+    if (current === boot && !busy(current) && current.busyUntil === since) end();
+  }).unref();
+}
+
+function readingFiles() {
+  return process.getActiveResourcesInfo().some((name) => name.startsWith('FSReq') || name === 'FileHandle');
 }
 
 function end() {
