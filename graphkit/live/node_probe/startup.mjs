@@ -113,9 +113,10 @@ function finish() {
   // stretch scheduled with setImmediate (avvio loading plugins): the boot ends only if that too is quiet.
   const current = boot;
   const since = current.busyUntil;
+  // Not unref'd: the loop would then block in its poll for I/O before running it.
   setImmediate(() => {
     if (current === boot && !busy(current) && current.busyUntil === since) end();
-  }).unref();
+  });
 }
 
 function readingFiles() {
