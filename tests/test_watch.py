@@ -338,6 +338,23 @@ def test_the_watcher_reports_saves_replacements_deletions_and_new_folders(
         assert next_batch(watcher) == Batch((tmp_path / "lib" / "c.mjs",), ())
 
 
+def test_a_watcher_told_to_stat_later_misses_no_save_made_before_its_stats_are_read(
+    tmp_path: Path, inotify: bool
+) -> None:
+    # graphkit watch watches the folders, starts the app, then reads the files' stats (graphkit.hmr.launch):
+    # a save in between is a save, a deletion a deletion, and the resync after them finds nothing more.
+    for name in ("a.mjs", "b.mjs", "c.mjs"):
+        (tmp_path / name).write_text("1")
+    with Watcher(tmp_path, inotify=inotify, resync_every=0.3, stat_later=True) as watcher:
+        (tmp_path / "a.mjs").write_text("2")
+        (tmp_path / "b.mjs").unlink()
+        watcher.read_stats()
+        assert next_batch(watcher) == Batch((tmp_path / "a.mjs",), (tmp_path / "b.mjs",))
+        (tmp_path / "c.mjs").write_text("2")
+        assert next_batch(watcher) == Batch((tmp_path / "c.mjs",), ())
+        assert watcher.next_batch(0.4) is None  # the resync: every stat matches what was read
+
+
 def rename_over(path: Path, text: str) -> None:
     """How many editors save: write a temporary file beside the target, then rename it onto the target."""
     temporary = path.with_name(f".{path.name}.tmp")
