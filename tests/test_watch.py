@@ -18,6 +18,7 @@ from typing import IO
 
 import pytest
 
+from graphkit.hmr.launch import WatchOptions, launch
 from graphkit.hmr.loop import package_root
 from graphkit.hmr.watcher import Batch, Watcher
 from graphkit.live.host import ApplyError, ApplyResult
@@ -563,3 +564,41 @@ def test_an_entry_that_is_not_a_file_is_one_line(tmp_path: Path) -> None:
         2,
         f"graphkit: {tmp_path / 'nope.mjs'}: the entry is not a file\n",
     )
+
+
+# Busy for BUSY_MS after it starts (a callback of 20 ms every millisecond), then idle until stopped.
+BUSY_APP = """\
+const until = performance.now() + Number(process.env.BUSY_MS);
+const timer = setInterval(() => {
+  const end = performance.now() + 20;
+  while (performance.now() < end);
+  if (performance.now() > until) clearInterval(timer);
+}, 1);
+setInterval(() => {}, 60_000);
+"""
+
+
+@pytest.mark.parametrize("end", ["quiet", "save", "exit"])
+def test_graphkit_waits_for_a_busy_app_to_be_quiet_unless_a_save_comes_or_the_app_exits(
+    tmp_path: Path, end: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # graphkit watch imports its planner and reads the live graph once the app is quiet, not while it starts.
+    exits = "setTimeout(() => process.exit(3), 300);\n" if end == "exit" else ""
+    (tmp_path / "package.json").write_text("{}\n")
+    (tmp_path / "main.mjs").write_text(BUSY_APP + exits)
+    monkeypatch.setenv("BUSY_MS", "1000" if end == "quiet" else "20000")
+    launched = launch(WatchOptions(entry=tmp_path / "main.mjs", node=str(node_binary(24))))
+    try:
+        if end == "save":
+            threading.Timer(0.3, (tmp_path / "main.mjs").write_text, ("// saved\n",)).start()
+        started = time.monotonic()
+        launched.settle(threading.Event(), seconds=10)
+        waited = time.monotonic() - started
+        if end == "quiet":
+            assert 0.8 < waited < 5, waited
+            assert launched.host.running
+        else:
+            assert 0.2 < waited < 2, waited
+            assert launched.host.running == (end == "save")
+    finally:
+        launched.close()

@@ -93,9 +93,10 @@ def run(args: argparse.Namespace) -> int:
     previous = {signum: signal.signal(signum, stopping) for signum in (signal.SIGTERM, signal.SIGHUP)}
     try:
         # The app starts before the watch loop's planner (networkx, tree-sitter) is imported, which takes
-        # longer than Node does to start it: the app boots meanwhile.
+        # longer than Node does to start it, and that import waits until the app is quiet.
         launched = launch(options)
         try:
+            launched.settle(stop)
             from graphkit.hmr.loop import watch
         except BaseException:
             launched.close()

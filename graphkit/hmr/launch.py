@@ -6,18 +6,31 @@ tree-sitter (``graphkit.cli.watch`` imports the watch loop, which brings them, o
 watcher only lists and watches the folders before the app starts; the stat of every file under them, which
 a batch compares with, is read right after. Watching first keeps two promises: a folder that cannot be
 watched stops graphkit before the app starts, and a save made once the app is up is never missed.
+
+Then ``Launched.settle`` waits, at most ``SETTLE_SECONDS``, until the app is quiet (its event loop mostly
+idle: ``node_probe/quiet.mjs``), so that importing the planner and reading the whole live graph do not take
+the CPU from the app's start-up and first requests. A save (seen at once on inotify; ``watchfiles`` tells
+of one only by reading it), the app's exit or a signal ends the wait: it holds back nothing the developer
+asked for.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from graphkit.errors import ProbeError
 from graphkit.hmr.watcher import Watcher
 from graphkit.live.host import Host
+from graphkit.model.protocol import Command
 from graphkit.resolve.packages import StopRule, nearest_package_json
 
-__all__ = ["Launched", "WatchOptions", "launch", "package_root"]
+__all__ = ["SETTLE_SECONDS", "Launched", "WatchOptions", "launch", "package_root"]
+
+SETTLE_SECONDS = 5.0  # the longest graphkit waits for the app to be quiet before its own start-up work
+_SLICE = 0.02  # how often the wait looks for a save, an answer and the app's exit
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +64,25 @@ class Launched:
     roots: tuple[Path, ...]  # every folder watched: the entry's package, then each --watch
     watcher: Watcher
     host: Host
+
+    def settle(self, stop: threading.Event, seconds: float = SETTLE_SECONDS) -> None:
+        """Wait until the app is quiet, a save waits to be read, the app exits, ``stop`` is set or
+        ``seconds`` passed."""
+        deadline = time.monotonic() + seconds
+        try:
+            ident = self.host.ask(Command.QUIET, waitMs=round(seconds * 1000))
+        except ProbeError:
+            return  # the app is gone: the watch loop reports its exit
+        try:
+            while self.host.answered(ident) is None:
+                if stop.is_set() or not self.host.running or time.monotonic() >= deadline:
+                    return
+                if self.watcher.pending(_SLICE):
+                    return  # the app stops waiting too, once the loop asks for what the save needs
+        except ProbeError:
+            return
+        finally:
+            self.host.forget(ident)
 
     def close(self) -> None:
         self.host.close()

@@ -161,6 +161,11 @@ class Watcher:
         self._idle = 0.0
         return self._batch(touched)
 
+    def pending(self, timeout: float) -> bool:
+        """Whether file events wait for ``next_batch``, waiting up to ``timeout`` seconds for one (on
+        inotify; ``watchfiles`` cannot tell without reading them: it waits and says False)."""
+        return self._events.pending(timeout)
+
     def _batch(self, touched: Iterable[Path]) -> Batch | None:
         changed: dict[Path, None] = {}  # a file in a new folder can be named twice: by its folder and itself
         deleted: list[Path] = []
