@@ -23,7 +23,8 @@ then the same saves again with the watch loop's steps timed one by one in this p
 graph's changes read in the app, the mirror updated, planning, apply in the app, first new response), and
 what one save cost before the mirror: a full snapshot and a plan from scratch. Prints medians, ratios and
 a summary table; asserts nothing, since the machine is shared and noisy. `--starts-only` measures (g)
-alone, e.g. `.venv/bin/python -m bench.hmr --starts-only --node .cache/node/{20,22,24}/bin/node`.
+alone, e.g. `.venv/bin/python -m bench.hmr --starts-only --node .cache/node/{20,22,24}/bin/node`;
+`--graphkit CMD` starts another graphkit in (g), such as another checkout's, to compare two versions.
 """
 
 from __future__ import annotations
@@ -317,9 +318,10 @@ def first_response(app: App, command: list[str], env: Mapping[str, str] | None =
     return elapsed
 
 
-def starts(app: App, node: str, rounds: int) -> tuple[list[float], list[float]]:
-    """(g) Start to first response of `node main.mjs` and of `graphkit watch main.mjs`, in turns."""
-    graphkit = Path(sys.executable).with_name("graphkit")
+def starts(app: App, node: str, rounds: int, graphkit: Path | None) -> tuple[list[float], list[float]]:
+    """(g) Start to first response of `node main.mjs` and of `graphkit watch main.mjs`, in turns; ``graphkit``
+    is the command, this environment's when None."""
+    graphkit = graphkit or Path(sys.executable).with_name("graphkit")
     plain = [node, str(app.entry)]
     watch = [str(graphkit), "watch", str(app.entry), "--node", node]
     # Untimed: both read into the page cache, and graphkit's bytecode written as any install of it has it
@@ -464,10 +466,12 @@ def _app(node: str, shape: str, modules: int, folder: Path) -> tuple[App, str]:
     return app, version
 
 
-def measure_starts(node: str, shape: str, modules: int, rounds: int, folder: Path) -> Figures:
+def measure_starts(
+    node: str, shape: str, modules: int, rounds: int, folder: Path, graphkit: Path | None
+) -> Figures:
     """(g) alone (``--starts-only``)."""
     app, version = _app(node, shape, modules, folder)
-    plain, watched = starts(app, node, rounds)
+    plain, watched = starts(app, node, rounds, graphkit)
     print(start_line(plain, watched, modules))
     sys.stdout.flush()
     nan = float("nan")
@@ -478,7 +482,14 @@ def measure_starts(node: str, shape: str, modules: int, rounds: int, folder: Pat
 
 
 def measure(
-    node: str, shape: str, modules: int, rounds: int, watch_rounds: int, start_rounds: int, folder: Path
+    node: str,
+    shape: str,
+    modules: int,
+    rounds: int,
+    watch_rounds: int,
+    start_rounds: int,
+    folder: Path,
+    graphkit: Path | None,
 ) -> Figures:
     app, version = _app(node, shape, modules, folder)
     saves = Saves(app)
@@ -487,7 +498,7 @@ def measure(
     # node --watch cannot watch 20,000 files within the machine's inotify limits: 0 skips it.
     peer = node_watch(app, node, saves.leaf, watch_rounds) if watch_rounds > 0 else [float("nan")]
     nan = [float("nan")]
-    plain_starts, watch_starts = starts(app, node, start_rounds) if start_rounds > 0 else (nan, nan)
+    plain_starts, watch_starts = starts(app, node, start_rounds, graphkit) if start_rounds > 0 else (nan, nan)
     for label, key in (("(a) leaf", "leaf"), ("(b) util", "util")):
         print(
             f"{label} save -> served, graphkit watch  {ms(watched[key])}"
@@ -587,13 +598,18 @@ def main() -> None:
         "--starts", type=int, default=STARTS, help=f"starts of each command in (g) ({STARTS}; 0 skips it)"
     )
     parser.add_argument("--starts-only", action="store_true", help="measure (g) alone")
+    parser.add_argument(
+        "--graphkit", type=Path, help="the graphkit command (g) starts (default: this environment's)"
+    )
     parser.add_argument("--app", type=Path, default=DEFAULT_OUT, help=f"where to generate it ({DEFAULT_OUT})")
     args = parser.parse_args()
     runs = [(node, shape, modules) for node in args.node for shape in args.shape for modules in args.modules]
     if args.starts_only:
-        start_summary([measure_starts(*run, max(args.starts, 1), args.app) for run in runs])
+        start_summary([measure_starts(*run, max(args.starts, 1), args.app, args.graphkit) for run in runs])
         return
-    summary([measure(*run, args.saves, args.watch_saves, args.starts, args.app) for run in runs])
+    summary(
+        [measure(*run, args.saves, args.watch_saves, args.starts, args.app, args.graphkit) for run in runs]
+    )
 
 
 if __name__ == "__main__":
