@@ -38,7 +38,8 @@ def test_memory_bench_prints_a_figure_line_per_mode_and_node_major() -> None:
 
 def test_hmr_bench_prints_every_figure_and_the_breakdown(tmp_path: Path) -> None:
     out = bench(
-        "bench.hmr", "--node", system_node(), "--modules", "30", "--saves", "2", "--app", tmp_path / "app"
+        "bench.hmr", "--node", system_node(), "--modules", "30", "--saves", "2", "--starts", "1",
+        "--app", tmp_path / "app",
     )
     for label in (
         "(a) leaf save -> served",
@@ -64,6 +65,21 @@ def test_hmr_bench_prints_every_figure_and_the_breakdown(tmp_path: Path) -> None
         out,
         re.MULTILINE,
     ), out
+    assert re.search(
+        r"^\(g\) start -> first response, median of 1: node main.mjs \d+\.\d ms,"
+        r" graphkit watch main.mjs \d+\.\d ms: [+-]\d+ ms \(target <= \+100 ms: (met|MISSED)\)$",
+        out,
+        re.MULTILINE,
+    ), out
+
+
+def test_hmr_bench_measures_start_up_alone_for_each_node(tmp_path: Path) -> None:
+    nodes = [node_binary(major) for major in (20, 24)]
+    out = bench("bench.hmr", "--starts-only", "--starts", "1", "--node", *nodes, "--app", tmp_path / "app")
+    assert out.count("(g) start -> first response") == 2, out
+    assert "(a) leaf save" not in out, out
+    rows = re.findall(r"^  v(\d+)\.\S+ \| tree \| 503 \| \d+ \| \d+ \| [+-]\d+$", out, re.MULTILINE)
+    assert rows == ["20", "24"], out
 
 
 def test_rerun_bench_prints_every_figure() -> None:

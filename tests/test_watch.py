@@ -18,6 +18,7 @@ from typing import IO
 
 import pytest
 
+from graphkit.hmr.launch import WatchOptions, launch
 from graphkit.hmr.loop import package_root
 from graphkit.hmr.watcher import Batch, Watcher
 from graphkit.live.host import ApplyError, ApplyResult
@@ -338,6 +339,23 @@ def test_the_watcher_reports_saves_replacements_deletions_and_new_folders(
         assert next_batch(watcher) == Batch((tmp_path / "lib" / "c.mjs",), ())
 
 
+def test_a_watcher_told_to_stat_later_misses_no_save_made_before_its_stats_are_read(
+    tmp_path: Path, inotify: bool
+) -> None:
+    # graphkit watch watches the folders, starts the app, then reads the files' stats (graphkit.hmr.launch):
+    # a save in between is a save, a deletion a deletion, and the resync after them finds nothing more.
+    for name in ("a.mjs", "b.mjs", "c.mjs"):
+        (tmp_path / name).write_text("1")
+    with Watcher(tmp_path, inotify=inotify, resync_every=0.3, stat_later=True) as watcher:
+        (tmp_path / "a.mjs").write_text("2")
+        (tmp_path / "b.mjs").unlink()
+        watcher.read_stats()
+        assert next_batch(watcher) == Batch((tmp_path / "a.mjs",), (tmp_path / "b.mjs",))
+        (tmp_path / "c.mjs").write_text("2")
+        assert next_batch(watcher) == Batch((tmp_path / "c.mjs",), ())
+        assert watcher.next_batch(0.4) is None  # the resync: every stat matches what was read
+
+
 def rename_over(path: Path, text: str) -> None:
     """How many editors save: write a temporary file beside the target, then rename it onto the target."""
     temporary = path.with_name(f".{path.name}.tmp")
@@ -546,3 +564,41 @@ def test_an_entry_that_is_not_a_file_is_one_line(tmp_path: Path) -> None:
         2,
         f"graphkit: {tmp_path / 'nope.mjs'}: the entry is not a file\n",
     )
+
+
+# Busy for BUSY_MS after it starts (a callback of 20 ms every millisecond), then idle until stopped.
+BUSY_APP = """\
+const until = performance.now() + Number(process.env.BUSY_MS);
+const timer = setInterval(() => {
+  const end = performance.now() + 20;
+  while (performance.now() < end);
+  if (performance.now() > until) clearInterval(timer);
+}, 1);
+setInterval(() => {}, 60_000);
+"""
+
+
+@pytest.mark.parametrize("end", ["quiet", "save", "exit"])
+def test_graphkit_waits_for_a_busy_app_to_be_quiet_unless_a_save_comes_or_the_app_exits(
+    tmp_path: Path, end: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # graphkit watch imports its planner and reads the live graph once the app is quiet, not while it starts.
+    exits = "setTimeout(() => process.exit(3), 300);\n" if end == "exit" else ""
+    (tmp_path / "package.json").write_text("{}\n")
+    (tmp_path / "main.mjs").write_text(BUSY_APP + exits)
+    monkeypatch.setenv("BUSY_MS", "1000" if end == "quiet" else "20000")
+    launched = launch(WatchOptions(entry=tmp_path / "main.mjs", node=str(node_binary(24))))
+    try:
+        if end == "save":
+            threading.Timer(0.3, (tmp_path / "main.mjs").write_text, ("// saved\n",)).start()
+        started = time.monotonic()
+        launched.settle(threading.Event(), seconds=10)
+        waited = time.monotonic() - started
+        if end == "quiet":
+            assert 0.8 < waited < 5, waited
+            assert launched.host.running
+        else:
+            assert 0.2 < waited < 2, waited
+            assert launched.host.running == (end == "save")
+    finally:
+        launched.close()

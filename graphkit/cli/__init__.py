@@ -24,26 +24,33 @@ from graphkit.errors import GraphkitError
 __all__ = ["main"]
 
 
-def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
-    """The top-level parser and each subcommand's own, by name."""
+def build_parser(
+    only: str | None = None,
+) -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The top-level parser and each subcommand's own, by name; with ``only``, that subcommand alone."""
     parser = argparse.ArgumentParser(
         prog="graphkit",
         description="See, plan and perform hot module replacement of Node.js ES modules.",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks instead of one-line errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
-            continue
-        importlib.import_module(f"{__name__}.{info.name}").register(sub)
+    for name in [only] if only is not None else _subcommands():
+        importlib.import_module(f"{__name__}.{name}").register(sub)
     return parser, dict(sub.choices)
+
+
+def _subcommands() -> list[str]:
+    return sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
 
 
 def parse(argv: Sequence[str]) -> argparse.Namespace:
     """Options before or after positionals, ``--`` then a command line of its own, and a mistake shown
     with the subcommand's usage rather than the top-level one."""
-    parser, commands = build_parser()
     argv = list(argv)
+    # A command line that starts with a subcommand's name needs that subcommand's parser alone: the others
+    # import modules of their own (`graphkit watch` starts the app sooner without them).
+    named = argv[0] if argv and argv[0] in _subcommands() else None
+    parser, commands = build_parser(named)
     split = argv.index("--") if "--" in argv else len(argv)
     head, rest = _join_dash_values(argv[:split]), argv[split + 1 :]
     args, extras = parser.parse_known_args(head)

@@ -65,7 +65,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from graphkit.errors import InputError
-    from graphkit.hmr.loop import WatchOptions, watch
+    from graphkit.hmr.launch import WatchOptions, launch
 
     if not args.entry.is_file():
         raise InputError(f"{args.entry}: the entry is not a file")
@@ -92,7 +92,16 @@ def run(args: argparse.Namespace) -> int:
 
     previous = {signum: signal.signal(signum, stopping) for signum in (signal.SIGTERM, signal.SIGHUP)}
     try:
-        watch(options, lambda line: print(line, file=sys.stderr, flush=True), stop)
+        # The app starts before the watch loop's planner (networkx, tree-sitter) is imported, which takes
+        # longer than Node does to start it, and that import waits until the app is quiet.
+        launched = launch(options)
+        try:
+            launched.settle(stop)
+            from graphkit.hmr.loop import watch
+        except BaseException:
+            launched.close()
+            raise
+        watch(options, lambda line: print(line, file=sys.stderr, flush=True), stop, launched)
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)

@@ -41,4 +41,9 @@ class Events(Protocol):
         """
         ...
 
+    def pending(self, timeout: float) -> bool:
+        """Whether events wait to be read, waiting up to ``timeout`` seconds for one; reads none. A
+        backend that cannot tell without reading waits ``timeout`` and says False."""
+        ...
+
     def close(self) -> None: ...

@@ -140,6 +140,9 @@ class LinuxEvents:
     def _ready(self, timeout: float | None) -> bool:
         return bool(self._poll.poll(None if timeout is None else max(0, timeout * 1000)))
 
+    def pending(self, timeout: float) -> bool:
+        return self._ready(timeout)
+
     def wait(self, timeout: float | None, on_first_event: Callable[[], None] | None) -> set[Path] | None:
         if not self._ready(timeout):
             return None

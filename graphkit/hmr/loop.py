@@ -15,15 +15,14 @@ import gc
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 from graphkit.errors import GraphkitError, ProbeError
+from graphkit.hmr.launch import Launched, WatchOptions, launch, package_root
 from graphkit.hmr.patience import Patience, Stopped, Superseded
 from graphkit.hmr.roots import Following, local_folders
-from graphkit.hmr.watcher import Batch, Watcher
-from graphkit.live.host import Host
+from graphkit.hmr.watcher import Batch
 from graphkit.live.mirror import LiveMirror
 from graphkit.model import Command, PlanStatus
 from graphkit.model.urls import path_to_url
@@ -37,7 +36,6 @@ from graphkit.output.status import (
     superseded_line,
 )
 from graphkit.planning.incremental import SourceAccepts, booted_from, plan_live
-from graphkit.resolve.packages import StopRule, nearest_package_json
 
 __all__ = ["WatchOptions", "package_root", "watch"]
 
@@ -48,54 +46,25 @@ _MODULE_SUFFIXES = frozenset(
 _POLL_SECONDS = 0.2
 
 
-@dataclass(frozen=True, slots=True)
-class WatchOptions:
-    entry: Path
-    node: str = "node"
-    node_options: tuple[str, ...] = ()
-    args: tuple[str, ...] = ()
-    restart_on_entry: bool = False  # a save that reaches the entry restarts the app instead of re-running it
-    reply_timeout: float = 10.0  # a reply later than this is reported (and still waited for)
-    dispose_timeout: float = 5.0  # a hot callback still unsettled after this is reported and skipped
-    watch: tuple[Path, ...] = ()  # folders watched besides the packages of the app's loaded modules
-
-
-def package_root(entry: Path) -> Path:
-    """The folder of the nearest package.json above the entry, else the entry's folder; for an entry in a
-    package (``node_modules/fastify-cli/cli.js``), the app's that installed it."""
-    start = entry.absolute().parent
-    if "node_modules" in start.parts:
-        start = Path(*start.parts[: start.parts.index("node_modules")])
-    start = start.resolve()
-    found = nearest_package_json(str(start), StopRule.ROOT)
-    return Path(found).parent if found is not None else start
-
-
 class _Loop:
-    def __init__(self, options: WatchOptions, report: Callable[[str], None], stop: threading.Event) -> None:
+    def __init__(
+        self,
+        options: WatchOptions,
+        report: Callable[[str], None],
+        stop: threading.Event,
+        launched: Launched | None = None,
+    ) -> None:
         self.options = options
         self.report = report
         self.stop = stop
-        self.root = package_root(options.entry)
-        roots = [self.root, *(p.resolve() for p in options.watch)]
-        # Watching first: a folder that cannot be watched stops graphkit before the app starts, and a
-        # save made once the app is up is never missed.
-        self.watcher = Watcher(*roots)
+        # The folders watched first, then the app started (graphkit.hmr.launch).
+        launched = launched or launch(options)
+        self.root = launched.root
+        self.watcher = launched.watcher
+        self.host = launched.host
         self.patience = Patience(report, stop, self._poll, options.reply_timeout)
-        try:
-            self.host = Host(
-                options.entry,
-                node=options.node,
-                node_options=options.node_options,
-                args=options.args,
-                timeout=options.reply_timeout,
-                dispose_timeout=options.dispose_timeout,
-                waiting=self.patience,
-            )
-        except BaseException:
-            self.watcher.close()
-            raise
-        self.following = Following(self.host, roots, self.watcher.add, report)
+        self.host.waiting = self.patience
+        self.following = Following(self.host, launched.roots, self.watcher.add, report)
         self.mirror = LiveMirror()
         self.sources = SourceAccepts()
         self.exit_reported = False
@@ -236,9 +205,15 @@ def _ms(started: float) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def watch(options: WatchOptions, report: Callable[[str], None], stop: threading.Event | None = None) -> int:
-    """Run the app and reload it on every save until ``stop`` is set; returns the app's exit status."""
-    loop = _Loop(options, report, stop or threading.Event())
+def watch(
+    options: WatchOptions,
+    report: Callable[[str], None],
+    stop: threading.Event | None = None,
+    launched: Launched | None = None,
+) -> int:
+    """Run the app (or take over ``launched``) and reload it on every save until ``stop`` is set; returns
+    the app's exit status."""
+    loop = _Loop(options, report, stop or threading.Event(), launched)
     try:
         loop.run()
     finally:

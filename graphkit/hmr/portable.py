@@ -8,6 +8,7 @@ It does not say when the kernel dropped events either: the watcher's idle resync
 from __future__ import annotations
 
 import errno
+import time
 from collections.abc import Callable, Iterable, Set
 from pathlib import Path
 
@@ -70,6 +71,10 @@ class PortableEvents:
         if on_first_event is not None:
             on_first_event()
         return {Path(path) for _, path in found}
+
+    def pending(self, timeout: float) -> bool:
+        time.sleep(timeout)  # watchfiles tells of events only by reading them
+        return False
 
     def close(self) -> None:
         if self._notify is not None:

@@ -15,6 +15,10 @@ exists once its files have settled.
 The kernel can drop events (an inotify queue overflow): inotify says so, and the watcher resyncs at once;
 ``watchfiles`` does not, so the watcher also resyncs after ``resync_every`` seconds without events. A resync
 compares the files' stat with what it last saw and reports the differences as a batch.
+
+With ``stat_later``, the constructor only watches the folders (a walk that lists them): the stat of each
+file, which a batch and a resync compare with, is read by ``read_stats`` or the first ``next_batch``, so
+``graphkit watch`` starts the app without waiting for a stat of every file under the roots.
 """
 
 from __future__ import annotations
@@ -30,11 +34,11 @@ from graphkit.errors import InputError
 from graphkit.hmr.events import Events, EventsLost
 from graphkit.hmr.inotify import available as inotify_available
 from graphkit.hmr.linux import LinuxEvents
-from graphkit.hmr.portable import PortableEvents
 
 __all__ = ["Batch", "Watcher"]
 
 _Stat = tuple[int, int, int]  # mtime_ns, size, inode
+_GONE: _Stat = (-1, -1, -1)  # a file the watcher found that was gone when its stat was read
 
 
 def _watched(folder_name: str) -> bool:
@@ -48,38 +52,60 @@ class Batch:
 
 
 class Watcher:
-    def __init__(self, *roots: Path, resync_every: float = 2.0, inotify: bool | None = None) -> None:
-        """``inotify``: True for Linux inotify, False for ``watchfiles``, None for inotify where available."""
+    def __init__(
+        self,
+        *roots: Path,
+        resync_every: float = 2.0,
+        inotify: bool | None = None,
+        stat_later: bool = False,
+    ) -> None:
+        """``inotify``: True for Linux inotify, False for ``watchfiles``, None for inotify where available;
+        ``stat_later``: the files under ``roots`` are stat'ed by ``read_stats`` (or the first
+        ``next_batch``), not now."""
         self.roots: list[Path] = []
         self.resync_every = resync_every
         self._files: dict[Path, _Stat] = {}
+        self._unread: list[Path] = []  # files found under the roots whose stat is not read yet
         self._events = _backend(inotify, roots[0].resolve() if roots else Path.cwd(), self._known)
         self._idle = 0.0  # seconds without events since the last resync
         self._refused: set[Path] = set()  # folders the system would not let us watch: never retried
         self._failure: InputError | None = None  # why, told by the next call to next_batch
         try:
             for root in roots:
-                self.add(root)
+                self._add(root, stat_later)
         except BaseException:
             self._events.close()
             raise
 
     def add(self, root: Path) -> None:
         """Watch the tree under ``root`` too."""
+        self._add(root, later=False)
+
+    def _add(self, root: Path, later: bool) -> None:
         root = root.resolve()
         if not root.is_dir():
             raise InputError(f"{root}: cannot watch: not a folder")
         self.roots.append(root)
-        self._grow(self._tree(root))
+        self._grow(self._tree(root, later))
 
-    def _tree(self, top: Path) -> list[Path]:
+    def read_stats(self) -> None:
+        """Read the stat of the files the constructor found, when it was told ``stat_later``."""
+        unread, self._unread = self._unread, []
+        for path in unread:
+            if self._remember(path) is None:
+                self._files[path] = _GONE  # deleted since the walk found it: its deletion is reported
+
+    def _tree(self, top: Path, later: bool = False) -> list[Path]:
         folders = []
         for folder, subfolders, files in os.walk(top):
             subfolders[:] = [d for d in subfolders if _watched(d)]
             path = Path(folder)
             folders.append(path)
-            for name in files:
-                self._remember(path / name)
+            if later:
+                self._unread += (path / name for name in files)
+            else:
+                for name in files:
+                    self._remember(path / name)
         return folders
 
     def _known(self, path: Path) -> bool:
@@ -118,6 +144,8 @@ class Watcher:
 
         ``on_first_event`` runs as soon as a batch is known to come, before it is read from the disk.
         """
+        if self._unread:
+            self.read_stats()
         if self._failure is not None:
             failure, self._failure = self._failure, None
             raise failure
@@ -132,6 +160,11 @@ class Watcher:
             return self._resync()
         self._idle = 0.0
         return self._batch(touched)
+
+    def pending(self, timeout: float) -> bool:
+        """Whether file events wait for ``next_batch``, waiting up to ``timeout`` seconds for one (on
+        inotify; ``watchfiles`` cannot tell without reading them: it waits and says False)."""
+        return self._events.pending(timeout)
 
     def _batch(self, touched: Iterable[Path]) -> Batch | None:
         changed: dict[Path, None] = {}  # a file in a new folder can be named twice: by its folder and itself
@@ -191,13 +224,21 @@ class Watcher:
 def _backend(use_inotify: bool | None, folder: Path, known: Callable[[Path], bool]) -> Events:
     """Linux inotify when asked for, or when None and the system has it; ``watchfiles`` otherwise."""
     if use_inotify is False or (use_inotify is None and not inotify_available()):
-        return PortableEvents()
+        return _portable()
     try:
         return LinuxEvents(known)
     except OSError as error:
         if use_inotify is None and error.errno not in _LIMITS:
-            return PortableEvents()  # refused outright (a sandbox): watchfiles can fall back to polling
+            return _portable()  # refused outright (a sandbox): watchfiles can fall back to polling
         raise InputError(_refused(folder, error)) from error
+
+
+def _portable() -> Events:
+    # Imported only here: watchfiles takes about 15 ms to import, which `graphkit watch` would spend before
+    # starting the app, and inotify never needs it.
+    from graphkit.hmr.portable import PortableEvents
+
+    return PortableEvents()
 
 
 _LIMITS = (errno.EMFILE, errno.ENFILE, errno.ENOMEM)  # inotify is there, a limit stands in the way

@@ -19,16 +19,20 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from graphkit.errors import InputError, NodeError, ProbeError
 from graphkit.live.lifeline import parent_death_signal
 from graphkit.live.locate import locate_missing
-from graphkit.live.mirror import Delta, delta_from_reply
 from graphkit.live.nodebin import find_node
-from graphkit.model import ApplyField, Command, Effect, EvictionPlan, ModuleGraph
-from graphkit.model.codec import graph_from_dict, plan_to_dict
+from graphkit.model.protocol import ApplyField, Command, Effect
 from graphkit.model.urls import path_to_url
+
+# What reads and writes graph documents is imported by the methods that do: `graphkit watch` starts the app
+# with this module before anything else is imported (graphkit.hmr.launch).
+if TYPE_CHECKING:
+    from graphkit.live.mirror import Delta
+    from graphkit.model import EvictionPlan, ModuleGraph
 
 __all__ = ["HOST_SCRIPT", "ApplyError", "ApplyResult", "Host"]
 
@@ -248,11 +252,15 @@ class Host:
 
     def snapshot(self, sent: int | None = None) -> ModuleGraph:
         """The live graph; ``sent`` is the id of a snapshot command already sent (to overlap the wait)."""
+        from graphkit.model.codec import graph_from_dict
+
         reply = self.receive(self.send(Command.SNAPSHOT) if sent is None else sent, Command.SNAPSHOT)
         return graph_from_dict(reply["graph"], source=f"{self.entry} (live snapshot)")
 
     def changes(self, since: int, sent: int | None = None) -> Delta:
         """What the live graph gained and lost since journal answer ``since`` (all of it when 0)."""
+        from graphkit.live.mirror import delta_from_reply
+
         ident = self.send(Command.CHANGES, since=since) if sent is None else sent
         return delta_from_reply(self.receive(ident, Command.CHANGES), f"{self.entry} (live changes)")
 
@@ -261,6 +269,8 @@ class Host:
         return frozenset(self.request(Command.ACCEPTING)["urls"])
 
     def apply(self, plan: EvictionPlan) -> ApplyResult:
+        from graphkit.model.codec import plan_to_dict
+
         result = self.request(
             Command.APPLY,
             plan=plan_to_dict(plan),

@@ -8,12 +8,12 @@ closes), for when the app's event loop is too busy to notice. ``PR_SET_PDEATHSIG
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import signal
 import sys
 import threading
 from collections.abc import Callable
+from functools import cache
 
 __all__ = ["parent_death_signal"]
 
@@ -25,10 +25,9 @@ def parent_death_signal(signum: int = signal.SIGTERM) -> Callable[[], None] | No
     where the kernel offers no such thing or the caller is not the main thread."""
     if not sys.platform.startswith("linux") or threading.current_thread() is not threading.main_thread():
         return None
-    libc_name = ctypes.util.find_library("c")
-    if libc_name is None:
+    prctl = _prctl()  # found here: the child must not dlopen
+    if prctl is None:
         return None
-    prctl = ctypes.CDLL(libc_name, use_errno=True).prctl  # loaded here: the child must not dlopen
     parent = os.getpid()
 
     def bind() -> None:
@@ -37,3 +36,19 @@ def parent_death_signal(signum: int = signal.SIGTERM) -> Callable[[], None] | No
             os.kill(os.getpid(), signum)
 
     return bind
+
+
+@cache
+def _prctl() -> Callable[..., int] | None:
+    """libc's prctl: among the symbols the interpreter already has, else in libc found by name (which
+    runs `ldconfig -p`: about 10 ms before `graphkit watch` could start the app)."""
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        pass
+    from ctypes.util import find_library
+
+    libc_name = find_library("c")
+    if libc_name is None:
+        return None
+    return ctypes.CDLL(libc_name, use_errno=True).prctl

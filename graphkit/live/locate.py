@@ -12,7 +12,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from graphkit.extract.parse import extract
 from graphkit.model.urls import url_to_path
 
 if TYPE_CHECKING:
@@ -34,6 +33,10 @@ def locate_missing(error: ApplyError) -> ApplyError:
         source = importer.read_bytes()
     except OSError:
         return error
+    # The parser (tree-sitter) is imported by the first failure it reads, not with the host: `graphkit
+    # watch` starts the app before importing what the watch loop needs later.
+    from graphkit.extract.parse import extract
+
     commonjs = importer.suffix == ".cjs"
     for record in extract(source, commonjs=commonjs).imports:
         if record.specifier is None or not record.specifier.startswith((".", "/", "file:")):

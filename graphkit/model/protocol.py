@@ -93,6 +93,7 @@ class Command(StrEnum):
     SWEEP = "sweep"
     FOLDERS = "folders"  # the folders of the app's own loaded modules
     BOOTED = "booted"  # answered once the app has booted: how long ago it was last busy
+    QUIET = "quiet"  # answered once the app's event loop is mostly idle (its start-up done)
 
 
 class ApplyField(StrEnum):

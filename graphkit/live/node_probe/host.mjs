@@ -12,6 +12,8 @@
 //   sweep                   -> {urls}: drops modules whose load failed, so the next import() retries
 //   folders                 -> {folders}: the folders holding the app's own loaded modules
 //   booted                  -> {idleMs}: once the app has booted (startup.mjs), how long ago it last was busy
+//   quiet {waitMs}          -> {quiet, waitedMs}: once the app's event loop is mostly idle (quiet.mjs),
+//                              another request arrives or waitMs passed
 // Requests run one at a time, so an apply never overlaps another; a request holds the queue for at most
 // its holdMs (a reload stuck in a top-level await must not block it forever: its reply comes when it
 // settles, and evict.mjs refuses another reload meanwhile). Channel text is only ever parsed as JSON,
@@ -28,6 +30,7 @@ import { acceptingUrls, install } from './hot.mjs';
 import * as journal from './journal.mjs';
 import { settleWithin } from './limits.mjs';
 import { getLoadCache } from './loader.mjs';
+import { arrived, quiet } from './quiet.mjs';
 import { snapshot, watchDynamicImports } from './snapshot.mjs';
 import { install as readSourcesSynchronously } from './source.mjs';
 import { Command } from './protocol.mjs';
@@ -49,6 +52,7 @@ const commands = {
   [Command.FOLDERS]: async () => ({ folders: moduleFolders() }),
   // For graphkit to time a start: how long ago the app was last busy booting (a listen, an import()).
   [Command.BOOTED]: async () => ({ idleMs: performance.now() - (await booted(BOOT_WAIT_MS)).until }),
+  [Command.QUIET]: async (request, arrival) => quiet(Number(request.waitMs) || 0, arrival),
   [Command.APPLY]: async (request) => ({
     result: await applyPlan({ ...request.plan, entry: request.entry, callbackMs: request.callbackMs }),
   }),
@@ -74,6 +78,7 @@ function serve(fd) {
   // readline re-emits the channel's errors (ECONNRESET when graphkit goes away): unheard, they crash the app.
   lines.on('error', () => {});
   lines.on('line', (line) => {
+    const arrival = arrived();
     queue = queue.then(async () => {
       let request;
       try {
@@ -87,7 +92,7 @@ function serve(fd) {
         send({ id: request?.id ?? null, ok: false, error: `graphkit host: unknown command ${String(request?.cmd)}` });
         return;
       }
-      const replied = Promise.resolve().then(() => command(request)).then(
+      const replied = Promise.resolve().then(() => command(request, arrival)).then(
         (fields) => send({ id: request.id, ok: true, ...fields }),
         (error) => send({ id: request.id, ok: false, error: `graphkit host: ${request.cmd}: ${error?.message ?? error}` }),
       );

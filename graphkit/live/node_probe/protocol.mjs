@@ -57,6 +57,7 @@ export const Command = Object.freeze({
   SWEEP: 'sweep',
   FOLDERS: 'folders',
   BOOTED: 'booted',
+  QUIET: 'quiet',
 });
 
 export const ApplyField = Object.freeze({

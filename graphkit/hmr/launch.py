@@ -1,0 +1,115 @@
+"""The start of ``graphkit watch``: the folders watched, then the app started, before the watch loop exists.
+
+What a developer waits for at every start is the app's first response. So nothing the first save does not
+need comes before the app is started: this module and what it imports leave out the planner, networkx and
+tree-sitter (``graphkit.cli.watch`` imports the watch loop, which brings them, once the app runs), and the
+watcher only lists and watches the folders before the app starts; the stat of every file under them, which
+a batch compares with, is read right after. Watching first keeps two promises: a folder that cannot be
+watched stops graphkit before the app starts, and a save made once the app is up is never missed.
+
+Then ``Launched.settle`` waits, at most ``SETTLE_SECONDS``, until the app is quiet (its event loop mostly
+idle: ``node_probe/quiet.mjs``), so that importing the planner and reading the whole live graph do not take
+the CPU from the app's start-up and first requests. A save (seen at once on inotify; ``watchfiles`` tells
+of one only by reading it), the app's exit or a signal ends the wait: it holds back nothing the developer
+asked for.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from graphkit.errors import ProbeError
+from graphkit.hmr.watcher import Watcher
+from graphkit.live.host import Host
+from graphkit.model.protocol import Command
+from graphkit.resolve.packages import StopRule, nearest_package_json
+
+__all__ = ["SETTLE_SECONDS", "Launched", "WatchOptions", "launch", "package_root"]
+
+SETTLE_SECONDS = 5.0  # the longest graphkit waits for the app to be quiet before its own start-up work
+_SLICE = 0.02  # how often the wait looks for a save, an answer and the app's exit
+
+
+@dataclass(frozen=True, slots=True)
+class WatchOptions:
+    entry: Path
+    node: str = "node"
+    node_options: tuple[str, ...] = ()
+    args: tuple[str, ...] = ()
+    restart_on_entry: bool = False  # a save that reaches the entry restarts the app instead of re-running it
+    reply_timeout: float = 10.0  # a reply later than this is reported (and still waited for)
+    dispose_timeout: float = 5.0  # a hot callback still unsettled after this is reported and skipped
+    watch: tuple[Path, ...] = ()  # folders watched besides the packages of the app's loaded modules
+
+
+def package_root(entry: Path) -> Path:
+    """The folder of the nearest package.json above the entry, else the entry's folder; for an entry in a
+    package (``node_modules/fastify-cli/cli.js``), the app's that installed it."""
+    start = entry.absolute().parent
+    if "node_modules" in start.parts:
+        start = Path(*start.parts[: start.parts.index("node_modules")])
+    start = start.resolve()
+    found = nearest_package_json(str(start), StopRule.ROOT)
+    return Path(found).parent if found is not None else start
+
+
+@dataclass(frozen=True, slots=True)
+class Launched:
+    """A started app and the watcher of its folders, for the watch loop to take over."""
+
+    root: Path  # the entry's package
+    roots: tuple[Path, ...]  # every folder watched: the entry's package, then each --watch
+    watcher: Watcher
+    host: Host
+
+    def settle(self, stop: threading.Event, seconds: float = SETTLE_SECONDS) -> None:
+        """Wait until the app is quiet, a save waits to be read, the app exits, ``stop`` is set or
+        ``seconds`` passed."""
+        deadline = time.monotonic() + seconds
+        try:
+            ident = self.host.ask(Command.QUIET, waitMs=round(seconds * 1000))
+        except ProbeError:
+            return  # the app is gone: the watch loop reports its exit
+        try:
+            while self.host.answered(ident) is None:
+                if stop.is_set() or not self.host.running or time.monotonic() >= deadline:
+                    return
+                if self.watcher.pending(_SLICE):
+                    return  # the app stops waiting too, once the loop asks for what the save needs
+        except ProbeError:
+            return
+        finally:
+            self.host.forget(ident)
+
+    def close(self) -> None:
+        self.host.close()
+        self.watcher.close()
+
+
+def launch(options: WatchOptions) -> Launched:
+    """Watch the entry's package and the ``--watch`` folders, then start the app under the host."""
+    root = package_root(options.entry)
+    roots = (root, *(p.resolve() for p in options.watch))
+    watcher = Watcher(*roots, stat_later=True)
+    try:
+        host = Host(
+            options.entry,
+            node=options.node,
+            node_options=options.node_options,
+            args=options.args,
+            timeout=options.reply_timeout,
+            dispose_timeout=options.dispose_timeout,
+        )
+    except BaseException:
+        watcher.close()
+        raise
+    launched = Launched(root, roots, watcher, host)
+    try:
+        watcher.read_stats()  # while Node starts
+    except BaseException:
+        launched.close()
+        raise
+    return launched
