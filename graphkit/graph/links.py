@@ -20,6 +20,7 @@ __all__ = [
     "edge_rows",
     "link_graph",
     "node_rows",
+    "reached",
     "strong_components",
     "strongest",
 ]
@@ -114,6 +115,19 @@ def link_graph(graph: ModuleGraph) -> LinkGraph:
         else:
             data["kind"] = str(strongest({ImportKind(data["kind"]), e.kind}))
     return LinkGraph(nodes, succ, pred)
+
+
+def reached(g: Links, entry: str) -> set[str]:
+    """What ``entry`` reaches through ``g``'s edges, itself included; all of ``g`` when it is not in it."""
+    if entry not in g:
+        return set(g.nodes)
+    reach, stack = {entry}, [entry]
+    while stack:
+        for target in g.succ[stack.pop()]:
+            if target not in reach:
+                reach.add(target)
+                stack.append(target)
+    return reach
 
 
 def strong_components(imports: Mapping[str, Sequence[str]]) -> tuple[dict[str, int], list[tuple[str, ...]]]:

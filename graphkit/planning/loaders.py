@@ -19,9 +19,10 @@ import json
 import posixpath
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from graphkit.graph.links import link_graph, reached
 from graphkit.model import Chain, EvictionPlan, ImportKind, ModuleGraph, PlanStatus
 from graphkit.model.urls import file_url_path, in_node_modules
 from graphkit.resolve.packages import StopRule, nearest_package_json
@@ -148,17 +149,4 @@ def plan_loaded_at_startup(
 def _reached(graph: ModuleGraph, entry: str) -> set[str]:
     """What the entry reaches through runtime imports (the whole graph without it), missing files included:
     a deleted file a loaded module imports is still imported by name."""
-    imports: dict[str, list[str]] = {}
-    for e in graph.edges:
-        if e.target is not None and e.kind.runtime:
-            imports.setdefault(e.source, []).append(e.target)
-    urls = {m.url for m in graph.modules}
-    if entry not in urls:
-        return urls
-    reach, stack = {entry}, [entry]
-    while stack:
-        for target in imports.get(stack.pop(), ()):
-            if target not in reach:
-                reach.add(target)
-                stack.append(target)
-    return reach
+    return reached(link_graph(replace(graph, edges=tuple(e for e in graph.edges if e.kind.runtime))), entry)

@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Collection, Container, Iterable, Sequence
 from dataclasses import replace
 
-from graphkit.graph.links import UNLINKED, Links, link_graph
+from graphkit.graph.links import UNLINKED, Links, link_graph, reached
 from graphkit.model import (
     Boundary,
     BoundaryReason,
@@ -129,16 +129,7 @@ def _is_package(g: Links, url: str) -> bool:
 
 def _loaded(g: Links, entry: str) -> set[str]:
     """Modules the running app holds: what the entry reaches, missing files excluded."""
-    if entry in g:
-        reach, stack = {entry}, [entry]
-        while stack:
-            for target in g.succ[stack.pop()]:
-                if target not in reach:
-                    reach.add(target)
-                    stack.append(target)
-    else:
-        reach = set(g.nodes)
-    return {url for url in reach if g.nodes[url].get("kind") != ModuleKind.MISSING.value}
+    return {url for url in reached(g, entry) if g.nodes[url].get("kind") != ModuleKind.MISSING.value}
 
 
 def _propagate(
