@@ -51,9 +51,10 @@ from pathlib import Path
 from bench.common import CACHE
 from bench.hmr import POLL_SECONDS, STARTUP_SECONDS, started
 from bench.peers import Latency
-from bench.rerun import FRAMEWORKS, free_port
+from bench.rerun import FRAMEWORKS
 from tests.fastify_cli_app import GENERATED, copy_fastify_cli_app, missing
 from tests.test_rerun import APPS, framework_app
+from tests.test_watch import free_port
 
 MAJORS = (22, 24, 26)
 SAVES = 5

@@ -21,7 +21,6 @@ import argparse
 import http.client
 import io
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -102,13 +101,6 @@ class Saves:
         copy.write_text(route_source(index, token))
         copy.replace(path)
         return path, f"/r{index}", token
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def graphkit_command(entry: Path, node: Path, *options: str) -> list[str]:
