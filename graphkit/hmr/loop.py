@@ -101,6 +101,11 @@ class _Loop:
             idle = 0.0  # it exited while booting: the loop reports that next
         return _ms(started) - idle * 1000
 
+    def _booted_from(self, unloaded: Sequence[str]) -> Sequence[str]:
+        """Those of ``unloaded`` the app's boot may import; the live graph's edges are walked only when a
+        save names a file the app has not loaded."""
+        return booted_from(self.mirror.graph, unloaded, path_to_url(self.root) + "/") if unloaded else ()
+
     def _poll(self) -> Batch | None:
         """Saves of module files that arrived meanwhile, without waiting."""
         batch = self.watcher.next_batch(0)
@@ -129,7 +134,6 @@ class _Loop:
         deleted_urls = [path_to_url(p) for p in deleted]
         self.sources.forget([*changed_urls, *deleted_urls])
         unloaded = [url for url in (*changed_urls, *deleted_urls) if url not in self.mirror.graph]
-        root_url = path_to_url(self.root) + "/"
         eviction = plan_live(
             self.mirror.graph,
             changed_urls,
@@ -138,7 +142,7 @@ class _Loop:
             deleted=deleted_urls,
             restart_on_entry=self.options.restart_on_entry,
             sources=self.sources,
-            booted_from=booted_from(self.mirror.graph, unloaded, root_url) if unloaded else (),
+            booted_from=self._booted_from(unloaded),
         )
         result = None
         swept: tuple[str, ...] = ()
