@@ -106,8 +106,10 @@ def test_the_folder_depth_in_the_note_is_that_of_local_folders_not_of_packages()
 def test_focus_and_depth_keep_the_neighbourhood_in_both_directions() -> None:
     graph = chain(7)
     view = collapse(graph, focus=graph.modules[3].url, depth=2)
-    assert [n.label for n in view.nodes] == [f"f{i}/m{i}.mjs" for i in range(1, 6)]
+    # Each module is drawn in its folder's cluster, so it is named by its file name there.
+    assert [(n.folder, n.label) for n in view.nodes] == [(f"f{i}", f"m{i}.mjs") for i in range(1, 6)]
     assert view.modules == 5
+    assert view.focus == graph.modules[3].url
 
 
 def test_focus_without_depth_keeps_everything_connected() -> None:
@@ -125,9 +127,39 @@ def test_depth_without_focus_is_a_usage_error() -> None:
         collapse(chain(2), depth=1)
 
 
-def test_an_unknown_mode_is_a_usage_error() -> None:
-    with pytest.raises(UsageError, match="collapse 'tree'"):
-        collapse(chain(2), mode="tree")
+def test_a_mode_that_is_not_a_regular_expression_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match=r"pattern '\(tree': not a regular expression"):
+        collapse(chain(2), mode="(tree")
+
+
+def tree() -> ModuleGraph:
+    """main.mjs importing v4/core/{a,b}.mjs, v4/mini/c.mjs and v4/locales/{en,fr}.mjs."""
+    main = local("main.mjs")
+    rest = [local(p) for p in ("v4/core/a.mjs", "v4/core/b.mjs", "v4/mini/c.mjs", "v4/locales/en.mjs",
+                                "v4/locales/fr.mjs")]
+    return ModuleGraph((main, *rest), tuple(static(main, m) for m in rest))
+
+
+@pytest.mark.parametrize(
+    ("mode", "ids"),
+    [
+        # a depth cuts local folders to that many levels (files at the root group as ".")
+        (1, ["folder:.", "folder:v4"]),
+        ("2", ["folder:.", "folder:v4/core", "folder:v4/locales", "folder:v4/mini"]),
+        # a pattern collapses the modules it matches into one node named by the path up to the match
+        ("^v4/locales/", ["file:///app/main.mjs", "file:///app/v4/core/a.mjs", "file:///app/v4/core/b.mjs",
+                          "file:///app/v4/mini/c.mjs", "folder:v4/locales"]),
+    ],
+)
+def test_collapse_takes_a_folder_depth_or_a_pattern(mode: int | str, ids: list[str]) -> None:
+    view = collapse(tree(), mode=mode)
+    assert [n.id for n in view.nodes] == ids
+    assert sum(e.count for e in view.edges) == 5  # every import of main still drawn, grouped
+
+
+def test_a_collapsed_folder_sits_in_its_parent_folder_named_by_its_last_segment() -> None:
+    locales = next(n for n in collapse(tree(), mode="^v4/locales").nodes if n.id == "folder:v4/locales")
+    assert (locales.folder, locales.label) == ("v4", "locales/\n2 modules")
 
 
 def test_unresolved_imports_share_one_missing_node_per_specifier_and_error() -> None:

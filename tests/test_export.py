@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import pytest
@@ -68,41 +70,45 @@ def tiny() -> ModuleGraph:
 
 TINY_DOT = r"""// graphkit module graph: 6 modules, packages collapsed
 digraph graphkit {
-  graph [rankdir=LR, fontname=Helvetica, fontsize=11, labelloc=t, label="6 modules, packages collapsed"];
-  node [style="rounded,filled", fontname=Helvetica, fontsize=10];
-  edge [fontname=Helvetica, fontsize=9, arrowsize=0.7];
-  subgraph cluster_0 {
-    label="lib/";
-    "file:///app/lib/a.mjs" [label="lib/a.mjs", shape="box", fillcolor="#dbeafe", color="#dc2626", penwidth="2"];
-    "file:///app/lib/b.cjs" [label="lib/b.cjs", shape="box", fillcolor="#dbeafe", color="#dc2626", penwidth="2"];
+  graph [rankdir=LR, fontname=Helvetica, fontsize=11, labelloc=t, label="6 modules, packages collapsed", style="rounded", color="#cbd5e1", fontcolor="#334155"];
+  node [style="rounded,filled", fontname=Helvetica, fontsize=10, color="#94a3b8", margin="0.1,0.04"];
+  edge [fontname=Helvetica, fontsize=9, arrowsize=0.6];
+  subgraph cluster_legend {
+    label="legend"; style="rounded"; color="#cbd5e1"; fontsize=9;
+    "legend" [shape=plaintext, style="", fontsize=9, label=<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2"><TR><TD BGCOLOR="#eef2ff"> </TD><TD ALIGN="LEFT">module</TD></TR><TR><TD BGCOLOR="#fef9c3"> </TD><TD ALIGN="LEFT">package</TD></TR><TR><TD BGCOLOR="#f1f5f9"> </TD><TD ALIGN="LEFT">builtin</TD></TR><TR><TD><FONT COLOR="#94a3b8">──▶</FONT></TD><TD ALIGN="LEFT">import</TD></TR><TR><TD><FONT COLOR="#94a3b8">──▷</FONT></TD><TD ALIGN="LEFT">re-export</TD></TR><TR><TD><FONT COLOR="#94a3b8">╌╌▶</FONT></TD><TD ALIGN="LEFT">import()</TD></TR><TR><TD><FONT COLOR="#94a3b8">──◆</FONT></TD><TD ALIGN="LEFT">require()</TD></TR><TR><TD><FONT COLOR="#dc2626">──▶</FONT></TD><TD ALIGN="LEFT">import cycle</TD></TR><TR><TD><FONT COLOR="#dc2626">⬣</FONT></TD><TD ALIGN="LEFT">unresolved import</TD></TR></TABLE>>];
   }
-  "file:///app/main.mjs" [label="main.mjs", shape="box", fillcolor="#dbeafe"];
-  "missing:ERR_MODULE_NOT_FOUND:nope" [label="nope\nERR_MODULE_NOT_FOUND", shape="octagon", fillcolor="#fecaca", color="#dc2626", fontcolor="#dc2626"];
-  "node:fs" [label="node:fs", shape="ellipse", fillcolor="#e5e7eb"];
-  "package:@s/p" [label="@s/p\n2 modules", shape="box3d", fillcolor="#fef3c7"];
-  "file:///app/lib/a.mjs" -> "file:///app/lib/b.cjs" [style="dotted", color="#dc2626", penwidth="2"];
-  "file:///app/lib/b.cjs" -> "file:///app/lib/a.mjs" [style="bold", color="#dc2626", penwidth="2"];
-  "file:///app/main.mjs" -> "file:///app/lib/a.mjs" [style="solid", color="#374151"];
-  "file:///app/main.mjs" -> "missing:ERR_MODULE_NOT_FOUND:nope" [style="solid", color="#dc2626"];
-  "file:///app/main.mjs" -> "node:fs" [style="solid", color="#374151"];
-  "file:///app/main.mjs" -> "package:@s/p" [style="dashed", color="#2563eb"];
+  subgraph cluster_0 {
+    label="lib/"; tooltip="lib/";
+    "file:///app/lib/a.mjs" [label="a.mjs", shape="box", fillcolor="#eef2ff", color="#dc2626", penwidth="2"];
+    "file:///app/lib/b.cjs" [label="b.cjs", shape="box", fillcolor="#eef2ff", color="#dc2626", penwidth="2"];
+  }
+  "file:///app/main.mjs" [label="main.mjs", shape="box", fillcolor="#eef2ff"];
+  "missing:ERR_MODULE_NOT_FOUND:nope" [label="nope\nERR_MODULE_NOT_FOUND", shape="octagon", fillcolor="#fee2e2", color="#dc2626", fontcolor="#dc2626"];
+  "node:fs" [label="node:fs", shape="ellipse", fillcolor="#f1f5f9"];
+  "package:@s/p" [label="@s/p\n2 modules", shape="box3d", fillcolor="#fef9c3"];
+  "file:///app/lib/a.mjs" -> "file:///app/lib/b.cjs" [color="#dc2626", arrowhead="diamond", penwidth="2"];
+  "file:///app/lib/b.cjs" -> "file:///app/lib/a.mjs" [color="#dc2626", arrowhead="onormal", penwidth="2"];
+  "file:///app/main.mjs" -> "file:///app/lib/a.mjs" [color="#94a3b8"];
+  "file:///app/main.mjs" -> "missing:ERR_MODULE_NOT_FOUND:nope" [color="#dc2626"];
+  "file:///app/main.mjs" -> "node:fs" [color="#94a3b8"];
+  "file:///app/main.mjs" -> "package:@s/p" [color="#94a3b8", style="dashed"];
 }
 """  # noqa: E501
 
 TINY_MERMAID = """%% graphkit module graph: 6 modules, packages collapsed
 flowchart LR
-  classDef local fill:#dbeafe,stroke:#6b7280
-  classDef package fill:#fef3c7,stroke:#6b7280
-  classDef builtin fill:#e5e7eb,stroke:#6b7280
-  classDef missing fill:#fecaca,stroke:#6b7280
+  classDef local fill:#eef2ff,stroke:#6b7280
+  classDef package fill:#fef9c3,stroke:#6b7280
+  classDef builtin fill:#f1f5f9,stroke:#6b7280
+  classDef missing fill:#fee2e2,stroke:#6b7280
   classDef changed fill:#f87171,stroke:#6b7280
   classDef evicted fill:#fdba74,stroke:#6b7280
-  classDef boundary fill:#93c5fd,stroke:#6b7280
-  classDef kept fill:#f3f4f6,stroke:#6b7280
+  classDef boundary fill:#bfdbfe,stroke:#6b7280
+  classDef kept fill:#f8fafc,stroke:#6b7280
   classDef cycle stroke:#dc2626,stroke-width:2px
   subgraph f0["lib/"]
-    n0["lib/a.mjs"]
-    n1["lib/b.cjs"]
+    n0["a.mjs"]
+    n1["b.cjs"]
   end
   n2["main.mjs"]
   n3["nope<br>ERR_MODULE_NOT_FOUND"]
@@ -162,7 +168,7 @@ def test_dot_and_mermaid_do_not_depend_on_the_order_of_modules_and_edges() -> No
 
 def test_graphviz_draws_the_tiny_graph_with_every_label() -> None:
     texts = svg_titles(render(dot_source(tiny()), "svg"))
-    assert {"main.mjs", "lib/a.mjs", "lib/b.cjs", "node:fs", "@s/p", "2 modules", "nope", "lib/"} <= texts
+    assert {"main.mjs", "a.mjs", "b.cjs", "node:fs", "@s/p", "2 modules", "nope", "lib/"} <= texts
     assert "ERR_MODULE_NOT_FOUND" in texts
 
 
@@ -177,7 +183,7 @@ def test_a_plan_colours_each_role_and_adds_a_legend() -> None:
     assert 'fillcolor="#f87171"' in lines[f'"{B}"']  # changed
     assert 'fillcolor="#fdba74"' in lines[f'"{A}"']  # evicted
     assert 'peripheries="2"' in lines[f'"{MAIN}"']  # boundary
-    assert 'fillcolor="#f3f4f6"' in lines['"node:fs"']  # kept
+    assert 'fillcolor="#f8fafc"' in lines['"node:fs"']  # kept
     assert "plan ok: 1 changed, 2 evicted in 1 unit, 1 boundary, 2 kept" in text
     assert {"changed", "evicted", "boundary", "kept", "plan ok"} <= svg_titles(render(text, "svg"))
 
@@ -262,7 +268,7 @@ def test_graph_writes_svg_named_by_the_output_suffix(
 ) -> None:
     status, out, _ = cli(capsysbinary, DEMO / "main.mjs", "-o", tmp_path / "demo.svg")
     assert (status, out) == (0, b"")
-    assert {"main.mjs", "lib/greet.mjs", "routes/"} <= svg_titles((tmp_path / "demo.svg").read_bytes())
+    assert {"main.mjs", "greet.mjs", "routes/"} <= svg_titles((tmp_path / "demo.svg").read_bytes())
 
 
 def test_graph_sends_png_bytes_to_stdout_without_output(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
@@ -284,7 +290,7 @@ def test_graph_mermaid_focus_and_depth(capsysbinary: pytest.CaptureFixture[bytes
     status, out, _ = cli(capsysbinary, DEMO, "-f", "mermaid", "--focus", focus, "--depth", "1")
     text = out.decode()
     assert status == 0 and text.startswith("%% graphkit module graph: 3 modules")
-    assert '"lib/greet.mjs"' in text and '"main.mjs"' in text and '"lib/format.mjs"' in text
+    assert '"greet.mjs"' in text and '"main.mjs"' in text and '"format.mjs"' in text
     assert "routes/" not in text
 
 
@@ -352,3 +358,149 @@ def test_every_collapse_mode_draws_the_same_from_the_command_and_the_library(
     else:
         status, out, _ = cli(capsysbinary, DEMO / "main.mjs", "--collapse", mode)
         assert status == 0 and out.decode() == dot_source(graph, collapse=mode.value)
+
+
+# The layout Graphviz itself makes of the DOT: `dot -Tjson` parses it, so a test reads clusters and
+# attributes as dot understood them, not as text.
+
+
+def laid_out(dot_text: str) -> dict[str, Any]:
+    done = subprocess.run(["dot", "-Tjson"], input=dot_text, capture_output=True, text=True, check=True)
+    layout: dict[str, Any] = json.loads(done.stdout)
+    return layout
+
+
+def clusters(layout: dict[str, Any]) -> dict[str, tuple[list[str], list[str]]]:
+    """Each cluster's label -> (labels of the clusters right inside it, labels of its own nodes)."""
+    objects = layout["objects"]
+    inner = {i for o in objects for i in o.get("subgraphs", [])}
+    own = {
+        o["_gvid"]: set(o.get("nodes", []))
+        - {n for s in o.get("subgraphs", []) for n in objects[s].get("nodes", [])}
+        for o in objects
+        if o["name"].startswith("cluster")
+    }
+    assert inner <= set(own)
+    return {
+        objects[i]["label"]: (
+            sorted(objects[s]["label"] for s in objects[i].get("subgraphs", [])),
+            sorted(objects[n]["label"] for n in nodes),
+        )
+        for i, nodes in own.items()
+    }
+
+
+def nested() -> ModuleGraph:
+    """main.mjs importing v4/core/{a,b}.mjs and v4/mini/c.mjs; a type-only import from b to c."""
+    main, a, b, c = (
+        Module(f"file:///app/{p}", ModuleKind.LOCAL, None)
+        for p in ("main.mjs", "v4/core/a.mjs", "v4/core/b.mjs", "v4/mini/c.mjs")
+    )
+    edges = [Edge(main.url, m.url, ImportKind.STATIC, "x", 1, 1) for m in (a, b, c)]
+    edges.append(Edge(b.url, c.url, ImportKind.TYPE, "../mini/c.mjs", 1, 1))
+    return ModuleGraph((main, a, b, c), tuple(edges))
+
+
+def test_folders_nest_as_clusters_with_modules_named_by_their_file_name() -> None:
+    found = clusters(laid_out(dot_source(nested())))
+    assert found["v4/"] == (["core/", "mini/"], [])
+    assert found["core/"] == ([], ["a.mjs", "b.mjs"])
+    assert found["mini/"] == ([], ["c.mjs"])
+    assert laid_out(dot_source(nested()))["rankdir"] == "LR"
+
+
+@pytest.mark.parametrize(
+    ("graph", "rows", "absent"),
+    [
+        # every diagram has a legend of what it draws: node kinds and the import kinds present, no others
+        (nested(), {"module", "import", "import type"}, {"re-export", "import cycle", "package"}),
+        (
+            tiny(),
+            {"module", "package", "builtin", "import", "re-export", "import()", "require()", "import cycle"},
+            {"import type", "focus"},
+        ),
+    ],
+)
+def test_every_diagram_has_a_legend_of_what_it_draws(
+    graph: ModuleGraph, rows: set[str], absent: set[str]
+) -> None:
+    groups = {
+        g.findtext(f"{SVG}title"): g for g in ET.fromstring(render(dot_source(graph), "svg")).iter(f"{SVG}g")
+    }
+    assert groups["cluster_legend"].findtext(f"{SVG}text") == "legend"
+    texts = {t.text for t in groups["legend"].iter(f"{SVG}text")}
+    assert rows <= texts and not absent & texts
+
+
+def test_the_focus_module_is_highlighted_and_no_other() -> None:
+    focus = "file:///app/v4/core/b.mjs"
+    layout = laid_out(dot_source(nested(), focus=focus))
+    highlighted = [o["name"] for o in layout["objects"] if o.get("penwidth") == "3"]
+    assert highlighted == [focus]
+    assert "focus" in svg_titles(render(dot_source(nested(), focus=focus), "svg"))
+
+
+def test_runtime_only_leaves_out_type_imports() -> None:
+    def kinds(text: str) -> list[str]:
+        return [e.get("style", "solid") for e in laid_out(text)["edges"]]
+
+    assert kinds(dot_source(nested())).count("dotted") == 1
+    assert kinds(dot_source(nested(), runtime_only=True)).count("dotted") == 0
+    assert len(kinds(dot_source(nested(), runtime_only=True))) == 3
+
+
+def test_affected_draws_only_the_plan_of_a_change_with_its_eviction_path(
+    capsysbinary: pytest.CaptureFixture[bytes],
+) -> None:
+    from graphkit.api import plan
+    from graphkit.output.diagram import PLAN_ACCENT
+
+    changed = DEMO / "lib" / "pad.cjs"
+    status, out, _ = cli(capsysbinary, DEMO / "main.mjs", "--affected", changed, "--collapse", "none")
+    assert status == 0
+    layout = laid_out(out.decode())
+    drawn = {o["name"] for o in layout["objects"] if "name" in o and o["name"].startswith("file:")}
+    made = plan(changed, entry=DEMO / "main.mjs").plan
+    expected = {*made.changed, *(u for unit in made.evict for u in unit), *(b.url for b in made.boundaries)}
+    assert drawn == expected and len(expected) < len(scan([DEMO / "main.mjs"]).modules)
+    assert any(e.get("color") == PLAN_ACCENT for e in layout["edges"])
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--focus", DEMO / "lib" / "greet.mjs", "--depth", "1"],  # a neighbourhood
+        ["--focus", "lib/greet.mjs", "--depth", "1"],  # a path relative to the graph's root
+        ["--exclude", "^routes/", "--exclude", "json$"],  # patterns left out
+        ["--reaches", DEMO / "lib" / "format.mjs"],  # the module and its importers
+        ["--affected", DEMO / "lib" / "pad.cjs"],  # a plan's closure
+    ],
+)
+def test_json_holds_the_modules_the_diagram_draws(
+    capsysbinary: pytest.CaptureFixture[bytes], options: list[str | Path]
+) -> None:
+    _, out, _ = cli(capsysbinary, DEMO / "main.mjs", "-f", "json", *options)
+    in_json = {m.url for m in graph_from_json(out.decode()).modules}
+    status, out, _ = cli(capsysbinary, DEMO / "main.mjs", "--collapse", "none", *options)
+    drawn = {o["name"] for o in laid_out(out.decode())["objects"] if o["name"].startswith(("file:", "node:"))}
+    assert status == 0 and in_json == drawn
+    assert 0 < len(in_json) < len(scan([DEMO / "main.mjs"]).modules)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--collapse", "("], "not a regular expression"),  # a broken pattern
+        (["--exclude", "[a-"], "not a regular expression"),
+        (["--reaches", "nowhere.mjs"], "nowhere.mjs: not a module of the graph"),
+    ],
+)
+def test_bad_selections_exit_2_with_one_line(
+    capsysbinary: pytest.CaptureFixture[bytes], argv: list[str], message: str
+) -> None:
+    try:
+        status, out, err = cli(capsysbinary, DEMO / "main.mjs", *argv)
+    except SystemExit as stop:  # argparse's own refusal of an option's value
+        status, out, err = int(str(stop.code)), b"", capsysbinary.readouterr().err.decode()
+    assert (status, out) == (2, b"")
+    assert message in err.strip().splitlines()[-1]

@@ -23,11 +23,18 @@ def default_root(graph: ModuleGraph) -> Path | None:
 
 
 def find_module(graph: ModuleGraph, where: str | Path) -> str:
-    """The URL of the module at a path or URL, compared as paths so URL encoding never matters."""
+    """The URL of the module at a path or URL, compared as paths so URL encoding never matters.
+
+    A relative path names a file under the working folder or, when there is none, under the folder the
+    graph's local modules share (``src/index.ts`` of a graph scanned from elsewhere).
+    """
     urls = {m.url for m in graph.modules}
     if str(where) in urls:
         return str(where)
     wanted = Path(where).resolve()
+    root = default_root(graph)
+    if not wanted.exists() and not Path(where).is_absolute() and root is not None:
+        wanted = (root / where).resolve()
     if (url := path_to_url(wanted)) in urls:
         return url  # as graphkit spells it; another spelling (Node's, a live graph's) is found below
     for url in sorted(urls):

@@ -8,39 +8,22 @@ from __future__ import annotations
 
 import functools
 import os
-from collections import deque
+import re
 from pathlib import Path, PurePosixPath
 
-import networkx as nx
-
-from graphkit.errors import UsageError
 from graphkit.graph.links import strongest
 from graphkit.graph.lookup import default_root, find_module
 from graphkit.graph.queries import cycles, to_networkx
 from graphkit.model import Edge, ModuleGraph, ModuleKind
 from graphkit.model.urls import file_url_path, package_name, url_path
 from graphkit.output.paths import display_path
+from graphkit.output.select import Selection, compile_pattern, select
 from graphkit.output.view import Collapse, View, ViewEdge, ViewNode
 from graphkit.output.wording import count
 
 __all__ = ["LIMIT", "collapse"]
 
 LIMIT = 300  # nodes above which AUTO collapses folders as well as packages
-
-
-def _neighbourhood(g: nx.DiGraph, start: str, depth: int | None) -> set[str]:
-    """Modules within ``depth`` imports of ``start``, following imports both ways."""
-    seen = {start: 0}
-    queue = deque([start])
-    while queue:
-        url = queue.popleft()
-        if depth is not None and seen[url] >= depth:
-            continue
-        for other in (*g.successors(url), *g.predecessors(url)):
-            if other not in seen:
-                seen[other] = seen[url] + 1
-                queue.append(other)
-    return set(seen)
 
 
 def _folders(path: str, root: Path | None) -> tuple[str, ...]:
@@ -78,7 +61,12 @@ def _cluster(folder: str, root: Path | None, levels: int | None) -> str | None:
 
 
 def _group(
-    graph: ModuleGraph, kept: set[str], mode: Collapse, root: Path | None, levels: int | None
+    graph: ModuleGraph,
+    kept: set[str],
+    mode: Collapse,
+    root: Path | None,
+    levels: int | None,
+    pattern: re.Pattern[str] | None = None,
 ) -> dict[str, str]:
     """Module URL -> the id of the view node that stands for it."""
     group = {}
@@ -86,13 +74,27 @@ def _group(
         if m.url not in kept:
             continue
         name = package_name(m.url) if mode is not Collapse.NONE and m.kind is ModuleKind.PACKAGE else None
+        local = m.kind is ModuleKind.LOCAL and file_url_path(m.url) is not None
         if name is not None:
             group[m.url] = f"package:{name}"
-        elif mode is Collapse.FOLDERS and m.kind is ModuleKind.LOCAL and file_url_path(m.url) is not None:
+        elif pattern is not None and local and (found := pattern.search(display_path(m.url, root))):
+            # As dependency-cruiser does: the path up to the end of the match names the collapsed node.
+            group[m.url] = f"folder:{display_path(m.url, root)[: found.end()].rstrip('/') or '.'}"
+        elif mode is Collapse.FOLDERS and pattern is None and local:
             group[m.url] = f"folder:{_folder(m.url, root, levels) or '.'}"
         else:
             group[m.url] = m.url
     return group
+
+
+def _mode(mode: Collapse | str | int | None) -> tuple[Collapse, int | None, re.Pattern[str] | None]:
+    """A collapse mode, a folder depth (``2``) or a pattern (``^v4/locales``) as (mode, levels, pattern)."""
+    if isinstance(mode, int) or (isinstance(mode, str) and mode.isdigit()):
+        return Collapse.FOLDERS, int(mode), None
+    try:
+        return Collapse(mode or Collapse.NONE), None, None
+    except ValueError:
+        return Collapse.FOLDERS, None, compile_pattern(str(mode))
 
 
 def _fit_folders(
@@ -113,12 +115,16 @@ def _fit_folders(
 def collapse(
     graph: ModuleGraph,
     *,
-    mode: Collapse | str | None = Collapse.AUTO,
+    mode: Collapse | str | int | None = Collapse.AUTO,
     focus: str | Path | None = None,
     depth: int | None = None,
     root: Path | None = None,
+    selection: Selection | None = None,
 ) -> View:
-    """Cut ``graph`` to the ``depth`` neighbourhood of ``focus`` and collapse it as ``mode`` says.
+    """Cut ``graph`` as ``selection`` (or ``focus`` and ``depth``) says and collapse it as ``mode`` says.
+
+    ``mode`` is a ``Collapse``, a folder depth (local folders cut to that many levels) or a pattern (the
+    local modules whose path it matches become one node, named by the path up to the end of the match).
 
     >>> from graphkit.model import Module
     >>> def m(path, kind):
@@ -128,19 +134,16 @@ def collapse(
     >>> [(n.id, n.members) for n in collapse(ModuleGraph(tuple(app), ())).nodes][1]
     ('package:a', ('file:///app/node_modules/a/x.js', 'file:///app/node_modules/a/y.js'))
     """
-    try:
-        chosen = Collapse(mode or Collapse.NONE)
-    except ValueError:
-        raise UsageError(f"collapse {mode!r}: choose one of {', '.join(Collapse)}") from None
-    if depth is not None and (focus is None or depth < 0):
-        raise UsageError(f"depth {depth}: needs --focus and a number >= 0")
+    chosen, levels, pattern = _mode(mode)
+    selection = selection or Selection(focus=focus, depth=depth)
     # A fixed root: the folder names below are cached, so they must not follow a later change of folder.
     root = root or default_root(graph) or Path.cwd()
-    g = to_networkx(graph)
-    kept = set(g.nodes) if focus is None else _neighbourhood(g, find_module(graph, focus), depth)
+    whole = graph
+    graph = select(graph, selection, root)
+    kept = {m.url for m in graph.modules}
     note = None
     applied = Collapse.PACKAGES if chosen is Collapse.AUTO else chosen
-    group = _group(graph, kept, applied, root, None)
+    group = _group(graph, kept, applied, root, levels, pattern)
     missing = _missing_nodes(graph.edges, kept, by_code=applied is Collapse.FOLDERS)
     if chosen is Collapse.AUTO and len(set(group.values())) + len(missing) > LIMIT:
         applied = Collapse.FOLDERS
@@ -150,9 +153,10 @@ def collapse(
             f"{count(len(kept), 'module')} exceed {LIMIT} nodes: folders collapsed to depth {levels}, "
             "unresolved imports grouped by error code"
         )
-    in_cycle = {url: i for i, cycle in enumerate(cycles(g)) for url in cycle}
+    in_cycle = {url: i for i, cycle in enumerate(cycles(to_networkx(graph))) for url in cycle}
     nodes = _nodes(graph, group, in_cycle, root) | missing
     edges = _edges(graph.edges, group, in_cycle, by_code=applied is Collapse.FOLDERS)
+    focused = find_module(whole, selection.focus) if selection.focus is not None else None
     return View(
         nodes=tuple(nodes[k] for k in sorted(nodes)),
         edges=tuple(edges[k] for k in sorted(edges)),
@@ -160,6 +164,7 @@ def collapse(
         root=root,
         modules=len(kept),
         note=note,
+        focus=group.get(focused) if focused else None,
     )
 
 
@@ -178,10 +183,15 @@ def _nodes(
         if node_id.startswith("package:"):
             label, folder = f"{node_id[8:]}\n{modules}", None
         elif node_id.startswith("folder:"):
-            label, folder = f"{node_id[7:]}/\n{modules}", None
+            # Drawn inside the cluster of its parent folder, so named by its last segment there.
+            parent, _, name = node_id[7:].rpartition("/")
+            label, folder = f"{name}/\n{modules}", parent or None
         else:
             local = kinds[first] is ModuleKind.LOCAL
-            label, folder = _label(first, root), _folder(first, root, None) if local else None
+            folder = _folder(first, root, None) if local else None
+            # Inside its folder's cluster a module is named by its file name alone.
+            label = _label(first, root)
+            label = label.rsplit("/", 1)[-1] if folder else label
         nodes[node_id] = ViewNode(
             id=node_id,
             label=label,

@@ -6,22 +6,29 @@ exact text. No Graphviz binary is needed here; ``graphkit.output.render`` turns 
 
 from __future__ import annotations
 
+import html
 from enum import StrEnum
 from typing import Unpack
 
 from graphkit.model import EvictionPlan, ImportKind, ModuleGraph, ModuleKind
 from graphkit.output.collapse import collapse
+from graphkit.output.select import Selection
 from graphkit.output.view import Collapse, View, ViewEdge, ViewNode, ViewOptions
 from graphkit.output.wording import count, plan_line
 
 __all__ = ["Role", "dot_source", "mermaid_source", "roles", "view_dot", "view_mermaid"]
 
+# Muted greys for what every diagram has a lot of; one accent per meaning: red a cycle, orange a plan's
+# eviction path, blue the focus module.
 RED = "#dc2626"
+PLAN_ACCENT = "#ea580c"
+FOCUS = "#2563eb"
+GREY = "#94a3b8"
 KIND_FILL = {
-    ModuleKind.LOCAL: "#dbeafe",
-    ModuleKind.PACKAGE: "#fef3c7",
-    ModuleKind.BUILTIN: "#e5e7eb",
-    ModuleKind.MISSING: "#fecaca",
+    ModuleKind.LOCAL: "#eef2ff",
+    ModuleKind.PACKAGE: "#fef9c3",
+    ModuleKind.BUILTIN: "#f1f5f9",
+    ModuleKind.MISSING: "#fee2e2",
 }
 KIND_SHAPE = {
     ModuleKind.LOCAL: "box",
@@ -29,15 +36,37 @@ KIND_SHAPE = {
     ModuleKind.BUILTIN: "ellipse",
     ModuleKind.MISSING: "octagon",
 }
-# (DOT style, colour) per import kind: re-exports bold, dynamic dashed (start-up ones grey), require
-# dotted, type-only dotted grey.
-EDGE_STYLE = {
-    ImportKind.STATIC: ("solid", "#374151"),
-    ImportKind.REEXPORT: ("bold", "#7c3aed"),
-    ImportKind.DYNAMIC: ("dashed", "#2563eb"),
-    ImportKind.STARTUP: ("dashed", "#374151"),
-    ImportKind.REQUIRE: ("dotted", "#059669"),
-    ImportKind.TYPE: ("dotted", "#9ca3af"),
+# Per import kind: DOT attributes, and how the legend draws it. Style and arrowhead tell kinds apart so
+# that colour stays free for the accents.
+EDGE_STYLE: dict[ImportKind, dict[str, str]] = {
+    ImportKind.STATIC: {"color": GREY},
+    ImportKind.REEXPORT: {"color": GREY, "arrowhead": "onormal"},
+    ImportKind.DYNAMIC: {"color": GREY, "style": "dashed"},
+    ImportKind.STARTUP: {"color": GREY, "style": "dashed", "arrowhead": "odot"},
+    ImportKind.REQUIRE: {"color": GREY, "arrowhead": "diamond"},
+    ImportKind.TYPE: {"color": "#cbd5e1", "style": "dotted"},
+}
+LEGEND_ARROW = {
+    ImportKind.STATIC: "\u2500\u2500\u25b6",
+    ImportKind.REEXPORT: "\u2500\u2500\u25b7",
+    ImportKind.DYNAMIC: "\u254c\u254c\u25b6",
+    ImportKind.STARTUP: "\u254c\u254c\u25cb",
+    ImportKind.REQUIRE: "\u2500\u2500\u25c6",
+    ImportKind.TYPE: "\u2504\u2504\u25b6",
+}
+NODE_TEXT = {
+    ModuleKind.LOCAL: "module",
+    ModuleKind.PACKAGE: "package",
+    ModuleKind.BUILTIN: "builtin",
+    ModuleKind.MISSING: "unresolved",
+}
+LEGEND_TEXT = {
+    ImportKind.STATIC: "import",
+    ImportKind.REEXPORT: "re-export",
+    ImportKind.DYNAMIC: "import()",
+    ImportKind.STARTUP: "import() at start-up",
+    ImportKind.REQUIRE: "require()",
+    ImportKind.TYPE: "import type",
 }
 MERMAID_ARROW = {
     ImportKind.STATIC: "-->",
@@ -58,7 +87,7 @@ class Role(StrEnum):
     KEPT = "kept"
 
 
-ROLE_FILL = {Role.CHANGED: "#f87171", Role.EVICTED: "#fdba74", Role.BOUNDARY: "#93c5fd", Role.KEPT: "#f3f4f6"}
+ROLE_FILL = {Role.CHANGED: "#f87171", Role.EVICTED: "#fdba74", Role.BOUNDARY: "#bfdbfe", Role.KEPT: "#f8fafc"}
 
 
 def roles(plan: EvictionPlan) -> dict[str, Role]:
@@ -94,7 +123,7 @@ def _attrs(pairs: dict[str, str]) -> str:
     return "[" + ", ".join(f"{k}={_q(v)}" for k, v in pairs.items()) + "]"
 
 
-def _dot_node(node: ViewNode, role: Role | None) -> str:
+def _dot_node(node: ViewNode, role: Role | None, focus: bool) -> str:
     attrs = {"label": node.label, "shape": KIND_SHAPE[node.kind], "fillcolor": KIND_FILL[node.kind]}
     if node.id.startswith("folder:"):
         attrs["shape"] = "folder"
@@ -105,41 +134,82 @@ def _dot_node(node: ViewNode, role: Role | None) -> str:
         if role is Role.BOUNDARY:
             attrs["peripheries"] = "2"
         if role is Role.KEPT:
-            attrs["fontcolor"] = "#6b7280"
+            attrs["fontcolor"] = "#64748b"
     if node.cyclic:
         attrs.update(color=RED, penwidth="2")
+    if focus:
+        attrs.update(color=FOCUS, penwidth="3", fontname="Helvetica-Bold")
     return f"{_q(node.id)} {_attrs(attrs)};"
 
 
-def _dot_edge(edge: ViewEdge, missing: bool) -> str:
-    style, colour = EDGE_STYLE[edge.kind]
-    attrs = {"style": style, "color": RED if edge.cyclic or missing else colour}
-    if edge.cyclic:
+def _dot_edge(edge: ViewEdge, missing: bool, on_path: bool) -> str:
+    attrs = dict(EDGE_STYLE[edge.kind])
+    if edge.cyclic or missing:
+        attrs["color"] = RED
+    elif on_path:
+        attrs["color"] = PLAN_ACCENT
+    if edge.cyclic or on_path:
         attrs["penwidth"] = "2"
     if edge.count > 1:
         attrs["label"] = str(edge.count)
     return f"{_q(edge.source)} -> {_q(edge.target)} {_attrs(attrs)};"
 
 
-def _legend(plan: EvictionPlan) -> list[str]:
-    lines = ["  subgraph cluster_legend {", f"    label={_q('plan ' + plan.status.value)};"]
-    for role in Role:
-        attrs = {"label": role, "shape": "box", "fillcolor": ROLE_FILL[role]}
-        if role is Role.BOUNDARY:
-            attrs["peripheries"] = "2"
-        lines.append(f"    {_q('legend:' + role)} {_attrs(attrs)};")
-    lines.append("  }")
-    return lines
+def _h(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _legend(view: View, plan: EvictionPlan | None) -> list[str]:
+    """A small table of what the colours and arrows of this diagram mean: only what it draws."""
+
+    def row(mark: str, text: str, colour: str = GREY, fill: str | None = None) -> str:
+        cell = f'<TD BGCOLOR="{fill}"> </TD>' if fill else f'<TD><FONT COLOR="{colour}">{mark}</FONT></TD>'
+        return f'<TR>{cell}<TD ALIGN="LEFT">{_h(text)}</TD></TR>'
+
+    drawn = {n.kind for n in view.nodes} - {ModuleKind.MISSING}
+    rows = [row("", NODE_TEXT[k], fill=KIND_FILL[k]) for k in ModuleKind if k in drawn and plan is None]
+    kinds = {e.kind for e in view.edges}
+    rows += [row(LEGEND_ARROW[k], LEGEND_TEXT[k], EDGE_STYLE[k]["color"]) for k in ImportKind if k in kinds]
+    if any(e.cyclic for e in view.edges):
+        rows.append(row(LEGEND_ARROW[ImportKind.STATIC], "import cycle", RED))
+    if any(n.kind is ModuleKind.MISSING for n in view.nodes):
+        rows.append(row("\u2b23", "unresolved import", RED))
+    if view.focus is not None:
+        rows.append(row("\u25a2", "focus", FOCUS))
+    if plan is not None:
+        rows.append(f'<TR><TD COLSPAN="2" ALIGN="LEFT"><B>{_h("plan " + plan.status.value)}</B></TD></TR>')
+        rows += [row("", role, fill=ROLE_FILL[role]) for role in Role]
+        rows.append(row(LEGEND_ARROW[ImportKind.STATIC], "eviction path", PLAN_ACCENT))
+    if not rows:
+        return []
+    table = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2">' + "".join(rows) + "</TABLE>"
+    return [
+        "  subgraph cluster_legend {",
+        '    label="legend"; style="rounded"; color="#cbd5e1"; fontsize=9;',
+        f'    "legend" [shape=plaintext, style="", fontsize=9, label=<{table}>];',
+        "  }",
+    ]
+
+
+def _folder_tree(view: View) -> list[str]:
+    """Every folder a node is drawn in, with each of its parents, sorted so parents come first."""
+    found: set[str] = set()
+    for node in view.nodes:
+        parts = node.folder.split("/") if node.folder else []
+        found.update("/".join(parts[: i + 1]) for i in range(len(parts)))
+    return sorted(found)
 
 
 def _view(graph: ModuleGraph, options: ViewOptions) -> View:
-    return collapse(
-        graph,
-        mode=options.get("collapse", Collapse.AUTO),
+    selection = Selection(
         focus=options.get("focus"),
         depth=options.get("depth"),
-        root=options.get("root"),
+        exclude=tuple(options.get("exclude", ())),
+        reaches=options.get("reaches"),
+        runtime_only=options.get("runtime_only", False),
     )
+    mode = options.get("collapse", Collapse.AUTO)
+    return collapse(graph, mode=mode, root=options.get("root"), selection=selection)
 
 
 def dot_source(
@@ -152,38 +222,54 @@ def dot_source(
     >>> from graphkit.model import Module
     >>> g = ModuleGraph((Module("node:fs", ModuleKind.BUILTIN, None),), ())
     >>> print(dot_source(g).splitlines()[-2])
-      "node:fs" [label="node:fs", shape="ellipse", fillcolor="#e5e7eb"];
+      "node:fs" [label="node:fs", shape="ellipse", fillcolor="#f1f5f9"];
     """
     return view_dot(_view(graph, options), plan)
 
 
 def view_dot(view: View, plan: EvictionPlan | None = None) -> str:
-    """The DOT text of an already collapsed view."""
+    """The DOT text of an already collapsed view: folders nested as clusters, a legend of what it draws."""
     by_url = roles(plan) if plan else {}
     missing = {n.id for n in view.nodes if not n.members}
+    role = {n.id: _role(n, by_url) for n in view.nodes} if plan else {}
+    moved = {Role.CHANGED, Role.EVICTED}
     lines = [f"// graphkit module graph: {_title(view, plan)}"]
     if view.note:
         lines.append(f"// {view.note}")
     label = _title(view, plan) + (f"\n{view.note}" if view.note else "")
     lines += [
         "digraph graphkit {",
-        f"  graph [rankdir=LR, fontname=Helvetica, fontsize=11, labelloc=t, label={_q(label)}];",
-        '  node [style="rounded,filled", fontname=Helvetica, fontsize=10];',
-        "  edge [fontname=Helvetica, fontsize=9, arrowsize=0.7];",
+        f"  graph [rankdir=LR, fontname=Helvetica, fontsize=11, labelloc=t, label={_q(label)}, "
+        'style="rounded", color="#cbd5e1", fontcolor="#334155"];',
+        '  node [style="rounded,filled", fontname=Helvetica, fontsize=10, color="#94a3b8", '
+        'margin="0.1,0.04"];',
+        "  edge [fontname=Helvetica, fontsize=9, arrowsize=0.6];",
     ]
-    if plan is not None:
-        lines += _legend(plan)
-    folders = sorted({n.folder for n in view.nodes if n.folder})
-    for i, folder in enumerate(folders):
-        lines += [f"  subgraph cluster_{i} {{", f"    label={_q(folder + '/')};"]
-        lines += [
-            f"    {_dot_node(n, _role(n, by_url) if plan else None)}"
-            for n in view.nodes
-            if n.folder == folder
-        ]
-        lines.append("  }")
-    lines += [f"  {_dot_node(n, _role(n, by_url) if plan else None)}" for n in view.nodes if not n.folder]
-    lines += [f"  {_dot_edge(e, e.target in missing)}" for e in view.edges]
+    lines += _legend(view, plan)
+    by_folder: dict[str | None, list[ViewNode]] = {}
+    for n in view.nodes:
+        by_folder.setdefault(n.folder, []).append(n)
+    folders = _folder_tree(view)
+    cluster = {folder: i for i, folder in enumerate(folders)}
+
+    def emit(folder: str, indent: str) -> None:
+        lines.append(f"{indent}subgraph cluster_{cluster[folder]} {{")
+        lines.append(f"{indent}  label={_q(folder.rsplit('/', 1)[-1] + '/')}; tooltip={_q(folder + '/')};")
+        for child in folders:
+            if child.rpartition("/")[0] == folder and child != folder:
+                emit(child, indent + "  ")
+        for n in by_folder.get(folder, []):
+            lines.append(f"{indent}  {_dot_node(n, role.get(n.id), n.id == view.focus)}")
+        lines.append(f"{indent}}}")
+
+    for folder in folders:
+        if "/" not in folder:
+            emit(folder, "  ")
+    lines += [f"  {_dot_node(n, role.get(n.id), n.id == view.focus)}" for n in by_folder.get(None, [])]
+    for e in view.edges:
+        # An importer evicted (or re-running its import()) because of the module it imports.
+        on_path = role.get(e.source) in {*moved, Role.BOUNDARY} and role.get(e.target) in moved
+        lines.append(f"  {_dot_edge(e, e.target in missing, on_path)}")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -213,11 +299,19 @@ def view_mermaid(view: View, plan: EvictionPlan | None = None) -> str:
     for role, fill in ROLE_FILL.items():
         lines.append(f"  classDef {role} fill:{fill},stroke:#6b7280")
     lines.append(f"  classDef cycle stroke:{RED},stroke-width:2px")
-    folders = sorted({n.folder for n in view.nodes if n.folder})
+    folders = _folder_tree(view)
+
+    def emit(i: int, folder: str, indent: str) -> None:
+        lines.append(f"{indent}subgraph f{i}[{_m(folder.rsplit('/', 1)[-1] + '/')}]")
+        for j, child in enumerate(folders):
+            if child.rpartition("/")[0] == folder and child != folder:
+                emit(j, child, indent + "  ")
+        lines.extend(f"{indent}  {ids[n.id]}[{_m(n.label)}]" for n in view.nodes if n.folder == folder)
+        lines.append(f"{indent}end")
+
     for i, folder in enumerate(folders):
-        lines.append(f"  subgraph f{i}[{_m(folder + '/')}]")
-        lines += [f"    {ids[n.id]}[{_m(n.label)}]" for n in view.nodes if n.folder == folder]
-        lines.append("  end")
+        if "/" not in folder:
+            emit(i, folder, "  ")
     lines += [f"  {ids[n.id]}[{_m(n.label)}]" for n in view.nodes if not n.folder]
     for e in view.edges:
         lines.append(f"  {ids[e.source]} {MERMAID_ARROW[e.kind]} {ids[e.target]}")

@@ -25,10 +25,13 @@ class Collapse(StrEnum):
 class ViewOptions(TypedDict, total=False):
     """What part of a graph a drawing shows: the keyword options every drawing function takes."""
 
-    collapse: Collapse | str | None  # default AUTO; None is NONE
+    collapse: Collapse | str | int | None  # default AUTO; None is NONE; a folder depth or a pattern
     focus: str | Path | None  # draw only the modules around this one (a path or URL)
     depth: int | None  # with focus: how many imports away, both ways
     root: Path | None  # labels and folders relative to it (default: the local modules' common folder)
+    exclude: tuple[str, ...]  # patterns of modules to leave out (see ``graphkit.output.select``)
+    reaches: str | Path | None  # only this module and its importers, transitively
+    runtime_only: bool  # leave out TypeScript type-only imports
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,3 +61,4 @@ class View:
     root: Path | None
     modules: int  # modules of the graph the view stands for
     note: str | None  # why the view shows less than asked, for the reader of the picture
+    focus: str | None = None  # the id of the node that stands for the focus module, drawn highlighted
