@@ -1,7 +1,8 @@
 """The Python API for notebooks and scripts: scan, look at, plan and reconcile module graphs.
 
 Results are frozen values that draw themselves in Jupyter (SVG through Graphviz, text when ``dot`` is
-missing) and answer the usual questions as lists of frozen dataclasses, so no pandas is needed.
+missing) and answer the usual questions as lists of frozen dataclasses or of dicts, so no pandas is needed;
+with it (``pip install 'esm-graphkit[analysis]'``) the records come as DataFrames too.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Unpack
+from typing import Any, Unpack
 
 import networkx as nx
 
@@ -84,8 +85,75 @@ class GraphResult:
 
     graph: ModuleGraph
 
-    def to_networkx(self) -> nx.DiGraph:
-        return queries.to_networkx(self.graph)
+    @property
+    def root(self) -> Path | None:
+        """The folder the local modules share: paths in records are relative to it, and so may paths given."""
+        return lookup.default_root(self.graph)
+
+    def to_networkx(self, *, runtime_only: bool = False) -> nx.DiGraph:
+        """The graph for networkx, keyed by module URL, with attributes networkx's writers all accept.
+
+        Args:
+            runtime_only: leave out TypeScript ``import type`` edges (nothing of them loads).
+
+        Nodes carry ``path`` (relative to :attr:`root`), ``kind``, and ``format``/``status`` when known;
+        edges ``kind``, ``count``, ``specifier``, ``line`` and ``runtime``. Example::
+
+            g = graphkit.scan("src").to_networkx(runtime_only=True)
+            nx.write_graphml(g, "graph.graphml")
+        """
+        from graphkit.output.tables import portable_networkx
+
+        return portable_networkx(self.graph, self.root, runtime_only=runtime_only)
+
+    def modules(self, *, runtime_only: bool = False) -> list[dict[str, Any]]:
+        """One record per module: url, path, folder, kind, format, imports, importers, dependents, in_cycle.
+
+        Args:
+            runtime_only: count imports without TypeScript ``import type`` ones.
+
+        Example: ``max(result.modules(), key=lambda m: m["dependents"])["path"]``.
+        """
+        from graphkit.output.tables import module_records
+
+        return module_records(self.graph, self.root, runtime_only=runtime_only)
+
+    def edges(self, *, runtime_only: bool = False) -> list[dict[str, Any]]:
+        """One record per import: source, target ("" when unresolved), kind, specifier, line, column, error.
+
+        Args:
+            runtime_only: leave out TypeScript ``import type`` imports.
+
+        Example: ``[e for e in result.edges() if e["kind"] == "dynamic"]``.
+        """
+        from graphkit.output.tables import edge_records
+
+        return edge_records(self.graph, self.root, runtime_only=runtime_only)
+
+    def modules_frame(self, *, runtime_only: bool = False) -> Any:
+        """:meth:`modules` as a pandas DataFrame indexed by path (needs the ``analysis`` extra).
+
+        Example: ``result.modules_frame().nlargest(10, "dependents")``.
+        """
+        return _frame(self.modules(runtime_only=runtime_only)).set_index("path")
+
+    def edges_frame(self, *, runtime_only: bool = False) -> Any:
+        """:meth:`edges` as a pandas DataFrame (needs the ``analysis`` extra).
+
+        Example: ``result.edges_frame().groupby("kind").size()``.
+        """
+        return _frame(self.edges(runtime_only=runtime_only))
+
+    def dependents(self, path: str | Path) -> list[str]:
+        """URLs of every module that imports the one at ``path`` directly or through others, sorted.
+
+        Args:
+            path: a path (relative to the working folder or to :attr:`root`) or a module URL.
+
+        Example: ``len(result.dependents("v4/core/util.ts"))``.
+        """
+        url = lookup.find_module(self.graph, path)
+        return sorted(nx.ancestors(queries.to_networkx(self.graph), url))
 
     def to_json(self) -> str:
         return graph_to_json(self.graph)
@@ -108,17 +176,28 @@ class GraphResult:
 
     def cycles(self) -> list[Cycle]:
         """Import cycles through linking imports (a dynamic ``import()`` does not close one)."""
-        return [Cycle(c) for c in queries.cycles(self.to_networkx())]
+        return [Cycle(c) for c in queries.cycles(queries.to_networkx(self.graph))]
 
-    def most_imported(self, n: int = 10) -> list[queries.ImporterCount]:
-        return queries.most_imported(self.to_networkx(), n)
+    def most_imported(self, n: int = 10, *, transitive: bool = False) -> list[queries.ImporterCount]:
+        """The ``n`` modules with the most importers, most first, ties by URL.
+
+        Args:
+            n: how many to return.
+            transitive: count every module that reaches it through imports, not only direct importers.
+
+        Example: ``result.most_imported(5, transitive=True)[0].url``.
+        """
+        if not transitive:
+            return queries.most_imported(queries.to_networkx(self.graph), n)
+        ranked = sorted(self.modules(), key=lambda r: (-r["dependents"], r["url"]))
+        return [queries.ImporterCount(r["url"], r["dependents"]) for r in ranked[:n] if r["dependents"] > 0]
 
     def importers_of(self, path: str | Path) -> list[Importer]:
         """Every import of the module at ``path`` (a path or URL), by importer and position."""
         url = lookup.find_module(self.graph, path)
         return [
             Importer(e.source, e.kind, e.specifier, e.line, e.column)
-            for e in queries.importers_of(self.to_networkx(), url)
+            for e in queries.importers_of(queries.to_networkx(self.graph), url)
         ]
 
     def unresolved(self) -> list[Unresolved]:
@@ -206,6 +285,14 @@ class Reconciliation(Comparison):
             f"{html.escape(comparison_line(self))}</p>"
         )
         return head + ("<table>" + "".join(rows) + "</table>" if rows else "<p>the graphs agree</p>")
+
+
+def _frame(records: list[dict[str, Any]]) -> Any:
+    try:
+        import pandas as pd
+    except ImportError as error:
+        raise InputError("pandas is not installed: pip install 'esm-graphkit[analysis]'") from error
+    return pd.DataFrame.from_records(records)
 
 
 def scan(*paths: str | Path, conditions: Sequence[str] = ()) -> GraphResult:

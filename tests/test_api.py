@@ -181,7 +181,10 @@ def test_scan_needs_a_path() -> None:
         "graphkit.api",
         "graphkit.output.collapse",
         "graphkit.output.diagram",
+        "graphkit.output.page",
         "graphkit.output.paths",
+        "graphkit.output.select",
+        "graphkit.output.tables",
         "graphkit.output.wording",
     ],
 )
