@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Unpack
 
@@ -32,6 +32,7 @@ __all__ = [
     "Cycle",
     "GraphResult",
     "Importer",
+    "Page",
     "PlanResult",
     "Reconciliation",
     "Unresolved",
@@ -68,6 +69,20 @@ class Unresolved:
 
 
 @dataclass(frozen=True, slots=True)
+class Page:
+    """A self-contained HTML page; Jupyter shows it in a frame of its own, so its script runs apart."""
+
+    html: str = field(repr=False)
+    height: int = 640
+
+    def _repr_html_(self) -> str:
+        return (
+            f'<iframe srcdoc="{html.escape(self.html, quote=True)}" '
+            f'style="width:100%;height:{self.height}px;border:1px solid #e2e8f0"></iframe>'
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class GraphResult:
     """A module graph with its queries and drawings.
 
@@ -89,6 +104,13 @@ class GraphResult:
     def root(self) -> Path | None:
         """The folder the local modules share: paths in records are relative to it, and so may paths given."""
         return lookup.default_root(self.graph)
+
+    def path(self, url: str) -> str:
+        """A module URL as records show it: relative to :attr:`root`; ``node:fs`` as it is.
+
+        Example: ``[result.path(u) for u in result.cycles()[0].modules]``.
+        """
+        return display_path(url, self.root)
 
     def to_networkx(self, *, runtime_only: bool = False) -> nx.DiGraph:
         """The graph for networkx, keyed by module URL, with attributes networkx's writers all accept.
@@ -143,6 +165,43 @@ class GraphResult:
         Example: ``result.edges_frame().groupby("kind").size()``.
         """
         return _frame(self.edges(runtime_only=runtime_only))
+
+    def reload_costs(self, entry: str | Path | None = None) -> list[dict[str, Any]]:
+        """How many modules a change to each module would evict (itself included), costliest first.
+
+        Args:
+            entry: the app's entry file; without it every module counts as loaded (a library).
+
+        Each record: path, evicted, boundaries, status. Modules that call ``hot.accept`` stop the eviction
+        as they do in ``graphkit watch``. Example: ``result.reload_costs()[0]["path"]``.
+        """
+        from graphkit.extract.accepts import accepting_modules
+        from graphkit.output.tables import reload_costs
+
+        start = lookup.find_module(self.graph, entry) if entry is not None else None
+        accepting = accepting_modules(self.graph)
+        return reload_costs(self.graph, self.root, entry=start, accepting=accepting)
+
+    def page(self, entry: str | Path | None = None, **options: Unpack[ViewOptions]) -> Page:
+        """The interactive HTML page (``graphkit graph --format html``), shown inline in Jupyter.
+
+        Args:
+            entry: the app's entry file, for the plans the page shows; without it every module is loaded.
+            options: exclude, reaches, runtime_only, focus and depth choose the modules, as for :meth:`dot`.
+
+        Example: ``result.page(exclude=("tests/",))``, or ``Path("g.html").write_text(result.page().html)``.
+        """
+        from graphkit.output.page import page
+        from graphkit.output.select import Selection
+
+        selection = Selection(
+            focus=options.get("focus"),
+            depth=options.get("depth"),
+            exclude=tuple(options.get("exclude", ())),
+            reaches=options.get("reaches"),
+            runtime_only=options.get("runtime_only", False),
+        )
+        return Page(page(self.graph, selection=selection, entry=entry))
 
     def dependents(self, path: str | Path) -> list[str]:
         """URLs of every module that imports the one at ``path`` directly or through others, sorted.
@@ -295,13 +354,26 @@ def _frame(records: list[dict[str, Any]]) -> Any:
     return pd.DataFrame.from_records(records)
 
 
-def scan(*paths: str | Path, conditions: Sequence[str] = ()) -> GraphResult:
-    """The static graph of entry files (followed through their imports) and folders (every file in them)."""
+def scan(*paths: str | Path, conditions: Sequence[str] = (), resolve: str = "node") -> GraphResult:
+    """The static graph of entry files (followed through their imports) and folders (every file in them).
+
+    Args:
+        paths: entry files and folders.
+        conditions: extra export conditions, as ``node --conditions``.
+        resolve: ``"node"`` (Node's rules) or ``"typescript"`` (``./x.js`` names ``./x.ts``, as tsx does).
+
+    Example: ``graphkit.scan("src", resolve="typescript").summary()``.
+    """
     from graphkit.graph import crawl
+    from graphkit.resolve.typescript import Rules
 
     if not paths:
         raise InputError("scan: name at least one entry file or folder")
-    return GraphResult(crawl.scan([Path(p) for p in paths], conditions=conditions))
+    try:
+        rules = Rules(resolve)
+    except ValueError:
+        raise InputError(f"resolve {resolve!r}: choose node or typescript") from None
+    return GraphResult(crawl.scan([Path(p) for p in paths], conditions=conditions, rules=rules))
 
 
 def live_graph(entry: str | Path, node: str = "node", wait_ms: int = 0) -> GraphResult:

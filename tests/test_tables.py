@@ -84,3 +84,18 @@ def test_data_frames_are_the_records(app: GraphResult) -> None:
     assert list(frame.index) == [r["path"] for r in app.modules()]
     assert frame["dependents"].tolist() == [r["dependents"] for r in app.modules()]
     assert len(app.edges_frame(runtime_only=True)) == len(app.edges(runtime_only=True)) < len(app.edges())
+
+
+def test_reload_costs_are_what_the_planner_evicts_for_each_module() -> None:
+    entry = FIXTURES / "http-app" / "main.mjs"  # banner.mjs accepts its own updates
+    app = graphkit.scan(entry)
+    costs = {r["path"]: r["evicted"] for r in app.reload_costs(entry)}
+    local = [r["path"] for r in app.modules() if r["kind"] == "local"]
+    planned = {p: len(graphkit.plan(entry.parent / p, entry=entry, graph=app).evicted()) for p in local}
+    assert {p: costs[p] for p in local} == planned
+    assert costs["banner.mjs"] == 1 and max(costs.values()) > 1
+
+
+def test_the_page_shows_inline_in_a_frame_of_its_own(app: GraphResult) -> None:
+    shown = app.page()._repr_html_()
+    assert shown.startswith("<iframe srcdoc=") and "&lt;script" in shown and "<script" not in shown

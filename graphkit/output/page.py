@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from graphkit.extract.accepts import accepting_modules
-from graphkit.graph.links import link_graph, reached, strongest
+from graphkit.graph.links import strongest
 from graphkit.graph.lookup import default_root, find_module
 from graphkit.graph.queries import cycles, to_networkx
 from graphkit.model import EvictionPlan, ImportKind, ModuleGraph
 from graphkit.output.paths import display_path
 from graphkit.output.select import Selection, select
 from graphkit.output.summary import GraphTally
-from graphkit.planning.planner import plan_graph
+from graphkit.output.tables import every_plan
 
 __all__ = ["MAX_LISTED", "PageData", "page", "page_data"]
 
@@ -89,15 +89,11 @@ def page_data(
     urls = sorted(m.url for m in graph.modules)
     index = {url: i for i, url in enumerate(urls)}
     kinds = {m.url: str(m.kind) for m in graph.modules}
-    runtime = ModuleGraph(graph.modules, tuple(e for e in graph.edges if e.kind.runtime))
-    links = link_graph(runtime)
-    start = entry if entry is not None and entry in links else ""
-    loaded = reached(links, start) if start else set(links.nodes)
-    modules = []
-    for url in urls:
-        made = plan_graph(links, [url], start, loaded=loaded, accepting=accepting)
-        record = _plan_record(made, index)
-        modules.append({"path": display_path(url, root), "kind": kinds[url], "plan": record})
+    plans = dict(every_plan(graph, entry=entry, accepting=accepting))
+    modules = [
+        {"path": display_path(url, root), "kind": kinds[url], "plan": _plan_record(plans[url], index)}
+        for url in urls
+    ]
     pairs: dict[tuple[str, str], set[ImportKind]] = {}
     for e in graph.edges:
         if e.target is not None:

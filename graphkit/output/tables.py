@@ -8,18 +8,20 @@ Paths are relative to the graph's root (the folder its local modules share); a m
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
-from graphkit.graph.links import strongest
+from graphkit.graph.links import link_graph, reached, strongest
 from graphkit.graph.queries import cycles, to_networkx
-from graphkit.model import Edge, ModuleGraph
+from graphkit.model import Edge, EvictionPlan, ModuleGraph
 from graphkit.output.paths import display_path
+from graphkit.planning.planner import plan_graph
 
-__all__ = ["edge_records", "module_records", "portable_networkx"]
+__all__ = ["edge_records", "every_plan", "module_records", "portable_networkx", "reload_costs"]
 
 
 def _runtime(graph: ModuleGraph, runtime_only: bool) -> ModuleGraph:
@@ -146,3 +148,45 @@ def edge_records(
         for e in graph.edges
     ]
     return sorted(rows, key=lambda r: (r["source"], r["line"], r["column"], r["target"]))
+
+
+def every_plan(
+    graph: ModuleGraph, *, entry: str | None = None, accepting: frozenset[str] = frozenset()
+) -> Iterator[tuple[str, EvictionPlan]]:
+    """Each module's URL with the plan for a change to it alone, in an app started from ``entry`` (without
+    one, every module counts as loaded); ``accepting`` names the modules that call ``hot.accept``."""
+    # One view of the links and one walk of what is loaded serve every plan.
+    links = link_graph(_runtime(graph, runtime_only=True))
+    start = entry if entry is not None and entry in links else ""
+    loaded = reached(links, start) if start else set(links.nodes)
+    for m in graph.modules:
+        yield m.url, plan_graph(links, [m.url], start, loaded=loaded, accepting=accepting)
+
+
+def reload_costs(
+    graph: ModuleGraph,
+    root: Path | None,
+    *,
+    entry: str | None = None,
+    accepting: frozenset[str] = frozenset(),
+) -> list[dict[str, Any]]:
+    """One dict per module, costliest first: ``path``, ``evicted`` (modules a change to it evicts, itself
+    included), ``boundaries``, ``status`` of the plan.
+
+    >>> from graphkit.model import ImportKind, Module, ModuleKind
+    >>> a, b = "file:///app/a.mjs", "file:///app/b.mjs"
+    >>> g = ModuleGraph((Module(a, ModuleKind.LOCAL, None), Module(b, ModuleKind.LOCAL, None)),
+    ...                 (Edge(a, b, ImportKind.STATIC, "./b.mjs", 1, 8),))
+    >>> [(r["path"], r["evicted"]) for r in reload_costs(g, Path("/app"))]
+    [('b.mjs', 2), ('a.mjs', 1)]
+    """
+    rows = [
+        {
+            "path": display_path(url, root),
+            "evicted": sum(len(unit) for unit in made.evict),
+            "boundaries": len(made.boundaries),
+            "status": str(made.status),
+        }
+        for url, made in every_plan(graph, entry=entry, accepting=accepting)
+    ]
+    return sorted(rows, key=lambda r: (-r["evicted"], r["path"]))
