@@ -70,8 +70,8 @@ def tiny() -> ModuleGraph:
 
 TINY_DOT = r"""// graphkit module graph: 6 modules, packages collapsed
 digraph graphkit {
-  graph [rankdir=LR, fontname=Helvetica, fontsize=11, labelloc=t, label="6 modules, packages collapsed", style="rounded", color="#cbd5e1", fontcolor="#334155"];
-  node [style="rounded,filled", fontname=Helvetica, fontsize=10, color="#94a3b8", margin="0.1,0.04"];
+  graph [rankdir=LR, fontname=Helvetica, fontsize=11, labelloc=t, label="6 modules, packages collapsed", style="rounded", color="#cbd5e1", fontcolor="#334155", nodesep=0.16, ranksep=0.3];
+  node [style="rounded,filled", fontname=Helvetica, fontsize=9, color="#94a3b8", height=0.2, margin="0.08,0.02"];
   edge [fontname=Helvetica, fontsize=9, arrowsize=0.6];
   subgraph cluster_legend {
     label="legend"; style="rounded"; color="#cbd5e1"; fontsize=9;

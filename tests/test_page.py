@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -136,3 +137,16 @@ def test_twenty_thousand_modules_open_folded_by_folder_and_unfold_on_click(
     assert shown.locator('g.node.selected[data-path="f19/g9/m19999.mjs"]').count() == 1
     assert (opened.errors, opened.outside()) == ([], [])
     shown.close()
+
+
+def test_the_command_writes_the_page_with_the_selected_modules(tmp_path: Path) -> None:
+    from graphkit.cli import main
+
+    demo = REPO / "fixtures" / "demo"
+    target = tmp_path / "demo.html"
+    assert main(["graph", str(demo / "main.mjs"), "--exclude", "^routes/", "-o", str(target)]) == 0
+    text = target.read_text()
+    embedded = json.loads(text.split('id="graph-data">', 1)[1].split("</script>", 1)[0])
+    kept = select(scan([demo / "main.mjs"]), Selection(exclude=("^routes/",)), demo)
+    assert [m["path"] for m in embedded["modules"]] == sorted(display_path(m.url, demo) for m in kept.modules)
+    assert "default-src 'none'" in text

@@ -239,10 +239,11 @@ def view_dot(view: View, plan: EvictionPlan | None = None) -> str:
     label = _title(view, plan) + (f"\n{view.note}" if view.note else "")
     lines += [
         "digraph graphkit {",
+        # Tight spacing and small boxes: a few hundred modules must still fit a screen or two.
         f"  graph [rankdir=LR, fontname=Helvetica, fontsize=11, labelloc=t, label={_q(label)}, "
-        'style="rounded", color="#cbd5e1", fontcolor="#334155"];',
-        '  node [style="rounded,filled", fontname=Helvetica, fontsize=10, color="#94a3b8", '
-        'margin="0.1,0.04"];',
+        'style="rounded", color="#cbd5e1", fontcolor="#334155", nodesep=0.16, ranksep=0.3];',
+        '  node [style="rounded,filled", fontname=Helvetica, fontsize=9, color="#94a3b8", '
+        'height=0.2, margin="0.08,0.02"];',
         "  edge [fontname=Helvetica, fontsize=9, arrowsize=0.6];",
     ]
     lines += _legend(view, plan)
