@@ -157,9 +157,11 @@ def test_collapse_takes_a_folder_depth_or_a_pattern(mode: int | str, ids: list[s
     assert sum(e.count for e in view.edges) == 5  # every import of main still drawn, grouped
 
 
-def test_a_collapsed_folder_sits_in_its_parent_folder_named_by_its_last_segment() -> None:
-    locales = next(n for n in collapse(tree(), mode="^v4/locales").nodes if n.id == "folder:v4/locales")
-    assert (locales.folder, locales.label) == ("v4", "locales/\n2 modules")
+def test_a_collapsed_folder_is_drawn_outside_the_clusters_with_its_whole_path() -> None:
+    view = collapse(tree(), mode="^v4/locales")
+    locales = next(n for n in view.nodes if n.id == "folder:v4/locales")
+    assert (locales.folder, locales.label) == (None, "v4/locales/\n2 modules")
+    assert {n.folder for n in view.nodes if n.id.startswith("file:")} == {None, "v4/core", "v4/mini"}
 
 
 def test_unresolved_imports_share_one_missing_node_per_specifier_and_error() -> None:

@@ -33,7 +33,7 @@ from graphkit.model import (
     ModuleKind,
     PlanStatus,
 )
-from graphkit.output.diagram import dot_source
+from graphkit.output.diagram import EDGE_STYLE, dot_source
 from graphkit.planning.planner import plan
 from graphkit.resolve.resolver import Resolver, path_to_url
 from graphkit.resolve.typescript import Rules, TypeScriptResolver
@@ -242,7 +242,8 @@ def test_the_planner_and_reconcile_ignore_type_imports() -> None:
 
 def test_type_imports_are_drawn_dotted_grey() -> None:
     graph = scan([APP / "main.ts"], use_cache=False)
-    type_lines = [line for line in dot_source(graph).splitlines() if "->" in line and "9ca3af" in line]
+    colour = EDGE_STYLE[ImportKind.TYPE]["color"]
+    type_lines = [line for line in dot_source(graph).splitlines() if "->" in line and colour in line]
     assert type_lines and all("dotted" in line for line in type_lines)
     # One line per importer and target, in its strongest kind: greet.ts also re-exports from types.ts.
     kinds: dict[tuple[str, str | None], set[ImportKind]] = {}

@@ -183,9 +183,9 @@ def _nodes(
         if node_id.startswith("package:"):
             label, folder = f"{node_id[8:]}\n{modules}", None
         elif node_id.startswith("folder:"):
-            # Drawn inside the cluster of its parent folder, so named by its last segment there.
-            parent, _, name = node_id[7:].rpartition("/")
-            label, folder = f"{name}/\n{modules}", parent or None
+            # Outside any cluster: a folder's node beside the cluster of one of its subfolders is a layout
+            # Graphviz cannot always rank ("trouble in init_rank" on the corpus).
+            label, folder = f"{node_id[7:]}/\n{modules}", None
         else:
             local = kinds[first] is ModuleKind.LOCAL
             folder = _folder(first, root, None) if local else None
