@@ -218,11 +218,21 @@ class GraphResult:
         return graph_to_json(self.graph)
 
     def dot(self, **options: Unpack[ViewOptions]) -> str:
-        """The drawing as DOT; ``options`` (collapse, focus, depth, root) are those of ``ViewOptions``."""
+        """The drawing as DOT.
+
+        Args:
+            options: what to draw (``ViewOptions``): collapse (a mode, a folder depth or a pattern), focus
+                and depth, exclude (patterns), reaches (a module and its importers), runtime_only, root.
+
+        Example: ``result.dot(focus="lib/format.mjs", depth=1, runtime_only=True)``.
+        """
         return dot_source(self.graph, plan=self._overlay(), **options)
 
     def mermaid(self, **options: Unpack[ViewOptions]) -> str:
-        """The drawing as a Mermaid flowchart, with the options of :meth:`dot`."""
+        """The drawing as a Mermaid flowchart, with the options of :meth:`dot`.
+
+        Example: ``IPython.display.Markdown(f"```mermaid\\n{result.mermaid(collapse=1)}```")``.
+        """
         return mermaid_source(self.graph, plan=self._overlay(), **options)
 
     def _overlay(self) -> EvictionPlan | None:
@@ -230,7 +240,10 @@ class GraphResult:
         return None
 
     def svg(self, **options: Unpack[ViewOptions]) -> str:
-        """The drawing as SVG text, with the options of :meth:`dot`."""
+        """The drawing as SVG text (Graphviz's ``dot``), with the options of :meth:`dot`.
+
+        Example: ``IPython.display.SVG(result.svg(exclude=("tests/",)))``.
+        """
         return render(self.dot(**options), "svg").decode()
 
     def cycles(self) -> list[Cycle]:
@@ -252,7 +265,13 @@ class GraphResult:
         return [queries.ImporterCount(r["url"], r["dependents"]) for r in ranked[:n] if r["dependents"] > 0]
 
     def importers_of(self, path: str | Path) -> list[Importer]:
-        """Every import of the module at ``path`` (a path or URL), by importer and position."""
+        """Every import of the module at ``path``, by importer and position.
+
+        Args:
+            path: a path (relative to the working folder or to :attr:`root`) or a module URL.
+
+        Example: ``[result.path(i.url) for i in result.importers_of("lib/format.mjs")]``.
+        """
         url = lookup.find_module(self.graph, path)
         return [
             Importer(e.source, e.kind, e.specifier, e.line, e.column)
@@ -260,6 +279,10 @@ class GraphResult:
         ]
 
     def unresolved(self) -> list[Unresolved]:
+        """Imports that resolve to no module, by importer and position, with Node's error code.
+
+        Example: ``{u.error for u in result.unresolved()}``.
+        """
         found = [
             Unresolved(e.source, e.specifier, e.error, e.line, e.column)
             for e in self.graph.edges
