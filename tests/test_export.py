@@ -106,6 +106,14 @@ flowchart LR
   classDef boundary fill:#bfdbfe,stroke:#6b7280
   classDef kept fill:#f8fafc,stroke:#6b7280
   classDef cycle stroke:#dc2626,stroke-width:2px
+  classDef focus stroke:#2563eb,stroke-width:3px
+  subgraph legend["legend"]
+    legend0["module"]:::local
+    legend1["package"]:::package
+    legend2["builtin"]:::builtin
+    legend3["unresolved"]:::missing
+    legend4["import cycle"]:::cycle
+  end
   subgraph f0["lib/"]
     n0["a.mjs"]
     n1["b.cjs"]

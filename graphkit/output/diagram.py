@@ -287,6 +287,25 @@ def mermaid_source(
     return view_mermaid(_view(graph, options), plan)
 
 
+def _mermaid_legend(view: View, plan: EvictionPlan | None) -> list[str]:
+    """What the node colours and outlines mean; edges say their own kind on their label."""
+    if plan is not None:
+        entries = [(str(role), str(role)) for role in Role]
+    else:
+        drawn = {n.kind for n in view.nodes}
+        entries = [(kind.value, NODE_TEXT[kind]) for kind in ModuleKind if kind in drawn]
+    if any(n.cyclic for n in view.nodes):
+        entries.append(("cycle", "import cycle"))
+    if view.focus is not None:
+        entries.append(("focus", "focus"))
+    if not entries:
+        return []
+    lines = ['  subgraph legend["legend"]']
+    lines += [f"    legend{i}[{_m(text)}]:::{cls}" for i, (cls, text) in enumerate(entries)]
+    lines.append("  end")
+    return lines
+
+
 def view_mermaid(view: View, plan: EvictionPlan | None = None) -> str:
     """The Mermaid text of an already collapsed view."""
     by_url = roles(plan) if plan else {}
@@ -300,6 +319,8 @@ def view_mermaid(view: View, plan: EvictionPlan | None = None) -> str:
     for role, fill in ROLE_FILL.items():
         lines.append(f"  classDef {role} fill:{fill},stroke:#6b7280")
     lines.append(f"  classDef cycle stroke:{RED},stroke-width:2px")
+    lines.append(f"  classDef focus stroke:{FOCUS},stroke-width:3px")
+    lines += _mermaid_legend(view, plan)
     folders = _folder_tree(view)
 
     def emit(i: int, folder: str, indent: str) -> None:
@@ -322,6 +343,8 @@ def view_mermaid(view: View, plan: EvictionPlan | None = None) -> str:
         classes.setdefault(name, []).append(ids[n.id])
         if n.cyclic:
             classes.setdefault("cycle", []).append(ids[n.id])
+        if n.id == view.focus:
+            classes.setdefault("focus", []).append(ids[n.id])
     lines += [f"  class {','.join(members)} {cls}" for cls, members in sorted(classes.items())]
     cyclic = [str(i) for i, e in enumerate(view.edges) if e.cyclic]
     if cyclic:
