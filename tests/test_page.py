@@ -135,6 +135,8 @@ def test_twenty_thousand_modules_open_folded_by_folder_and_unfold_on_click(
     shown.press("#search", "Enter")
     assert shown.inner_text("#module-path") == "f19/g9/m19999.mjs"
     assert shown.locator('g.node.selected[data-path="f19/g9/m19999.mjs"]').count() == 1
+    shown.click("#fold")
+    assert shown.locator("g.node").count() == 20
     assert (opened.errors, opened.outside()) == ([], [])
     shown.close()
 

@@ -43,7 +43,8 @@
   const results = el("div", { id: "results", hidden: "" });
   const folderInput = el("input", { id: "folder-filter", type: "search", placeholder: "only this folder" });
   const fitButton = el("button", { id: "fit", type: "button", title: "show the whole drawing" }, "fit");
-  const header = el("header", {}, el("h1", {}, data.title), search, results, folderInput, fitButton);
+  const foldButton = el("button", { id: "fold", type: "button", title: "close every folder" }, "fold");
+  const header = el("header", {}, el("h1", {}, data.title), search, results, folderInput, fitButton, foldButton);
   const presentKinds = new Set(data.edges.map((e) => e[2]));
   kinds.forEach((kind, i) => {
     if (!presentKinds.has(i)) return;
@@ -377,6 +378,11 @@
     applyTransform();
   }
   fitButton.addEventListener("click", fit);
+  foldButton.addEventListener("click", () => {
+    state.open.clear();
+    render();
+    fit();
+  });
 
   render();
   showPanel();
