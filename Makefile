@@ -4,14 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint setup nodes corpus apps fastify-cli-app ts-corpus peers graphviz chromium bench
+.PHONY: demo test lint setup nodes corpus apps fastify-cli-app ts-corpus peers graphviz chromium mermaid bench
 
 demo: setup graphviz
 	$(BIN)/graphkit scan fixtures/demo/main.mjs
 	$(BIN)/graphkit plan fixtures/demo/routes/home.mjs
 	$(BIN)/graphkit plan fixtures/demo/lib/format.mjs
 
-test: setup graphviz chromium nodes corpus apps fastify-cli-app ts-corpus peers
+test: setup graphviz chromium mermaid nodes corpus apps fastify-cli-app ts-corpus peers
 	$(BIN)/ruff check graphkit tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
@@ -39,6 +39,9 @@ chromium:
 	@command -v chromium >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+mermaid:
+	scripts/install-mermaid.sh
 
 nodes:
 	scripts/install-nodes.sh

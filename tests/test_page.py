@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from graphkit.graph.crawl import scan
 from graphkit.graph.queries import cycles, to_networkx
@@ -18,21 +17,11 @@ from graphkit.output.paths import display_path
 from graphkit.output.select import Selection, select
 from graphkit.planning.planner import plan
 from graphkit.resolve.typescript import Rules
+from tests.browser import chromium  # noqa: F401  # the browser fixture
 from tests.conftest import REPO
 
-CHROMIUM = "/usr/bin/chromium"
 ZOD = REPO / ".cache" / "ts-corpus" / "node_modules" / "zod" / "src"
 NOT_TESTS = Selection(exclude=("(^|/)tests/",))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 class Opened:
