@@ -11,7 +11,7 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 import networkx as nx
 
@@ -26,6 +26,9 @@ from graphkit.output.render import MISSING_DOT, render
 from graphkit.output.summary import GraphTally, comparison_line
 from graphkit.output.view import ViewOptions
 from graphkit.output.wording import plan_line
+
+if TYPE_CHECKING:
+    from graphkit.resolve.typescript import Rules
 
 __all__ = [
     "Cycle",
@@ -208,13 +211,27 @@ class Reconciliation(Comparison):
         return head + ("<table>" + "".join(rows) + "</table>" if rows else "<p>the graphs agree</p>")
 
 
-def scan(*paths: str | Path, conditions: Sequence[str] = ()) -> GraphResult:
-    """The static graph of entry files (followed through their imports) and folders (every file in them)."""
+def scan(*paths: str | Path, conditions: Sequence[str] = (), rules: str = "auto") -> GraphResult:
+    """The static graph of entry files (followed through their imports) and folders (every file in them).
+
+    ``rules``: "auto" resolves as Node does, and a TypeScript file's import Node cannot place by
+    TypeScript's rules (such edges have ``resolved_by="typescript"``); "node" and "typescript" are strict.
+    """
     from graphkit.graph import crawl
 
     if not paths:
         raise InputError("scan: name at least one entry file or folder")
-    return GraphResult(crawl.scan([Path(p) for p in paths], conditions=conditions))
+    return GraphResult(crawl.scan([Path(p) for p in paths], conditions=conditions, rules=_rules(rules)))
+
+
+def _rules(name: str) -> Rules:
+    from graphkit.resolve.typescript import Rules
+
+    try:
+        return Rules(name)
+    except ValueError:
+        choices = ", ".join(repr(r.value) for r in Rules)
+        raise InputError(f"rules={name!r}: expected one of {choices}") from None
 
 
 def live_graph(entry: str | Path, node: str = "node", wait_ms: int = 0) -> GraphResult:
@@ -224,9 +241,9 @@ def live_graph(entry: str | Path, node: str = "node", wait_ms: int = 0) -> Graph
     return GraphResult(probe.live_graph(Path(entry), node=node, wait_ms=wait_ms))
 
 
-def reconcile(entry: str | Path, node: str = "node") -> Reconciliation:
+def reconcile(entry: str | Path, node: str = "node", rules: str = "auto") -> Reconciliation:
     """Scan ``entry``, run it in Node, and match the imports of the two graphs."""
-    static = scan(entry)
+    static = scan(entry, rules=rules)
     live = live_graph(entry, node=node)
     found = compare(static.graph, live.graph)
     return Reconciliation(found.agreed, found.live_only, found.static_only, found.disagreements, static, live)
@@ -239,6 +256,7 @@ def plan(
     *,
     conditions: Sequence[str] = (),
     include_packages: bool = False,
+    rules: str = "auto",
 ) -> PlanResult:
     """What reloading ``changed`` files would evict in an app started from ``entry``.
 
@@ -253,5 +271,6 @@ def plan(
         graph=graph.graph if isinstance(graph, GraphResult) else graph,
         conditions=conditions,
         include_packages=include_packages,
+        rules=_rules(rules),
     )
     return PlanResult(planned.graph, planned.plan)

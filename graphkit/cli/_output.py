@@ -11,7 +11,7 @@ from graphkit.errors import InputError
 if TYPE_CHECKING:
     from graphkit.model import ModuleGraph
 
-__all__ = ["load_failure", "write"]
+__all__ = ["load_failure", "typescript_note", "write"]
 
 
 def write(output: Path | None, data: bytes) -> int:
@@ -34,3 +34,16 @@ def load_failure(what: str, graph: ModuleGraph) -> int:
     more = f" (and {len(graph.problems) - 1} more)" if len(graph.problems) > 1 else ""
     print(f"graphkit: {what}: failed to load: {first.code}: {first.message}{more}", file=sys.stderr)
     return 1
+
+
+def typescript_note(graph: ModuleGraph) -> None:
+    """One line on stderr when TypeScript's rules placed imports: Node alone would not load them."""
+    count = sum(1 for e in graph.edges if e.resolved_by is not None)
+    if count:
+        imports = "import" if count == 1 else "imports"
+        print(
+            f"graphkit: {count} {imports} resolved by TypeScript's rules (./a.js -> a.ts, no extension, "
+            "tsconfig paths): Node loads them only through a loader such as tsx or after a build; "
+            "--resolve node counts them unresolved",
+            file=sys.stderr,
+        )

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from graphkit.cli._options import add_conditions, input_path
+from graphkit.cli._options import add_conditions, add_rules, input_path
 from graphkit.cli._output import write
 from graphkit.output.view import Collapse
 
@@ -42,6 +42,7 @@ def register(sub: Any) -> None:
         help="default: packages, then folders",
     )
     add_conditions(parser)
+    add_rules(parser)
     parser.set_defaults(run=run)
 
 
@@ -61,7 +62,11 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--depth {args.depth}: needs --focus FILE")
     if fmt == "json" and args.plan:
         raise UsageError("--plan: a plan is drawn over a picture; `graphkit plan --json` prints its document")
-    graph = scan([args.path], conditions=args.conditions)
+    from graphkit.cli._output import typescript_note
+    from graphkit.resolve.typescript import Rules
+
+    graph = scan([args.path], conditions=args.conditions, rules=Rules(args.resolve))
+    typescript_note(graph)
     if fmt == "json":
         from graphkit.model.codec import graph_to_json
 
@@ -97,4 +102,4 @@ def _plan(args: argparse.Namespace, graph: Any) -> Any:
         from graphkit.resolve.entry import find_entry
 
         entry = find_entry(args.path)
-    return plan(args.plan, entry=entry, graph=graph).plan
+    return plan(args.plan, entry=entry, graph=graph, rules=args.resolve).plan

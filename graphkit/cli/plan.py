@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from graphkit.cli._options import add_conditions, add_node, input_path
-from graphkit.cli._output import write
+from graphkit.cli._options import add_conditions, add_node, add_rules, input_path
+from graphkit.cli._output import typescript_note, write
 
 __all__ = ["register"]
 
@@ -39,12 +39,14 @@ def register(sub: Any) -> None:
         help="plan a restart, not a re-run in place, when the change reaches the entry",
     )
     add_conditions(parser)
+    add_rules(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from graphkit.errors import InputError
     from graphkit.planning.files import plan_files
+    from graphkit.resolve.typescript import Rules
 
     for file in args.files:
         if not file.exists():
@@ -57,8 +59,10 @@ def run(args: argparse.Namespace) -> int:
         conditions=args.conditions,
         include_packages=args.include_packages,
         restart_on_entry=args.restart_on_entry,
+        rules=Rules(args.resolve),
     )
     graph, made = planned.graph, planned.plan
+    typescript_note(graph)
     fmt = "json" if args.json else args.format
     if fmt == "json":
         from graphkit.model.codec import plan_to_json

@@ -26,12 +26,14 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from graphkit.cli._output import typescript_note
     from graphkit.graph.crawl import scan
     from graphkit.resolve.typescript import Rules
 
     graph = scan(
         args.paths, conditions=args.conditions, use_cache=not args.no_cache, rules=Rules(args.resolve)
     )
+    typescript_note(graph)
     if args.json:
         from graphkit.model.codec import graph_to_json
 

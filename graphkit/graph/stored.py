@@ -61,10 +61,13 @@ class GraphStore:
     """The stored graph of one scan: ``restore`` it into a new Scanner, ``save`` it after."""
 
     def __init__(
-        self, inputs: list[tuple[Path, Literal["file", "folder"]]], conditions: tuple[str, ...]
+        self,
+        inputs: list[tuple[Path, Literal["file", "folder"]]],
+        conditions: tuple[str, ...],
+        rules: str = "auto",
     ) -> None:
         digest = hashlib.sha256(_code_digest())
-        digest.update(repr((_FORMAT, sorted(map(str, inputs)), sorted(conditions))).encode())
+        digest.update(repr((_FORMAT, sorted(map(str, inputs)), sorted(conditions), rules)).encode())
         self.path = default_cache_dir() / f"graph-{digest.hexdigest()[:16]}.marshal"
         self._facts: DiskFacts | None = None  # what the restored graph was built from, re-checked
 
@@ -120,7 +123,9 @@ def _encode(scanner: Scanner, facts: DiskFacts) -> tuple[Any, ...]:
         _FORMAT,
         [(m.url, m.kind.value, m.format.value if m.format else None) for m in scanner.modules.values()],
         {
-            url: [(e.target, e.kind.value, e.specifier, e.line, e.column, e.error) for e in edges]
+            url: [
+                (e.target, e.kind.value, e.specifier, e.line, e.column, e.error, e.resolved_by) for e in edges
+            ]
             for url, edges in scanner.edges.items()
         },
         {url: [(p.line, p.column, p.code, p.message) for p in rows] for url, rows in problems},

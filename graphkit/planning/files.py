@@ -20,6 +20,7 @@ from graphkit.planning.planner import plan
 from graphkit.planning.workspace import entry_search_start
 from graphkit.resolve.entry import find_entry
 from graphkit.resolve.resolver import Resolver
+from graphkit.resolve.typescript import Rules
 
 __all__ = ["FilePlan", "plan_files"]
 
@@ -43,6 +44,7 @@ def plan_files(
     conditions: Sequence[str] = (),
     include_packages: bool = False,
     restart_on_entry: bool = False,
+    rules: Rules = Rules.AUTO,
 ) -> FilePlan:
     """The plan for changed ``files`` of the app started from ``entry``, with the graph planned over.
 
@@ -67,7 +69,7 @@ def plan_files(
     elif graph is None:
         from graphkit.graph.crawl import crawl
 
-        scanned = crawl([entry], conditions=conditions)
+        scanned = crawl([entry], conditions=conditions, rules=rules)
         graph, accepting = scanned.graph, scanned.accepting
     entry_url = _url(graph, entry)
     made = plan(

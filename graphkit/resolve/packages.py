@@ -208,6 +208,16 @@ class Disk:
             found = self._packages[path] = _read_package(path)
         return found
 
+    def text(self, path: str) -> bytes | None:
+        """The bytes of a configuration file other than package.json (tsconfig.json), its signature kept
+        with the package.json ones so that a stored graph sees it change; None when it cannot be read."""
+        self._signatures[path] = signature(path)
+        try:
+            with open(path, "rb") as file:
+                return file.read()
+        except (OSError, ValueError):
+            return None
+
     def scope(self, directory: str, rule: StopRule) -> PackageConfig | None:
         """The package.json that governs files in ``directory``: the nearest one Node can read."""
         key = (directory, rule)
