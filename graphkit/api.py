@@ -163,6 +163,7 @@ class PlanResult(GraphResult):
     """An eviction plan drawn over its graph: changed, evicted, boundary and kept modules apart."""
 
     plan: EvictionPlan
+    warnings: tuple[str, ...] = ()  # what may make the plan wrong: a failed load, unresolved imports
 
     def _overlay(self) -> EvictionPlan:
         return self.plan
@@ -273,4 +274,4 @@ def plan(
         include_packages=include_packages,
         rules=_rules(rules),
     )
-    return PlanResult(planned.graph, planned.plan)
+    return PlanResult(planned.graph, planned.plan, planned.warnings.lines)

@@ -23,10 +23,14 @@ from tests.conftest import FIXTURES, REPO, node_binary, system_node
 DEMO = FIXTURES / "demo"
 
 
-def test_text_output_is_a_tree_of_chains_with_boundaries(capsys: pytest.CaptureFixture[str]) -> None:
-    # No --entry: package.json names main.mjs.
+def test_text_output_is_a_tree_of_chains_with_boundaries(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No --entry: package.json names main.mjs, and the first line says so.
+    monkeypatch.chdir(DEMO)
     assert main(["plan", str(DEMO / "routes" / "home.mjs")]) == 0
     assert capsys.readouterr().out == (
+        "entry: main.mjs (from package.json; --entry to choose)\n"
         "routes/home.mjs  [changed]\n"
         "└── main.mjs  [dynamic import(): kept, re-imports]\n"
         "reload order: routes/home.mjs\n"

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphkit.cli._options import add_conditions, add_node, add_rules, input_path
 from graphkit.cli._output import typescript_note, write
+
+if TYPE_CHECKING:
+    from graphkit.planning.files import FilePlan
 
 __all__ = ["register"]
 
@@ -61,8 +65,13 @@ def run(args: argparse.Namespace) -> int:
         restart_on_entry=args.restart_on_entry,
         rules=Rules(args.resolve),
     )
+    typescript_note(planned.graph)
+    shown = _show(args, planned)
+    return _warn(planned) or shown
+
+
+def _show(args: argparse.Namespace, planned: FilePlan) -> int:
     graph, made = planned.graph, planned.plan
-    typescript_note(graph)
     fmt = "json" if args.json else args.format
     if fmt == "json":
         from graphkit.model.codec import plan_to_json
@@ -79,5 +88,16 @@ def run(args: argparse.Namespace) -> int:
         return write(args.output, render(dot, "svg"))
     from graphkit.output.plan_text import render_text
 
-    text = render_text(made, root=planned.entry.resolve().parent)
+    root = planned.entry.resolve().parent
+    text = render_text(made, root=root, entry_from=planned.entry_from, entry=planned.entry)
     return write(args.output, text.encode())
+
+
+def _warn(planned: FilePlan) -> int:
+    """Each warning as one line on stderr; exit status 1 when the app fails (or would fail) to load, as
+    `graphkit live` has it."""
+    from graphkit.output.plan_text import with_paths
+
+    for line in planned.warnings.lines:
+        print(f"graphkit: warning: {with_paths(line, None)}", file=sys.stderr)
+    return 1 if planned.warnings.load_failed else 0
