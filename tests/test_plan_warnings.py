@@ -83,7 +83,9 @@ def monorepo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             "package.json": json.dumps({"private": True, "workspaces": ["packages/*"]}),
             "packages/lib/package.json": json.dumps({"name": "lib", "main": "index.js", "type": "module"}),
             "packages/lib/index.js": "export const x = 1;\n",
-            "packages/app/package.json": json.dumps({"name": "app", "main": "main.js", "type": "module"}),
+            "packages/app/package.json": json.dumps(
+                {"name": "app", "main": "main.js", "type": "module", "dependencies": {"lib": "*"}}
+            ),
             "packages/app/main.js": "import { x } from 'lib';\nconsole.log(x);\n",
             "node_modules/ms/package.json": json.dumps({"name": "ms", "main": "index.js"}),
             "node_modules/ms/index.js": "module.exports = 1;\n",
@@ -114,3 +116,12 @@ def test_an_automatic_entry_is_named_first_and_doubted_where_it_is_likely_wrong(
     assert main(["plan", changed, "--entry", "packages/app/main.js"]) == 0
     out, err = capsys.readouterr()
     assert not out.startswith("entry:") and err == ""
+
+
+def test_an_app_whose_own_entry_changed_is_not_doubted(
+    monorepo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The app member of the workspace: no other member depends on it.
+    assert main(["plan", "packages/app/main.js"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("entry: packages/app/main.js (from packages/app/package.json;") and err == ""

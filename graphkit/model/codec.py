@@ -116,7 +116,7 @@ def graph_from_json(text: str, *, source: str = "<json>") -> ModuleGraph:
     """Read a document written by ``graph_to_json`` (or printed by ``graphkit scan/live --json``)."""
     try:
         doc = json.loads(text)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         raise InputError(f"{source}: not a graphkit graph document ({error})") from error
     return graph_from_dict(doc, source=source)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from graphkit.model import Edge, EvictionPlan, ImportKind, ModuleGraph, PlanStatus
 from graphkit.model.urls import in_node_modules, path_to_url
+from graphkit.planning.workspace import shared_in_workspace
 
 __all__ = ["EntryChoice", "PlanWarnings", "plan_warnings"]
 
@@ -76,10 +77,12 @@ def _entry_doubts(entry: EntryChoice, entry_url: str, plan: EvictionPlan) -> lis
     manifest = path_to_url(entry.manifest) if entry.manifest is not None else "package.json"
     if in_node_modules(entry_url):
         return [f"the entry found, {entry_url}, is a package under node_modules ({manifest}); pass --entry"]
-    if entry_url in plan.changed:
+    root = shared_in_workspace(entry.manifest.parent) if entry.manifest is not None else None
+    if entry_url in plan.changed and root is not None:
+        # From a monorepo's root, a changed library's own package.json names the library as the app.
         return [
-            f"the entry found is the changed file itself ({manifest} names it): if that package is a "
-            "library, pass --entry with the app's entry"
+            f"the entry found is the changed file itself, named by {manifest}, a library other members of "
+            f"the workspace at {path_to_url(root)} depend on: pass --entry with the app's entry"
         ]
     return []
 

@@ -15,7 +15,6 @@ what Node alone would refuse stays visible.
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 from collections.abc import Callable, Iterable
@@ -25,7 +24,7 @@ from enum import StrEnum
 from graphkit.errors import InputError
 from graphkit.model import ImportKind, Resolution
 from graphkit.model.urls import file_url_path
-from graphkit.resolve.packages import FILE, ancestors
+from graphkit.resolve.packages import FILE, ancestors, parse_json
 from graphkit.resolve.profile import NODE20, NodeProfile
 from graphkit.resolve.resolver import Resolver
 from graphkit.resolve.specifiers import is_path_specifier
@@ -157,10 +156,9 @@ class TypeScriptResolver(Resolver):
             raise InputError(f"{path}: cannot read tsconfig.json")
         try:
             text = raw.decode("utf-8-sig")
-            doc = json.loads(_TRAILING_COMMA.sub(r"\1", _JSONC.sub(lambda m: m.group(1) or "", text)))
-        except (ValueError, RecursionError) as error:
-            reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
-            raise InputError(f"{path}: cannot read tsconfig.json ({reason})") from None
+            doc = parse_json(_TRAILING_COMMA.sub(r"\1", _JSONC.sub(lambda m: m.group(1) or "", text)))
+        except ValueError as error:
+            raise InputError(f"{path}: cannot read tsconfig.json ({error})") from None
         doc = doc if isinstance(doc, dict) else {}
         inherited = self._extended(doc.get("extends"), path, depth)
         options = doc.get("compilerOptions")
