@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -42,3 +43,41 @@ def test_json_nested_deeper_than_graphkit_reads_is_one_unresolved_import(tmp_pat
     (tmp_path / "main.mjs").write_text("import d from 'deep';\n")
     [edge] = scan([tmp_path / "main.mjs"], use_cache=False).edges
     assert edge.target is None and edge.error == "ERR_INVALID_PACKAGE_CONFIG"
+
+
+_MEASURED = (
+    "import resource, sys\n"
+    "from graphkit.cli import main\n"
+    "status = main(sys.argv[1:])\n"
+    "peak = max(resource.getrusage(w).ru_maxrss for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))\n"
+    "print(peak, file=sys.stderr)\n"
+    "sys.exit(status)\n"
+)
+
+
+def test_a_100_mb_statement_is_read_in_bounded_memory_and_what_it_hides_is_one_problem_row(
+    tmp_path: Path,
+) -> None:
+    big = tmp_path / "big.mjs"
+    with big.open("wb") as out:
+        out.write(b"import './a.mjs';\nexport default [")
+        for _ in range(50):
+            out.write(b"1," * 1_000_000)
+        out.write(b"];\nimport './b.mjs';\n")
+    for name in ("a.mjs", "b.mjs"):
+        (tmp_path / name).write_text("export {};\n")
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURED, "scan", str(big), "--json", "--no-cache"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert [e["specifier"] for e in doc["edges"]] == ["./a.mjs"]
+    # The import after the statement is not read, and the row says so at the statement's line.
+    assert [(p["url"], p["line"], p["code"]) for p in doc["problems"]] == [
+        (path_to_url(big), 2, "statement-too-large")
+    ]
+    peak_kb = int(done.stderr.split()[-1])
+    assert peak_kb < 400_000, f"{peak_kb} KB"
