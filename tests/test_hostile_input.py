@@ -4,6 +4,7 @@ statement, control characters and bytes that are not UTF-8 in names and specifie
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -81,3 +82,48 @@ def test_a_100_mb_statement_is_read_in_bounded_memory_and_what_it_hides_is_one_p
     ]
     peak_kb = int(done.stderr.split()[-1])
     assert peak_kb < 400_000, f"{peak_kb} KB"
+
+
+_CONTROL = "\x1b]0;title\x07\x1b[31m\x9b"  # OSC that sets a window title, BEL, a colour, a C1 CSI
+
+
+def _no_control(text: str) -> None:
+    assert not any((ord(c) < 32 and c != "\n") or 0x7F <= ord(c) <= 0x9F for c in text), repr(text)
+
+
+def test_control_characters_in_names_and_specifiers_are_printed_escaped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = f"e{_CONTROL}.mjs"
+    (tmp_path / name).write_text(f"import './{_CONTROL}gone.mjs';\n")
+    (tmp_path / "main.mjs").write_text(f"import './{name}';\n")
+    monkeypatch.chdir(tmp_path)
+    for argv in (
+        ["scan", "."],
+        ["plan", name, "--entry", "main.mjs"],
+        ["graph", "main.mjs", "--format", "mermaid"],
+        ["graph", "main.mjs", "--format", "dot"],
+    ):
+        main(argv)
+        out, err = capsys.readouterr()
+        _no_control(out)
+        _no_control(err)
+        shown = "e\\x1b]0;title\\x07\\x1b[31m\\x9b.mjs"  # what the name holds, readable
+        assert shown in (out.replace("\\\\", "\\") if "dot" in argv else out), argv  # DOT doubles "\\"
+
+
+def test_a_file_name_that_is_not_utf8_has_the_url_node_gives_it_and_its_imports(tmp_path: Path) -> None:
+    bad = os.fsencode(tmp_path) + b"/bad\xff\xfe.mjs"
+    with open(bad, "wb") as out:
+        out.write(b"import './a.mjs';\n")
+    (tmp_path / "a.mjs").write_text("export {};\n")
+    (tmp_path / "main.mjs").write_text("import './bad%FF%FE.mjs';\n")
+    ran = subprocess.run([node_binary(24), "main.mjs"], cwd=tmp_path, capture_output=True, text=True)
+    url = path_to_url(tmp_path) + "/bad%FF%FE.mjs"
+    assert f"input: '{url}'" in ran.stderr  # the URL Node resolves it to (and then refuses: URIError)
+    graph = scan([tmp_path], use_cache=False)
+    assert url in {m.url for m in graph.modules if m.kind.value == "local"}
+    assert {(e.source, e.specifier, e.target, e.error) for e in graph.edges} == {
+        (url, "./a.mjs", path_to_url(tmp_path / "a.mjs"), None),
+        (path_to_url(tmp_path / "main.mjs"), "./bad%FF%FE.mjs", None, "URIError"),
+    }

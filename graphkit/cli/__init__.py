@@ -90,7 +90,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GraphkitError as error:
         if args.debug:
             raise
-        print(f"graphkit: {error}", file=sys.stderr)
+        from graphkit.output.printable import printable
+
+        print(f"graphkit: {printable(str(error))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -110,7 +112,9 @@ def _show_warning(
     line: str | None = None,
 ) -> None:
     """A warning is one line, like an error, without the source line Python would quote."""
-    print(f"graphkit: warning: {message}", file=file or sys.stderr)
+    from graphkit.output.printable import printable
+
+    print(f"graphkit: warning: {printable(str(message))}", file=file or sys.stderr)
 
 
 if __name__ == "__main__":

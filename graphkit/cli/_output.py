@@ -32,7 +32,10 @@ def load_failure(what: str, graph: ModuleGraph) -> int:
         return 0
     first = graph.problems[0]
     more = f" (and {len(graph.problems) - 1} more)" if len(graph.problems) > 1 else ""
-    print(f"graphkit: {what}: failed to load: {first.code}: {first.message}{more}", file=sys.stderr)
+    from graphkit.output.printable import printable
+
+    line = f"graphkit: {what}: failed to load: {first.code}: {first.message}{more}"
+    print(printable(line), file=sys.stderr)
     return 1
 
 

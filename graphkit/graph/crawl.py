@@ -23,7 +23,7 @@ from graphkit.extract.source import SourceError, source_key
 from graphkit.graph.globs import expand_glob
 from graphkit.graph.stored import GraphStore
 from graphkit.model import Edge, Format, ImportRecord, Module, ModuleGraph, ModuleKind, Problem
-from graphkit.model.urls import in_node_modules, local_path
+from graphkit.model.urls import file_system_path, in_node_modules
 from graphkit.resolve.resolver import path_to_url
 from graphkit.resolve.typescript import Rules, resolver_for
 
@@ -128,11 +128,14 @@ class Scanner:
 
     def _job(self, module: Module) -> tuple[str, bool] | None:
         """The file to parse for ``module`` and whether it is CommonJS; None for what holds no imports."""
+        path = file_system_path(module.url)  # a name that is not UTF-8 too: Node cannot load it, it is there
+        if path is None:
+            return None
         if module.format in PARSED_FORMATS:
-            return local_path(module.url), module.format in _COMMONJS_FORMATS
+            return path, module.format in _COMMONJS_FORMATS
         if module.url.endswith(".tsx") and module.kind is not ModuleKind.MISSING:
             # Node has no format for .tsx; loaders that run it read the package type as for .ts (same folder).
-            return local_path(module.url), self.resolver.format_of(module.url[:-1]) in _COMMONJS_FORMATS
+            return path, self.resolver.format_of(module.url[:-1]) in _COMMONJS_FORMATS
         return None
 
     def update(self, paths: Iterable[Path]) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from graphkit.model import Boundary, BoundaryReason, EvictionPlan, PlanStatus
 from graphkit.output.paths import display_path
+from graphkit.output.printable import printable
 from graphkit.output.wording import count, plan_counts
 
 __all__ = ["render_text", "with_paths"]
@@ -120,5 +121,6 @@ def _reason(reason: str | None, root: Path | None) -> str:
 
 
 def with_paths(text: str, root: Path | None) -> str:
-    """``text`` with each file URL in it shown as a path, as the tree shows modules."""
-    return _URL.sub(lambda m: display_path(m.group(0), root), text)
+    """``text`` with each file URL in it shown as a path, as the tree shows modules; control characters
+    escaped."""
+    return printable(_URL.sub(lambda m: display_path(m.group(0), root), text))
