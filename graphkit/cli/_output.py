@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,19 +12,30 @@ from graphkit.errors import InputError
 if TYPE_CHECKING:
     from graphkit.model import ModuleGraph
 
-__all__ = ["load_failure", "typescript_note", "write"]
+__all__ = ["emit", "load_failure", "typescript_note", "write"]
 
 
 def write(output: Path | None, data: bytes) -> int:
     if output is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
+        emit(data)
         return 0
     try:
         output.write_bytes(data)
     except OSError as error:
         raise InputError(f"{output}: cannot write ({error.strerror or error})") from error
     return 0
+
+
+def emit(data: bytes | str) -> None:
+    """Write to stdout to the last byte, or raise BrokenPipeError when the reader has gone (`| head -1`).
+
+    Python's own buffered stdout drops the rest of a large write that the pipe took only part of, and
+    reports no error: a closed pipe would then look like success.
+    """
+    sys.stdout.flush()
+    view = memoryview(data.encode() if isinstance(data, str) else data)
+    while view:
+        view = view[os.write(sys.stdout.fileno(), view) :]
 
 
 def load_failure(what: str, graph: ModuleGraph) -> int:

@@ -26,7 +26,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from graphkit.cli._output import typescript_note
+    from graphkit.cli._output import emit, typescript_note
     from graphkit.graph.crawl import scan
     from graphkit.resolve.typescript import Rules
 
@@ -37,9 +37,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         from graphkit.model.codec import graph_to_json
 
-        print(graph_to_json(graph), end="")
+        emit(graph_to_json(graph))
     else:
         from graphkit.output.summary import graph_report  # networkx, for the cycles: only this report
 
-        print(graph_report(graph), end="")
+        emit(graph_report(graph))
     return 0
