@@ -90,6 +90,19 @@ def test_installed_wheel_runs_live_outside_the_checkout(installed: Path, tmp_pat
     assert run.stdout.startswith("Node 22.")
 
 
+def test_installed_wheel_names_its_version_and_where_hot_d_ts_is(installed: Path, tmp_path: Path) -> None:
+    def run(*argv: str) -> str:
+        done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, check=True, timeout=WAIT)
+        return done.stdout.strip()
+
+    version = run(str(installed / "python"), "-c", "import graphkit; print(graphkit.__version__)")
+    assert version == run(str(installed / "python"), "-m", "pip", "show", "esm-graphkit").split()[3]
+    assert run(str(installed / "graphkit"), "--version") == f"graphkit {version}"
+    types = Path(run(str(installed / "graphkit"), "--hot-types"))
+    assert types.is_relative_to(installed.parent)
+    assert types.read_bytes() == (REPO / "graphkit" / "live" / "node_probe" / "hot.d.ts").read_bytes()
+
+
 def test_installed_wheel_hot_reloads_under_watch(installed: Path, tmp_path: Path) -> None:
     (tmp_path / "main.mjs").write_text(
         'import { message } from "./message.mjs";\nconsole.log(message);\nsetInterval(() => {}, 1 << 30);\n'
