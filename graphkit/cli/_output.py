@@ -33,9 +33,16 @@ def emit(data: bytes | str) -> None:
     reports no error: a closed pipe would then look like success.
     """
     sys.stdout.flush()
-    view = memoryview(data.encode() if isinstance(data, str) else data)
+    raw = data.encode() if isinstance(data, str) else data
+    try:
+        fd = sys.stdout.fileno()
+    except OSError:  # not a file (a capture in tests or notebooks): nothing can close under it
+        sys.stdout.buffer.write(raw)
+        sys.stdout.flush()
+        return
+    view = memoryview(raw)
     while view:
-        view = view[os.write(sys.stdout.fileno(), view) :]
+        view = view[os.write(fd, view) :]
 
 
 def load_failure(what: str, graph: ModuleGraph) -> int:

@@ -69,10 +69,11 @@ class Status(StrEnum):
 
 
 class PlanStatus(StrEnum):
-    OK = "ok"  # applied in place: evicted modules re-imported, the entry keeps running
+    # One word for each outcome in the text, the JSON document, the API and the legends.
+    OK = "in-place"  # applied in place: evicted modules re-imported, the entry keeps running
     NOOP = "noop"  # nothing loaded depends on the change
     RERUN = "rerun"  # the entry is evicted: the app runs again inside its process
-    FULL_RELOAD = "full-reload"  # cannot be applied in place: restart the process
+    FULL_RELOAD = "restart"  # cannot be applied in place: restart the process
 
 
 class BoundaryReason(StrEnum):

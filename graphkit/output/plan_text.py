@@ -106,13 +106,12 @@ def _below(children: dict[str, list[str]], url: str) -> tuple[int, str]:
 
 def _summary(plan: EvictionPlan, root: Path | None) -> str:
     # The outcome first: in place, re-run of the app inside its process, or a new process.
-    if plan.status is PlanStatus.FULL_RELOAD:
-        return f"restart: {_reason(plan.reason, root)} ({plan_counts(plan)})"
-    if plan.status is PlanStatus.RERUN:
-        return f"re-run: {_reason(plan.reason, root)} ({plan_counts(plan)})"
+    word = plan.status.value  # the word the JSON document and the API use
+    if plan.status in (PlanStatus.FULL_RELOAD, PlanStatus.RERUN):
+        return f"{word}: {_reason(plan.reason, root)} ({plan_counts(plan)})"
     if plan.status is PlanStatus.NOOP:
-        return f"noop: nothing loaded depends on the change ({plan_counts(plan)})"
-    return f"in-place: {plan_counts(plan)}"
+        return f"{word}: nothing loaded depends on the change ({plan_counts(plan)})"
+    return f"{word}: {plan_counts(plan)}"
 
 
 def _reason(reason: str | None, root: Path | None) -> str:

@@ -37,10 +37,10 @@ export const Status = Object.freeze({
 });
 
 export const PlanStatus = Object.freeze({
-  OK: 'ok',
+  OK: 'in-place',
   NOOP: 'noop',
   RERUN: 'rerun',
-  FULL_RELOAD: 'full-reload',
+  FULL_RELOAD: 'restart',
 });
 
 export const BoundaryReason = Object.freeze({
