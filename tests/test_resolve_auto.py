@@ -112,10 +112,15 @@ def test_zod_plan_of_a_core_module_evicts_what_imports_it_from_the_entry(
             if links_to and source not in dependents and source in reached:
                 dependents.add(source)
                 stack.append(source)
-    made = plan_files([changed], entry=entry).plan
-    evicted = {url_path(url) for unit in made.evict for url in unit}
+    made = plan_files([changed], entry=entry)
+    evicted = {url_path(url) for unit in made.plan.evict for url in unit}
     assert len(dependents) > 20
     assert evicted == dependents
+    assert made.warnings.lines == ()
+    # Without --entry, the package's main is its build, which loads no source: a noop that says so.
+    found = plan_files([changed])
+    assert found.plan.status.value == "noop"
+    assert any("is not loaded from the entry found" in line for line in found.warnings.lines)
 
 
 def test_auto_marks_what_only_typescript_places_and_node_rules_stay_strict(tmp_path: Path) -> None:

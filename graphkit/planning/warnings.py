@@ -54,6 +54,14 @@ def plan_warnings(
         )
     if entry.manifest is not None:
         lines.extend(_entry_doubts(entry, entry_url, plan))
+        loaded = {m.url for m in graph.modules}
+        unreached = [url for url in plan.changed if url not in loaded]
+        if unreached:
+            # A package's main is often its build: the sources a change touches are not what it loads.
+            lines.append(
+                f"{unreached[0]} is not loaded from the entry found, {entry_url}: if the app starts "
+                "elsewhere (a source entry, another package), pass --entry"
+            )
     return PlanWarnings(tuple(lines), failure is not None)
 
 
