@@ -163,3 +163,13 @@ def test_tsconfig_extends_brings_paths_relative_to_the_file_that_sets_them(tmp_p
     assert [(e.target, e.resolved_by) for e in graph.edges] == [
         (path_to_url(tmp_path / "lib" / "x.ts"), "typescript")
     ]
+
+
+def test_the_api_takes_the_rules_by_name() -> None:
+    import graphkit
+    from graphkit.errors import InputError
+
+    auto, strict = graphkit.scan(LOADER_APP / "main.ts"), graphkit.scan(LOADER_APP / "main.ts", rules="node")
+    assert not auto.unresolved() and len(strict.unresolved()) == 5
+    with pytest.raises(InputError, match="rules='tsc'"):
+        graphkit.scan(LOADER_APP / "main.ts", rules="tsc")
