@@ -173,3 +173,19 @@ def test_the_api_takes_the_rules_by_name() -> None:
     assert not auto.unresolved() and len(strict.unresolved()) == 5
     with pytest.raises(InputError, match="rules='tsc'"):
         graphkit.scan(LOADER_APP / "main.ts", rules="tsc")
+
+
+def test_a_broken_tsconfig_is_a_warning_under_auto_and_an_error_under_typescript(tmp_path: Path) -> None:
+    from graphkit.errors import ConfigWarning, InputError
+
+    (tmp_path / "tsconfig.json").write_text('{"compilerOptions": {"paths": ')
+    (tmp_path / "a.ts").write_text("export const a = 1;\n")
+    (tmp_path / "main.ts").write_text("import '@alias/a';\nimport './a.js';\n")
+    with pytest.warns(ConfigWarning, match=r"tsconfig\.json: cannot read tsconfig\.json"):
+        graph = scan([tmp_path / "main.ts"], use_cache=False)
+    assert [(e.specifier, e.error, e.resolved_by) for e in graph.edges] == [
+        ("@alias/a", "ERR_MODULE_NOT_FOUND", None),
+        ("./a.js", None, "typescript"),
+    ]
+    with pytest.raises(InputError, match=r"tsconfig\.json"):
+        scan([tmp_path / "main.ts"], use_cache=False, rules=Rules.TYPESCRIPT)

@@ -17,7 +17,7 @@ from graphkit.model import EvictionPlan, Format, ModuleGraph
 from graphkit.model.urls import path_to_url
 from graphkit.planning.loaders import app_folder, plan_loaded_at_startup
 from graphkit.planning.planner import plan
-from graphkit.planning.warnings import EntryChoice, PlanWarnings, plan_warnings
+from graphkit.planning.warnings import PlanWarnings, plan_warnings
 from graphkit.planning.workspace import entry_search_start
 from graphkit.resolve.entry import find_entry
 from graphkit.resolve.packages import StopRule, nearest_package_json
@@ -94,7 +94,7 @@ def plan_files(
         made = plan_loaded_at_startup(
             graph, made, entry_url, app_folder(entry), restart_on_entry=restart_on_entry
         )
-    warned = plan_warnings(graph, made, EntryChoice(entry, manifest), entry_url)
+    warned = plan_warnings(graph, made, entry_url, manifest)
     return FilePlan(entry, graph, made, warned, manifest)
 
 

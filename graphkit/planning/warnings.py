@@ -14,16 +14,10 @@ from graphkit.model import Edge, EvictionPlan, ImportKind, ModuleGraph, PlanStat
 from graphkit.model.urls import in_node_modules, path_to_url
 from graphkit.planning.workspace import shared_in_workspace
 
-__all__ = ["EntryChoice", "PlanWarnings", "plan_warnings"]
+__all__ = ["PlanWarnings", "plan_warnings"]
 
 _LINKING = (ImportKind.STATIC, ImportKind.REEXPORT)
 _UNLOADABLE = ("syntax-error", "read-error")  # what stops Node loading a file we parsed
-
-
-@dataclass(frozen=True, slots=True)
-class EntryChoice:
-    path: Path
-    manifest: Path | None  # the package.json it was found from; None when it was given
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,8 +27,9 @@ class PlanWarnings:
 
 
 def plan_warnings(
-    graph: ModuleGraph, plan: EvictionPlan, entry: EntryChoice, entry_url: str
+    graph: ModuleGraph, plan: EvictionPlan, entry_url: str, manifest: Path | None
 ) -> PlanWarnings:
+    """``manifest``: the package.json the entry was found from; None when the entry was given."""
     lines: list[str] = []
     failure = _load_failure(graph)
     if failure is not None:
@@ -52,8 +47,8 @@ def plan_warnings(
             f"noop, but {_count(unresolved)} in the app {_do(unresolved)} not resolve "
             f"({_first(unresolved)}): the changed file may be loaded through one of them"
         )
-    if entry.manifest is not None:
-        lines.extend(_entry_doubts(entry, entry_url, plan))
+    if manifest is not None:
+        lines.extend(_entry_doubts(manifest, entry_url, plan))
         loaded = {m.url for m in graph.modules}
         unreached = [url for url in plan.changed if url not in loaded]
         if unreached:
@@ -81,15 +76,15 @@ def _load_failure(graph: ModuleGraph) -> str | None:
     return None
 
 
-def _entry_doubts(entry: EntryChoice, entry_url: str, plan: EvictionPlan) -> list[str]:
-    manifest = path_to_url(entry.manifest) if entry.manifest is not None else "package.json"
+def _entry_doubts(manifest: Path, entry_url: str, plan: EvictionPlan) -> list[str]:
+    named_by = path_to_url(manifest)
     if in_node_modules(entry_url):
-        return [f"the entry found, {entry_url}, is a package under node_modules ({manifest}); pass --entry"]
-    root = shared_in_workspace(entry.manifest.parent) if entry.manifest is not None else None
-    if entry_url in plan.changed and root is not None:
+        return [f"the entry found, {entry_url}, is a package under node_modules ({named_by}); pass --entry"]
+    root = shared_in_workspace(manifest.parent) if entry_url in plan.changed else None
+    if root is not None:
         # From a monorepo's root, a changed library's own package.json names the library as the app.
         return [
-            f"the entry found is the changed file itself, named by {manifest}, a library other members of "
+            f"the entry found is the changed file itself, named by {named_by}, a library other members of "
             f"the workspace at {path_to_url(root)} depend on: pass --entry with the app's entry"
         ]
     return []

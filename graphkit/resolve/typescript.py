@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import posixpath
 import re
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from graphkit.errors import InputError
+from graphkit.errors import ConfigWarning, InputError
 from graphkit.model import ImportKind, Resolution
 from graphkit.model.urls import file_url_path
 from graphkit.resolve.packages import FILE, ancestors, parse_json
@@ -29,7 +30,7 @@ from graphkit.resolve.profile import NODE20, NodeProfile
 from graphkit.resolve.resolver import Resolver
 from graphkit.resolve.specifiers import is_path_specifier
 
-__all__ = ["TYPESCRIPT_IMPORTERS", "Rules", "TypeScriptResolver", "resolver_for"]
+__all__ = ["Rules", "TypeScriptResolver", "resolver_for"]
 
 # What TypeScript tries in place of a JavaScript extension, in its order (declaration files left out:
 # nothing runs them).
@@ -41,7 +42,7 @@ _REPLACEMENTS = {
 }
 _ADDED = (".ts", ".tsx", ".js", ".jsx")
 _KNOWN = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs", ".json")
-TYPESCRIPT_IMPORTERS = (".ts", ".tsx", ".mts", ".cts")
+_TYPESCRIPT_IMPORTERS = (".ts", ".tsx", ".mts", ".cts")
 _EXTENDS_DEPTH = 32  # a longer chain of tsconfig "extends" is a loop
 # tsconfig.json is JSON with comments and trailing commas.
 _JSONC = re.compile(r'("(?:[^"\\]|\\.)*")|//[^\n]*|/\*.*?\*/', re.DOTALL)
@@ -93,7 +94,7 @@ class TypeScriptResolver(Resolver):
         if not self._node_first:
             return self._by_typescript(specifier, parent_url) or super().resolve(specifier, parent_url, kind)
         by_node = super().resolve(specifier, parent_url, kind)
-        if by_node.url is not None or not parent_url.endswith(TYPESCRIPT_IMPORTERS):
+        if by_node.url is not None or not parent_url.endswith(_TYPESCRIPT_IMPORTERS):
             return by_node
         return self._by_typescript(specifier, parent_url) or by_node
 
@@ -140,12 +141,23 @@ class TypeScriptResolver(Resolver):
             return self._configs[folder]
         path = posixpath.join(folder, "tsconfig.json")
         if self._is_file(path):
-            config: _Config | None = self._read_config(path, 0)
+            config: _Config | None = self._read_config_or_warn(path)
         else:
             parent = posixpath.dirname(folder)
             config = None if parent == folder else self._config(parent)
         self._configs[folder] = config
         return config
+
+    def _read_config_or_warn(self, path: str) -> _Config | None:
+        """Under ``auto`` a broken tsconfig.json is one warning, not the end of a scan that Node's rules
+        alone could make; with ``--resolve typescript`` it is an error."""
+        try:
+            return self._read_config(path, 0)
+        except InputError as error:
+            if not self._node_first:
+                raise
+            warnings.warn(f"{error}; its paths are not used", ConfigWarning, stacklevel=2)
+            return None
 
     def _read_config(self, path: str, depth: int) -> _Config:
         """``paths`` and ``baseUrl`` of one tsconfig.json, those of the file it ``extends`` filling in."""
