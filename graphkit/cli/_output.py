@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import select
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,12 +38,19 @@ def emit(data: bytes | str) -> None:
     try:
         fd = sys.stdout.fileno()
     except OSError:  # not a file (a capture in tests or notebooks): nothing can close under it
-        sys.stdout.buffer.write(raw)
+        buffer = getattr(sys.stdout, "buffer", None)
+        if buffer is None:
+            sys.stdout.write(raw.decode(errors="replace"))
+        else:
+            buffer.write(raw)
         sys.stdout.flush()
         return
     view = memoryview(raw)
     while view:
-        view = view[os.write(fd, view) :]
+        try:
+            view = view[os.write(fd, view) :]
+        except BlockingIOError:  # a descriptor another process made non-blocking: wait until it drains
+            select.select([], [fd], [])
 
 
 def load_failure(what: str, graph: ModuleGraph) -> int:
