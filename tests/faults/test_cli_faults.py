@@ -187,3 +187,12 @@ def test_reconcile_names_the_load_error(broken: dict[str, Path]) -> None:
     run = graphkit("reconcile", "--node", node_binary(22), broken["missing-import"])
     assert run.status == 1
     one_error_line(run, str(broken["missing-import"]), "ERR_MODULE_NOT_FOUND")
+
+
+def test_version_and_hot_types_print_one_line_and_exit_0() -> None:
+    from importlib.metadata import version
+
+    done = graphkit("--version")
+    assert (done.status, done.out, done.err) == (0, f"graphkit {version('esm-graphkit')}\n", "")
+    done = graphkit("--hot-types")
+    assert done.status == 0 and Path(done.out.strip()).name == "hot.d.ts" and Path(done.out.strip()).is_file()
