@@ -176,7 +176,8 @@ def _affordable(source: bytes, start: int, end: int, density: float | None) -> b
 def _hits_after(source: bytes, start: int) -> bool:
     """Whether an import keyword occurs past the first word of the statement at ``start``: if not, the
     statement left unparsed (a huge literal, say) hides no import."""
-    first = _SPACE.match(source, start).end()  # type: ignore[union-attr]  # \s* always matches
+    space = _SPACE.match(source, start)
+    first = space.end() if space else start
     return any(hit > first for hit, _ in _occurrences(source, _KEYWORDS, start))
 
 
