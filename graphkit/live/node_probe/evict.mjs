@@ -29,6 +29,17 @@ function pathOf(url) {
   return url.startsWith('file:') ? fileURLToPath(url) : null;
 }
 
+// A plan comes over the channel: it may only name modules the app has loaded from files. Anything else (a
+// data: URL, a file it never loaded) would be code the channel had the app evaluate.
+function refuseForeign(urls) {
+  for (const url of urls) {
+    const path = typeof url === 'string' ? pathOf(url) : null;
+    if (path === null || !(Map.prototype.has.call(getLoadCache(), url) || require.cache[path] !== undefined)) {
+      throw new Error(`the plan names ${String(url).slice(0, 120)}, which is not a file the app has loaded`);
+    }
+  }
+}
+
 // Node's LoadCache.delete leaves the key behind with an empty slot and mutates the per-url object a rollback
 // holds: entries go one by one through Map.prototype, which every version's cache accepts, and the journal
 // hears of each. The cost is what is evicted, never what the app holds.
@@ -211,6 +222,7 @@ async function reload(plan) {
   const evicted = new Set(order);
   const rerun = Boolean(plan.entry) && evicted.has(plan.entry);
   const targets = reimportTargets(order, plan.boundaries, plan.entry);
+  refuseForeign([...targets, ...(plan.entry ? [plan.entry] : [])]);
   const byBoot = rerun ? reimportedByBoot(evicted) : [];
   await waitUntilNothingLinks();
 
