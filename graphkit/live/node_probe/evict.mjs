@@ -23,6 +23,7 @@ const require = createRequire(import.meta.url);
 const { decorateErrorStack } = require('internal/util');
 const LINKING_WAIT_MS = 2000;
 const BOOT_WAIT_MS = 10_000; // how long a re-run app may take to boot before the answer goes without it
+/** @type {Readonly<Record<string, number>>} */
 const NOTHING_RELEASED = Object.freeze({ [Effect.SERVER]: 0, [Effect.TIMER]: 0, [Effect.LISTENER]: 0 });
 
 function pathOf(url) {
@@ -54,6 +55,7 @@ function restore(url, slots) {
 }
 
 // Once nothing is linking, a job in one of these states belongs to an import that failed.
+/** @type {Set<string>} */
 const STALE = new Set([Status.ERRORED, Status.LINKED, Status.INSTANTIATED]);
 
 function neverEvaluated(slots) {
@@ -129,6 +131,7 @@ function reimportedByBoot(evicted) {
 
 // The evicted modules the app import()ed at boot (from importers that `by` accepts) that still exist: a
 // deleted one is not imported again.
+/** @param {Set<string>} evicted @param {(from: string) => boolean} [by] */
 function bootTargets(evicted, by = () => true) {
   const found = new Set();
   for (const [from, to] of startupImports()) {

@@ -21,6 +21,7 @@ import {
 
 const require = createRequire(import.meta.url);
 const mapSize = Object.getOwnPropertyDescriptor(Map.prototype, 'size').get;
+/** @type {Set<string>} */
 const SETTLED = new Set([Status.EVALUATED, Status.ERRORED]);
 
 let hooked = null; // the loadCache instance whose own set/delete report here

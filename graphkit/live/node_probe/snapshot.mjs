@@ -22,6 +22,7 @@ const NATIVE_TYPESCRIPT = Boolean(process.features.typescript);
 const dynamicImports = new Map();
 // The same rows by importer, and who hears of a row that changed: the journal keeps the live graph current.
 const dynamicByImporter = new Map();
+/** @type {(importer: string) => void} */
 let onDynamicChange = () => {};
 let watching = false;
 let resolveUrl; // (specifier, parentURL, attributes) -> the URL the loader resolves it to
@@ -223,9 +224,9 @@ export async function snapshot() {
     }
   }
   // The probe's own imports put builtins in loadCache too: keep a builtin only when an app module imports it.
-  const imported = new Set(edges.map((e) => e.to));
+  const targets = new Set(edges.map((e) => e.to));
   for (const url of modules.keys()) {
-    if (url.startsWith('node:') && !imported.has(url)) modules.delete(url);
+    if (url.startsWith('node:') && !targets.has(url)) modules.delete(url);
   }
   const cjs = requireGraph();
   for (const { url, status } of cjs.modules) {

@@ -30,7 +30,7 @@ export function install() {
     // Given a source, Node 20 runs CommonJS through its ESM-side CommonJS loader, whose require() of a
     // builtin fails ("request for 'node:fs' is not in cache"): a module resolved as CommonJS reads as usual.
     const commonjs = context?.format === 'commonjs';
-    if (customized || commonjs || context?.source != null || !url.startsWith('file:') || SKIPPED.test(url)) {
+    if (customized || commonjs || (context?.source !== undefined && context?.source !== null) || !url.startsWith('file:') || SKIPPED.test(url)) {
       return load.call(this, url, context);
     }
     let source;

@@ -36,11 +36,14 @@ function install() {
 export function hold(urls) {
   install();
   const waiting = new Set(urls);
+  /** @type {(value?: unknown) => void} */
   let allArrived;
   const arrived = new Promise((resolve) => {
     allArrived = resolve;
   });
+  /** @type {(value?: unknown) => void} */
   let release;
+  /** @type {(error: unknown) => void} */
   let refuse;
   const opened = new Promise((resolve, reject) => {
     release = resolve;
