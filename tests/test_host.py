@@ -344,7 +344,7 @@ def test_a_plan_may_only_reimport_modules_the_app_loaded(tmp_path: Path, foreign
     url = foreign.format(marker=urllib.parse.quote(code), outside=path_to_url(outside))
     with Host(entry, node=node_binary(24)) as host:
         a = path_to_url(tmp_path / "a.mjs")
-        doc = {
+        doc: dict[str, object] = {
             "status": "ok", "reason": None, "changed": [url], "evict": [[url], [a]], "kept": 1, "chains": {},
             "boundaries": [{"url": host.entry_url, "reason": "importer", "imports": [url, a]}],
         }  # fmt: skip

@@ -18,7 +18,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import net from 'node:net';
 import timers from 'node:timers';
 import { addressKey, claim, giveBack, offer, withdraw } from './handover.mjs';
-import { isProbeUrl } from './loader.mjs';
+import { isProbeUrl } from './own.mjs';
 import { Effect } from './protocol.mjs';
 
 const context = new AsyncLocalStorage();

@@ -29,10 +29,11 @@ import { moduleFolders } from './folders.mjs';
 import { acceptingUrls, install } from './hot.mjs';
 import * as journal from './journal.mjs';
 import { settleWithin } from './limits.mjs';
-import { getLoadCache } from './loader.mjs';
+import { requireFeatures } from './internals/features.mjs';
+import { cacheHas } from './internals/loader.mjs';
+import { readSourcesSynchronously } from './internals/source.mjs';
 import { arrived, quiet } from './quiet.mjs';
 import { snapshot, watchDynamicImports } from './snapshot.mjs';
-import { install as readSourcesSynchronously } from './source.mjs';
 import { Command } from './protocol.mjs';
 import { booted, mainUrls, track, watchListening } from './startup.mjs';
 
@@ -41,7 +42,7 @@ const BOOT_WAIT_MS = 10_000;
 const ORPHAN_GRACE_MS = 1000;
 
 // Instances outlive an eviction that did not re-import them only until release(): ask the cache too.
-const accepting = () => acceptingUrls().filter((url) => Map.prototype.has.call(getLoadCache(), url)).sort();
+const accepting = () => acceptingUrls().filter(cacheHas).sort();
 
 const commands = {
   [Command.PING]: async () => ({ node: process.version, pid: process.pid }),
@@ -105,6 +106,7 @@ install();
 const fd = Number(process.env.GRAPHKIT_HOST_FD);
 delete process.env.GRAPHKIT_HOST_FD;
 if (isMainThread && Number.isInteger(fd) && fd > 2) {
+  requireFeatures();
   // import() edges are not in the loader's cache: record them from the start so boundaries are known.
   const entries = mainUrls();
   // The boot starts now: a CommonJS main runs before the next turn of the event loop, an ES module main

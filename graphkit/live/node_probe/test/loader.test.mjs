@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cacheEntries, isProbeUrl, jobDependencies, jobStatus, jobUrl, linkedNow, settleLinked } from '../loader.mjs';
+import { cacheEntries, jobDependencies, jobStatus, jobUrl, linkedNow, settleLinked } from '../internals/loader.mjs';
+import { isProbeUrl } from '../own.mjs';
 import { snapshot } from '../snapshot.mjs';
 
 const diamond = new URL('../../../../fixtures/graphs/diamond/main.mjs', import.meta.url).href;

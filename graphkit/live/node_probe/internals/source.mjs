@@ -6,19 +6,19 @@
 // (--loader, module.register: a hook may load another URL with the context it was given) and under a
 // policy manifest (its integrity check is part of the read); a read that fails is left to Node, whose error
 // the user then sees. Development only: this relies on Node internals.
-import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { getLoader } from './loader.mjs';
-
-const require = createRequire(import.meta.url);
+import { internal } from './node.mjs';
 
 // Source formats that defaultLoad reads; CommonJS goes to the CommonJS loader, which reads on its own.
 const SKIPPED = /\.(?:cjs|node)$/;
 
-export function install() {
+/** Reads sources synchronously where Node 18 and 20 would not; an optimisation: any other shape is left alone. */
+export function readSourcesSynchronously() {
   const loader = getLoader();
   if (loader.load?.constructor?.name !== 'AsyncFunction' || typeof loader.setCustomizations !== 'function') return;
-  const { getOptionValue } = require('internal/options');
+  const getOptionValue = internal('internal/options')?.getOptionValue;
+  if (typeof getOptionValue !== 'function') return;
   if (getOptionValue('--experimental-loader').length > 0 || getOptionValue('--experimental-policy')) return;
   let customized = false;
   const { load, setCustomizations } = loader;
