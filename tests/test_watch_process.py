@@ -1,0 +1,159 @@
+"""The app's process under `graphkit watch`: signals as `node` gives them, the control channel, descriptors
+the shell opened, refused node options and status lines written whole."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from graphkit.cli._output import say
+from tests.conftest import node_binary
+from tests.test_host import copy_fixture, fetch
+from tests.test_watch import GRAPHKIT, WAIT, line_queues
+
+SHUTDOWN_MS = 1500  # the app's shutdown handler: longer than the 1 s the host used to allow
+
+
+class Session:
+    """`graphkit watch` in a session of its own, as a terminal runs it: SIGINT to its process group is the
+    terminal's Ctrl-C, which reaches graphkit and the app alike."""
+
+    def __init__(self, node: Path, root: Path, marks: Path, options: Sequence[str] = (), **env: str) -> None:
+        self.root = root
+        self.marks = marks
+        self.process = subprocess.Popen(
+            [GRAPHKIT, "watch", root / "main.mjs", "--node", node, *options],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+            env={**os.environ, "MARKS": str(marks), "SHUTDOWN_MS": str(SHUTDOWN_MS), **env},
+        )
+        self.out, self.err = line_queues(self.process)
+        self.port = self.wait_port()
+
+    def wait_port(self) -> int:
+        match = re.fullmatch(r"listening on (\d+)", self.out.get(timeout=WAIT))
+        assert match, "the app did not start"
+        return int(match[1])
+
+    def app_pid(self) -> int:
+        return int(fetch(self.port, "/")[0].removeprefix("up "))
+
+    def done(self, pid: int) -> list[str]:
+        """The signals the app ``pid`` got, once its shutdown handler finished (it had to)."""
+        return list(json.loads((self.marks / f"{pid}.done").read_text()))
+
+    def stderr_lines(self) -> list[str]:
+        lines = []
+        while not self.err.empty():
+            lines.append(self.err.get())
+        return lines
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+@pytest.fixture
+def marks(tmp_path: Path) -> Path:
+    folder = tmp_path / "marks"  # outside the watched app folder: the app's writes trigger nothing
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture(params=(20, 24), ids=lambda m: f"node{m}")
+def session(request: pytest.FixtureRequest, tmp_path: Path, marks: Path) -> Iterator[Session]:
+    started = Session(node_binary(request.param), copy_fixture("shutdown-app", tmp_path), marks)
+    yield started
+    started.kill()
+
+
+# Each row: how graphkit is stopped, the signal the app must get (once), graphkit's exit status.
+@pytest.mark.parametrize(
+    ("how", "expected", "status"),
+    [
+        ("ctrl-c", "SIGINT", 130),  # the terminal signals the process group: the app has its SIGINT
+        ("kill", "SIGTERM", 143),  # `kill <graphkit>`: graphkit sends the app one SIGTERM
+    ],
+)
+def test_stopping_graphkit_gives_the_app_one_signal_and_waits_for_its_handler(
+    session: Session, how: str, expected: str, status: int
+) -> None:
+    app = session.app_pid()
+    if how == "ctrl-c":
+        os.killpg(session.process.pid, signal.SIGINT)
+    else:
+        session.process.send_signal(signal.SIGTERM)
+    assert session.process.wait(timeout=WAIT) == status
+    assert session.done(app) == [expected]
+    assert gone(app)
+    assert not any("Traceback" in line for line in session.stderr_lines())
+
+
+def test_a_restart_gives_the_old_app_one_sigterm_and_waits_for_its_handler(session: Session) -> None:
+    old = session.app_pid()
+    package = session.root / "package.json"
+    package.write_text(package.read_text().replace('"private": true', '"private": false'))
+    session.port = session.wait_port()  # the new app starts only once the old one has exited
+    assert session.done(old) == ["SIGTERM"]
+    assert gone(old)
+    new = session.app_pid()
+    assert new != old
+    session.process.send_signal(signal.SIGTERM)
+    assert session.process.wait(timeout=WAIT) == 143
+    assert session.done(new) == ["SIGTERM"]
+    assert gone(new)
+
+
+def test_an_app_that_never_exits_is_killed_after_the_kill_timeout_with_one_line(
+    tmp_path: Path, marks: Path
+) -> None:
+    root = copy_fixture("shutdown-app", tmp_path)
+    session = Session(node_binary(24), root, marks, ["--kill-timeout", "0.5"], SHUTDOWN_MS="never")
+    try:
+        app = session.app_pid()
+        session.process.send_signal(signal.SIGTERM)
+        assert session.process.wait(timeout=WAIT) == 143
+        assert gone(app)
+        assert json.loads((marks / f"{app}.got").read_text()) == ["SIGTERM"]
+        assert [line for line in session.stderr_lines() if "SIGKILL" in line] == [
+            "graphkit: the app had not exited 0.5 s after SIGTERM; killed it (SIGKILL; --kill-timeout sets"
+            " the wait)"
+        ]
+    finally:
+        session.kill()
+
+
+def test_an_app_whose_graphkit_is_killed_gets_one_sigterm_and_finishes_its_handler(
+    tmp_path: Path, marks: Path
+) -> None:
+    session = Session(node_binary(24), copy_fixture("shutdown-app", tmp_path), marks)
+    try:
+        app = session.app_pid()
+        session.process.kill()  # graphkit alone: its app is orphaned
+        session.process.wait()
+        deadline = time.monotonic() + WAIT
+        while not gone(app):
+            assert time.monotonic() < deadline, "the orphaned app kept running"
+            time.sleep(0.05)
+        assert session.done(app) == ["SIGTERM"]
+    finally:
+        session.kill()
