@@ -8,13 +8,13 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
-from graphkit.cli._output import say
 from tests.conftest import node_binary
 from tests.test_host import copy_fixture, fetch
 from tests.test_watch import GRAPHKIT, WAIT, line_queues
@@ -157,3 +157,117 @@ def test_an_app_whose_graphkit_is_killed_gets_one_sigterm_and_finishes_its_handl
         assert session.done(app) == ["SIGTERM"]
     finally:
         session.kill()
+
+
+def test_refused_channel_lines_are_one_line_each_and_the_app_keeps_serving_and_reloading(
+    tmp_path: Path,
+) -> None:
+    root = copy_fixture("channel-writer", tmp_path)
+    session = Session(node_binary(24), root, tmp_path)
+    try:
+        assert fetch(session.port, "/")[0] == "one"
+        (root / "word.mjs").write_text("export const word = 'two';\n")
+        lines = []
+        while not (lines and "word.mjs" in lines[-1]):
+            lines.append(session.err.get(timeout=WAIT))
+        assert re.fullmatch(r"graphkit: word.mjs: \d+ modules? evicted.*", lines[-1])
+        assert len(lines) == 5  # each line the app wrote is refused once: 4, then the reload
+        assert fetch(session.port, "/")[0] == "two"
+        assert session.process.poll() is None
+        os.killpg(session.process.pid, signal.SIGINT)
+        assert session.process.wait(timeout=WAIT) == 130
+        assert not any("Traceback" in line for line in session.stderr_lines())
+    finally:
+        session.kill()
+
+
+def test_descriptors_the_shell_opened_reach_the_app(tmp_path: Path, marks: Path) -> None:
+    root = copy_fixture("shutdown-app", tmp_path)
+    log = tmp_path / "fd3.log"
+    process = subprocess.Popen(
+        [
+            "bash",
+            "-c",
+            'exec "$0" watch "$1" --node "$2" 3>"$3"',
+            GRAPHKIT,
+            root / "main.mjs",
+            node_binary(20),
+            log,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env={**os.environ, "MARKS": str(marks), "SHUTDOWN_MS": "0", "FD3": "1"},
+    )
+    try:
+        out, _ = line_queues(process)
+        port = int(out.get(timeout=WAIT).removeprefix("listening on "))
+        app = fetch(port, "/")[0].removeprefix("up ")
+        assert log.read_text() == f"fd 3 from {app}\n"  # as `node main.mjs 3>log` writes it
+        os.killpg(process.pid, signal.SIGINT)
+        assert process.wait(timeout=WAIT) == 130
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--node-option=--watch"],  # crashed Node 24 under the host
+        ["--node-option", "--watch"],
+        ["--node-option=--watch-path=lib"],
+        ["--node-option=--test"],
+    ],
+)
+def test_node_options_that_make_node_a_watcher_or_test_runner_are_refused(
+    tmp_path: Path, options: list[str]
+) -> None:
+    (tmp_path / "main.mjs").write_text("setInterval(() => {}, 1000);\n")
+    done = subprocess.run(
+        [GRAPHKIT, "watch", tmp_path / "main.mjs", "--node", node_binary(24), *options],
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+    )
+    assert done.returncode == 2
+    assert len(done.stderr.splitlines()) == 1
+    assert done.stdout == ""
+
+
+WRITES = """
+import re, sys
+from pathlib import Path
+from graphkit.cli._output import say
+
+def writes():
+    return int(re.search(r"syscw: (\\d+)", Path("/proc/thread-self/io").read_text())[1])
+
+before = writes()
+{call}
+after = writes()
+print(after - before)
+"""
+
+
+# Each row: how a status line is written, and the write() calls it takes on a real pipe.
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        ("say('graphkit: a.mjs: 2 modules evicted, 1 re-imported in 0.4 ms')", 1),
+        # the control: print writes the text and the newline apart, so the count does see two
+        ("print('graphkit: a.mjs: 2 modules evicted', file=sys.stderr, flush=True)", 2),
+    ],
+)
+def test_a_status_line_is_one_write_on_a_pipe(call: str, expected: int) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", WRITES.replace("{call}", call)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=WAIT,
+    )
+    assert done.stderr.startswith("graphkit: a.mjs: 2 modules evicted")
+    assert int(done.stdout) == expected

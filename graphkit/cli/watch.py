@@ -24,9 +24,9 @@ if TYPE_CHECKING:
 
 # Node options that would have node run the app its own way, under graphkit's host.
 _REFUSED_NODE_OPTIONS = {
-    "--watch": "graphkit watch is the watcher",
-    "--watch-path": "graphkit watch is the watcher (--watch PATH adds a folder)",
-    "--test": "graphkit watch runs an app, not a test runner",
+    "--watch": "graphkit watch is the watcher already",
+    "--watch-path": "graphkit watch is the watcher already; its --watch PATH adds a folder",
+    "--test": "graphkit watch runs an app, not Node's test runner",
 }
 
 __all__ = ["register"]
@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         name = option.split("=", 1)[0]
         if name in _REFUSED_NODE_OPTIONS:
             why = _REFUSED_NODE_OPTIONS[name]
-            raise InputError(f"--node-option={option}: not for graphkit watch ({why})")
+            raise InputError(f"--node-option={option}: refused: {why}")
     options = WatchOptions(
         entry=args.entry,
         node=args.node,
