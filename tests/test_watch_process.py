@@ -167,7 +167,7 @@ def test_refused_channel_lines_are_one_line_each_and_the_app_keeps_serving_and_r
     try:
         assert fetch(session.port, "/")[0] == "one"
         (root / "word.mjs").write_text("export const word = 'two';\n")
-        lines = []
+        lines: list[str] = []
         while not (lines and "word.mjs" in lines[-1]):
             lines.append(session.err.get(timeout=WAIT))
         assert re.fullmatch(r"graphkit: word.mjs: \d+ modules? evicted.*", lines[-1])
