@@ -10,12 +10,12 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import node_binary
+from tests.conftest import NODE_MAJORS, node_binary
 from tests.test_host import copy_fixture, fetch
 from tests.test_watch import GRAPHKIT, WAIT, line_queues
 
@@ -79,36 +79,47 @@ def marks(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.fixture(params=(20, 24), ids=lambda m: f"node{m}")
-def session(request: pytest.FixtureRequest, tmp_path: Path, marks: Path) -> Iterator[Session]:
-    started = Session(node_binary(request.param), copy_fixture("shutdown-app", tmp_path), marks)
-    yield started
-    started.kill()
-
-
-# Each row: how graphkit is stopped, the signal the app must get (once), graphkit's exit status.
+# Each row: the Node major, how graphkit is stopped, the one signal the app must get, graphkit's exit status.
 @pytest.mark.parametrize(
-    ("how", "expected", "status"),
+    ("major", "how", "expected", "status"),
     [
-        ("ctrl-c", "SIGINT", 130),  # the terminal signals the process group: the app has its SIGINT
-        ("kill", "SIGTERM", 143),  # `kill <graphkit>`: graphkit sends the app one SIGTERM
+        # Ctrl-C: the terminal signals the process group; the app has its SIGINT and nothing more
+        *((major, signal.SIGINT, "SIGINT", 130) for major in NODE_MAJORS),
+        (20, signal.SIGTERM, "SIGTERM", 143),  # `kill <graphkit>`: graphkit sends the app one SIGTERM
+        (24, signal.SIGTERM, "SIGTERM", 143),
+        (24, signal.SIGHUP, "SIGTERM", 129),  # graphkit hung up: the app gets one SIGTERM too
     ],
 )
 def test_stopping_graphkit_gives_the_app_one_signal_and_waits_for_its_handler(
-    session: Session, how: str, expected: str, status: int
+    tmp_path: Path, marks: Path, major: int, how: signal.Signals, expected: str, status: int
 ) -> None:
-    app = session.app_pid()
-    if how == "ctrl-c":
-        os.killpg(session.process.pid, signal.SIGINT)
-    else:
-        session.process.send_signal(signal.SIGTERM)
-    assert session.process.wait(timeout=WAIT) == status
-    assert session.done(app) == [expected]
-    assert gone(app)
-    assert not any("Traceback" in line for line in session.stderr_lines())
+    session = Session(node_binary(major), copy_fixture("shutdown-app", tmp_path), marks)
+    try:
+        app = session.app_pid()
+        if how is signal.SIGINT:
+            os.killpg(session.process.pid, signal.SIGINT)
+        else:
+            session.process.send_signal(how)
+        assert session.process.wait(timeout=WAIT) == status
+        assert session.done(app) == [expected]
+        assert gone(app)
+        assert not any("Traceback" in line for line in session.stderr_lines())
+    finally:
+        session.kill()
 
 
-def test_a_restart_gives_the_old_app_one_sigterm_and_waits_for_its_handler(session: Session) -> None:
+@pytest.mark.parametrize("major", [20, 24])
+def test_a_restart_gives_the_old_app_one_sigterm_and_waits_for_its_handler(
+    tmp_path: Path, marks: Path, major: int
+) -> None:
+    session = Session(node_binary(major), copy_fixture("shutdown-app", tmp_path), marks)
+    try:
+        restarted(session)
+    finally:
+        session.kill()
+
+
+def restarted(session: Session) -> None:
     old = session.app_pid()
     package = session.root / "package.json"
     package.write_text(package.read_text().replace('"private": true', '"private": false'))
