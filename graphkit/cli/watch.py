@@ -123,8 +123,8 @@ def run(args: argparse.Namespace) -> int:
 
     def stopping(signum: int, _: object) -> None:
         received.append(signum)
-        if signum == signal.SIGINT and running:
-            running[0].host.interrupted()
+        if running:
+            running[0].host.signalled(signum)
         stop.set()
 
     signums = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)

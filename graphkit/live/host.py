@@ -125,7 +125,7 @@ class Host:
         self.waiting = waiting
         # Where the host's own lines go (a refused channel line, a SIGKILL); a Python warning when unset.
         self.report: Callable[[str], None] | None = None
-        self._interrupted: int | None = None  # the pid of an app the terminal's Ctrl-C reached
+        self._signalled: tuple[int, signal.Signals] | None = None  # an app's pid and its one stop signal
         self._ids = itertools.count(1)
         self._start()
 
@@ -361,24 +361,31 @@ class Host:
         self.close()
         self._start()
 
-    def interrupted(self) -> None:
-        """The terminal's Ctrl-C reached the running app as it reached graphkit (the app runs in graphkit's
-        process group): ``close`` sends it no signal of its own. Safe to call from a signal handler."""
-        self._interrupted = self.process.pid
+    def signalled(self, signum: int) -> None:
+        """graphkit got ``signum`` and will stop: the app gets its one signal now, not once graphkit has
+        wound down. A SIGINT is the terminal's Ctrl-C, which reached the app as it reached graphkit (the app
+        runs in graphkit's process group): nothing more is sent. Any other is one SIGTERM. ``close`` sends
+        nothing after this. Meant for a signal handler."""
+        if self._signalled is not None and self._signalled[0] == self.process.pid:
+            return  # a second signal to graphkit: the app has its one
+        sent = signal.SIGINT if signum == signal.SIGINT else signal.SIGTERM
+        if sent is signal.SIGTERM:
+            self.process.send_signal(sent)  # nothing is sent to an app that has exited
+        self._signalled = (self.process.pid, sent)
 
     def close(self) -> int:
-        """Stop the app and return its exit status: one SIGTERM (none after ``interrupted``: it has its
-        SIGINT), then ``kill_timeout`` seconds for its handlers before SIGKILL, with one line saying so."""
+        """Stop the app and return its exit status: one SIGTERM (none after ``signalled``: it has its
+        signal), then ``kill_timeout`` seconds for its handlers before SIGKILL, with one line saying so."""
         # Said before the close, so the host does not take the close for graphkit's death; an app gone or
         # going has no one to tell.
         with contextlib.suppress(OSError):
             self._channel.sendall(json.dumps({"id": 0, "cmd": Command.STOPPING}).encode() + b"\n")
         self._channel.close()
         if self.process.poll() is None:
-            sent = signal.SIGINT
-            if self._interrupted != self.process.pid:
-                sent = signal.SIGTERM
-                self.process.send_signal(sent)
+            if self._signalled is None or self._signalled[0] != self.process.pid:
+                self.process.send_signal(signal.SIGTERM)
+                self._signalled = (self.process.pid, signal.SIGTERM)
+            sent = self._signalled[1]
             try:
                 self.process.wait(timeout=self._kill_timeout)
             except subprocess.TimeoutExpired:
