@@ -96,9 +96,8 @@ def superseded_line(what: str, ms: float, unfinished: str) -> str:
 
 def waiting_line(what: str, cmd: str, seconds: float) -> str:
     return (
-        f"graphkit: {what}: the app has not answered for {seconds:.0f} s ({Command(cmd).doing});"
-        " still waiting"
-        " (save again to restart the app)"
+        f"graphkit: {what}: the app has not answered for {seconds:.0f} s while graphkit was"
+        f" {Command(cmd).doing}; still waiting (save again to restart the app)"
     )
 
 
