@@ -3,6 +3,7 @@ the shell opened, refused node options and status lines written whole."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -282,3 +283,49 @@ def test_a_status_line_is_one_write_on_a_pipe(call: str, expected: int) -> None:
     )
     assert done.stderr.startswith("graphkit: a.mjs: 2 modules evicted")
     assert int(done.stdout) == expected
+
+
+ORPHAN = """
+import sys, threading, time
+from pathlib import Path
+from graphkit.live.host import Host
+
+# Started from a thread, the app gets no parent-death signal from the kernel: the host must send its own.
+hosts = []
+thread = threading.Thread(target=lambda: hosts.append(Host(Path(sys.argv[1]), node=sys.argv[2])))
+thread.start()
+thread.join()
+print(hosts[0].process.pid, flush=True)
+time.sleep(60)
+"""
+
+
+def test_without_the_kernel_guard_an_orphaned_app_gets_one_sigterm_from_the_host(
+    tmp_path: Path, marks: Path
+) -> None:
+    root = copy_fixture("shutdown-app", tmp_path)
+    owner = subprocess.Popen(
+        [sys.executable, "-c", ORPHAN, root / "main.mjs", node_binary(20)],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env={**os.environ, "MARKS": str(marks), "SHUTDOWN_MS": str(SHUTDOWN_MS)},
+    )
+    try:
+        assert owner.stdout is not None
+        app = int(owner.stdout.readline())
+        assert re.fullmatch(r"listening on \d+\n", owner.stdout.readline())
+        owner.kill()  # the owner alone dies: the channel closes without `stopping`
+        owner.wait()
+        deadline = time.monotonic() + WAIT
+        while not (marks / f"{app}.done").exists():
+            assert time.monotonic() < deadline, "the orphaned app did not finish its handler"
+            time.sleep(0.05)
+        assert json.loads((marks / f"{app}.done").read_text()) == ["SIGTERM"]
+        while not gone(app):
+            assert time.monotonic() < deadline, "the orphaned app kept running"
+            time.sleep(0.05)
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # the group is empty once its last process is gone
+            os.killpg(owner.pid, signal.SIGKILL)
+        owner.wait()
