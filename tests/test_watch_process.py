@@ -4,12 +4,16 @@ the shell opened, refused node options and status lines written whole."""
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
+import pty
 import re
+import select
 import signal
 import subprocess
 import sys
+import termios
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -329,3 +333,34 @@ def test_without_the_kernel_guard_an_orphaned_app_gets_one_sigterm_from_the_host
         with contextlib.suppress(ProcessLookupError):  # the group is empty once its last process is gone
             os.killpg(owner.pid, signal.SIGKILL)
         owner.wait()
+
+
+def test_ctrl_c_typed_in_a_terminal_gives_the_app_one_sigint(tmp_path: Path, marks: Path) -> None:
+    root = copy_fixture("shutdown-app", tmp_path)
+    terminal, tty = pty.openpty()
+    process = subprocess.Popen(
+        [GRAPHKIT, "watch", root / "main.mjs", "--node", node_binary(22)],
+        stdin=tty,
+        stdout=tty,
+        stderr=tty,
+        start_new_session=True,
+        # the terminal becomes graphkit's controlling one, graphkit's group its foreground group
+        preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
+        env={**os.environ, "MARKS": str(marks), "SHUTDOWN_MS": str(SHUTDOWN_MS)},
+    )
+    os.close(tty)
+    try:
+        shown = b""
+        while b"listening on" not in shown:
+            assert select.select([terminal], [], [], WAIT)[0], "the app did not start"
+            shown += os.read(terminal, 4096)
+        (app,) = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+        os.write(terminal, b"\x03")  # Ctrl-C: the line discipline signals the foreground process group
+        assert process.wait(timeout=WAIT) == 130
+        assert json.loads((marks / f"{app}.done").read_text()) == ["SIGINT"]
+        assert gone(int(app))
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        os.close(terminal)
