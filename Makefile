@@ -70,3 +70,4 @@ bench: setup nodes corpus apps fastify-cli-app ts-corpus peers
 	$(BIN)/python -m bench.peers
 	$(BIN)/python -m bench.rerun
 	$(BIN)/python -m bench.fastify_cli
+	$(BIN)/python -m bench.shutdown

@@ -320,7 +320,8 @@ def test_an_app_that_fails_to_start_is_a_probe_error(tmp_path: Path) -> None:
     entry = tmp_path / "main.mjs"
     entry.write_text("process.exit(7);\n")
     host = Host(entry, node=node_binary(22))
-    with pytest.raises(ProbeError, match=r"main\.mjs: the app exited with status 7 during snapshot"):
+    exited = r"main\.mjs: the app exited \(status 7\) while graphkit was reading its module graph"
+    with pytest.raises(ProbeError, match=exited):
         host.snapshot()
     host.close()
 

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from graphkit.cli._options import DASH_VALUED
+from graphkit.cli._output import say
 from graphkit.errors import GraphkitError
 
 __all__ = ["main"]
@@ -90,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GraphkitError as error:
         if args.debug:
             raise
-        print(f"graphkit: {error}", file=sys.stderr)
+        say(f"graphkit: {error}")
         return 2
     except KeyboardInterrupt:
         return 130
@@ -110,7 +111,10 @@ def _show_warning(
     line: str | None = None,
 ) -> None:
     """A warning is one line, like an error, without the source line Python would quote."""
-    print(f"graphkit: warning: {message}", file=file or sys.stderr)
+    if file is None:
+        say(f"graphkit: warning: {message}")
+    else:
+        file.write(f"graphkit: warning: {message}\n")
 
 
 if __name__ == "__main__":

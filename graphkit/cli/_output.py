@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,7 +13,7 @@ from graphkit.errors import InputError
 if TYPE_CHECKING:
     from graphkit.model import ModuleGraph
 
-__all__ = ["load_failure", "write"]
+__all__ = ["load_failure", "say", "write"]
 
 
 def write(output: Path | None, data: bytes) -> int:
@@ -34,3 +36,19 @@ def load_failure(what: str, graph: ModuleGraph) -> int:
     more = f" (and {len(graph.problems) - 1} more)" if len(graph.problems) > 1 else ""
     print(f"graphkit: {what}: failed to load: {first.code}: {first.message}{more}", file=sys.stderr)
     return 1
+
+
+def say(line: str) -> None:
+    """One line on stderr in a single ``write()``, so what the app writes meanwhile cannot land inside it
+    (``print`` writes the text and the newline apart)."""
+    stream = sys.stderr
+    stream.flush()
+    try:
+        fd = stream.fileno()
+    except (AttributeError, ValueError, io.UnsupportedOperation):  # replaced by a stream of text only
+        stream.write(line + "\n")
+        stream.flush()
+        return
+    data = (line + "\n").encode(stream.encoding or "utf-8", "backslashreplace")
+    while data:  # a pipe takes a line of up to 4 KiB whole; a longer one may come in parts
+        data = data[os.write(fd, data) :]
