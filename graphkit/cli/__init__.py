@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from graphkit.cli._options import DASH_VALUED
+from graphkit.cli._output import say
 from graphkit.errors import GraphkitError
 
 __all__ = ["main"]
@@ -126,9 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GraphkitError as error:
         if args.debug:
             raise
-        from graphkit.output.printable import printable
-
-        print(f"graphkit: {printable(str(error))}", file=sys.stderr)
+        say(f"graphkit: {error}")  # control characters escaped
         return 2
     except KeyboardInterrupt:
         return 130
@@ -148,9 +147,12 @@ def _show_warning(
     line: str | None = None,
 ) -> None:
     """A warning is one line, like an error, without the source line Python would quote."""
-    from graphkit.output.printable import printable
+    if file is None:
+        say(f"graphkit: warning: {message}")
+    else:
+        from graphkit.output.printable import printable
 
-    print(f"graphkit: warning: {printable(str(message))}", file=file or sys.stderr)
+        file.write(f"graphkit: warning: {printable(str(message))}\n")
 
 
 if __name__ == "__main__":

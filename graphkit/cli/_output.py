@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import select
 import sys
@@ -13,7 +14,7 @@ from graphkit.errors import InputError
 if TYPE_CHECKING:
     from graphkit.model import ModuleGraph
 
-__all__ = ["emit", "load_failure", "typescript_note", "write"]
+__all__ = ["emit", "load_failure", "say", "typescript_note", "write"]
 
 
 def write(output: Path | None, data: bytes) -> int:
@@ -59,10 +60,7 @@ def load_failure(what: str, graph: ModuleGraph) -> int:
         return 0
     first = graph.problems[0]
     more = f" (and {len(graph.problems) - 1} more)" if len(graph.problems) > 1 else ""
-    from graphkit.output.printable import printable
-
-    line = f"graphkit: {what}: failed to load: {first.code}: {first.message}{more}"
-    print(printable(line), file=sys.stderr)
+    say(f"graphkit: {what}: failed to load: {first.code}: {first.message}{more}")
     return 1
 
 
@@ -71,9 +69,27 @@ def typescript_note(graph: ModuleGraph) -> None:
     count = sum(1 for e in graph.edges if e.resolved_by is not None)
     if count:
         imports = "import" if count == 1 else "imports"
-        print(
+        say(
             f"graphkit: {count} {imports} resolved by TypeScript's rules (./a.js -> a.ts, no extension, "
             "tsconfig paths): Node loads them only through a loader such as tsx or after a build; "
-            "--resolve node counts them unresolved",
-            file=sys.stderr,
+            "--resolve node counts them unresolved"
         )
+
+
+def say(line: str) -> None:
+    """One line on stderr in a single ``write()``, so what the app writes meanwhile cannot land inside it
+    (``print`` writes the text and the newline apart); control characters in it escaped."""
+    from graphkit.output.printable import printable
+
+    line = printable(line)
+    stream = sys.stderr
+    stream.flush()
+    try:
+        fd = stream.fileno()
+    except (AttributeError, ValueError, io.UnsupportedOperation):  # replaced by a stream of text only
+        stream.write(line + "\n")
+        stream.flush()
+        return
+    data = (line + "\n").encode(stream.encoding or "utf-8", "backslashreplace")
+    while data:  # a pipe takes a line of up to 4 KiB whole; a longer one may come in parts
+        data = data[os.write(fd, data) :]

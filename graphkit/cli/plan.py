@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from graphkit.cli._options import add_conditions, add_node, add_rules, input_path
-from graphkit.cli._output import typescript_note, write
+from graphkit.cli._output import say, typescript_note, write
 
 if TYPE_CHECKING:
     from graphkit.planning.files import FilePlan
@@ -99,5 +98,5 @@ def _warn(planned: FilePlan) -> int:
     from graphkit.output.plan_text import with_paths
 
     for line in planned.warnings.lines:
-        print(f"graphkit: warning: {with_paths(line, None)}", file=sys.stderr)
+        say(f"graphkit: warning: {with_paths(line, None)}")
     return 1 if planned.warnings.load_failed else 0

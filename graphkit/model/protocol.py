@@ -95,6 +95,26 @@ class Command(StrEnum):
     FOLDERS = "folders"  # the folders of the app's own loaded modules
     BOOTED = "booted"  # answered once the app has booted: how long ago it was last busy
     QUIET = "quiet"  # answered once the app's event loop is mostly idle (its start-up done)
+    STOPPING = "stopping"  # graphkit stops the app itself: the channel's close is no orphaning
+
+    @property
+    def doing(self) -> str:
+        """What graphkit was doing while it waited for this command's reply, in plain words."""
+        return _DOING[self]
+
+
+_DOING = {
+    Command.PING: "asking for its Node version",
+    Command.SNAPSHOT: "reading its module graph",
+    Command.CHANGES: "reading which modules it loaded and dropped",
+    Command.ACCEPTING: "asking which of its modules accept updates",
+    Command.APPLY: "reloading its modules",
+    Command.SWEEP: "dropping the modules that had failed to load",
+    Command.FOLDERS: "reading its module folders",
+    Command.BOOTED: "waiting for it to start",
+    Command.QUIET: "waiting for its start-up to settle",
+    Command.STOPPING: "telling it that graphkit stops it",
+}
 
 
 class ApplyField(StrEnum):

@@ -58,6 +58,7 @@ export const Command = Object.freeze({
   FOLDERS: 'folders',
   BOOTED: 'booted',
   QUIET: 'quiet',
+  STOPPING: 'stopping',
 });
 
 export const ApplyField = Object.freeze({
