@@ -3,24 +3,33 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PROBE_LINT := .cache/probe-lint/node_modules/.bin
 
-.PHONY: demo test lint setup nodes corpus apps fastify-cli-app ts-corpus peers graphviz chromium mermaid bench
+.PHONY: demo test lint lint-probe probe-lint setup nodes corpus apps fastify-cli-app ts-corpus peers graphviz chromium mermaid bench
 
 demo: setup graphviz
 	$(BIN)/graphkit scan fixtures/demo/main.mjs
 	$(BIN)/graphkit plan fixtures/demo/routes/home.mjs
 	$(BIN)/graphkit plan fixtures/demo/lib/format.mjs
 
-test: setup graphviz chromium mermaid nodes corpus apps fastify-cli-app ts-corpus peers
+test: setup graphviz chromium mermaid nodes corpus apps fastify-cli-app ts-corpus peers lint-probe
 	$(BIN)/ruff check graphkit tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/pytest -q -n auto
 
-lint: setup
+lint: setup lint-probe
 	$(BIN)/ruff check graphkit tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+# The Node probe: ESLint and TypeScript's checker over its JavaScript (JSDoc types), no warning allowed.
+lint-probe: probe-lint
+	$(PROBE_LINT)/eslint -c lint/probe/eslint.config.mjs --max-warnings 0 graphkit/live/node_probe
+	$(PROBE_LINT)/tsc -p lint/probe/tsconfig.json
+
+probe-lint:
+	scripts/install-probe-lint.sh
 
 setup: $(STAMP)
 
@@ -70,4 +79,5 @@ bench: setup nodes corpus apps fastify-cli-app ts-corpus peers
 	$(BIN)/python -m bench.peers
 	$(BIN)/python -m bench.rerun
 	$(BIN)/python -m bench.fastify_cli
+	$(BIN)/python -m bench.shutdown
 	$(BIN)/python -m bench.diagrams

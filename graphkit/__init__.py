@@ -10,6 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    __version__: str | None
     from graphkit.api import (
         Cycle,
         GraphResult,
@@ -39,6 +40,16 @@ __all__ = [
     "scan",
 ]
 
+def _version() -> str | None:
+    """The installed distribution's version: one number, kept in pyproject.toml."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("esm-graphkit")
+    except PackageNotFoundError:  # imported from a checkout that was never installed
+        return None
+
+
 _HOMES = {name: "graphkit.api" for name in __all__} | {
     "dot_source": "graphkit.output.diagram",
     "mermaid_source": "graphkit.output.diagram",
@@ -46,6 +57,8 @@ _HOMES = {name: "graphkit.api" for name in __all__} | {
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":  # read on first use: importlib.metadata costs the command's start-up
+        return _version()
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module 'graphkit' has no attribute {name!r}")

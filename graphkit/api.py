@@ -12,7 +12,7 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Unpack
+from typing import TYPE_CHECKING, Any, Unpack
 
 import networkx as nx
 
@@ -27,6 +27,9 @@ from graphkit.output.render import MISSING_DOT, render
 from graphkit.output.summary import GraphTally, comparison_line
 from graphkit.output.view import ViewOptions
 from graphkit.output.wording import plan_line
+
+if TYPE_CHECKING:
+    from graphkit.resolve.typescript import Rules
 
 __all__ = [
     "Cycle",
@@ -321,6 +324,7 @@ class PlanResult(GraphResult):
     """An eviction plan drawn over its graph: changed, evicted, boundary and kept modules apart."""
 
     plan: EvictionPlan
+    warnings: tuple[str, ...] = ()  # what may make the plan wrong: a failed load, unresolved imports
 
     def _overlay(self) -> EvictionPlan:
         return self.plan
@@ -377,26 +381,29 @@ def _frame(records: list[dict[str, Any]]) -> Any:
     return pd.DataFrame.from_records(records)
 
 
-def scan(*paths: str | Path, conditions: Sequence[str] = (), resolve: str = "node") -> GraphResult:
+def scan(*paths: str | Path, conditions: Sequence[str] = (), rules: str = "auto") -> GraphResult:
     """The static graph of entry files (followed through their imports) and folders (every file in them).
 
-    Args:
-        paths: entry files and folders.
-        conditions: extra export conditions, as ``node --conditions``.
-        resolve: ``"node"`` (Node's rules) or ``"typescript"`` (``./x.js`` names ``./x.ts``, as tsx does).
+    ``rules``: "auto" resolves as Node does, and a TypeScript file's import Node cannot place by
+    TypeScript's rules (such edges have ``resolved_by="typescript"``); "node" and "typescript" are strict.
 
-    Example: ``graphkit.scan("src", resolve="typescript").summary()``.
+    Example: ``graphkit.scan("src", rules="typescript").summary()``.
     """
     from graphkit.graph import crawl
-    from graphkit.resolve.typescript import Rules
 
     if not paths:
         raise InputError("scan: name at least one entry file or folder")
+    return GraphResult(crawl.scan([Path(p) for p in paths], conditions=conditions, rules=_rules(rules)))
+
+
+def _rules(name: str) -> Rules:
+    from graphkit.resolve.typescript import Rules
+
     try:
-        rules = Rules(resolve)
+        return Rules(name)
     except ValueError:
-        raise InputError(f"resolve {resolve!r}: choose node or typescript") from None
-    return GraphResult(crawl.scan([Path(p) for p in paths], conditions=conditions, rules=rules))
+        choices = ", ".join(repr(r.value) for r in Rules)
+        raise InputError(f"rules={name!r}: expected one of {choices}") from None
 
 
 def live_graph(entry: str | Path, node: str = "node", wait_ms: int = 0) -> GraphResult:
@@ -406,9 +413,9 @@ def live_graph(entry: str | Path, node: str = "node", wait_ms: int = 0) -> Graph
     return GraphResult(probe.live_graph(Path(entry), node=node, wait_ms=wait_ms))
 
 
-def reconcile(entry: str | Path, node: str = "node") -> Reconciliation:
+def reconcile(entry: str | Path, node: str = "node", rules: str = "auto") -> Reconciliation:
     """Scan ``entry``, run it in Node, and match the imports of the two graphs."""
-    static = scan(entry)
+    static = scan(entry, rules=rules)
     live = live_graph(entry, node=node)
     found = compare(static.graph, live.graph)
     return Reconciliation(found.agreed, found.live_only, found.static_only, found.disagreements, static, live)
@@ -421,6 +428,7 @@ def plan(
     *,
     conditions: Sequence[str] = (),
     include_packages: bool = False,
+    rules: str = "auto",
 ) -> PlanResult:
     """What reloading ``changed`` files would evict in an app started from ``entry``.
 
@@ -435,5 +443,6 @@ def plan(
         graph=graph.graph if isinstance(graph, GraphResult) else graph,
         conditions=conditions,
         include_packages=include_packages,
+        rules=_rules(rules),
     )
-    return PlanResult(planned.graph, planned.plan)
+    return PlanResult(planned.graph, planned.plan, planned.warnings.lines)

@@ -47,6 +47,11 @@ class CacheWarning(UserWarning):
     """The extraction cache was damaged, unwritable or locked: the scan went on without it."""
 
 
+class ConfigWarning(UserWarning):
+    """A tsconfig.json could not be read where TypeScript's rules were only a fallback: the scan went on
+    without its ``paths``."""
+
+
 class ResolutionFailed(Exception):
     """Node refuses a specifier: Node's error code and a one-line message naming the file.
 

@@ -115,7 +115,7 @@ def test_results_print_as_one_short_line_of_counts(
     assert repr(demo) == "<GraphResult 9 modules, 10 imports, 0 cycles, 0 unresolved; root demo>"
     planned = repr(graphkit.plan(DEMO / "routes" / "home.mjs", graph=demo))
     assert planned == (
-        "<PlanResult plan ok: 1 changed, 1 evicted in 1 unit, 1 boundary, 8 kept; "
+        "<PlanResult plan in-place: 1 changed, 1 evicted in 1 unit, 1 boundary, 8 kept; "
         "over 9 modules, 10 imports, 0 cycles, 0 unresolved; root demo>"
     )
     both = graphkit.reconcile(DEMO / "main.mjs", node=str(system_node()))

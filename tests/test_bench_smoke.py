@@ -156,3 +156,10 @@ def _process_text(pid: Path) -> str:
         return (pid / "cmdline").read_text() + os.readlink(pid / "cwd")
     except OSError:
         return ""
+
+
+def test_shutdown_bench_prints_a_row_per_case() -> None:
+    out = bench("bench.shutdown", "--majors", "24", "--presses", "1", "--batch", "1", "--handler", "0.2")
+    for case in ("ctrl-c", "kill", "restart"):
+        row = rf"^\| 24 \| {case} \| 1/1 \| 1/1 \| [\d.]+ \| [\d.]+ \| [\d.]+ \|$"
+        assert re.search(row, out, re.MULTILINE), out

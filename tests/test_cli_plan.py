@@ -24,10 +24,14 @@ from tests.conftest import FIXTURES, REPO, node_binary, system_node
 DEMO = FIXTURES / "demo"
 
 
-def test_text_output_is_a_tree_of_chains_with_boundaries(capsys: pytest.CaptureFixture[str]) -> None:
-    # No --entry: package.json names main.mjs.
+def test_text_output_is_a_tree_of_chains_with_boundaries(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No --entry: package.json names main.mjs, and the first line says so.
+    monkeypatch.chdir(DEMO)
     assert main(["plan", str(DEMO / "routes" / "home.mjs")]) == 0
     assert capsys.readouterr().out == (
+        "entry: main.mjs (from package.json; --entry to choose)\n"
         "routes/home.mjs  [changed]\n"
         "└── main.mjs  [dynamic import(): kept, re-imports]\n"
         "reload order: routes/home.mjs\n"
@@ -40,7 +44,7 @@ def test_live_plans_over_what_node_loaded(capsys: pytest.CaptureFixture[str]) ->
     # import()ed the route while starting, never to call it again: main re-runs with it.
     assert main(["plan", str(DEMO / "routes" / "home.mjs"), "--live", "--node", str(system_node())]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == (
-        "re-run: main.mjs: the entry would be evicted"
+        "rerun: main.mjs: the entry would be evicted"
         " (2 evicted in 2 units, 0 boundaries, 6 kept)"
     )
 
@@ -54,7 +58,7 @@ def test_text_output_explains_a_rerun(capsys: pytest.CaptureFixture[str]) -> Non
         "└── routes/home.mjs\n"
         # main links greet only; its import() of routes/home.mjs does not order the reload.
         "reload order: lib/format.mjs, lib/greet.mjs, main.mjs, routes/home.mjs\n"
-        "re-run: main.mjs: the entry would be evicted (4 evicted in 4 units, 0 boundaries, 5 kept)\n"
+        "rerun: main.mjs: the entry would be evicted (4 evicted in 4 units, 0 boundaries, 5 kept)\n"
     )
 
 
@@ -209,7 +213,7 @@ def test_a_file_a_plugin_loader_imports_reruns_the_app(capsys: pytest.CaptureFix
         "routes/root.js  [changed]\n"
         "└── server.js\n"
         "reload order: routes/root.js, server.js\n"
-        "re-run: routes/root.js: not imported by name; node_modules/folder-loader/index.js loads modules by"
+        "rerun: routes/root.js: not imported by name; node_modules/folder-loader/index.js loads modules by"
         " computed import() at start-up, so the app re-runs (2 evicted in 2 units, 0 boundaries, 5 kept)\n"
     )
     assert main(["plan", str(LOADER_APP / "routes" / "root.js"), "--entry", str(entry), "--json"]) == 0
@@ -282,7 +286,7 @@ def test_a_route_of_the_app_fastify_cli_generates_reruns_it(
         assert doc["evict"][-1] == [path_to_url(app / (entry or "app.js"))]
     assert main(["plan", str(app / "routes" / "root.js"), "--entry", str(app / "server.js")]) == 0
     assert capsys.readouterr().out.splitlines()[-1].startswith(
-        "re-run: routes/root.js: not imported by name; "
+        "rerun: routes/root.js: not imported by name; "
     )
     for test in ("test/helper.js", "test/routes/root.test.js"):
         assert main(["plan", str(app / test), "--entry", str(app / "server.js"), "--json"]) == 0

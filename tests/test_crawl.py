@@ -44,12 +44,15 @@ def test_every_resolved_edge_of_every_fixture_resolves_as_node_does(every_fixtur
     edges = [e for e, _ in queries]
     answers = oracle([q for _, q in queries])
     assert len(edges) > 100  # the fixtures really were crawled
+    # An edge TypeScript's rules placed (the default for TypeScript importers) is one Node refuses.
     mismatches = [
         (e.source, e.line, e.specifier, e.target or e.error, node.get("url") or node.get("error"))
         for e, node in zip(edges, answers, strict=True)
-        if (e.target, e.error) != (node.get("url"), node.get("error"))
+        if (e.resolved_by is None and (e.target, e.error) != (node.get("url"), node.get("error")))
+        or (e.resolved_by is not None and node.get("url") is not None)
     ]
     assert mismatches == []
+    assert any(e.resolved_by is not None for e in edges)
 
 
 def test_a_folder_scan_skips_node_modules_but_keeps_their_modules_as_targets(

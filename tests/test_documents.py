@@ -63,9 +63,16 @@ def test_a_plan_document_reads_back_as_the_same_plan() -> None:
     "doc",
     [
         [],  # not an object
-        {"status": "ok"},  # fields missing
+        {"status": "in-place"},  # fields missing
         {"status": "sideways", "changed": [], "evict": [], "boundaries": [], "kept": 0, "chains": {}},
-        {"status": "ok", "changed": [], "evict": [], "boundaries": [{"url": "x"}], "kept": 0, "chains": {}},
+        {
+            "status": "in-place",
+            "changed": [],
+            "evict": [],
+            "boundaries": [{"url": "x"}],
+            "kept": 0,
+            "chains": {},
+        },
     ],
 )
 def test_a_malformed_plan_document_is_one_line_naming_its_source(doc: Any) -> None:

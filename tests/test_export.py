@@ -192,14 +192,14 @@ def test_a_plan_colours_each_role_and_adds_a_legend() -> None:
     assert 'fillcolor="#fdba74"' in lines[f'"{A}"']  # evicted
     assert 'peripheries="2"' in lines[f'"{MAIN}"']  # boundary
     assert 'fillcolor="#f8fafc"' in lines['"node:fs"']  # kept
-    assert "plan ok: 1 changed, 2 evicted in 1 unit, 1 boundary, 2 kept" in text
-    assert {"changed", "evicted", "boundary", "kept", "plan ok"} <= svg_titles(render(text, "svg"))
+    assert "plan in-place: 1 changed, 2 evicted in 1 unit, 1 boundary, 2 kept" in text
+    assert {"changed", "evicted", "boundary", "kept", "plan in-place"} <= svg_titles(render(text, "svg"))
 
 
 def test_a_full_reload_plan_says_why_in_the_title() -> None:
     plan = EvictionPlan(PlanStatus.FULL_RELOAD, (MAIN,), ((MAIN,),), (), 0, (), reason="the entry changed")
     text = dot_source(tiny(), plan=plan)
-    assert "plan full-reload" in text and "(the entry changed)" in text
+    assert "plan restart" in text and "(the entry changed)" in text
 
 
 @pytest.mark.parametrize(
@@ -307,7 +307,7 @@ def test_graph_overlays_a_plan_with_its_legend(capsysbinary: pytest.CaptureFixtu
     status, out, _ = cli(capsysbinary, DEMO / "main.mjs", "--plan", changed, "--entry", DEMO / "main.mjs")
     text = out.decode()
     assert status == 0 and "subgraph cluster_legend" in text
-    assert "plan ok: 1 changed, 1 evicted in 1 unit, 1 boundary" in text
+    assert "plan in-place: 1 changed, 1 evicted in 1 unit, 1 boundary" in text
 
 
 def test_graph_notes_on_stderr_when_folders_collapse(

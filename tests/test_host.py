@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -319,7 +320,8 @@ def test_an_app_that_fails_to_start_is_a_probe_error(tmp_path: Path) -> None:
     entry = tmp_path / "main.mjs"
     entry.write_text("process.exit(7);\n")
     host = Host(entry, node=node_binary(22))
-    with pytest.raises(ProbeError, match=r"main\.mjs: the app exited with status 7 during snapshot"):
+    exited = r"main\.mjs: the app exited \(status 7\) while graphkit was reading its module graph"
+    with pytest.raises(ProbeError, match=exited):
         host.snapshot()
     host.close()
 
@@ -329,3 +331,26 @@ def test_an_unknown_command_is_refused_by_the_host(tmp_path: Path) -> None:
     entry.write_text("setTimeout(() => {}, 10_000);\n")
     with Host(entry, node=node_binary(22)) as host, pytest.raises(ProbeError, match="unknown command eval"):
         host.request("eval", code="1 + 1")
+
+
+@pytest.mark.parametrize("foreign", ["data:text/javascript,{marker}", "{outside}"])
+def test_a_plan_may_only_reimport_modules_the_app_loaded(tmp_path: Path, foreign: str) -> None:
+    entry = tmp_path / "main.mjs"
+    entry.write_text("import './a.mjs';\nsetTimeout(() => {}, 10_000);\n")
+    (tmp_path / "a.mjs").write_text("export {};\n")
+    marker = tmp_path / "evaluated"
+    outside = tmp_path / "outside.mjs"
+    code = f"import {{ writeFileSync }} from 'node:fs'; writeFileSync({json.dumps(str(marker))}, 'x');"
+    outside.write_text(code + "\n")
+    url = foreign.format(marker=urllib.parse.quote(code), outside=path_to_url(outside))
+    with Host(entry, node=node_binary(24)) as host:
+        a = path_to_url(tmp_path / "a.mjs")
+        doc: dict[str, object] = {
+            "status": "ok", "reason": None, "changed": [url], "evict": [[url], [a]], "kept": 1, "chains": {},
+            "boundaries": [{"url": host.entry_url, "reason": "importer", "imports": [url, a]}],
+        }  # fmt: skip
+        with pytest.raises(ProbeError, match="not a file the app has loaded"):
+            host.request("apply", plan=doc, entry=host.entry_url, callbackMs=1000)
+        assert host.running
+        assert a in {m.url for m in host.snapshot().modules}  # the app's own module was left as it was
+    assert not marker.exists()

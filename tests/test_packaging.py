@@ -51,7 +51,9 @@ def test_the_wheel_ships_the_probe_but_not_its_tests(dist: Path) -> None:
     [wheel] = dist.glob("*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     probe = REPO / "graphkit" / "live" / "node_probe"
-    assert {f"graphkit/live/node_probe/{p.name}" for p in probe.glob("*.mjs")} <= names
+    shipped = [p for p in probe.rglob("*.mjs") if "test" not in p.relative_to(probe).parts]
+    assert any(p.parent.name == "internals" for p in shipped)
+    assert {f"graphkit/live/{p.relative_to(probe.parent).as_posix()}" for p in shipped} <= names
     assert not [n for n in names if "node_probe/test" in n]
 
 
@@ -88,6 +90,19 @@ def test_installed_wheel_runs_live_outside_the_checkout(installed: Path, tmp_pat
     )
     assert (run.returncode, run.stderr) == (0, "")
     assert run.stdout.startswith("Node 22.")
+
+
+def test_installed_wheel_names_its_version_and_where_hot_d_ts_is(installed: Path, tmp_path: Path) -> None:
+    def run(*argv: str) -> str:
+        done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, check=True, timeout=WAIT)
+        return done.stdout.strip()
+
+    version = run(str(installed / "python"), "-c", "import graphkit; print(graphkit.__version__)")
+    assert version == run(str(installed / "python"), "-m", "pip", "show", "esm-graphkit").split()[3]
+    assert run(str(installed / "graphkit"), "--version") == f"graphkit {version}"
+    types = Path(run(str(installed / "graphkit"), "--hot-types"))
+    assert types.is_relative_to(installed.parent)
+    assert types.read_bytes() == (REPO / "graphkit" / "live" / "node_probe" / "hot.d.ts").read_bytes()
 
 
 def test_installed_wheel_hot_reloads_under_watch(installed: Path, tmp_path: Path) -> None:

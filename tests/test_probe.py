@@ -163,18 +163,6 @@ def test_cli_errors_are_one_line_and_exit_2(tmp_path: Path, capsys: pytest.Captu
     assert lines[2] == "graphkit: --node /opt/node: with `-- node ...` the command names its own node binary"
 
 
-def test_an_unknown_loader_layout_names_the_version_and_what_is_missing(tmp_path: Path) -> None:
-    # A node that answers --version like v20 but has no ESM loader internals.
-    script = tmp_path / "node"
-    script.write_text(
-        '#!/bin/sh\nif [ "$1" = --version ]; then echo v20.0.0; exit; fi\n'
-        "echo 'graphkit: unsupported Node v20.0.0: the ESM loader has no loadCache map' >&2; exit 2\n"
-    )
-    script.chmod(0o755)
-    with pytest.raises(NodeError, match=r"unsupported Node v20\.0\.0: the ESM loader has no loadCache map$"):
-        live_graph(GRAPHS / "diamond" / "main.mjs", node=script)
-
-
 def test_a_probe_that_never_finishes_times_out_with_the_tail_of_its_stderr(any_node: Path) -> None:
     with pytest.raises(ProbeError, match=r"probe timed out after 0\.5s; stderr: .*bad-flag"):
         attach_graph([str(any_node), "--eval", "console.error('bad-flag'); setInterval(() => {}, 1e3)"],

@@ -273,7 +273,7 @@ TSX = REPO / ".cache" / "ts-corpus" / "node_modules" / "tsx" / "dist" / "loader.
 
 
 def test_typescript_rules_resolve_what_node_refuses() -> None:
-    by_node = scan([LOADER_APP / "main.ts"], use_cache=False)
+    by_node = scan([LOADER_APP / "main.ts"], use_cache=False, rules=Rules.NODE)
     assert {(e.specifier, e.error) for e in by_node.edges} == {
         ("./lib/greet.js", "ERR_MODULE_NOT_FOUND"),  # the .js names lib/greet.ts
         ("./lib/shout", "ERR_MODULE_NOT_FOUND"),  # no extension
@@ -321,7 +321,7 @@ def test_typescript_rules_agree_with_tsx_where_node_rules_do_not(
     result = compare(scan([LOADER_APP / "main.ts"], use_cache=False, rules=Rules.TYPESCRIPT), live)
     assert len(result.agreed) == len(app) == 4
     assert not result.static_only and not result.disagreements
-    by_node = compare(scan([LOADER_APP / "main.ts"], use_cache=False), live)
+    by_node = compare(scan([LOADER_APP / "main.ts"], use_cache=False, rules=Rules.NODE), live)
     # Node's rules part from the loader's on every runtime import: each is a disagreement, by specifier.
     assert not by_node.agreed
     assert {(d.specifier, d.static_target) for d in by_node.disagreements} == {

@@ -74,6 +74,7 @@ class Watching:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            start_new_session=True,  # its own process group, which ``stop`` signals as a terminal would
         )
         self.out, self.err = line_queues(self.process)
         self.port = self.wait_port() if port is None else wait_answering(port)
@@ -98,7 +99,8 @@ class Watching:
         path.write_text(text.replace(old, new))
 
     def stop(self) -> int:
-        self.process.send_signal(signal.SIGINT)
+        """Ctrl-C: SIGINT to graphkit's process group, the app included."""
+        os.killpg(self.process.pid, signal.SIGINT)
         return self.process.wait(timeout=WAIT)
 
 

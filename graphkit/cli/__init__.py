@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from graphkit.cli._options import DASH_VALUED
+from graphkit.cli._output import say
 from graphkit.errors import GraphkitError
 
 __all__ = ["main"]
@@ -33,10 +34,46 @@ def build_parser(
         description="See, plan and perform hot module replacement of Node.js ES modules.",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks instead of one-line errors")
+    parser.add_argument("--version", action=_Version, help="print graphkit's version and exit")
+    parser.add_argument(
+        "--hot-types",
+        action=_HotTypes,
+        help="print the path of hot.d.ts, the TypeScript types of the hot handle, and exit",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in [only] if only is not None else _subcommands():
         importlib.import_module(f"{__name__}.{name}").register(sub)
     return parser, dict(sub.choices)
+
+
+class _Print(argparse.Action):
+    """An option that prints one line and exits 0, worked out only when given (start-up stays fast)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(self.line())
+        parser.exit()
+
+    def line(self) -> str:
+        raise NotImplementedError
+
+
+class _Version(_Print):
+    def line(self) -> str:
+        import graphkit
+
+        return f"graphkit {graphkit.__version__ or '(not installed: run from a checkout)'}"
+
+
+class _HotTypes(_Print):
+    """Where the installed package keeps hot.d.ts, for a tsconfig.json ``include``."""
+
+    def line(self) -> str:
+        from importlib.resources import files
+
+        return str(files("graphkit.live").joinpath("node_probe", "hot.d.ts"))
 
 
 def _subcommands() -> list[str]:
@@ -90,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GraphkitError as error:
         if args.debug:
             raise
-        print(f"graphkit: {error}", file=sys.stderr)
+        say(f"graphkit: {error}")  # control characters escaped
         return 2
     except KeyboardInterrupt:
         return 130
@@ -110,7 +147,12 @@ def _show_warning(
     line: str | None = None,
 ) -> None:
     """A warning is one line, like an error, without the source line Python would quote."""
-    print(f"graphkit: warning: {message}", file=file or sys.stderr)
+    if file is None:
+        say(f"graphkit: warning: {message}")
+    else:
+        from graphkit.output.printable import printable
+
+        file.write(f"graphkit: warning: {printable(str(message))}\n")
 
 
 if __name__ == "__main__":

@@ -94,8 +94,10 @@ def add_probe_limits(parser: argparse.ArgumentParser) -> None:
 def add_rules(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--resolve",
-        choices=("node", "typescript"),
-        default="node",
-        help="resolve as Node does (default) or by TypeScript's rules, as loaders such as tsx do: .js names "
-        "its .ts file, extensions and index files added, tsconfig.json paths and baseUrl",
+        choices=("auto", "node", "typescript"),
+        default="auto",
+        help="auto (default): as Node does, and where a TypeScript file's import fails by Node's rules, by "
+        "TypeScript's, as tsc and tsx read it (.js names its .ts file, extensions and index files added, "
+        "tsconfig.json paths and baseUrl), each such import marked; node: Node's rules alone; typescript: "
+        "TypeScript's rules first for every import",
     )

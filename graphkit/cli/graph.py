@@ -102,9 +102,11 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--plan: a plan is drawn over a picture; `graphkit plan --json` prints its document")
     if args.plan and args.affected:
         raise UsageError("--affected: draws its own plan; leave out --plan")
+    from graphkit.cli._output import typescript_note
     from graphkit.resolve.typescript import Rules
 
     graph = scan([args.path], conditions=args.conditions, rules=Rules(args.resolve))
+    typescript_note(graph)
     plan = _plan(args, graph, args.plan or args.affected) if args.plan or args.affected else None
     selection = _selection(args, plan)
     if fmt == "json":
@@ -172,4 +174,4 @@ def _plan(args: argparse.Namespace, graph: Any, changed: list[Path]) -> Any:
         from graphkit.resolve.entry import find_entry
 
         entry = find_entry(args.path)
-    return plan(changed, entry=entry, graph=graph).plan
+    return plan(changed, entry=entry, graph=graph, rules=args.resolve).plan

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from graphkit.cli._options import add_node, add_probe_limits, input_path
-from graphkit.cli._output import load_failure
+from graphkit.cli._output import emit, load_failure
 from graphkit.errors import UsageError
 
 __all__ = ["register"]
@@ -48,9 +48,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         raise UsageError("live: name an ENTRY, or `-- node [flags] app.mjs [args]`")
     if args.json:
-        print(graph_to_json(graph), end="")
+        emit(graph_to_json(graph))
         return load_failure(what, graph)
     from graphkit.output.summary import live_report
 
-    print(live_report(graph), end="")
+    emit(live_report(graph))
     return load_failure(what, graph)

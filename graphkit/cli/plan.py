@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from graphkit.cli._options import add_conditions, add_node, input_path
-from graphkit.cli._output import write
+from graphkit.cli._options import add_conditions, add_node, add_rules, input_path
+from graphkit.cli._output import say, typescript_note, write
+
+if TYPE_CHECKING:
+    from graphkit.planning.files import FilePlan
 
 __all__ = ["register"]
 
@@ -39,12 +42,14 @@ def register(sub: Any) -> None:
         help="plan a restart, not a re-run in place, when the change reaches the entry",
     )
     add_conditions(parser)
+    add_rules(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from graphkit.errors import InputError
     from graphkit.planning.files import plan_files
+    from graphkit.resolve.typescript import Rules
 
     for file in args.files:
         if not file.exists():
@@ -57,7 +62,14 @@ def run(args: argparse.Namespace) -> int:
         conditions=args.conditions,
         include_packages=args.include_packages,
         restart_on_entry=args.restart_on_entry,
+        rules=Rules(args.resolve),
     )
+    typescript_note(planned.graph)
+    shown = _show(args, planned)
+    return _warn(planned) or shown
+
+
+def _show(args: argparse.Namespace, planned: FilePlan) -> int:
     graph, made = planned.graph, planned.plan
     fmt = "json" if args.json else args.format
     if fmt == "json":
@@ -75,5 +87,16 @@ def run(args: argparse.Namespace) -> int:
         return write(args.output, render(dot, "svg"))
     from graphkit.output.plan_text import render_text
 
-    text = render_text(made, root=planned.entry.resolve().parent)
+    root = planned.entry.resolve().parent
+    text = render_text(made, root=root, entry_from=planned.entry_from, entry=planned.entry)
     return write(args.output, text.encode())
+
+
+def _warn(planned: FilePlan) -> int:
+    """Each warning as one line on stderr; exit status 1 when the app fails (or would fail) to load, as
+    `graphkit live` has it."""
+    from graphkit.output.plan_text import with_paths
+
+    for line in planned.warnings.lines:
+        say(f"graphkit: warning: {with_paths(line, None)}")
+    return 1 if planned.warnings.load_failed else 0

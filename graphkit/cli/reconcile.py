@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from graphkit.cli._options import add_node, add_probe_limits, add_rules, input_path
-from graphkit.cli._output import load_failure
+from graphkit.cli._output import emit, load_failure
 
 __all__ = ["register"]
 
@@ -44,11 +44,11 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         from graphkit.output.documents import comparison_to_json
 
-        print(comparison_to_json(result), end="")
+        emit(comparison_to_json(result))
     else:
         from graphkit.output.summary import comparison_report
 
-        print(comparison_report(result), end="")
+        emit(comparison_report(result))
     if load_failure(str(args.entry), live):
         return 1  # the live side is only what loaded before the error: the comparison cannot agree
     return 1 if args.strict and not result.agrees else 0

@@ -26,18 +26,20 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from graphkit.cli._output import emit, typescript_note
     from graphkit.graph.crawl import scan
     from graphkit.resolve.typescript import Rules
 
     graph = scan(
         args.paths, conditions=args.conditions, use_cache=not args.no_cache, rules=Rules(args.resolve)
     )
+    typescript_note(graph)
     if args.json:
         from graphkit.model.codec import graph_to_json
 
-        print(graph_to_json(graph), end="")
+        emit(graph_to_json(graph))
     else:
         from graphkit.output.summary import graph_report  # networkx, for the cycles: only this report
 
-        print(graph_report(graph), end="")
+        emit(graph_report(graph))
     return 0

@@ -1,15 +1,33 @@
-"""`graphkit watch ENTRY`: run an app and hot-reload its ES modules on every save (development only)."""
+"""`graphkit watch ENTRY`: run an app and hot-reload its ES modules on every save (development only).
+
+Signals reach the app as they would under ``node``. A SIGINT is taken for the terminal's Ctrl-C, which the
+terminal sends to the whole foreground process group, the app included (it runs in graphkit's group):
+graphkit sends it nothing more and waits for it to exit. SIGTERM and SIGHUP reach graphkit alone: the app
+gets one SIGTERM. Either way the app has ``--kill-timeout`` seconds before SIGKILL. (To stop graphkit from
+a script, send SIGTERM, or SIGINT to its process group as a terminal does.)
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
-import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphkit.cli._options import add_node, input_path, seconds
+from graphkit.cli._output import say
+
+if TYPE_CHECKING:
+    from graphkit.hmr.launch import Launched
+
+# Node options that would have node run the app its own way, under graphkit's host.
+_REFUSED_NODE_OPTIONS = {
+    "--watch": "graphkit watch is the watcher already",
+    "--watch-path": "graphkit watch is the watcher already; its --watch PATH adds a folder",
+    "--test": "graphkit watch runs an app, not Node's test runner",
+}
 
 __all__ = ["register"]
 
@@ -60,6 +78,14 @@ def register(sub: Any) -> None:
         metavar="S",
         help="seconds a hot.dispose (or accept, update) callback may take before it is skipped (default: 5)",
     )
+    parser.add_argument(
+        "--kill-timeout",
+        type=seconds,
+        default=10.0,
+        metavar="S",
+        help="seconds the app has to exit after its SIGINT or SIGTERM (on stop or restart) before SIGKILL"
+        " (default: 10)",
+    )
     parser.set_defaults(run=run, rest=[])
 
 
@@ -72,6 +98,11 @@ def run(args: argparse.Namespace) -> int:
     for folder in args.watch:
         if not folder.is_dir():
             raise InputError(f"{folder}: --watch needs a folder")
+    for option in args.node_option:
+        name = option.split("=", 1)[0]
+        if name in _REFUSED_NODE_OPTIONS:
+            why = _REFUSED_NODE_OPTIONS[name]
+            raise InputError(f"--node-option={option}: refused: {why}")
     options = WatchOptions(
         entry=args.entry,
         node=args.node,
@@ -80,29 +111,52 @@ def run(args: argparse.Namespace) -> int:
         restart_on_entry=args.restart_on_entry,
         reply_timeout=args.reply_timeout,
         dispose_timeout=args.dispose_timeout,
+        kill_timeout=args.kill_timeout,
         watch=tuple(args.watch),
+        pass_fds=inherited_fds(),
     )
-    # SIGTERM or SIGHUP (the terminal closed) would end this process at once: stop the app first.
+    # A signal would end this process at once (SIGINT as KeyboardInterrupt): stop the app first, as the
+    # module's docstring says.
     stop = threading.Event()
     received: list[int] = []
+    running: list[Launched] = []
 
     def stopping(signum: int, _: object) -> None:
         received.append(signum)
+        if running:
+            running[0].host.signalled(signum)
         stop.set()
 
-    previous = {signum: signal.signal(signum, stopping) for signum in (signal.SIGTERM, signal.SIGHUP)}
+    signums = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {signum: signal.signal(signum, stopping) for signum in signums}
     try:
         # The app starts before the watch loop's planner (networkx, tree-sitter) is imported, which takes
         # longer than Node does to start it, and that import waits until the app is quiet.
         launched = launch(options)
+        running.append(launched)
+        launched.host.report = say
         try:
             launched.settle(stop)
             from graphkit.hmr.loop import watch
         except BaseException:
             launched.close()
             raise
-        watch(options, lambda line: print(line, file=sys.stderr, flush=True), stop, launched)
+        watch(options, say, stop, launched)
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     return 128 + received[0]
+
+
+def inherited_fds() -> tuple[int, ...]:
+    """The file descriptors above 2 that graphkit was started with (``3>log``), for the app to inherit as it
+    would from the shell under ``node``; graphkit's own are never inheritable (PEP 446)."""
+    found = []
+    for name in os.listdir("/dev/fd") if os.path.isdir("/dev/fd") else ():
+        fd = int(name)
+        try:
+            if fd > 2 and os.get_inheritable(fd):
+                found.append(fd)
+        except OSError:
+            pass  # the listing's own descriptor, closed once listed
+    return tuple(found)

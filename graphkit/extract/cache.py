@@ -8,12 +8,12 @@ else ``~/.cache/graphkit``).
 
 The cache is an optimisation, never a failure: a damaged file is moved aside and rebuilt, and a cache that
 cannot be opened, written or locked within ``LOCK_TIMEOUT`` seconds is dropped for the rest of the run.
-Either way one ``CacheWarning`` says so.
+Either way one ``CacheWarning`` says so. A cache folder or file another user could have written is not
+used at all (``graphkit.extract.private``).
 """
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import marshal
 import os
@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from graphkit.errors import CacheWarning
+from graphkit.extract.private import check_file, create_file, private_folder
 from graphkit.model import Extraction, ImportKind, ImportRecord, ParseIssue
 
 __all__ = [
@@ -127,9 +128,7 @@ class ExtractionCache:
         self._warned = False
         self._db: sqlite3.Connection | None = None
         try:
-            if self.path.parent.exists() and not self.path.parent.is_dir():
-                raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(self.path.parent))
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(self.path.parent)
             self._db = self._connect()
         except _Damaged as error:
             self._rebuild(str(error))
@@ -202,6 +201,8 @@ class ExtractionCache:
             self._db = None
 
     def _connect(self) -> sqlite3.Connection:
+        check_file(self.path)  # SQLite would follow a symlink and load any file
+        create_file(self.path)  # the user's alone, which SQLite's journal files then copy
         db = sqlite3.connect(self.path, timeout=LOCK_TIMEOUT)
         try:
             db.execute(

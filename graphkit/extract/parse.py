@@ -50,6 +50,16 @@ _LINE_CONTINUATIONS = ("\r\n", "\n", "\r", "\u2028", "\u2029")
 
 Attributes = tuple[tuple[str, str], ...]
 _PIECE = 2 << 20  # bytes of source parsed into one tree; larger files are parsed a window at a time
+# A syntax tree costs about 200 bytes per node, 400 per punctuation byte of its window (measured on
+# `[1,1,1,...]`, the densest source): a window is parsed only while its estimate stays under the budget,
+# so a 100 MB statement costs tens of MB of tree, not gigabytes.
+_TREE_BUDGET = 120 << 20
+_TREE_BYTES_PER_MARK = 400
+_TREE_BYTES_PER_NODE = 200
+_MARKS = bytes(range(33, 48)) + bytes(range(58, 65)) + bytes(range(91, 97)) + bytes(range(123, 127))
+_SMALLEST_WINDOW = 64 << 10
+_SPACE = re.compile(rb"\s*")
+TOO_LARGE = "statement-too-large"
 
 
 def extract(source: bytes, *, commonjs: bool, grammar: Grammar = Grammar.JAVASCRIPT) -> Extraction:
@@ -73,7 +83,8 @@ def extract(source: bytes, *, commonjs: bool, grammar: Grammar = Grammar.JAVASCR
     first_error: ParseIssue | None = None
     refused: list[tuple[Node, str]] = []
     accepts = False
-    for tree, (start, end) in _pieces(parsed, grammar):
+    skipped: list[int] = []  # where a statement too large to parse starts, if one does
+    for tree, (start, end) in _pieces(parsed, grammar, skipped):
         scan = _Scan(source, tree, clauses, start, end, typed=grammar.typed)
         imports += scan.records(commonjs=commonjs)
         if not grammar.typed:
@@ -86,6 +97,18 @@ def extract(source: bytes, *, commonjs: bool, grammar: Grammar = Grammar.JAVASCR
         accepts = accepts or (HOT_KEY in source and tree_accepts(tree.root_node))
     if first_error is not None:
         issues.append(first_error)
+    if skipped and _hits_after(source, skipped[0]):
+        line = source.count(b"\n", 0, skipped[0]) + 1
+        budget = _TREE_BUDGET // _TREE_BYTES_PER_NODE // 1000
+        issues.append(
+            ParseIssue(
+                line,
+                1,
+                f"a statement of more than {budget}K syntax nodes starts here: not parsed, so the imports in "
+                "it and after it are not read",
+                TOO_LARGE,
+            )
+        )
     if refused:  # positions are the whole file's in every piece: any piece's scan can tell them
         issues.extend(
             ParseIssue(*scan.position(node), message, typescript.UNSUPPORTED)
@@ -94,23 +117,34 @@ def extract(source: bytes, *, commonjs: bool, grammar: Grammar = Grammar.JAVASCR
     return Extraction(imports=tuple(imports), issues=tuple(issues), accepts=accepts)
 
 
-def _pieces(source: bytes, grammar: Grammar) -> Iterator[tuple[Tree, tuple[int, int]]]:
+def _pieces(
+    source: bytes, grammar: Grammar, skipped: list[int]
+) -> Iterator[tuple[Tree, tuple[int, int]]]:
     """Syntax trees covering the source, with the byte span each one stands for.
 
-    A tree costs about 50 bytes of memory per byte of source, so a file above ``_PIECE`` bytes is parsed
-    a window at a time (the parser's included range): every top-level statement of a window but the last,
-    which the window's end may have cut, is kept; the next window starts where that statement does.
-    Positions stay those of the whole file. A statement longer than a window, or an error before the
-    window's last statement, doubles the window.
+    A tree costs about 50 bytes of memory per byte of source (up to 200 for the densest), so a file above
+    ``_PIECE`` bytes is parsed a window at a time (the parser's included range): every top-level statement
+    of a window but the last, which the window's end may have cut, is kept; the next window starts where
+    that statement does. Positions stay those of the whole file. A statement longer than a window, or an
+    error before the window's last statement, doubles the window, as long as its tree fits
+    ``_TREE_BUDGET``; past that, the offset where the window starts goes into ``skipped`` and the rest is
+    not parsed.
     """
-    if len(source) <= _PIECE:
+    if len(source) <= _PIECE and _affordable(source, 0, len(source), None):
         yield parser(grammar).parse(source), (0, len(source))
         return
     start, row, size = 0, 0, _PIECE
+    density: float | None = None  # tree nodes per byte of the last window, while a statement widens it
     while start < len(source):
         end = min(len(source), start + size)
-        if end < len(source):
-            end = source.rfind(b"\n", start, end) + 1 or end
+        if end < len(source):  # at a line's end, unless that would give up more than half the window
+            end = source.rfind(b"\n", start + size // 2, end) + 1 or end
+        if not _affordable(source, start, end, density):
+            if density is not None or size <= _SMALLEST_WINDOW:  # a statement the budget cannot hold
+                skipped.append(start)
+                return
+            size //= 2  # dense source: a smaller window
+            continue
         line_start = source.rfind(b"\n", 0, start) + 1
         window = Range((row, start - line_start), _point(source, row, start, end), start, end)
         tree = Parser(language(grammar), included_ranges=[window]).parse(source)
@@ -121,12 +155,30 @@ def _pieces(source: bytes, grammar: Grammar) -> Iterator[tuple[Tree, tuple[int, 
         if len(children) < 2 or tree.root_node.is_error or any(c.has_error for c in children[:-1]):
             # One statement fills the window, or the cut (or a real syntax error) upset what came before
             # it: widen the window, up to the whole file, so that errors are the whole file's own.
-            size *= 2
+            size, density = size * 2, tree.root_node.descendant_count / (end - start)
             continue
         keep_end = children[-1].start_byte
         yield tree, (start, keep_end)
         row += source.count(b"\n", start, keep_end)
-        start, size = keep_end, _PIECE
+        start, size, density = keep_end, _PIECE, None
+
+
+def _affordable(source: bytes, start: int, end: int, density: float | None) -> bool:
+    """Whether the tree of the window fits the budget: by the node density of a smaller window of the same
+    statement when there is one, else by the punctuation in it (an upper bound: strings cost less)."""
+    if density is not None:
+        return density * (end - start) * _TREE_BYTES_PER_NODE <= _TREE_BUDGET
+    window = source[start:end]
+    marks = len(window) - len(window.translate(None, _MARKS))
+    return marks * _TREE_BYTES_PER_MARK <= _TREE_BUDGET
+
+
+def _hits_after(source: bytes, start: int) -> bool:
+    """Whether an import keyword occurs past the first word of the statement at ``start``: if not, the
+    statement left unparsed (a huge literal, say) hides no import."""
+    space = _SPACE.match(source, start)
+    first = space.end() if space else start
+    return any(hit > first for hit, _ in _occurrences(source, _KEYWORDS, start))
 
 
 def _point(source: bytes, row: int, start: int, end: int) -> tuple[int, int]:

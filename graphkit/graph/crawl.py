@@ -23,7 +23,7 @@ from graphkit.extract.source import SourceError, source_key
 from graphkit.graph.globs import expand_glob
 from graphkit.graph.stored import GraphStore
 from graphkit.model import Edge, Format, ImportRecord, Module, ModuleGraph, ModuleKind, Problem
-from graphkit.model.urls import in_node_modules, local_path
+from graphkit.model.urls import file_system_path, in_node_modules
 from graphkit.resolve.resolver import path_to_url
 from graphkit.resolve.typescript import Rules, resolver_for
 
@@ -80,7 +80,7 @@ class Scanner:
     """A crawl that stays warm: ``update`` re-parses changed files and re-resolves only their imports."""
 
     def __init__(
-        self, conditions: Sequence[str] = (), *, use_cache: bool = True, rules: Rules = Rules.NODE
+        self, conditions: Sequence[str] = (), *, use_cache: bool = True, rules: Rules = Rules.AUTO
     ) -> None:
         self.conditions = tuple(conditions)
         self.rules = rules
@@ -128,11 +128,14 @@ class Scanner:
 
     def _job(self, module: Module) -> tuple[str, bool] | None:
         """The file to parse for ``module`` and whether it is CommonJS; None for what holds no imports."""
+        path = file_system_path(module.url)  # a name that is not UTF-8 too: Node cannot load it, it is there
+        if path is None:
+            return None
         if module.format in PARSED_FORMATS:
-            return local_path(module.url), module.format in _COMMONJS_FORMATS
+            return path, module.format in _COMMONJS_FORMATS
         if module.url.endswith(".tsx") and module.kind is not ModuleKind.MISSING:
             # Node has no format for .tsx; loaders that run it read the package type as for .ts (same folder).
-            return local_path(module.url), self.resolver.format_of(module.url[:-1]) in _COMMONJS_FORMATS
+            return path, self.resolver.format_of(module.url[:-1]) in _COMMONJS_FORMATS
         return None
 
     def update(self, paths: Iterable[Path]) -> None:
@@ -258,7 +261,8 @@ class Scanner:
             specifiers = (record.specifier,)
         for specifier in specifiers:
             resolution = self.resolver.resolve(specifier, url, record.kind)
-            yield Edge(url, resolution.url, record.kind, specifier, *position, resolution.error)
+            found, error, by = resolution.url, resolution.error, resolution.resolved_by
+            yield Edge(url, found, record.kind, specifier, *position, error, by)
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,14 +276,14 @@ def crawl(
     *,
     conditions: Sequence[str] = (),
     use_cache: bool = True,
-    rules: Rules = Rules.NODE,
+    rules: Rules = Rules.AUTO,
 ) -> Crawl:
     """``scan``, with the local modules that accept their own updates."""
     scanner = Scanner(conditions, use_cache=use_cache, rules=rules)
     try:
         named = inputs(paths)
-        usable = scanner.cache is not None and scanner.cache.usable and rules is Rules.NODE
-        store = GraphStore(named, scanner.conditions) if usable else None
+        usable = scanner.cache is not None and scanner.cache.usable
+        store = GraphStore(named, scanner.conditions, rules.value) if usable else None
         changed = store.restore(scanner) if store is not None else None
         if changed is None:
             scanner.add(named)
@@ -297,10 +301,11 @@ def scan(
     *,
     conditions: Sequence[str] = (),
     use_cache: bool = True,
-    rules: Rules = Rules.NODE,
+    rules: Rules = Rules.AUTO,
 ) -> ModuleGraph:
     """The static graph of entry files (crawled through) and folders (every source file under them);
-    ``rules`` says whose resolution to follow, Node's or TypeScript's. With the cache, a graph Node's rules
-    resolved is kept (``graphkit.graph.stored``), and the next scan of the same inputs redoes only what
+    ``rules`` says whose resolution to follow (``graphkit.resolve.typescript.Rules``: by default Node's,
+    and TypeScript's for what a TypeScript file imports that Node cannot place). With the cache, the graph
+    is kept (``graphkit.graph.stored``), and the next scan of the same inputs redoes only what
     changed since."""
     return crawl(paths, conditions=conditions, use_cache=use_cache, rules=rules).graph

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from graphkit.errors import CacheWarning
 from graphkit.extract.cache import StatKey, default_cache_dir, extractor_digest, stat_key
+from graphkit.extract.private import read_file, write_file
 from graphkit.extract.source import SourceError, source_key
 from graphkit.graph.globs import expand_glob
 from graphkit.model import Edge, Format, ImportKind, Module, ModuleKind, Problem
@@ -61,10 +62,13 @@ class GraphStore:
     """The stored graph of one scan: ``restore`` it into a new Scanner, ``save`` it after."""
 
     def __init__(
-        self, inputs: list[tuple[Path, Literal["file", "folder"]]], conditions: tuple[str, ...]
+        self,
+        inputs: list[tuple[Path, Literal["file", "folder"]]],
+        conditions: tuple[str, ...],
+        rules: str = "auto",
     ) -> None:
         digest = hashlib.sha256(_code_digest())
-        digest.update(repr((_FORMAT, sorted(map(str, inputs)), sorted(conditions))).encode())
+        digest.update(repr((_FORMAT, sorted(map(str, inputs)), sorted(conditions), rules)).encode())
         self.path = default_cache_dir() / f"graph-{digest.hexdigest()[:16]}.marshal"
         self._facts: DiskFacts | None = None  # what the restored graph was built from, re-checked
 
@@ -72,8 +76,11 @@ class GraphStore:
         """Load the stored graph into ``scanner`` and bring it up to date: how many files it read again,
         or None (``scanner`` untouched) when there is no stored graph that still holds."""
         try:
-            stored = _Stored.decode(marshal.loads(self.path.read_bytes()))
+            stored = _Stored.decode(marshal.loads(read_file(self.path)))
         except FileNotFoundError:
+            return None
+        except PermissionError as error:  # planted by someone else: never loaded
+            warnings.warn(f"cache {self.path}: {error.strerror}; not loaded", CacheWarning, stacklevel=2)
             return None
         except (OSError, EOFError, ValueError, TypeError, KeyError, IndexError) as error:
             warnings.warn(f"cache {self.path}: damaged ({error!r}); rebuilt", CacheWarning, stacklevel=2)
@@ -93,12 +100,9 @@ class GraphStore:
         facts = scanner.resolver.disk_facts()
         if self._facts is not None:
             facts = self._facts.merged(facts)
-        partial = self.path.with_name(f"{self.path.name}.{os.getpid()}")
         try:
-            partial.write_bytes(marshal.dumps(_encode(scanner, facts)))
-            os.replace(partial, self.path)  # readers see the old file or the new one, never half of one
+            write_file(self.path, marshal.dumps(_encode(scanner, facts)))
         except OSError as error:
-            partial.unlink(missing_ok=True)
             reason = error.strerror or str(error)
             warnings.warn(f"cache {self.path}: {reason}; the graph is not kept", CacheWarning, stacklevel=2)
 
@@ -120,7 +124,9 @@ def _encode(scanner: Scanner, facts: DiskFacts) -> tuple[Any, ...]:
         _FORMAT,
         [(m.url, m.kind.value, m.format.value if m.format else None) for m in scanner.modules.values()],
         {
-            url: [(e.target, e.kind.value, e.specifier, e.line, e.column, e.error) for e in edges]
+            url: [
+                (e.target, e.kind.value, e.specifier, e.line, e.column, e.error, e.resolved_by) for e in edges
+            ]
             for url, edges in scanner.edges.items()
         },
         {url: [(p.line, p.column, p.code, p.message) for p in rows] for url, rows in problems},

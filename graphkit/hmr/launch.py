@@ -43,6 +43,8 @@ class WatchOptions:
     reply_timeout: float = 10.0  # a reply later than this is reported (and still waited for)
     dispose_timeout: float = 5.0  # a hot callback still unsettled after this is reported and skipped
     watch: tuple[Path, ...] = ()  # folders watched besides the packages of the app's loaded modules
+    kill_timeout: float = 10.0  # seconds the app has to exit after its signal before SIGKILL
+    pass_fds: tuple[int, ...] = ()  # descriptors above 2 the app inherits, as from the shell (`3>log`)
 
 
 def package_root(entry: Path) -> Path:
@@ -102,6 +104,8 @@ def launch(options: WatchOptions) -> Launched:
             args=options.args,
             timeout=options.reply_timeout,
             dispose_timeout=options.dispose_timeout,
+            kill_timeout=options.kill_timeout,
+            pass_fds=options.pass_fds,
         )
     except BaseException:
         watcher.close()

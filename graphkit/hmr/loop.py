@@ -64,6 +64,7 @@ class _Loop:
         self.host = launched.host
         self.patience = Patience(report, stop, self._poll, options.reply_timeout)
         self.host.waiting = self.patience
+        self.host.report = report
         self.following = Following(self.host, launched.roots, self.watcher.add, report)
         self.mirror = LiveMirror()
         self.sources = SourceAccepts()

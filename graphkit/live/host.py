@@ -5,17 +5,26 @@ its stdin, stdout and stderr pass through. Requests travel as JSON lines over a 
 end the app inherits (its number in ``GRAPHKIT_HOST_FD``), never over a TCP port. Development only: the
 host rewrites Node's internal ESM cache, which only ``--expose-internals`` reaches and which changes
 between Node versions.
+
+Stopping the app is what ``node`` would see from a terminal: one signal, then a grace period
+(``kill_timeout``) before SIGKILL. Before it closes the channel, graphkit tells the host it is stopping the
+app itself (``Command.STOPPING``), so the channel's close is not taken for graphkit's death: only a channel
+that closes without that word makes the host end the app (``node_probe/host.mjs``), and then without a
+signal of its own where the kernel already sends one (``PR_SET_PDEATHSIG``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
 import select
+import signal
 import socket
 import subprocess
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +43,7 @@ if TYPE_CHECKING:
     from graphkit.live.mirror import Delta
     from graphkit.model import EvictionPlan, ModuleGraph
 
-__all__ = ["HOST_SCRIPT", "ApplyError", "ApplyResult", "Host"]
+__all__ = ["HOST_SCRIPT", "ApplyError", "ApplyResult", "Host", "exit_words"]
 
 HOST_SCRIPT = Path(__file__).resolve().parent / "node_probe" / "host.mjs"
 # How often a wait for a reply checks on the app and calls ``waiting``, in seconds.
@@ -92,6 +101,8 @@ class Host:
         stdin: int | IO[Any] | None = None,
         stdout: int | IO[Any] | None = None,
         stderr: int | IO[Any] | None = None,
+        kill_timeout: float = 10.0,
+        pass_fds: Sequence[int] = (),
     ) -> None:
         self.entry = entry.resolve()
         if not self.entry.is_file():
@@ -109,22 +120,34 @@ class Host:
         self._streams = (stdin, stdout, stderr)
         self._timeout = timeout
         self._dispose_timeout = dispose_timeout
+        self._kill_timeout = kill_timeout
+        self._pass_fds = tuple(pass_fds)
         self.waiting = waiting
+        # Where the host's own lines go (a refused channel line, a SIGKILL); a Python warning when unset.
+        self.report: Callable[[str], None] | None = None
+        self._signalled: tuple[int, signal.Signals] | None = None  # an app's pid and its one stop signal
         self._ids = itertools.count(1)
         self._start()
 
     def _start(self) -> None:
         ours, theirs = socket.socketpair()
         stdin, stdout, stderr = self._streams
+        guard = parent_death_signal()  # the app must not outlive graphkit
+        env = {
+            **os.environ,
+            "GRAPHKIT_HOST_FD": str(theirs.fileno()),
+            "GRAPHKIT_HOST_KILL_MS": str(round(self._kill_timeout * 1000)),
+            "GRAPHKIT_HOST_KERNEL_GUARD": "1" if guard is not None else "0",
+        }
         try:
             self.process = subprocess.Popen(
                 self._command,
                 stdin=stdin,
                 stdout=stdout,
                 stderr=stderr,
-                pass_fds=(theirs.fileno(),),
-                env={**os.environ, "GRAPHKIT_HOST_FD": str(theirs.fileno())},
-                preexec_fn=parent_death_signal(),  # the app must not outlive graphkit
+                pass_fds=(*self._pass_fds, theirs.fileno()),
+                env=env,
+                preexec_fn=guard,
             )
         except OSError as error:
             ours.close()
@@ -150,7 +173,8 @@ class Host:
         try:
             self._channel.sendall(line.encode())
         except (BrokenPipeError, ConnectionResetError) as error:
-            raise ProbeError(f"{self.entry}: {self._exit_reason()} during {cmd}") from error
+            reason = self._exit_reason()
+            raise ProbeError(f"{self.entry}: {reason} while graphkit was {_doing(cmd)}") from error
         return ident
 
     def receive(self, ident: int, cmd: str) -> dict[str, Any]:
@@ -201,8 +225,18 @@ class Host:
         return reply
 
     def _sort(self, line: bytes) -> dict[str, Any] | None:
-        """A reply to keep for ``answered`` is kept (None returned); any other is returned."""
-        reply: dict[str, Any] = json.loads(line)
+        """A reply to keep for ``answered`` is kept (None returned); any other is returned. A line that is
+        not a reply (the app's own code wrote to the channel's fd) is refused with one line and skipped."""
+        try:
+            reply = json.loads(line)
+        except ValueError:
+            reply = None
+        if not isinstance(reply, dict) or not _is_reply(reply):
+            self._say(
+                f"graphkit: {self.entry}: ignored a line on graphkit's control channel that is not a reply"
+                f" from the host ({_preview(line)}); the app's code should not write to that file descriptor"
+            )
+            return None
         if reply.get("id") in self._asked:
             self._kept[reply["id"]] = reply
             return None
@@ -223,7 +257,10 @@ class Host:
         while True:
             elapsed = time.monotonic() - started
             if self.waiting is None and elapsed >= self._timeout:
-                raise ProbeError(f"{self.entry}: no reply to {cmd} within {self._timeout:g} s")
+                raise ProbeError(
+                    f"{self.entry}: the app did not answer within {self._timeout:g} s while graphkit was"
+                    f" {_doing(cmd)}"
+                )
             if self.waiting is not None:
                 self.waiting(cmd, elapsed)
             if select.select([self._channel], [], [], _SLICE)[0]:
@@ -235,15 +272,21 @@ class Host:
         except ConnectionResetError:
             chunk = b""
         if not chunk:
-            raise ProbeError(f"{self.entry}: {self._exit_reason()} during {cmd}")
+            raise ProbeError(f"{self.entry}: {self._exit_reason()} while graphkit was {_doing(cmd)}")
         self._buffer += chunk
 
     def _exit_reason(self) -> str:
         try:
             status = self.process.wait(timeout=1)
         except subprocess.TimeoutExpired:
-            return "the host closed its channel"
-        return f"the app exited with status {status}"
+            return "the app closed graphkit's control channel"
+        return exit_words(status)
+
+    def _say(self, line: str) -> None:
+        if self.report is not None:
+            self.report(line)
+        else:
+            warnings.warn(line.removeprefix("graphkit: "), stacklevel=3)
 
     def ping(self) -> str:
         """The app's Node version, e.g. ``v22.23.3``."""
@@ -314,18 +357,42 @@ class Host:
         return self.process.poll() is None
 
     def restart(self) -> None:
-        """A full reload: stop the app and start it again with the same command."""
+        """A full reload: stop the app (as ``close`` does) and start it again with the same command."""
         self.close()
         self._start()
 
+    def signalled(self, signum: int) -> None:
+        """graphkit got ``signum`` and will stop: the app gets its one signal now, not once graphkit has
+        wound down. A SIGINT is the terminal's Ctrl-C, which reached the app as it reached graphkit (the app
+        runs in graphkit's process group): nothing more is sent. Any other is one SIGTERM. ``close`` sends
+        nothing after this. Meant for a signal handler."""
+        if self._signalled is not None and self._signalled[0] == self.process.pid:
+            return  # a second signal to graphkit: the app has its one
+        sent = signal.SIGINT if signum == signal.SIGINT else signal.SIGTERM
+        if sent is signal.SIGTERM:
+            self.process.send_signal(sent)  # nothing is sent to an app that has exited
+        self._signalled = (self.process.pid, sent)
+
     def close(self) -> int:
-        """Stop the app (SIGTERM, then SIGKILL after a grace period) and return its exit status."""
+        """Stop the app and return its exit status: one SIGTERM (none after ``signalled``: it has its
+        signal), then ``kill_timeout`` seconds for its handlers before SIGKILL, with one line saying so."""
+        # Said before the close, so the host does not take the close for graphkit's death; an app gone or
+        # going has no one to tell.
+        with contextlib.suppress(OSError):
+            self._channel.sendall(json.dumps({"id": 0, "cmd": Command.STOPPING}).encode() + b"\n")
         self._channel.close()
         if self.process.poll() is None:
-            self.process.terminate()
+            if self._signalled is None or self._signalled[0] != self.process.pid:
+                self.process.send_signal(signal.SIGTERM)
+                self._signalled = (self.process.pid, signal.SIGTERM)
+            sent = self._signalled[1]
             try:
-                self.process.wait(timeout=5)
+                self.process.wait(timeout=self._kill_timeout)
             except subprocess.TimeoutExpired:
+                self._say(
+                    f"graphkit: the app had not exited {self._kill_timeout:g} s after {sent.name};"
+                    " killed it (SIGKILL; --kill-timeout sets the wait)"
+                )
                 self.process.kill()
         return self.process.wait()
 
@@ -334,3 +401,35 @@ class Host:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def exit_words(status: int) -> str:
+    """How the app ended, in plain words: ``the app exited (status 1)``, ``the app was ended by SIGTERM``."""
+    if status < 0:
+        try:
+            return f"the app was ended by {signal.Signals(-status).name}"
+        except ValueError:
+            return f"the app was ended by signal {-status}"
+    return f"the app exited (status {status})"
+
+
+def _doing(cmd: str) -> str:
+    try:
+        return Command(cmd).doing
+    except ValueError:
+        return f"waiting for its answer to {cmd}"
+
+
+def _is_reply(value: object) -> bool:
+    """A reply of the host: an object with an integer (or null) ``id`` and a boolean ``ok``."""
+    if not isinstance(value, dict):
+        return False
+    ident = value.get("id")
+    return (ident is None or (isinstance(ident, int) and not isinstance(ident, bool))) and isinstance(
+        value.get("ok"), bool
+    )
+
+
+def _preview(line: bytes) -> str:
+    text = line[:60].decode(errors="replace")
+    return repr(text + ("..." if len(line) > 60 else ""))

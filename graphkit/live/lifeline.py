@@ -1,8 +1,10 @@
 """Binding the app's life to graphkit's on Linux: the kernel signals the app when graphkit dies.
 
-This is the backstop for the host's own check (``node_probe/host.mjs`` exits when its control channel
-closes), for when the app's event loop is too busy to notice. ``PR_SET_PDEATHSIG`` fires when the
-*thread* that started the child ends, so it is only set for children started from the main thread.
+The signal is the app's one SIGTERM when graphkit dies: the host (``node_probe/host.mjs``), told so, sends
+none of its own when its control channel closes without graphkit's ``stopping``, and only ends an app that
+outlives the grace period; an app whose event loop is too busy to read the channel gets it all the same.
+``PR_SET_PDEATHSIG`` fires when the *thread* that started the child ends, so it is only set for children
+started from the main thread.
 """
 
 from __future__ import annotations

@@ -43,6 +43,21 @@ def _edge_key(edge: dict[str, Any]) -> tuple[Any, ...]:
     return (edge["from"], edge["line"] or 0, edge["column"] or 0, edge["to"] or "", edge["kind"])
 
 
+def _edge_row(e: Edge) -> dict[str, Any]:
+    row = {
+        "from": e.source,
+        "to": e.target,
+        "kind": e.kind.value,
+        "specifier": e.specifier,
+        "line": e.line,
+        "column": e.column,
+        "error": e.error,
+    }
+    if e.resolved_by is not None:  # only where TypeScript's rules placed it: Node's graphs read as before
+        row["resolved_by"] = e.resolved_by
+    return row
+
+
 def graph_to_dict(graph: ModuleGraph) -> dict[str, Any]:
     modules = []
     for m in sorted(graph.modules, key=lambda m: m.url):
@@ -50,18 +65,7 @@ def graph_to_dict(graph: ModuleGraph) -> dict[str, Any]:
         if graph.node is not None:
             row["status"] = m.status
         modules.append(row)
-    edges = [
-        {
-            "from": e.source,
-            "to": e.target,
-            "kind": e.kind.value,
-            "specifier": e.specifier,
-            "line": e.line,
-            "column": e.column,
-            "error": e.error,
-        }
-        for e in graph.edges
-    ]
+    edges = [_edge_row(e) for e in graph.edges]
     problems = [
         {"url": p.url, "line": p.line, "column": p.column, "code": p.code, "message": p.message}
         for p in graph.problems
@@ -112,7 +116,7 @@ def graph_from_json(text: str, *, source: str = "<json>") -> ModuleGraph:
     """Read a document written by ``graph_to_json`` (or printed by ``graphkit scan/live --json``)."""
     try:
         doc = json.loads(text)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         raise InputError(f"{source}: not a graphkit graph document ({error})") from error
     return graph_from_dict(doc, source=source)
 
@@ -147,6 +151,7 @@ def graph_from_dict(doc: Any, *, source: str = "<json>") -> ModuleGraph:
                 line=e["line"],
                 column=e["column"],
                 error=e.get("error"),
+                resolved_by=e.get("resolved_by"),
             )
             for e in doc["edges"]
         )

@@ -58,6 +58,7 @@ class Resolution:
     url: str | None
     error: str | None = None  # e.g. ERR_MODULE_NOT_FOUND
     message: str | None = None  # Node's reason, plus a hint such as the file that was probably meant
+    resolved_by: str | None = None  # "typescript": placed by TypeScript's rules, where Node's would not
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,8 @@ class Edge:
     line: int | None
     column: int | None
     error: str | None = None  # Node's error code, or "computed" for a computed dynamic import
+    # "typescript" when TypeScript's rules found the target (./a.js -> a.ts): Node alone would not load it
+    resolved_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

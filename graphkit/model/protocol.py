@@ -69,10 +69,11 @@ class Status(StrEnum):
 
 
 class PlanStatus(StrEnum):
-    OK = "ok"  # applied in place: evicted modules re-imported, the entry keeps running
+    # One word for each outcome in the text, the JSON document, the API and the legends.
+    OK = "in-place"  # applied in place: evicted modules re-imported, the entry keeps running
     NOOP = "noop"  # nothing loaded depends on the change
     RERUN = "rerun"  # the entry is evicted: the app runs again inside its process
-    FULL_RELOAD = "full-reload"  # cannot be applied in place: restart the process
+    FULL_RELOAD = "restart"  # cannot be applied in place: restart the process
 
 
 class BoundaryReason(StrEnum):
@@ -94,6 +95,26 @@ class Command(StrEnum):
     FOLDERS = "folders"  # the folders of the app's own loaded modules
     BOOTED = "booted"  # answered once the app has booted: how long ago it was last busy
     QUIET = "quiet"  # answered once the app's event loop is mostly idle (its start-up done)
+    STOPPING = "stopping"  # graphkit stops the app itself: the channel's close is no orphaning
+
+    @property
+    def doing(self) -> str:
+        """What graphkit was doing while it waited for this command's reply, in plain words."""
+        return _DOING[self]
+
+
+_DOING = {
+    Command.PING: "asking for its Node version",
+    Command.SNAPSHOT: "reading its module graph",
+    Command.CHANGES: "reading which modules it loaded and dropped",
+    Command.ACCEPTING: "asking which of its modules accept updates",
+    Command.APPLY: "reloading its modules",
+    Command.SWEEP: "dropping the modules that had failed to load",
+    Command.FOLDERS: "reading its module folders",
+    Command.BOOTED: "waiting for it to start",
+    Command.QUIET: "waiting for its start-up to settle",
+    Command.STOPPING: "telling it that graphkit stops it",
+}
 
 
 class ApplyField(StrEnum):

@@ -18,6 +18,7 @@ from graphkit.errors import InputError
 
 __all__ = [
     "NODE20_FILE_URL_CHARS",
+    "file_system_path",
     "file_url_path",
     "in_node_modules",
     "join_file_url",
@@ -63,7 +64,14 @@ _FRAGMENT_ENCODE = _encoder(_FRAGMENT_KEEP)
 
 
 def _percent(match: re.Match[str]) -> str:
-    return "".join(f"%{byte:02X}" for byte in match.group().encode("utf-8", "surrogatepass"))
+    text = match.group()
+    try:
+        # A file name that is not UTF-8 holds its bytes as surrogate escapes (os.fsdecode): Node's URL
+        # for the file percent-encodes those bytes (bad%FF%FE).
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate written as such
+        raw = text.encode("utf-8", "surrogatepass")
+    return "".join(f"%{byte:02X}" for byte in raw)
 
 
 def path_to_url(path: Path | str, encodes: str = NODE20_FILE_URL_CHARS) -> str:
@@ -110,6 +118,19 @@ def path_end(url: str, start: int) -> int:
         if found != -1:
             end = min(end, found)
     return end
+
+
+def file_system_path(url: str) -> str | None:
+    """The file a ``file:`` URL names on this file system: ``file_url_path``, and also for percent-encoded
+    bytes that are not UTF-8, which Node refuses to load but which name a file that is there (the name
+    ``os.fsdecode`` gives them)."""
+    path = file_url_path(url)
+    if path is not None or not url.startswith("file:///"):
+        return path
+    pathname = url[7 : path_end(url, 7)]
+    if "%2f" in pathname.lower() or _BAD_PERCENT.search(pathname):
+        return None
+    return os.fsdecode(unquote_to_bytes(pathname))
 
 
 def local_path(url: str) -> str:

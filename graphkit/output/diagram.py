@@ -12,6 +12,7 @@ from typing import Unpack
 
 from graphkit.model import EvictionPlan, ImportKind, ModuleGraph, ModuleKind
 from graphkit.output.collapse import collapse
+from graphkit.output.printable import printable
 from graphkit.output.select import Selection
 from graphkit.output.view import Collapse, View, ViewEdge, ViewNode, ViewOptions
 from graphkit.output.wording import count, plan_line
@@ -115,7 +116,8 @@ def _title(view: View, plan: EvictionPlan | None) -> str:
 
 
 def _q(text: str) -> str:
-    """A DOT double-quoted string; newlines become centred line breaks."""
+    """A DOT double-quoted string; newlines become centred line breaks, other control characters escapes."""
+    text = "\n".join(map(printable, text.split("\n")))
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
@@ -276,7 +278,9 @@ def view_dot(view: View, plan: EvictionPlan | None = None) -> str:
 
 
 def _m(text: str) -> str:
-    """A Mermaid quoted label: quotes become entities, newlines line breaks."""
+    """A Mermaid quoted label: quotes become entities, newlines line breaks, other control characters
+    escapes."""
+    text = "\n".join(map(printable, text.split("\n")))
     return '"' + text.replace('"', "#quot;").replace("\n", "<br>") + '"'
 
 

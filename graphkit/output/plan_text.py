@@ -7,9 +7,10 @@ from pathlib import Path
 
 from graphkit.model import Boundary, BoundaryReason, EvictionPlan, PlanStatus
 from graphkit.output.paths import display_path
+from graphkit.output.printable import printable
 from graphkit.output.wording import count, plan_counts
 
-__all__ = ["render_text"]
+__all__ = ["render_text", "with_paths"]
 
 
 # A file URL in a reason, up to the colon before an explanation or the space after it.
@@ -18,11 +19,19 @@ _URL = re.compile(r"file:\S+?(?=:?(?:\s|$))")
 MAX_DEPTH = 32
 
 
-def render_text(plan: EvictionPlan, *, root: Path | None = None) -> str:
+def render_text(
+    plan: EvictionPlan,
+    *,
+    root: Path | None = None,
+    entry: Path | None = None,
+    entry_from: Path | None = None,
+) -> str:
     """The chains as a tree rooted at the changed modules, then the reload order and a summary line.
 
     Modules are shown as paths relative to ``root`` (default: the working folder) when that is shorter.
     Below ``MAX_DEPTH`` levels one line counts the rest of a branch, so the text stays linear in its size.
+    An ``entry`` found from the package.json ``entry_from`` is named in the first line, from the working
+    folder.
     """
 
     def name(url: str) -> str:
@@ -40,6 +49,10 @@ def render_text(plan: EvictionPlan, *, root: Path | None = None) -> str:
     accepting = {b.url for b in plan.boundaries if b.reason is BoundaryReason.ACCEPTS}
 
     lines: list[str] = []
+    if entry is not None and entry_from is not None:
+        # From the working folder, as the user typed the changed file: the entry's folder may be another.
+        found = f"from {display_path(entry_from)}; --entry to choose"
+        lines.append(f"entry: {display_path(entry)} ({found})")
 
     def walk(root: str) -> None:
         """Depth first with an explicit stack: an import chain may be deeper than Python's recursion limit."""
@@ -93,15 +106,20 @@ def _below(children: dict[str, list[str]], url: str) -> tuple[int, str]:
 
 def _summary(plan: EvictionPlan, root: Path | None) -> str:
     # The outcome first: in place, re-run of the app inside its process, or a new process.
-    if plan.status is PlanStatus.FULL_RELOAD:
-        return f"restart: {_reason(plan.reason, root)} ({plan_counts(plan)})"
-    if plan.status is PlanStatus.RERUN:
-        return f"re-run: {_reason(plan.reason, root)} ({plan_counts(plan)})"
+    word = plan.status.value  # the word the JSON document and the API use
+    if plan.status in (PlanStatus.FULL_RELOAD, PlanStatus.RERUN):
+        return f"{word}: {_reason(plan.reason, root)} ({plan_counts(plan)})"
     if plan.status is PlanStatus.NOOP:
-        return f"noop: nothing loaded depends on the change ({plan_counts(plan)})"
-    return f"in-place: {plan_counts(plan)}"
+        return f"{word}: nothing loaded depends on the change ({plan_counts(plan)})"
+    return f"{word}: {plan_counts(plan)}"
 
 
 def _reason(reason: str | None, root: Path | None) -> str:
     """A plan's reason names modules by their URLs (the first one first): shown as paths, like the tree."""
-    return _URL.sub(lambda m: display_path(m.group(0), root), reason) if reason else str(reason)
+    return with_paths(reason, root) if reason else str(reason)
+
+
+def with_paths(text: str, root: Path | None) -> str:
+    """``text`` with each file URL in it shown as a path, as the tree shows modules; control characters
+    escaped."""
+    return printable(_URL.sub(lambda m: display_path(m.group(0), root), text))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from graphkit.live.host import ApplyResult
-from graphkit.model import Effect, EvictionPlan, PlanStatus
+from graphkit.live.host import ApplyResult, exit_words
+from graphkit.model import Command, Effect, EvictionPlan, PlanStatus
 from graphkit.output.paths import display_path
 from graphkit.output.wording import count
 
@@ -96,8 +96,8 @@ def superseded_line(what: str, ms: float, unfinished: str) -> str:
 
 def waiting_line(what: str, cmd: str, seconds: float) -> str:
     return (
-        f"graphkit: {what}: no reply to {cmd} for {seconds:.0f} s; still waiting"
-        " (save again to restart the app)"
+        f"graphkit: {what}: the app has not answered for {seconds:.0f} s while graphkit was"
+        f" {Command(cmd).doing}; still waiting (save again to restart the app)"
     )
 
 
@@ -110,7 +110,7 @@ def revived_line(what: str, ms: float) -> str:
 
 
 def exited_line(status: int) -> str:
-    return f"graphkit: the app exited with status {status}; a save restarts it"
+    return f"graphkit: {exit_words(status)}; a save restarts it"
 
 
 def error_line(error: Exception) -> str:

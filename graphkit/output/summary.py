@@ -10,6 +10,7 @@ from graphkit.graph.queries import cycles, to_networkx
 from graphkit.graph.reconcile import Comparison
 from graphkit.model import Edge, ModuleGraph, Problem
 from graphkit.output.paths import display_path
+from graphkit.output.printable import printable
 from graphkit.output.wording import count
 
 __all__ = [
@@ -78,7 +79,7 @@ def graph_report(graph: ModuleGraph, root: Path | None = None) -> str:
             f"  {display_path(p.url, root)}{_position(p.line, p.column)}: {p.code}: {p.message}"
             for p in tally.problems
         ]
-    return "\n".join(lines) + "\n"
+    return "\n".join(map(printable, lines)) + "\n"  # names and specifiers as they are, escaped
 
 
 def _position(line: int | None, column: int | None) -> str:
@@ -100,7 +101,7 @@ def live_report(graph: ModuleGraph) -> str:
     for problem in tally.problems:
         where = _position(problem.line, problem.column)
         lines.append(f"problem: {problem.url}{where}: {problem.code}: {problem.message}")
-    return "\n".join(lines) + "\n"
+    return "\n".join(map(printable, lines)) + "\n"  # names and specifiers as they are, escaped
 
 
 def comparison_line(result: Comparison) -> str:
@@ -111,15 +112,21 @@ def comparison_line(result: Comparison) -> str:
     )
 
 
+def _specifier(specifier: str | None) -> str:
+    """`` ./a.mjs``; nothing where Node's module map keeps no specifier (a ``require`` in its cache)."""
+    return f" {specifier}" if specifier is not None else ""
+
+
 def comparison_report(result: Comparison) -> str:
     """The counts, then every import the two graphs do not share (``graphkit reconcile``)."""
     lines = [comparison_line(result)]
     lines += [
-        f"live-only   {r.source} -> {r.target} ({r.kind.value} {r.specifier})" for r in result.live_only
+        f"live-only   {r.source} -> {r.target} ({r.kind.value}{_specifier(r.specifier)})"
+        for r in result.live_only
     ]
     lines += [f"static-only {r.where or r.source}: {r.specifier} -> {r.target}" for r in result.static_only]
     lines += [
         f"disagree    {d.where or d.source}: {d.specifier!r} static {d.static_target} live {d.live_target}"
         for d in result.disagreements
     ]
-    return "\n".join(lines) + "\n"
+    return "\n".join(map(printable, lines)) + "\n"  # names and specifiers as they are, escaped

@@ -28,6 +28,6 @@ def plan_counts(plan: EvictionPlan) -> str:
 
 
 def plan_line(plan: EvictionPlan) -> str:
-    """``plan ok: 1 changed, 3 evicted in 2 units, 1 boundary, 5 kept``, with a full reload's reason."""
+    """``plan in-place: 1 changed, 3 evicted in 2 units, 1 boundary, 5 kept``, with a restart's reason."""
     line = f"plan {plan.status.value}: {len(plan.changed)} changed, {plan_counts(plan)}"
     return line + (f" ({plan.reason})" if plan.reason else "")

@@ -17,9 +17,12 @@ from graphkit.model import EvictionPlan, Format, ModuleGraph
 from graphkit.model.urls import path_to_url
 from graphkit.planning.loaders import app_folder, plan_loaded_at_startup
 from graphkit.planning.planner import plan
+from graphkit.planning.warnings import PlanWarnings, plan_warnings
 from graphkit.planning.workspace import entry_search_start
 from graphkit.resolve.entry import find_entry
+from graphkit.resolve.packages import StopRule, nearest_package_json
 from graphkit.resolve.resolver import Resolver
+from graphkit.resolve.typescript import Rules
 
 __all__ = ["FilePlan", "plan_files"]
 
@@ -31,6 +34,8 @@ class FilePlan:
     entry: Path  # the entry that was given or found
     graph: ModuleGraph  # what was planned over
     plan: EvictionPlan
+    warnings: PlanWarnings
+    entry_from: Path | None = None  # the package.json the entry was found from; None when it was given
 
 
 def plan_files(
@@ -43,6 +48,7 @@ def plan_files(
     conditions: Sequence[str] = (),
     include_packages: bool = False,
     restart_on_entry: bool = False,
+    rules: Rules = Rules.AUTO,
 ) -> FilePlan:
     """The plan for changed ``files`` of the app started from ``entry``, with the graph planned over.
 
@@ -57,7 +63,13 @@ def plan_files(
     for file in files:
         if file.is_dir():
             raise InputError(f"{file}: a folder; plan takes the changed files")
-    entry = entry if entry is not None else find_entry(entry_search_start(files[0], Path.cwd()))
+    manifest = None
+    if entry is None:
+        start = entry_search_start(files[0], Path.cwd())
+        entry = find_entry(start)
+        folder = start.resolve() if start.is_dir() else start.resolve().parent
+        found = nearest_package_json(str(folder), StopRule.ROOT)  # the one find_entry read
+        manifest = Path(found) if found is not None else None
     _check_entry(entry)
     accepting: frozenset[str] | None = None  # read from the sources when the graph is not scanned here
     if graph is None and live:
@@ -67,7 +79,7 @@ def plan_files(
     elif graph is None:
         from graphkit.graph.crawl import crawl
 
-        scanned = crawl([entry], conditions=conditions)
+        scanned = crawl([entry], conditions=conditions, rules=rules)
         graph, accepting = scanned.graph, scanned.accepting
     entry_url = _url(graph, entry)
     made = plan(
@@ -82,7 +94,8 @@ def plan_files(
         made = plan_loaded_at_startup(
             graph, made, entry_url, app_folder(entry), restart_on_entry=restart_on_entry
         )
-    return FilePlan(entry, graph, made)
+    warned = plan_warnings(graph, made, entry_url, manifest)
+    return FilePlan(entry, graph, made, warned, manifest)
 
 
 _RUNNABLE = (Format.MODULE, Format.COMMONJS, Format.MODULE_TYPESCRIPT, Format.COMMONJS_TYPESCRIPT)

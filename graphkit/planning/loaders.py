@@ -15,7 +15,6 @@ and the tests, as ``node --test`` finds them by default and as package.json's ``
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 from collections.abc import Iterable
@@ -25,7 +24,7 @@ from pathlib import Path
 from graphkit.graph.links import link_graph, reached
 from graphkit.model import Chain, EvictionPlan, ImportKind, ModuleGraph, PlanStatus
 from graphkit.model.urls import file_url_path, in_node_modules
-from graphkit.resolve.packages import StopRule, nearest_package_json
+from graphkit.resolve.packages import StopRule, nearest_package_json, parse_json
 
 __all__ = ["AppFolder", "app_folder", "loader_modules", "plan_loaded_at_startup"]
 
@@ -70,7 +69,7 @@ def app_folder(entry: Path) -> AppFolder | None:
         return None
     root = posixpath.dirname(found)
     try:
-        doc = json.loads(Path(found).read_text(encoding="utf-8"))
+        doc = parse_json(Path(found).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         doc = None
     directories = doc.get("directories") if isinstance(doc, dict) else None

@@ -7,10 +7,11 @@ another member package (the app), a changed file in a shared member package (a l
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-__all__ = ["entry_search_start"]
+from graphkit.resolve.packages import parse_json
+
+__all__ = ["entry_search_start", "shared_in_workspace"]
 
 
 def entry_search_start(file: Path, cwd: Path) -> Path:
@@ -26,6 +27,32 @@ def entry_search_start(file: Path, cwd: Path) -> Path:
     return file
 
 
+def shared_in_workspace(package: Path) -> Path | None:
+    """The root folder of the npm workspace where another member depends on the member ``package``
+    (a library, then, not an app); None when there is none."""
+    package = package.resolve()
+    name = _manifest(package).get("name")
+    for root in package.parents:
+        members = _members(root)
+        if package in members:
+            others = (_manifest(m) for m in members if m != package)
+            return root if any(name in _dependencies(doc) for doc in others) else None
+    return None
+
+
+def _manifest(package: Path) -> dict[str, object]:
+    try:
+        doc = parse_json((package / "package.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def _dependencies(doc: dict[str, object]) -> set[object]:
+    fields = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")
+    return {name for field in fields if isinstance(found := doc.get(field), dict) for name in found}
+
+
 def _package(folder: Path) -> Path | None:
     return next((d for d in (folder, *folder.parents) if (d / "package.json").is_file()), None)
 
@@ -33,7 +60,7 @@ def _package(folder: Path) -> Path | None:
 def _members(root: Path) -> set[Path]:
     """The member package folders of the workspace rooted at ``root`` (none when it is not one)."""
     try:
-        doc = json.loads((root / "package.json").read_text(encoding="utf-8"))
+        doc = parse_json((root / "package.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return set()
     patterns = doc.get("workspaces") if isinstance(doc, dict) else None

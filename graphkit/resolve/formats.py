@@ -8,7 +8,7 @@ import re
 
 from graphkit.errors import InputError, ResolutionFailed
 from graphkit.model import Format, ModuleKind
-from graphkit.model.urls import file_url_path, in_node_modules
+from graphkit.model.urls import file_system_path, in_node_modules
 from graphkit.resolve.packages import FILE, Disk, StopRule
 
 __all__ = ["format_of", "module_kind"]
@@ -43,7 +43,7 @@ def format_of(url: str, disk: Disk) -> Format | None:
         if _JAVASCRIPT_MIME.match(mime):
             return Format.MODULE
         return {"application/json": Format.JSON, "application/wasm": Format.WASM}.get(mime)
-    path = file_url_path(url)
+    path = file_system_path(url)
     if path is None:
         return None
     name = posixpath.basename(path)
@@ -66,7 +66,7 @@ def module_kind(url: str, disk: Disk) -> ModuleKind:
     """BUILTIN for ``node:``, PACKAGE under a node_modules folder, MISSING when the file is not there."""
     if url.startswith("node:"):
         return ModuleKind.BUILTIN
-    path = file_url_path(url)
+    path = file_system_path(url)
     if path is None:
         return ModuleKind.LOCAL if url.startswith("data:") else ModuleKind.MISSING
     if disk.kind(path) != FILE:

@@ -9,6 +9,7 @@ import json
 import os
 import posixpath
 import stat
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
@@ -30,8 +31,11 @@ __all__ = [
     "StopRule",
     "ancestors",
     "nearest_package_json",
+    "parse_json",
 ]
 
+# How deep a JSON file may nest: Node's JSON.parse does not recurse, Python's decoder does.
+DEEPEST_JSON = 20_000
 FILE, DIRECTORY, MISSING = 0, 1, -1  # the values of Node's internalModuleStat
 EXTENSIONS = (".js", ".json", ".node")  # what require() tries, the keys of Module._extensions in Node 20
 # What a package's "main" is completed with, in order (``legacyMainResolve``, and require's own guesses),
@@ -208,6 +212,16 @@ class Disk:
             found = self._packages[path] = _read_package(path)
         return found
 
+    def text(self, path: str) -> bytes | None:
+        """The bytes of a configuration file other than package.json (tsconfig.json), its signature kept
+        with the package.json ones so that a stored graph sees it change; None when it cannot be read."""
+        self._signatures[path] = signature(path)
+        try:
+            with open(path, "rb") as file:
+                return file.read()
+        except (OSError, ValueError):
+            return None
+
     def scope(self, directory: str, rule: StopRule) -> PackageConfig | None:
         """The package.json that governs files in ``directory``: the nearest one Node can read."""
         key = (directory, rule)
@@ -224,8 +238,8 @@ def _read_package(path: str) -> PackageConfig:
     except (OSError, ValueError):
         return PackageConfig(path, exists=False)
     try:
-        parsed = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        parsed = parse_json(raw.decode("utf-8-sig"))
+    except ValueError as error:  # not UTF-8, not JSON, or nested deeper than DEEPEST_JSON
         raise ResolutionFailed("ERR_INVALID_PACKAGE_CONFIG", f"{path}: invalid JSON ({error})") from error
     if not isinstance(parsed, dict):
         return PackageConfig(path, exists=True)
@@ -239,3 +253,20 @@ def _read_package(path: str) -> PackageConfig:
         exports=parsed.get("exports"),
         imports=parsed.get("imports"),
     )
+
+
+def parse_json(text: str) -> Any:
+    """``json.loads`` of a file nested as deep as Node reads it (a hostile package.json 2,000 levels deep
+    included), up to ``DEEPEST_JSON`` levels; deeper is a ValueError, not a RecursionError."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        pass
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, DEEPEST_JSON + 200))  # the decoder takes one frame a level
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError(f"nested more than {DEEPEST_JSON} levels deep") from None
+    finally:
+        sys.setrecursionlimit(limit)

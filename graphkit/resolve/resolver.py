@@ -14,7 +14,15 @@ from collections.abc import Iterable
 
 from graphkit.errors import InputError, ResolutionFailed
 from graphkit.model import Format, ImportKind, ModuleKind, Resolution
-from graphkit.model.urls import file_url_path, in_node_modules, other_url, path_to_url, scheme_of, url_to_path
+from graphkit.model.urls import (
+    file_system_path,
+    file_url_path,
+    in_node_modules,
+    other_url,
+    path_to_url,
+    scheme_of,
+    url_to_path,
+)
 from graphkit.resolve.cjs import CjsResolver
 from graphkit.resolve.context import ResolutionContext
 from graphkit.resolve.esm import EsmResolver
@@ -110,7 +118,7 @@ class Resolver:
 
     @staticmethod
     def _parent_path(parent_url: str) -> str:
-        path = file_url_path(parent_url)
+        path = file_system_path(parent_url)  # an importer whose name is not UTF-8 still has a folder
         if path is None:
             raise InputError(f"{parent_url}: an importer must be a file: URL with a local path")
         return path

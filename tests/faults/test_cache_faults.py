@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import marshal
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -10,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from graphkit.extract.cache import ExtractionCache
+from graphkit.graph.crawl import inputs
+from graphkit.graph.stored import GraphStore
 from tests.conftest import FIXTURES
 from tests.faults.helpers import Run, graphkit, one_error_line
 
@@ -158,3 +162,65 @@ def test_unreadable_file_is_a_read_error_cached_or_not(tmp_path: Path, cache: Pa
     uncached = graphkit("scan", "--json", "--no-cache", app)
     assert cached.out == uncached.out
     assert '"read-error"' in cached.out
+
+
+OTHER_UID = 65534  # nobody: the other user, played by root in the suite
+
+
+def planted_names(cache: Path) -> list[str]:
+    """The files a scan of the demo reads and writes in ``cache``."""
+    return [ExtractionCache(cache).path.name, GraphStore(inputs([DEMO]), ()).path.name]
+
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="playing another user takes root")
+
+
+@needs_root
+def test_a_cache_folder_of_another_user_is_not_used(tmp_path: Path, cache: Path, expected: str) -> None:
+    victim = tmp_path / "victim"
+    victim.write_text("root's own\n")
+    victim.chmod(0o600)
+    cache.mkdir()
+    names = planted_names(tmp_path / "elsewhere")
+    for name in names:
+        (cache / name).symlink_to(victim)
+    os.chown(cache, OTHER_UID, OTHER_UID)
+    run = graphkit("scan", "--json", DEMO, cache=cache)
+    assert_scanned_with_one_warning(run, expected, str(cache), "another user")
+    assert victim.read_text() == "root's own\n"
+    assert sorted(p.name for p in cache.iterdir()) == sorted(names)
+
+
+def test_a_cache_folder_others_can_write_is_not_used(cache: Path, expected: str) -> None:
+    cache.mkdir()
+    cache.chmod(0o777)
+    run = graphkit("scan", "--json", DEMO, cache=cache)
+    assert_scanned_with_one_warning(run, expected, str(cache), "writable by other users")
+    assert list(cache.iterdir()) == []
+
+
+def test_a_new_cache_folder_is_private(cache: Path) -> None:
+    assert graphkit("scan", DEMO, cache=cache).status == 0
+    assert cache.stat().st_mode & 0o777 == 0o700
+    assert {p.stat().st_mode & 0o077 for p in cache.iterdir()} == {0}
+
+
+@needs_root
+@pytest.mark.parametrize("owner", ["user", "other"])
+def test_a_stored_graph_is_loaded_only_when_it_is_the_users(cache: Path, expected: str, owner: str) -> None:
+    cache_file(cache)
+    (stored,) = cache.glob("graph-*")
+    data = list(marshal.loads(stored.read_bytes()))
+    _, kind, form = data[1][0]
+    data[1] = [*data[1], ("file:///planted.mjs", kind, form)]  # a module no scan finds
+    stored.write_bytes(marshal.dumps(tuple(data)))
+    stored.chmod(0o644)
+    if owner == "other":
+        os.chown(stored, OTHER_UID, OTHER_UID)
+    run = graphkit("scan", "--json", DEMO, cache=cache)
+    assert run.status == 0
+    if owner == "user":  # the planted graph is one graphkit would serve: the refusal below is what stops it
+        assert "planted.mjs" in run.out
+    else:
+        assert run.out == expected
+        one_error_line(run, "warning", str(stored), "another user", "not loaded")

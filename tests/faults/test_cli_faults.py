@@ -129,6 +129,27 @@ def test_closed_pipe_ends_the_command_quietly(name: str) -> None:
     assert done.returncode == 128 + signal.SIGPIPE
 
 
+def test_a_pipe_closed_after_the_first_line_ends_the_command_with_141(tmp_path: Path) -> None:
+    """`graphkit scan DIR --json | head -1` on a document far larger than a pipe holds."""
+    for i in range(400):
+        (tmp_path / f"module-with-a-long-name-{i:04}.mjs").write_text(
+            "".join(f"import './module-with-a-long-name-{j:04}.mjs';\n" for j in range(i, i + 3))
+        )
+    process = subprocess.Popen(
+        [*GRAPHKIT, "scan", "--json", "--no-cache", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.readline() == b"{\n"
+    process.stdout.close()  # as head -1 exits: the rest of the document meets a closed pipe
+    try:
+        assert process.wait(timeout=120) == 128 + signal.SIGPIPE
+    finally:
+        process.kill()
+    assert process.stderr.read() == b""
+
+
 @pytest.fixture
 def broken(tmp_path: Path) -> Iterator[dict[str, Path]]:
     (tmp_path / "missing-import.mjs").write_text('import "./nowhere.mjs";\n')
@@ -166,3 +187,12 @@ def test_reconcile_names_the_load_error(broken: dict[str, Path]) -> None:
     run = graphkit("reconcile", "--node", node_binary(22), broken["missing-import"])
     assert run.status == 1
     one_error_line(run, str(broken["missing-import"]), "ERR_MODULE_NOT_FOUND")
+
+
+def test_version_and_hot_types_print_one_line_and_exit_0() -> None:
+    from importlib.metadata import version
+
+    done = graphkit("--version")
+    assert (done.status, done.out, done.err) == (0, f"graphkit {version('esm-graphkit')}\n", "")
+    done = graphkit("--hot-types")
+    assert done.status == 0 and Path(done.out.strip()).name == "hot.d.ts" and Path(done.out.strip()).is_file()

@@ -245,7 +245,7 @@ def test_plan_inside_a_workspace_app_takes_the_apps_entry_not_the_librarys(tmp_p
     )
     assert run.returncode == 0, run.stderr
     made = json.loads(run.stdout)
-    assert made["status"] == "ok"
+    assert made["status"] == "in-place"
     # core is imported by the app's page, which main.mjs reaches through import(): both go, main stays.
     evicted = {url for unit in made["evict"] for url in unit}
     assert evicted == {path_to_url(core), path_to_url(entry.parent / "page.mjs")}

@@ -5,7 +5,8 @@
 // The document is written once: after that wait, or when the app is about to exit, whichever is first.
 import { renameSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { cacheEntries, getLoader, jobStatus } from './loader.mjs';
+import { requireFeatures } from './internals/features.mjs';
+import { cacheEntries, interceptImport, jobStatus } from './internals/loader.mjs';
 import { snapshot, watchDynamicImports } from './snapshot.mjs';
 import { mainUrls } from './startup.mjs';
 import { Status } from './protocol.mjs';
@@ -27,10 +28,9 @@ let entrySettled = false;
 let inFlight = 0;
 let quietSince;
 
-function watchEntryImport(loader) {
-  const inner = loader.import;
-  loader.import = function (specifier, parentURL, ...rest) {
-    const call = inner.call(this, specifier, parentURL, ...rest);
+function watchEntryImport() {
+  interceptImport((original, specifier, parentURL) => {
+    const call = original();
     if (typeof parentURL !== 'string' && entryImport === undefined) {
       entryImport = call;
       const settle = () => {
@@ -45,7 +45,7 @@ function watchEntryImport(loader) {
       call.then(settle, settle);
     }
     return call;
-  };
+  });
 }
 
 async function dump() {
@@ -78,13 +78,9 @@ function mainFinished() {
 if (out === undefined) {
   process.stderr.write('graphkit: attach.mjs needs GRAPHKIT_PROBE_OUT\n');
 } else {
-  try {
-    watchDynamicImports(mainUrls(), getLoader());
-    watchEntryImport(getLoader());
-  } catch (error) {
-    process.stderr.write(`${error.message}\n`);
-    process.exit(2);
-  }
+  requireFeatures();
+  watchDynamicImports(mainUrls());
+  watchEntryImport();
   const poll = setInterval(() => {
     if (!mainFinished()) return;
     clearInterval(poll);

@@ -4,7 +4,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { getLoader } from './loader.mjs';
+import { requireFeatures } from './internals/features.mjs';
 import { problemFrom, snapshot, watchDynamicImports } from './snapshot.mjs';
 import { booted, track, watchListening } from './startup.mjs';
 
@@ -30,12 +30,9 @@ if (options.entry === undefined || !Number.isFinite(options.wait)) {
   fail('graphkit: usage: node --expose-internals dump.mjs ENTRY [--wait MS] [--out FILE]');
 }
 const entryUrl = pathToFileURL(resolve(options.entry)).href;
-try {
-  watchDynamicImports([], getLoader());
-  watchListening();
-} catch (error) {
-  fail(error.message);
-}
+requireFeatures();
+watchDynamicImports([]);
+watchListening();
 
 // The app's own failures are part of what the dump reports, never a reason to lose it.
 const problems = [];

@@ -14,13 +14,13 @@
 // interval is. Owners are keyed by module URL and dropped when released, so nothing here keeps an old
 // instance (or its app object) alive.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { syncBuiltinESMExports } from 'node:module';
 import net from 'node:net';
+import timers from 'node:timers';
 import { addressKey, claim, giveBack, offer, withdraw } from './handover.mjs';
-import { isProbeUrl } from './loader.mjs';
+import { isProbeUrl } from './own.mjs';
 import { Effect } from './protocol.mjs';
 
-const require = createRequire(import.meta.url);
 const context = new AsyncLocalStorage();
 const owners = new Map(); // module URL -> owner of its current instance
 const ADDRESS = Symbol('graphkit.address');
@@ -99,6 +99,7 @@ function attribute(perRequest) {
   return app && entryUrl !== null ? { url: entryUrl, request: false } : null;
 }
 
+/** @returns {any} the timer function, tracked: it stands in for `original` */
 function wrapTimer(original, repeats) {
   const wrapped = function (callback, ...rest) {
     const scope = attribute(repeats);
@@ -116,7 +117,6 @@ function wrapTimer(original, repeats) {
 }
 
 function patchTimers() {
-  const timers = require('node:timers');
   const setTimeout = wrapTimer(globalThis.setTimeout, false);
   const setInterval = wrapTimer(globalThis.setInterval, true);
   globalThis.setTimeout = setTimeout;

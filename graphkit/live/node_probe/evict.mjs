@@ -6,12 +6,13 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import * as effects from './effects.mjs';
-import { adopt } from './entrypoint.mjs';
 import * as handover from './handover.mjs';
 import * as hot from './hot.mjs';
 import { hideSurvivors } from './frontier.mjs';
 import * as journal from './journal.mjs';
-import { cacheEntries, getLoadCache, jobStatus } from './loader.mjs';
+import { adopt } from './internals/entrypoint.mjs';
+import { cacheDelete, cacheEntries, cacheGet, cacheHas, cacheSet, jobStatus, slotJobs } from './internals/loader.mjs';
+import { decorateErrorStack } from './internals/modules.mjs';
 import { startupImports } from './snapshot.mjs';
 import * as startup from './startup.mjs';
 import { callWithin } from './limits.mjs';
@@ -19,43 +20,52 @@ import * as validate from './validate.mjs';
 import { ApplyField, BoundaryReason, Effect, Status } from './protocol.mjs';
 
 const require = createRequire(import.meta.url);
-// Puts the "file:line, source line, caret" header that Node prints for an uncaught error on the stack.
-const { decorateErrorStack } = require('internal/util');
 const LINKING_WAIT_MS = 2000;
 const BOOT_WAIT_MS = 10_000; // how long a re-run app may take to boot before the answer goes without it
+/** @type {Readonly<Record<string, number>>} */
 const NOTHING_RELEASED = Object.freeze({ [Effect.SERVER]: 0, [Effect.TIMER]: 0, [Effect.LISTENER]: 0 });
 
 function pathOf(url) {
   return url.startsWith('file:') ? fileURLToPath(url) : null;
 }
 
-// Node's LoadCache.delete leaves the key behind with an empty slot and mutates the per-url object a rollback
-// holds: entries go one by one through Map.prototype, which every version's cache accepts, and the journal
-// hears of each. The cost is what is evicted, never what the app holds.
+// A plan comes over the channel: it may only name modules the app has loaded from files. Anything else (a
+// data: URL, a file it never loaded) would be code the channel had the app evaluate.
+function refuseForeign(urls) {
+  for (const url of urls) {
+    const path = typeof url === 'string' ? pathOf(url) : null;
+    if (path === null || !(cacheHas(url) || require.cache[path] !== undefined)) {
+      throw new Error(`the plan names ${String(url).slice(0, 120)}, which is not a file the app has loaded`);
+    }
+  }
+}
+
+// Entries go one by one (never LoadCache.delete, which mutates the per-url object a rollback holds), and the
+// journal hears of each. The cost is what is evicted, never what the app holds.
 function drop(url) {
-  Map.prototype.delete.call(getLoadCache(), url);
+  cacheDelete(url);
   journal.touch(url);
 }
 
 function restore(url, slots) {
-  Map.prototype.set.call(getLoadCache(), url, slots);
+  cacheSet(url, slots);
   journal.touch(url);
 }
 
 // Once nothing is linking, a job in one of these states belongs to an import that failed.
+/** @type {Set<string>} */
 const STALE = new Set([Status.ERRORED, Status.LINKED, Status.INSTANTIATED]);
 
 function neverEvaluated(slots) {
-  for (const type in slots) {
-    if (slots[type] && jobStatus(slots[type]) !== Status.EVALUATED) return true;
+  for (const [, job] of slotJobs(slots)) {
+    if (jobStatus(job) !== Status.EVALUATED) return true;
   }
   return false;
 }
 
 function linking(url) {
-  const slots = Map.prototype.get.call(getLoadCache(), url);
-  for (const type in slots) {
-    if (slots[type] && jobStatus(slots[type]) === Status.LINKING) return true;
+  for (const [, job] of slotJobs(cacheGet(url))) {
+    if (jobStatus(job) === Status.LINKING) return true;
   }
   return false;
 }
@@ -118,6 +128,7 @@ function reimportedByBoot(evicted) {
 
 // The evicted modules the app import()ed at boot (from importers that `by` accepts) that still exist: a
 // deleted one is not imported again.
+/** @param {Set<string>} evicted @param {(from: string) => boolean} [by] */
 function bootTargets(evicted, by = () => true) {
   const found = new Set();
   for (const [from, to] of startupImports()) {
@@ -127,7 +138,7 @@ function bootTargets(evicted, by = () => true) {
 }
 
 function describe(error) {
-  if (typeof decorateErrorStack === 'function' && error instanceof Error) decorateErrorStack(error);
+  if (error instanceof Error) decorateErrorStack(error);
   const message = String(error?.message ?? error).split('\n')[0];
   const stack = String(error?.stack ?? '');
   // V8 prints a compile error as "file:///x.mjs:LINE", the source line, then a caret under the column;
@@ -211,12 +222,13 @@ async function reload(plan) {
   const evicted = new Set(order);
   const rerun = Boolean(plan.entry) && evicted.has(plan.entry);
   const targets = reimportTargets(order, plan.boundaries, plan.entry);
+  refuseForeign([...targets, ...(plan.entry ? [plan.entry] : [])]);
   const byBoot = rerun ? reimportedByBoot(evicted) : [];
   await waitUntilNothingLinks();
 
   const warnings = [];
   const saved = order.flatMap((url) => {
-    const slots = Map.prototype.get.call(getLoadCache(), url);
+    const slots = cacheGet(url);
     return slots === undefined ? [] : [[url, slots]];
   });
   const savedRequire = [];
@@ -236,7 +248,7 @@ async function reload(plan) {
     for (const [url, existed] of recording.inserted) {
       if (!existed && !evicted.has(url)) added.push(url);
       // A key that was there before gained a type slot: kept unless that job never ran (v18-22 leave them).
-      if (!existed || evicted.has(url) || neverEvaluated(Map.prototype.get.call(getLoadCache(), url))) drop(url);
+      if (!existed || evicted.has(url) || neverEvaluated(cacheGet(url))) drop(url);
     }
     for (const [url, slots] of saved) restore(url, slots);
     for (const url of [...order, ...added]) {

@@ -5,10 +5,10 @@
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { getLoadCache, isProbeUrl, jobUrl } from './loader.mjs';
+import { cacheGet, cacheKeys, cacheSize, jobUrl, slotJobs } from './internals/loader.mjs';
+import { isProbeUrl } from './own.mjs';
 
 const require = createRequire(import.meta.url);
-const mapSize = Object.getOwnPropertyDescriptor(Map.prototype, 'size').get;
 
 const folders = new Set();
 const seenKeys = new Set(); // loadCache keys already placed
@@ -19,24 +19,22 @@ function local(url) {
   return url.startsWith('file:') && !isProbeUrl(url) && !url.includes('/node_modules/');
 }
 
-function placeKeys(cache) {
-  for (const [key, slots] of Map.prototype.entries.call(cache)) {
+function placeKeys() {
+  for (const key of cacheKeys()) {
     if (seenKeys.has(key)) continue;
     seenKeys.add(key);
-    // The per-url object has a null prototype: for...in sees exactly its type slots.
-    for (const type in slots) {
-      const url = slots[type] ? jobUrl(key, slots[type]) : null;
-      if (url !== null && local(url)) folders.add(dirname(fileURLToPath(url)));
+    for (const [, job] of slotJobs(cacheGet(key))) {
+      const url = jobUrl(key, job);
+      if (local(url)) folders.add(dirname(fileURLToPath(url)));
     }
   }
 }
 
 export function moduleFolders() {
-  const cache = getLoadCache();
-  const keys = mapSize.call(cache);
+  const keys = cacheSize();
   if (keys !== keysAtLastRead) {
     keysAtLastRead = keys;
-    placeKeys(cache);
+    placeKeys();
   }
   for (const path of Object.keys(require.cache)) {
     if (seenPaths.has(path)) continue;

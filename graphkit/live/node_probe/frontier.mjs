@@ -3,7 +3,7 @@
 // that is the whole app below it, at every reload. The survivors the evicted modules linked are already
 // evaluated, so nothing below them needs Node's walk: their `linked` is hidden while the reload runs and
 // put back afterwards, whatever happens. Development only: this relies on Node internals.
-import { jobDependencies, jobStatus, jobUrl } from './loader.mjs';
+import { hideLinked, jobDependencies, jobStatus, jobUrl, slotJobs } from './internals/loader.mjs';
 import { Status } from './protocol.mjs';
 
 /**
@@ -11,18 +11,17 @@ import { Status } from './protocol.mjs';
  * `saved` is [[url, slots]]; resolves to the function that puts every hidden `linked` back.
  */
 export async function hideSurvivors(saved, evicted) {
-  const hidden = new Map(); // job -> its own linked
+  const hidden = new Set();
   for (const [, slots] of saved) {
-    for (const type in slots) {
-      if (!slots[type]) continue;
-      for (const dependency of await jobDependencies(slots[type])) {
+    for (const [, job] of slotJobs(slots)) {
+      for (const dependency of await jobDependencies(job)) {
         if (hidden.has(dependency) || evicted.has(jobUrl(undefined, dependency))) continue;
-        if (jobStatus(dependency) === Status.EVALUATED) hidden.set(dependency, dependency.linked);
+        if (jobStatus(dependency) === Status.EVALUATED) hidden.add(dependency);
       }
     }
   }
-  for (const [job, linked] of hidden) job.linked = Array.isArray(linked) ? [] : Promise.resolve([]);
+  const restores = [...hidden].map(hideLinked);
   return () => {
-    for (const [job, linked] of hidden) job.linked = linked;
+    for (const restore of restores) restore();
   };
 }

@@ -2,11 +2,14 @@
 // so no connection is refused while the app runs again. A released server keeps accepting (on the old code)
 // until its socket is claimed; one left unclaimed after the app's evaluation closes after a grace period.
 //
-// Moving the socket: `old._handle = null`, then `next.listen(handle)` (0 refused connections on Node 18-26
-// in 200 switches). The old server then finishes what it has: requests in flight complete on the old code,
+// Moving the socket: its handle is taken from the old server, then `next.listen(handle)` (0 refused
+// connections on Node 18-26 in 200 switches; internals/servers.mjs). The old server then finishes what it has: requests in flight complete on the old code,
 // each on a connection that closes once its response is sent. Idle keep-alive connections are closed only
 // after a grace period: on Node 26, closing them right after the switch resets a connection that was
 // accepted but whose request was not parsed yet (http's own close() closes them at once on Node 19+).
+import {
+  busySockets, closeHandle, connectionCount, giveHandle, handleOf, holdsHandle, responseOf, takeHandle,
+} from './internals/servers.mjs';
 
 const GRACE_MS = 1000;
 const offers = new Map(); // address key -> released server still listening
@@ -18,7 +21,7 @@ const pending = new Map();
 export function addressKey(args) {
   let [first, second] = args;
   if (first !== null && typeof first === 'object' && !Array.isArray(first)) {
-    if (first._handle !== undefined || first.fd !== undefined || typeof first.getAsyncId === 'function') return null;
+    if (holdsHandle(first) || first.fd !== undefined || typeof first.getAsyncId === 'function') return null;
     if (typeof first.path === 'string') return `pipe:${first.path}`;
     second = first.host;
     first = first.port;
@@ -47,17 +50,11 @@ export function claim(key, next) {
   const old = key === null ? undefined : offers.get(key);
   if (old === undefined) return null;
   offers.delete(key);
-  const handle = old._handle;
-  if (!handle) return null;
-  old._handle = null;
+  const handle = takeHandle(old);
+  if (handle === null) return null;
   claimed.add(old);
   pending.set(next, { old, handle });
   return handle;
-}
-
-// Node's net.Server finds itself from a connection's handle through this private symbol.
-function ownerSymbol(handle) {
-  return Object.getOwnPropertySymbols(handle).find((symbol) => symbol.description === 'owner_symbol');
 }
 
 /**
@@ -67,12 +64,9 @@ function ownerSymbol(handle) {
 export function giveBack(server) {
   const taken = pending.get(server);
   pending.delete(server);
-  if (taken !== undefined && server._handle === taken.handle) {
-    const owner = ownerSymbol(taken.handle);
-    if (owner === undefined) throw new Error(`graphkit: unsupported Node ${process.version}: no handle owner`);
-    server._handle = null;
-    taken.handle[owner] = taken.old;
-    taken.old._handle = taken.handle;
+  if (taken !== undefined && handleOf(server) === taken.handle) {
+    takeHandle(server);
+    giveHandle(taken.old, taken.handle);
     claimed.delete(taken.old);
   }
   retire(server);
@@ -107,29 +101,18 @@ export function settle() {
   timer.unref();
 }
 
-// The sockets of an http server with a response in progress (http's connection list, an internal of every
-// supported Node; none found means the idle-connection grace alone closes them).
-function busySockets(server) {
-  const key = Object.getOwnPropertySymbols(server).find((symbol) => symbol.description === 'http.server.connections');
-  const parsers = typeof server[key]?.all === 'function' ? server[key].all() : [];
-  return parsers.map((parser) => parser.socket).filter((socket) => socket?._httpMessage?.writableFinished === false);
-}
-
 // Stops a server from taking new connections; in-flight requests finish, then their connections close.
 function retire(server) {
   // http's close() also stops the interval that checks its connections (which would keep the server, and
   // the app it serves, alive), but it closes idle connections at once: only right when there are none.
-  if (typeof server.closeIdleConnections !== 'function' || server._connections === 0) {
+  if (typeof server.closeIdleConnections !== 'function' || connectionCount(server) === 0) {
     server.close();
     return;
   }
-  if (server._handle) {
-    server._handle.close();
-    server._handle = null;
-  }
+  closeHandle(server);
   // A request in flight, or one still arriving on a keep-alive connection, is the last on its connection.
   for (const socket of busySockets(server)) {
-    const response = socket._httpMessage;
+    const response = responseOf(socket);
     if (!response.headersSent) response.shouldKeepAlive = false;
     else response.once('finish', () => socket.end());
   }

@@ -14,10 +14,14 @@
 //   booted                  -> {idleMs}: once the app has booted (startup.mjs), how long ago it last was busy
 //   quiet {waitMs}          -> {quiet, waitedMs}: once the app's event loop is mostly idle (quiet.mjs),
 //                              another request arrives or waitMs passed
+//   stopping                -> no reply: graphkit is about to close the channel and stop the app itself
+//                              (one SIGTERM, or none when the terminal's SIGINT reached the app), so the
+//                              close that follows is no orphaning. Read on arrival, never queued.
 // Requests run one at a time, so an apply never overlaps another; a request holds the queue for at most
 // its holdMs (a reload stuck in a top-level await must not block it forever: its reply comes when it
 // settles, and evict.mjs refuses another reload meanwhile). Channel text is only ever parsed as JSON,
-// never evaluated. The socket is unref'd: it never keeps the app alive; when it closes, the app stops.
+// never evaluated. The socket is unref'd: it never keeps the app alive; when it closes without `stopping`
+// first, graphkit is gone and the app stops (orphaned() below).
 // Development only: this relies on Node internals that change between versions.
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -29,19 +33,19 @@ import { moduleFolders } from './folders.mjs';
 import { acceptingUrls, install } from './hot.mjs';
 import * as journal from './journal.mjs';
 import { settleWithin } from './limits.mjs';
-import { getLoadCache } from './loader.mjs';
+import { requireFeatures } from './internals/features.mjs';
+import { cacheHas } from './internals/loader.mjs';
+import { readSourcesSynchronously } from './internals/source.mjs';
 import { arrived, quiet } from './quiet.mjs';
 import { snapshot, watchDynamicImports } from './snapshot.mjs';
-import { install as readSourcesSynchronously } from './source.mjs';
 import { Command } from './protocol.mjs';
 import { booted, mainUrls, track, watchListening } from './startup.mjs';
 
 const HOLD_MS = 10_000; // when a request names no holdMs
 const BOOT_WAIT_MS = 10_000;
-const ORPHAN_GRACE_MS = 1000;
 
 // Instances outlive an eviction that did not re-import them only until release(): ask the cache too.
-const accepting = () => acceptingUrls().filter((url) => Map.prototype.has.call(getLoadCache(), url)).sort();
+const accepting = () => acceptingUrls().filter(cacheHas).sort();
 
 const commands = {
   [Command.PING]: async () => ({ node: process.version, pid: process.pid }),
@@ -58,18 +62,22 @@ const commands = {
   }),
 };
 
-// graphkit is gone (it closed the channel, was killed or hung up): the app must not run on alone.
-// SIGTERM lets the app's own handlers close what they hold; one that keeps running is ended after a second.
-function orphaned() {
-  setTimeout(() => process.exit(128 + 15), ORPHAN_GRACE_MS).unref();
-  process.kill(process.pid, 'SIGTERM');
+// graphkit closed the channel without `stopping`: it is gone (killed, crashed), and the app must not run on
+// alone. It gets one SIGTERM, as from graphkit: the kernel's (PR_SET_PDEATHSIG, set by graphkit's lifeline
+// where it can) or else our own; its handlers have graphkit's grace period, then it exits as SIGTERM would.
+function orphaned({ killMs, kernelSignals }) {
+  setTimeout(() => process.exit(128 + 15), killMs).unref();
+  if (!kernelSignals) process.kill(process.pid, 'SIGTERM');
 }
 
-function serve(fd) {
+function serve(fd, guard) {
   const channel = new net.Socket({ fd, readable: true, writable: true });
   channel.unref();
   channel.on('error', () => channel.destroy());
-  channel.on('close', orphaned);
+  let stopping = false;
+  channel.on('close', () => {
+    if (!stopping) orphaned(guard);
+  });
   let queue = Promise.resolve();
   const send = (reply) => {
     if (!channel.destroyed) channel.write(`${JSON.stringify(reply)}\n`);
@@ -79,11 +87,18 @@ function serve(fd) {
   lines.on('error', () => {});
   lines.on('line', (line) => {
     const arrival = arrived();
+    let request;
+    try {
+      request = JSON.parse(line);
+    } catch {
+      request = undefined;
+    }
+    if (request?.cmd === Command.STOPPING) {
+      stopping = true;
+      return;
+    }
     queue = queue.then(async () => {
-      let request;
-      try {
-        request = JSON.parse(line);
-      } catch {
+      if (request === undefined) {
         send({ id: null, ok: false, error: `graphkit host: request is not JSON: ${line.slice(0, 80)}` });
         return;
       }
@@ -103,8 +118,15 @@ function serve(fd) {
 
 install();
 const fd = Number(process.env.GRAPHKIT_HOST_FD);
+const guard = {
+  killMs: Number(process.env.GRAPHKIT_HOST_KILL_MS) || 10_000,
+  kernelSignals: process.env.GRAPHKIT_HOST_KERNEL_GUARD === '1',
+};
 delete process.env.GRAPHKIT_HOST_FD;
+delete process.env.GRAPHKIT_HOST_KILL_MS;
+delete process.env.GRAPHKIT_HOST_KERNEL_GUARD;
 if (isMainThread && Number.isInteger(fd) && fd > 2) {
+  requireFeatures();
   // import() edges are not in the loader's cache: record them from the start so boundaries are known.
   const entries = mainUrls();
   // The boot starts now: a CommonJS main runs before the next turn of the event loop, an ES module main
@@ -116,5 +138,5 @@ if (isMainThread && Number.isInteger(fd) && fd > 2) {
   readSourcesSynchronously();
   // Servers, timers and process listeners the app starts are owned by module instances from the start.
   trackEffects(entries.at(-1) ?? null);
-  serve(fd);
+  serve(fd, guard);
 }

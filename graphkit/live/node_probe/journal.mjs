@@ -12,7 +12,10 @@
 // insertion the hook missed makes the journal rescan the keys).
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { getLoader, isProbeUrl, jobStatus, settleLinked } from './loader.mjs';
+import {
+  cacheGet, cacheHas, cacheKeys, cacheSize, jobStatus, settleLinked, slotJobs, watchCacheWrites,
+} from './internals/loader.mjs';
+import { isProbeUrl } from './own.mjs';
 import { ImportKind, Status } from './protocol.mjs';
 import {
   addLinkedEdges, dynamicImporters, dynamicImportsFrom, edge, forgetPackageTypes, moduleFormat, moduleKind,
@@ -20,10 +23,9 @@ import {
 } from './snapshot.mjs';
 
 const require = createRequire(import.meta.url);
-const mapSize = Object.getOwnPropertyDescriptor(Map.prototype, 'size').get;
+/** @type {Set<string>} */
 const SETTLED = new Set([Status.EVALUATED, Status.ERRORED]);
 
-let hooked = null; // the loadCache instance whose own set/delete report here
 let version = 0; // answers given so far; 0 means the reader holds nothing
 let rescan = true; // the next answer re-reads every key (first answer, or a cache that was replaced)
 const dirty = new Set(); // URLs whose row may differ from the last answer
@@ -33,32 +35,18 @@ const requireSeen = new Map(); // require.cache path -> what the last answer saw
 const requirePaths = new Map(); // the same entries by URL: an ES module's row needs no path conversion
 const windows = new Set(); // open insertion records: url -> whether the key existed when first set
 
+// Every entry Node's loader sets or deletes, heard before the write.
+function heard(url, isSet) {
+  if (isSet) {
+    for (const window of windows) {
+      if (!window.has(url)) window.set(url, cacheHas(url));
+    }
+  }
+  dirty.add(url);
+}
+
 function hook() {
-  const cache = getLoader().loadCache;
-  if (hooked === cache) return cache;
-  const { set, delete: remove } = cache;
-  Object.defineProperty(cache, 'set', {
-    configurable: true,
-    writable: true,
-    value(url, ...rest) {
-      for (const window of windows) {
-        if (!window.has(url)) window.set(url, Map.prototype.has.call(this, url));
-      }
-      dirty.add(url);
-      return set.call(this, url, ...rest);
-    },
-  });
-  Object.defineProperty(cache, 'delete', {
-    configurable: true,
-    writable: true,
-    value(url, ...rest) {
-      dirty.add(url);
-      return remove.call(this, url, ...rest);
-    },
-  });
-  if (hooked !== null) rescan = true;
-  hooked = cache;
-  return cache;
+  if (watchCacheWrites(heard)) rescan = true; // a cache not heard before: its earlier writes were not
 }
 
 /** Starts hearing of the loader's insertions and of import() calls; the host calls it before the app runs. */
@@ -67,7 +55,7 @@ export function install() {
   onDynamicImport(touch);
 }
 
-/** A URL whose entries changed behind the hook (evict.mjs deletes and restores with Map.prototype). */
+/** A URL whose entries changed behind the hook (evict.mjs deletes and restores with cacheDelete/cacheSet). */
 export function touch(url) {
   dirty.add(url);
 }
@@ -101,26 +89,17 @@ function take(set, count) {
 }
 
 // The jobs the rows of `urls` read: their `linked` settle once for all, not with one await per row.
-function jobsAt(cache, urls) {
-  const jobs = [];
-  for (const url of urls) {
-    const slots = Map.prototype.get.call(cache, url);
-    for (const type in slots) {
-      if (slots[type] !== undefined && slots[type] !== null) jobs.push(slots[type]);
-    }
-  }
-  return jobs;
+function jobsAt(urls) {
+  return urls.flatMap((url) => slotJobs(cacheGet(url)).map(([, job]) => job));
 }
 
-function row(cache, url) {
+function row(url) {
   let module = null;
   let loading = false;
   const edges = [];
-  const slots = Map.prototype.get.call(cache, url);
+  const slots = cacheGet(url);
   if (slots !== undefined) {
-    for (const type in slots) {
-      const job = slots[type];
-      if (job === undefined || job === null) continue;
+    for (const [type, job] of slotJobs(slots)) {
       addLinkedEdges(edges, url, job);
       const status = jobStatus(job);
       loading ||= !SETTLED.has(status);
@@ -191,12 +170,12 @@ function scanRequireCache() {
   }
 }
 
-function keysToRescan(cache) {
-  for (const key of Map.prototype.keys.call(cache)) {
+function keysToRescan() {
+  for (const key of cacheKeys()) {
     if (!known.has(key)) dirty.add(key);
   }
   for (const key of known) {
-    if (!Map.prototype.has.call(cache, key)) dirty.add(key);
+    if (!cacheHas(key)) dirty.add(key);
   }
 }
 
@@ -205,14 +184,14 @@ function keysToRescan(cache) {
  * reader that missed one starts over): {full, version, rows}.
  */
 export async function changes(since) {
-  const cache = hook();
+  hook();
   const full = since === 0 || since !== version || rescan;
   if (full) {
     known.clear();
     unsettled.clear();
     requireSeen.clear();
     requirePaths.clear();
-    for (const key of Map.prototype.keys.call(cache)) dirty.add(key);
+    for (const key of cacheKeys()) dirty.add(key);
     for (const url of dynamicImporters()) dirty.add(url);
   }
   rescan = false;
@@ -225,13 +204,13 @@ export async function changes(since) {
   for (let slice = 0; dirty.size > 0; slice += 1) {
     if (slice > 0) await new Promise((resolve) => setImmediate(resolve));
     const urls = take(dirty, SLICE_ROWS);
-    await settleLinked(jobsAt(cache, urls));
+    await settleLinked(jobsAt(urls));
     for (const url of urls) {
-      if (Map.prototype.has.call(cache, url)) known.add(url);
+      if (cacheHas(url)) known.add(url);
       else known.delete(url);
-      if (!isProbeUrl(url)) rows.push(row(cache, url));
+      if (!isProbeUrl(url)) rows.push(row(url));
     }
-    if (dirty.size === 0 && mapSize.call(cache) !== known.size) keysToRescan(cache);
+    if (dirty.size === 0 && cacheSize() !== known.size) keysToRescan();
   }
   version += 1;
   return { full, version, rows };

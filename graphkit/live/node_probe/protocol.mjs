@@ -37,10 +37,10 @@ export const Status = Object.freeze({
 });
 
 export const PlanStatus = Object.freeze({
-  OK: 'ok',
+  OK: 'in-place',
   NOOP: 'noop',
   RERUN: 'rerun',
-  FULL_RELOAD: 'full-reload',
+  FULL_RELOAD: 'restart',
 });
 
 export const BoundaryReason = Object.freeze({
@@ -58,6 +58,7 @@ export const Command = Object.freeze({
   FOLDERS: 'folders',
   BOOTED: 'booted',
   QUIET: 'quiet',
+  STOPPING: 'stopping',
 });
 
 export const ApplyField = Object.freeze({

@@ -3,7 +3,10 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { cacheEntries, getLoader, isProbeUrl, jobStatus, jobUrl, linkedNow, settleLinked } from './loader.mjs';
+import {
+  cacheEntries, interceptImport, jobStatus, jobUrl, linkedNow, resolver, settleLinked,
+} from './internals/loader.mjs';
+import { isProbeUrl } from './own.mjs';
 import { importing, imported, startingUp, track } from './startup.mjs';
 import { Format, ImportKind, ModuleKind, Status } from './protocol.mjs';
 
@@ -22,6 +25,7 @@ const NATIVE_TYPESCRIPT = Boolean(process.features.typescript);
 const dynamicImports = new Map();
 // The same rows by importer, and who hears of a row that changed: the journal keeps the live graph current.
 const dynamicByImporter = new Map();
+/** @type {(importer: string) => void} */
 let onDynamicChange = () => {};
 let watching = false;
 let resolveUrl; // (specifier, parentURL, attributes) -> the URL the loader resolves it to
@@ -39,18 +43,12 @@ export function onDynamicImport(listener) {
 }
 
 /** Records import() calls; `entryUrls` are the URLs Node may name the main entry by, to time start-up. */
-export function watchDynamicImports(entryUrls = [], loader = getLoader()) {
+export function watchDynamicImports(entryUrls = []) {
   if (watching) return;
   watching = true;
-  const original = loader.import;
-  // v18-22: resolve(specifier, parentURL, attributes); v24+: resolveSync(parentURL, {specifier, attributes}).
-  resolveUrl = typeof loader.resolve === 'function'
-    ? async (specifier, parentURL, attributes) => (await loader.resolve(specifier, parentURL, attributes)).url
-    : async (specifier, parentURL, attributes) => loader.resolveSync(parentURL, { specifier, attributes }).url;
-  // Every import() (v18: esmLoader.import, v20+: cascadedLoader.import) passes the importer's URL;
-  // the entry point and preloads pass none.
-  loader.import = async function (specifier, parentURL, attributes, ...rest) {
-    const call = original.call(loader, specifier, parentURL, attributes, ...rest);
+  resolveUrl = resolver();
+  interceptImport(async (original, specifier, parentURL, attributes) => {
+    const call = original();
     // The main entry is imported with no parent (as a URL object on v22+): its evaluation starts the boot.
     if (typeof parentURL !== 'string' && entryUrls.includes(String(specifier))) track(call);
     if (typeof parentURL !== 'string' || isProbeUrl(parentURL)) return call;
@@ -85,7 +83,7 @@ export function watchDynamicImports(entryUrls = [], loader = getLoader()) {
     }
     if (row.to !== null) imported(row.to);
     return namespace;
-  };
+  });
 }
 
 /** Import() targets that every call reached during the app's start-up, as [from, to] URL pairs. */
@@ -223,9 +221,9 @@ export async function snapshot() {
     }
   }
   // The probe's own imports put builtins in loadCache too: keep a builtin only when an app module imports it.
-  const imported = new Set(edges.map((e) => e.to));
+  const targets = new Set(edges.map((e) => e.to));
   for (const url of modules.keys()) {
-    if (url.startsWith('node:') && !imported.has(url)) modules.delete(url);
+    if (url.startsWith('node:') && !targets.has(url)) modules.delete(url);
   }
   const cjs = requireGraph();
   for (const { url, status } of cjs.modules) {

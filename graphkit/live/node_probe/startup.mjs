@@ -34,12 +34,13 @@ let timer = null;
  */
 export function track(promise, counter = 'evaluating') {
   if (boot === null) {
-    let end;
+    let settle;
     const ended = new Promise((done) => {
-      end = done;
+      settle = done;
     });
     boot = {
-      evaluating: 0, starting: 0, inFlight: 0, listened: false, busyUntil: performance.now(), imported: new Set(), ended, end,
+      evaluating: 0, starting: 0, inFlight: 0, listened: false, busyUntil: performance.now(), imported: new Set(), ended,
+      end: settle,
     };
   }
   const current = boot;

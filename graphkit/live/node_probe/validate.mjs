@@ -3,15 +3,9 @@
 // V8's evaluate. A syntax error, a missing file or a missing export rejects its import() before the gate;
 // the old instances have then not been touched. Every supported Node (18-26) evaluates a module graph
 // through ModuleWrap.prototype.evaluate of its root, which is what the gate wraps.
-import { cacheEntries } from './loader.mjs';
+import { moduleWrapPrototype } from './internals/modules.mjs';
 
 let current = null; // the gate of the reload under way: {urls, arrive, opened, release, refuse}
-
-function moduleWrapPrototype() {
-  const module = cacheEntries().find(({ job }) => typeof job.module?.evaluate === 'function')?.job.module;
-  if (module === undefined) throw new Error(`graphkit: unsupported Node ${process.version}: no module record`);
-  return Object.getPrototypeOf(module);
-}
 
 let installed = false;
 
@@ -36,11 +30,14 @@ function install() {
 export function hold(urls) {
   install();
   const waiting = new Set(urls);
+  /** @type {(value?: unknown) => void} */
   let allArrived;
   const arrived = new Promise((resolve) => {
     allArrived = resolve;
   });
+  /** @type {(value?: unknown) => void} */
   let release;
+  /** @type {(error: unknown) => void} */
   let refuse;
   const opened = new Promise((resolve, reject) => {
     release = resolve;

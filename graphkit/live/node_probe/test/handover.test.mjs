@@ -6,6 +6,9 @@ import { once } from 'node:events';
 import { test } from 'node:test';
 import { addressKey, claim, claimedAmong, giveBack, offer, settle } from '../handover.mjs';
 
+/** The TCP port `server` listens on. @param {import('node:net').Server} server */
+const portOf = (server) => /** @type {import('node:net').AddressInfo} */ (server.address()).port;
+
 test('listen() arguments name the address they ask for', () => {
   assert.equal(addressKey([]), 'tcp::0');
   assert.equal(addressKey([3000]), 'tcp::3000');
@@ -32,14 +35,14 @@ async function served(port) {
 
 test('a claimed socket moves to the new server: same port, new handler, old server closed once settled', async () => {
   const old = await listening('old');
-  const { port } = old.address();
+  const port = portOf(old);
   const key = addressKey([0, '127.0.0.1']);
   assert.equal(offer(key, old), true);
   const next = http.createServer((request, response) => response.end('new'));
   const closed = once(old, 'close');
   next.listen(claim(key, next));
   await once(next, 'listening');
-  assert.equal(next.address().port, port);
+  assert.equal(portOf(next), port);
   assert.equal(claimedAmong([old]), 1);
   assert.equal(claim(key, next), null); // taken once
   assert.equal(await served(port), 'new');
@@ -51,7 +54,7 @@ test('a claimed socket moves to the new server: same port, new handler, old serv
 
 test('a claim given back: the old server accepts on its socket again, the new one closes', async () => {
   const old = await listening('old');
-  const { port } = old.address();
+  const port = portOf(old);
   const key = addressKey([0, '127.0.0.1']);
   offer(key, old);
   const next = http.createServer((request, response) => response.end('new'));

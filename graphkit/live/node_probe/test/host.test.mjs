@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { applyPlan } from '../evict.mjs';
-import { getLoadCache } from '../loader.mjs';
+import { cacheHas } from '../internals/loader.mjs';
 import * as hot from '../hot.mjs';
 
 hot.install();
@@ -66,7 +66,7 @@ test('a failed reload disposes and drops the modules it loaded for the first tim
   const result = await applyPlan(plan('b.mjs'));
   assert.equal(result.ok, false);
   assert.equal(globalThis.newModuleDisposed, true);
-  assert.equal(Map.prototype.has.call(getLoadCache(), url('n.mjs')), false);
+  assert.equal(cacheHas(url('n.mjs')), false);
   assert.equal(await load(), before);
   write('b.mjs', "export const b = 'b3';\n");
   assert.equal((await applyPlan(plan('b.mjs'))).ok, true);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cacheEntries, isProbeUrl, jobDependencies, jobStatus, jobUrl, linkedNow, settleLinked } from '../loader.mjs';
+import { cacheEntries, jobDependencies, jobStatus, jobUrl, linkedNow, settleLinked } from '../internals/loader.mjs';
+import { isProbeUrl } from '../own.mjs';
 import { snapshot } from '../snapshot.mjs';
 
 const diamond = new URL('../../../../fixtures/graphs/diamond/main.mjs', import.meta.url).href;
@@ -44,6 +45,7 @@ test('the snapshot never lists the probe or the test runner modules it imported 
 // Jobs shaped as Node 18-22 leave them: `linked` a promise of the jobs linked.
 test('a linked promise reads as no jobs until it was seen to settle, then as its jobs; a swapped one afresh', async () => {
   const dependency = { url: 'file:///dep.mjs', linked: [] };
+  /** @type {(jobs: object[]) => void} */
   let link;
   const job = { url: 'file:///main.mjs', linked: new Promise((resolve) => { link = resolve; }) };
   await settleLinked([job]); // still linking: one turn, then on

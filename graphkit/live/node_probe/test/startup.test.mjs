@@ -6,9 +6,13 @@ import { once } from 'node:events';
 import { test } from 'node:test';
 import { booted, imported, importing, startingUp, track, watchListening } from '../startup.mjs';
 
+/** The TCP port `server` listens on. @param {import('node:net').Server} server */
+const portOf = (server) => /** @type {import('node:net').AddressInfo} */ (server.address()).port;
+
 watchListening();
 
 const settle = () => {
+  /** @type {(value?: unknown) => void} */
   let done;
   const promise = new Promise((resolve) => {
     done = resolve;
@@ -51,7 +55,7 @@ test('a first client connection ends the boot at once, an import() still in flig
   await once(server, 'listening');
   await new Promise((resolve) => setTimeout(resolve, 100));
   assert.equal(startingUp(), true);
-  const response = await fetch(`http://127.0.0.1:${server.address().port}/`, { headers: { connection: 'close' } });
+  const response = await fetch(`http://127.0.0.1:${portOf(server)}/`, { headers: { connection: 'close' } });
   assert.equal(await response.text(), 'ok');
   assert.equal(booting, false); // the request is served after the boot
   server.close();

@@ -6,19 +6,19 @@
 // (--loader, module.register: a hook may load another URL with the context it was given) and under a
 // policy manifest (its integrity check is part of the read); a read that fails is left to Node, whose error
 // the user then sees. Development only: this relies on Node internals.
-import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { getLoader } from './loader.mjs';
-
-const require = createRequire(import.meta.url);
+import { internal } from './node.mjs';
 
 // Source formats that defaultLoad reads; CommonJS goes to the CommonJS loader, which reads on its own.
 const SKIPPED = /\.(?:cjs|node)$/;
 
-export function install() {
+/** Reads sources synchronously where Node 18 and 20 would not; an optimisation: any other shape is left alone. */
+export function readSourcesSynchronously() {
   const loader = getLoader();
   if (loader.load?.constructor?.name !== 'AsyncFunction' || typeof loader.setCustomizations !== 'function') return;
-  const { getOptionValue } = require('internal/options');
+  const getOptionValue = internal('internal/options')?.getOptionValue;
+  if (typeof getOptionValue !== 'function') return;
   if (getOptionValue('--experimental-loader').length > 0 || getOptionValue('--experimental-policy')) return;
   let customized = false;
   const { load, setCustomizations } = loader;
@@ -30,7 +30,7 @@ export function install() {
     // Given a source, Node 20 runs CommonJS through its ESM-side CommonJS loader, whose require() of a
     // builtin fails ("request for 'node:fs' is not in cache"): a module resolved as CommonJS reads as usual.
     const commonjs = context?.format === 'commonjs';
-    if (customized || commonjs || context?.source != null || !url.startsWith('file:') || SKIPPED.test(url)) {
+    if (customized || commonjs || (context?.source !== undefined && context?.source !== null) || !url.startsWith('file:') || SKIPPED.test(url)) {
       return load.call(this, url, context);
     }
     let source;
