@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import node_binary
+from tests.conftest import REPO, node_binary
 from tests.test_host import fetch
 from tests.test_rerun import save
 from tests.test_watch import GRAPHKIT, WAIT, Watching, free_port, line_queues
@@ -195,3 +195,60 @@ def test_timers_threads_and_stdin_readers_of_old_runs_stop(
     assert answers == ["v3 got hello", "v3 read 6"]
     time.sleep(0.3)
     assert out.empty()  # no old reader answered too
+
+
+WS_INSTALLED = REPO / ".cache" / "apps-ws" / "node_modules"
+WS_SERVER = """import http from 'node:http';
+import { WebSocketServer } from 'ws';
+const VERSION = 'v1';
+const server = http.createServer((request, response) => response.end(VERSION));
+new WebSocketServer({ server }).on('connection', (socket) => socket.send(`hello ${VERSION}`));
+server.listen(0, '127.0.0.1', () => console.log(`listening on ${server.address().port}`));
+"""
+WS_CLIENT = """import WebSocket from 'ws';
+// Prints what the server says and how each connection closed; reconnects at once after a close.
+function connect() {
+  const socket = new WebSocket(process.argv[2]);
+  socket.on('message', (data) => console.log(String(data)));
+  socket.on('close', (code, reason) => {
+    console.log(`closed ${code} ${reason}`);
+    connect();
+  });
+  socket.on('error', () => {});
+}
+connect();
+"""
+
+
+@pytest.mark.parametrize("major", MAJORS)
+def test_a_websocket_client_reconnects_to_the_newest_code_after_each_rerun(
+    major: int, tmp_path: Path
+) -> None:
+    if not WS_INSTALLED.is_dir():
+        pytest.fail(f"{WS_INSTALLED} is missing: run scripts/install-apps.sh (make test does)")
+    (tmp_path / "package.json").write_text('{"type": "module"}\n')
+    (tmp_path / "node_modules").symlink_to(WS_INSTALLED)
+    (tmp_path / "main.mjs").write_text(WS_SERVER)
+    (tmp_path / "client.mjs").write_text(WS_CLIENT)
+    node = node_binary(major)
+    w = Watching(node, tmp_path)
+    client = subprocess.Popen(
+        [node, tmp_path / "client.mjs", f"ws://127.0.0.1:{w.port}/"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        said, _ = line_queues(client)
+        assert said.get(timeout=WAIT) == "hello v1"
+        for version in range(2, 5):
+            save(w, "main.mjs", f"'v{version - 1}'", f"'v{version}'")
+            match = RERAN.fullmatch(w.status())
+            assert match and match[1] == "1 server handed over, 1 upgraded connection closed"
+            # The old connection gets a clean close, "service restart", and the reconnect reaches new code.
+            assert said.get(timeout=WAIT) == "closed 1012 service restart"
+            assert said.get(timeout=WAIT) == f"hello v{version}"
+    finally:
+        client.kill()
+        client.wait()
+        end(w.process, set())
