@@ -14,19 +14,19 @@ function running(child) {
   return child.exitCode === null && child.signalCode === null;
 }
 
-function killAfterGrace(child) {
+function killAfterGrace(child, graceMs = KILL_GRACE_MS) {
   const timer = setTimeout(() => {
     if (running(child)) child.kill('SIGKILL');
-  }, KILL_GRACE_MS);
+  }, graceMs);
   timer.unref();
   child.once('exit', () => clearTimeout(timer));
 }
 
-/** Ends a child process the released instance started; false when it had already exited. */
-export function endChild(child) {
+/** Ends a child process the released instance started (SIGKILL after `graceMs`); false if it had exited. */
+export function endChild(child, graceMs = KILL_GRACE_MS) {
   if (!running(child)) return false;
   child.kill('SIGTERM');
-  killAfterGrace(child);
+  killAfterGrace(child, graceMs);
   return true;
 }
 
