@@ -116,6 +116,14 @@ def test_a_cluster_rerun_ends_with_its_workers_all_on_the_new_code_and_one_helpe
             assert {text for text, _ in answers} == {f"v{version}"}
             assert {int(pid) for _, pid in answers} == workers  # both new workers serve, and only they
             before = now
+        # A re-run that throws after forking is rolled back: its workers and helper go, the old ones stay.
+        failing = "if (cluster.isPrimary) throw new Error('boom after fork');\n"
+        text = (root / "main.mjs").read_text()
+        save(w, "main.mjs", text, text.replace("'v4'", "'v5'") + failing)
+        kept = r"graphkit: main\.mjs: boom after fork at main\.mjs:\d+:\d+; kept old code"
+        assert re.fullmatch(kept, w.status())
+        assert settled_children(primary, 3) == before
+        assert {w.get("/").split()[0] for _ in range(4)} == {"v4"}
     finally:
         end(w.process, seen, primary)
 

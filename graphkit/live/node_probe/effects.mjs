@@ -19,7 +19,7 @@ import { createRequire, syncBuiltinESMExports } from 'node:module';
 import net from 'node:net';
 import { addressKey, claim, giveBack, offer, trackUpgrades, upgradedOf, withdraw } from './handover.mjs';
 import { isProbeUrl } from './loader.mjs';
-import { endChild, hideRetiredWorkers, retireWorkers, workerAlive } from './processes.mjs';
+import { endChild, hideRetiredWorkers, replaceWorkers, retireWorkers, workerAlive } from './processes.mjs';
 import { Effect } from './protocol.mjs';
 
 const require = createRequire(import.meta.url);
@@ -317,13 +317,15 @@ export function runAs(url, fn, attempt) {
 
 /**
  * Releases what the current instances of `urls` own, after their dispose callbacks ran: listeners removed,
- * timers cleared, child processes, worker threads and readline interfaces ended, servers offered for
- * handover (they keep accepting until claimed or settled), cluster workers kept until `settle` replaces
- * them. Returns a ticket: counts per effect kind, and what `restore` and `settle` need.
+ * timers cleared, servers offered for handover (they keep accepting until claimed or settled); child
+ * processes, worker threads, readline interfaces and cluster workers are kept until `settle` ends them.
+ * Returns a ticket: counts per effect kind, and what `restore` and `settle` need.
  */
 export function release(urls) {
   const released = Object.fromEntries(Object.values(Effect).map((kind) => [kind, 0]));
-  const ticket = { released, owners: [], offered: [], listeners: [], workers: [] };
+  const ticket = {
+    released, owners: [], offered: [], listeners: [], children: [], threads: [], inputs: [], workers: [],
+  };
   for (const url of urls) {
     const owner = owners.get(url);
     if (owner === undefined) continue;
@@ -353,18 +355,16 @@ export function release(urls) {
       released[Effect.TIMER] += 1;
       controller.abort();
     }
-    for (const child of owner.children) if (endChild(child)) released[Effect.CHILD] += 1;
-    for (const thread of owner.threads) {
-      released[Effect.THREAD] += 1;
-      thread.terminate();
-    }
-    for (const lines of owner.inputs) {
-      released[Effect.INPUT] += 1;
-      lines.removeAllListeners(); // the old code hears nothing more, not even 'close'
-      lines.close();
-    }
-    for (const worker of owner.workers) if (workerAlive(worker)) ticket.workers.push(worker);
-    released[Effect.WORKER] += ticket.workers.length;
+    // Processes, threads and readline interfaces go once the reload has succeeded: a rolled-back one keeps them.
+    ticket.children.push(...owner.children);
+    ticket.threads.push(...owner.threads);
+    ticket.inputs.push(...owner.inputs);
+    const workers = [...owner.workers].filter(workerAlive);
+    ticket.workers.push(...workers);
+    released[Effect.CHILD] += owner.children.size;
+    released[Effect.THREAD] += owner.threads.size;
+    released[Effect.INPUT] += owner.inputs.size;
+    released[Effect.WORKER] += workers.length;
     for (const server of owner.servers) {
       released[Effect.SERVER] += 1;
       released[Effect.UPGRADED] += upgradedOf(server);
@@ -377,16 +377,37 @@ export function release(urls) {
 /**
  * After a re-import failed: the old owners come back with the servers and cluster workers they still have
  * and their listeners, and the servers the failed attempt opened (`failed`, its own release ticket) close,
- * each first giving back the listening socket it took from an old server: the old code serves on.
+ * each first giving back the listening socket it took from an old server: the old code serves on. The
+ * attempt's other effects were released with `failed`; its cluster workers are retired.
  */
 export function restore(ticket, failed) {
   withdraw([...ticket.offered, ...failed.offered]);
   for (const owner of ticket.owners) owners.set(owner.url, owner);
   for (const owner of failed.owners) for (const server of owner.servers) giveBack(server);
   for (const { emitter, event, listener } of ticket.listeners) emitter.on(event, listener);
+  end(failed);
+  retireWorkers(failed.workers); // the old workers stay
 }
 
-/** After a re-run succeeded: the released cluster workers give way to the re-run's (at most `limitMs`). */
+/**
+ * After a reload succeeded: the released child processes, worker threads and readline interfaces end, and
+ * the released cluster workers give way to the re-run's (waiting at most `limitMs` for them to listen).
+ */
 export function settle(ticket, limitMs) {
-  return retireWorkers(ticket.workers, limitMs);
+  end(ticket);
+  return replaceWorkers(ticket.workers, limitMs);
+}
+
+function end(ticket) {
+  for (const child of ticket.children) endChild(child);
+  for (const thread of ticket.threads) thread.terminate();
+  for (const lines of ticket.inputs) closeInput(lines);
+}
+
+function closeInput(lines) {
+  const { input } = lines;
+  lines.removeAllListeners(); // the old code hears nothing more, not even 'close'
+  lines.close();
+  // Closing pauses the input stream, which the re-run's own interface may be reading too.
+  if (input?.listenerCount?.('data') > 0 || input?.listenerCount?.('keypress') > 0) input.resume();
 }

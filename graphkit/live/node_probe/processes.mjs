@@ -62,10 +62,15 @@ function replacements(old, limitMs) {
 }
 
 /** Replaces `old` cluster workers: waits (at most `limitMs`) for the re-run's workers, then retires the old. */
-export async function retireWorkers(old, limitMs) {
+export async function replaceWorkers(old, limitMs) {
   if (old.length === 0) return;
   await replacements(old, limitMs);
-  for (const worker of old) {
+  retireWorkers(old);
+}
+
+/** Disconnects cluster workers (requests in flight finish), killed if still running after the grace. */
+export function retireWorkers(workers) {
+  for (const worker of workers) {
     if (!workerAlive(worker)) continue;
     retired.add(worker);
     worker.disconnect();
