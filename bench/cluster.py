@@ -158,8 +158,9 @@ class Hammer:
 
 def cluster_run(
     command: list[str], root: Path, reruns: int, wait: Callable[[Lines, int, int], None]
-) -> tuple[int, int, int, bool]:
-    """Requests sent and failed through ``reruns`` saves, workers alive after, all on the newest code."""
+) -> tuple[int, int, float, int, bool]:
+    """Requests sent and failed through ``reruns`` saves, the seconds they took, workers alive after, and
+    whether all of them serve the newest code."""
     main = root / "main.mjs"
     main.write_text(CLUSTER)
     port = free_port()
@@ -167,6 +168,7 @@ def cluster_run(
         out.wait_for(re.compile(r"^primary \d+$"), "primary's pid")
         serving(port, 0)
         hammer = Hammer(port)
+        begun = time.perf_counter()
         try:
             for version in range(1, reruns + 1):
                 time.sleep(SETTLE_SECONDS)
@@ -175,6 +177,7 @@ def cluster_run(
                 wait(err, port, version)
         finally:
             hammer.end()
+        seconds = time.perf_counter() - begun
         time.sleep(1.0)  # replaced workers finish exiting
         out.drain()
         primary = current_primary(command, port)
@@ -182,7 +185,7 @@ def cluster_run(
         answers = [get(port) or "" for _ in range(20)]
         versions = {answer.split()[0] for answer in answers}
         newest = versions == {f"v{reruns}"} and {int(answer.split()[1]) for answer in answers} == workers
-    return hammer.sent, hammer.failed, len(workers), newest
+    return hammer.sent, hammer.failed, seconds, len(workers), newest
 
 
 def current_primary(command: list[str], port: int) -> int:
@@ -256,10 +259,14 @@ def main() -> None:
             entry = root / "main.mjs"
             ours = cluster_run(graphkit_command(entry, node), root, args.reruns, after_status)
             peer = cluster_run([str(node), "--watch", str(entry)], root, args.reruns, after_served)
-            for name, (sent, failed, workers, newest) in (("graphkit watch", ours), ("node --watch", peer)):
+            for name, (sent, failed, seconds, workers, newest) in (
+                ("graphkit watch", ours),
+                ("node --watch", peer),
+            ):
+                on = "all" if newest else "NOT all"
                 print(
-                    f"  (a/b) cluster, 2 workers, {args.reruns} saves, {name}: {failed} of {sent} requests"
-                    f" failed, {workers} workers after, {'all' if newest else 'NOT all'} on the newest code"
+                    f"  (a/b) cluster, 2 workers, {args.reruns} saves in {seconds:.1f} s, {name}: {failed} of"
+                    f" {sent} requests failed, {workers} workers after, {on} on the newest code"
                 )
             print(
                 f"  failed requests, graphkit watch / node --watch: {ours[1]} / {peer[1]}"

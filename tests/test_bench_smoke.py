@@ -161,6 +161,6 @@ def _process_text(pid: Path) -> str:
 def test_cluster_bench_prints_both_tools_for_the_cluster_and_the_websocket() -> None:
     out = bench("bench.cluster", "--majors", "24", "--reruns", "2", "--ws-reruns", "1")
     for tool in ("graphkit watch", "node --watch"):
-        figure = rf"\(a/b\) cluster, 2 workers, 2 saves, {tool}: \d+ of \d+ requests failed"
+        figure = rf"\(a/b\) cluster, 2 workers, 2 saves in [\d.]+ s, {tool}: \d+ of \d+ requests failed"
         assert re.search(figure, out), out
         assert f"(c) websocket, 1 saves, {tool}: closes " in out, out
