@@ -72,7 +72,12 @@ const VERSION = 'v1';
 if (cluster.isPrimary) {
   for (let i = 0; i < 2; i += 1) cluster.fork();
   cluster.on('exit', () => cluster.fork()); // respawns any worker that exits, the way many apps do
-  const helper = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  let helper;
+  const startHelper = () => { // kept running: started again whenever it exits
+    helper = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    helper.on('exit', startHelper);
+  };
+  startHelper();
   process.on('exit', () => helper.kill());
   console.log(`primary ${process.pid}`);
 } else {
@@ -182,6 +187,10 @@ def test_timers_threads_and_stdin_readers_of_old_runs_stop(
     out, err = line_queues(process)
     port = int(out.get(timeout=WAIT).split()[-1])
     main = root / "main.mjs"
+    deadline = time.monotonic() + WAIT
+    while not all(f"{kind} v1" in json.loads(fetch(port, "/")[0]) for kind in KINDS):  # v1 runs each kind
+        assert time.monotonic() < deadline, fetch(port, "/")
+        time.sleep(0.02)
     for version in (2, 3):
         main.write_text(main.read_text().replace(f"'v{version - 1}'", f"'v{version}'"))
         match = RERAN.fullmatch(err.get(timeout=WAIT))
@@ -194,7 +203,8 @@ def test_timers_threads_and_stdin_readers_of_old_runs_stop(
     then = json.loads(fetch(port, "/")[0])
     for kind in KINDS:
         for old in ("v1", "v2"):
-            assert then[f"{kind} {old}"] == first[f"{kind} {old}"], f"{kind} {old} still runs"
+            # (v2 lived for one save: under load its thread may not have posted before it went)
+            assert then.get(f"{kind} {old}") == first.get(f"{kind} {old}"), f"{kind} {old} still runs"
         assert then[f"{kind} v3"] > first.get(f"{kind} v3", 0), f"{kind} v3 does not run"
     assert process.stdin is not None
     process.stdin.write("hello\n")

@@ -19,7 +19,9 @@ import { createRequire, syncBuiltinESMExports } from 'node:module';
 import net from 'node:net';
 import { addressKey, claim, giveBack, offer, trackUpgrades, upgradedOf, withdraw } from './handover.mjs';
 import { isProbeUrl } from './loader.mjs';
-import { endChild, hideRetiredWorkers, replaceWorkers, retireWorkers, workerAlive } from './processes.mjs';
+import {
+  endChild, hideRetiredWorkers, replaceWorkers, retireWorkers, silence, workerAlive,
+} from './processes.mjs';
 import { Effect } from './protocol.mjs';
 
 const require = createRequire(import.meta.url);
@@ -400,7 +402,10 @@ export function settle(ticket, limitMs) {
 
 function end(ticket) {
   for (const child of ticket.children) endChild(child);
-  for (const thread of ticket.threads) thread.terminate();
+  for (const thread of ticket.threads) {
+    silence(thread);
+    thread.terminate();
+  }
   for (const lines of ticket.inputs) closeInput(lines);
 }
 

@@ -4,7 +4,8 @@
 // are replaced, not just stopped: the old ones go on serving until the re-run app's workers listen (they
 // share the primary's listening socket, so no connection is refused), then they are disconnected (requests
 // in flight finish) and killed if still running after the grace. Their end is the old code's business: the
-// re-run app's cluster listeners never hear of it (a respawn-on-exit handler would double the workers).
+// re-run app's cluster listeners never hear of it (a respawn-on-exit handler would double the workers),
+// nor do the old code's own 'exit' listeners on what it started.
 import cluster from 'node:cluster';
 
 export const KILL_GRACE_MS = 10_000;
@@ -25,9 +26,17 @@ function killAfterGrace(child, graceMs = KILL_GRACE_MS) {
 /** Ends a child process the released instance started (SIGKILL after `graceMs`); false if it had exited. */
 export function endChild(child, graceMs = KILL_GRACE_MS) {
   if (!running(child)) return false;
+  silence(child);
   child.kill('SIGTERM');
   killAfterGrace(child, graceMs);
   return true;
+}
+
+// The old code hears nothing of the end it asked for: an 'exit' handler that starts another child (or
+// worker, or thread) would bring back what was released.
+export function silence(emitter) {
+  emitter.removeAllListeners('exit');
+  emitter.removeAllListeners('close');
 }
 
 /** Whether a cluster worker is still one to replace (not dead, not already on its way out). */
@@ -73,6 +82,7 @@ export function retireWorkers(workers) {
   for (const worker of workers) {
     if (!workerAlive(worker)) continue;
     retired.add(worker);
+    silence(worker);
     worker.disconnect();
     killAfterGrace(worker.process);
   }
