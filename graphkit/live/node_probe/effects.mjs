@@ -394,10 +394,12 @@ export function restore(ticket, failed) {
 /**
  * After a reload succeeded: the released child processes, worker threads and readline interfaces end, and
  * the released cluster workers give way to the re-run's (waiting at most `limitMs` for them to listen).
+ * Resolves to whether there were workers to replace.
  */
-export function settle(ticket, limitMs) {
+export async function settle(ticket, limitMs) {
   end(ticket);
-  return replaceWorkers(ticket.workers, limitMs);
+  await replaceWorkers(ticket.workers, limitMs);
+  return ticket.workers.length > 0;
 }
 
 function end(ticket) {

@@ -320,7 +320,8 @@ async function reload(plan) {
   if (rerun) adopt(plan.entry);
   const handedOver = handover.claimedAmong(ticket.offered);
   handover.settle();
-  await effects.settle(ticket, BOOT_WAIT_MS);
+  // Released cluster workers go once the re-run's listen: the reload takes until then.
+  const replaced = await effects.settle(ticket, BOOT_WAIT_MS) ? performance.now() : undefined;
   for (const { url, callback } of acceptors) {
     try {
       await callWithin(limitMs, callback, namespaces.get(url));
@@ -345,7 +346,7 @@ async function reload(plan) {
     warnings,
     released: ticket.released,
     handedOver,
-    ended: boot?.until,
+    ended: replaced ?? boot?.until,
     stale: byBoot.filter((url) => !boot.imported.has(url)),
   });
 }
