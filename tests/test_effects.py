@@ -134,6 +134,7 @@ def test_a_cluster_rerun_ends_with_its_workers_all_on_the_new_code_and_one_helpe
 
 
 SINGLE = """import http from 'node:http';
+import { execFile, fork } from 'node:child_process';
 import readline from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import { setInterval as every, setTimeout as sleep } from 'node:timers/promises';
@@ -155,6 +156,8 @@ setTimeout(() => setInterval(() => tick('nested'), 10), 0);
 })();
 const code = "const up = require('node:worker_threads').parentPort; setInterval(() => up.postMessage(0), 9);";
 new Worker(code, { eval: true }).on('message', () => tick('thread'));
+fork(new URL('./helper.cjs', import.meta.url).pathname, [VERSION], { stdio: 'ignore' });
+execFile(process.execPath, ['-e', 'setInterval(() => {}, 1000)', VERSION]);
 const lines = readline.createInterface({ input: process.stdin });
 lines.on('line', (line) => console.log(`${VERSION} got ${line}`));
 process.stdin.on('data', (data) => console.log(`${VERSION} read ${data.length}`));
@@ -168,6 +171,7 @@ KINDS = ("nested", "iterator", "sleep", "thread")
 def stdin_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Path]]:
     (tmp_path / "package.json").write_text('{"type": "module"}\n')
     (tmp_path / "main.mjs").write_text(SINGLE)
+    (tmp_path / "helper.cjs").write_text("setInterval(() => {}, 1000);\n")
     process = subprocess.Popen(
         [GRAPHKIT, "watch", tmp_path / "main.mjs", "--node", node_binary(request.param)],
         stdin=subprocess.PIPE,
@@ -176,7 +180,7 @@ def stdin_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[
         text=True,
     )
     yield process, tmp_path
-    end(process, set())
+    end(process, {pid for app in children(process.pid) for pid in children(app)})
 
 
 @pytest.mark.parametrize("stdin_app", MAJORS, indirect=True)
@@ -195,9 +199,14 @@ def test_timers_threads_and_stdin_readers_of_old_runs_stop(
         main.write_text(main.read_text().replace(f"'v{version - 1}'", f"'v{version}'"))
         match = RERAN.fullmatch(err.get(timeout=WAIT))
         assert match and match[1] == (
-            "1 server handed over, 3 timers released, 1 worker thread terminated, 2 stdin readers closed"
+            "1 server handed over, 3 timers released, 2 child processes ended, 1 worker thread terminated,"
+            " 2 stdin readers closed"
         )
         assert out.get(timeout=WAIT) == f"listening on {port}"
+    # The forked and the execFile'd child of the newest run are the app's only children.
+    (app,) = children(process.pid)
+    helpers = settled_children(app, 2)
+    assert sorted(cmdline.rpartition(" ")[2] for cmdline in helpers.values()) == ["v3", "v3"]
     first = json.loads(fetch(port, "/")[0])
     time.sleep(0.3)  # 30 periods of every timer
     then = json.loads(fetch(port, "/")[0])
