@@ -184,9 +184,10 @@ function refuseWhileRunning() {
 /**
  * Runs one plan: {evict: [[url, ...], ...] in reload order, boundaries: [{url, reason, imports}], changed,
  * entry}. A plan that evicts the entry re-runs the app. Resolves to {ok, evicted, reimported, ms, warnings,
- * error, released: {server, timer, listener, ...} (every Effect), handedOver, stale}; never rejects for app errors. A re-run is
- * answered once the app has booted again (startup.mjs); `stale` names the evicted modules its boot did not
- * import again, whose new code is therefore not what the app serves. Each hot callback
+ * error, released: a count per Effect, handedOver, stale}; never rejects for app errors. A re-run is
+ * answered once the app has booted again (startup.mjs) and its released cluster workers were replaced;
+ * `stale` names the evicted modules its boot did not import again, whose new code is therefore not what
+ * the app serves. A re-run whose server cannot listen is rolled back like one that throws. Each hot callback
  * may take `callbackMs` (default hot.CALLBACK_MS) before it is skipped. A plan sent while an earlier one
  * is still re-importing (a slow top-level await) is refused, never overlapped.
  *
@@ -320,7 +321,7 @@ async function reload(plan) {
   if (rerun) adopt(plan.entry);
   const handedOver = handover.claimedAmong(ticket.offered);
   handover.settle();
-  // Released cluster workers go once the re-run's listen: the reload takes until then.
+  // Released cluster workers go once the re-run's workers listen: the reload takes until then.
   const replaced = await effects.settle(ticket, BOOT_WAIT_MS) ? performance.now() : undefined;
   for (const { url, callback } of acceptors) {
     try {
