@@ -137,7 +137,8 @@ SINGLE = """import http from 'node:http';
 import { execFile, fork } from 'node:child_process';
 import readline from 'node:readline';
 import { Worker } from 'node:worker_threads';
-import { setInterval as every, setTimeout as sleep } from 'node:timers/promises';
+import { scheduler, setInterval as every, setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 const VERSION = 'v1';
 globalThis.ticks ??= {}; // survives re-runs: what each version's timers and thread still do
 const tick = (kind) => {
@@ -148,12 +149,15 @@ setTimeout(() => setInterval(() => tick('nested'), 10), 0);
 (async () => {
   for await (const _ of every(10)) tick('iterator');
 })();
-(async () => {
-  for (;;) {
-    await sleep(10);
-    tick('sleep');
-  }
-})();
+const pause = promisify(setTimeout);
+for (const [kind, wait] of [['sleep', sleep], ['wait', (ms) => scheduler.wait(ms)], ['promisified', pause]]) {
+  (async () => {
+    for (;;) {
+      await wait(10);
+      tick(kind);
+    }
+  })();
+}
 const code = "const up = require('node:worker_threads').parentPort; setInterval(() => up.postMessage(0), 9);";
 new Worker(code, { eval: true }).on('message', () => tick('thread'));
 fork(new URL('./helper.cjs', import.meta.url).pathname, [VERSION], { stdio: 'ignore' });
@@ -164,7 +168,7 @@ process.stdin.on('data', (data) => console.log(`${VERSION} read ${data.length}`)
 const server = http.createServer((request, response) => response.end(JSON.stringify(globalThis.ticks)));
 server.listen(0, '127.0.0.1', () => console.log(`listening on ${server.address().port}`));
 """
-KINDS = ("nested", "iterator", "sleep", "thread")
+KINDS = ("nested", "iterator", "sleep", "wait", "promisified", "thread")
 
 
 @pytest.fixture
@@ -199,7 +203,7 @@ def test_timers_threads_and_stdin_readers_of_old_runs_stop(
         main.write_text(main.read_text().replace(f"'v{version - 1}'", f"'v{version}'"))
         match = RERAN.fullmatch(err.get(timeout=WAIT))
         assert match and match[1] == (
-            "1 server handed over, 3 timers released, 2 child processes ended, 1 worker thread terminated,"
+            "1 server handed over, 5 timers released, 2 child processes ended, 1 worker thread terminated,"
             " 2 stdin readers closed"
         )
         assert out.get(timeout=WAIT) == f"listening on {port}"

@@ -17,6 +17,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import net from 'node:net';
+import { promisify } from 'node:util';
 import { addressKey, claim, giveBack, offer, trackUpgrades, upgradedOf, withdraw } from './handover.mjs';
 import { isProbeUrl } from './loader.mjs';
 import {
@@ -295,6 +296,13 @@ function patchPromiseTimers() {
   timers.setTimeout = wrapPromiseTimer(timers.setTimeout, false);
   timers.setImmediate = wrapPromiseTimer(timers.setImmediate, false);
   timers.setInterval = wrapPromiseTimer(timers.setInterval, true);
+  // scheduler.wait and util.promisify(setTimeout) reach Node's own promise timer, not these exports.
+  if (typeof timers.scheduler?.wait === 'function') {
+    timers.scheduler.wait = function wait(delay, options) {
+      return timers.setTimeout(delay, undefined, options);
+    };
+  }
+  globalThis.setTimeout[promisify.custom] = timers.setTimeout;
 }
 
 /** Starts tracking; `entry` is the URL of the app's entry, the owner of what nothing else owns. */
