@@ -163,3 +163,11 @@ def test_shutdown_bench_prints_a_row_per_case() -> None:
     for case in ("ctrl-c", "kill", "restart"):
         row = rf"^\| 24 \| {case} \| 1/1 \| 1/1 \| [\d.]+ \| [\d.]+ \| [\d.]+ \|$"
         assert re.search(row, out, re.MULTILINE), out
+
+
+def test_cluster_bench_prints_both_tools_for_the_cluster_and_the_websocket() -> None:
+    out = bench("bench.cluster", "--majors", "24", "--reruns", "2", "--ws-reruns", "1")
+    for tool in ("graphkit watch", "node --watch"):
+        figure = rf"\(a/b\) cluster, 2 workers, 2 saves in [\d.]+ s, {tool}: \d+ of \d+ requests failed"
+        assert re.search(figure, out), out
+        assert f"(c) websocket, 1 saves, {tool}: closes " in out, out

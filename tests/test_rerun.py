@@ -11,6 +11,7 @@ import http.client
 import json
 import re
 import shutil
+import socket
 import threading
 import urllib.error
 import urllib.request
@@ -24,7 +25,7 @@ from graphkit.model import Effect, ImportKind
 from graphkit.model.urls import path_to_url
 from graphkit.planning.planner import plan
 from tests.conftest import FIXTURES, NODE_MAJORS, REPO, node_binary
-from tests.test_watch import Watching
+from tests.test_watch import WAIT, Watching
 
 APPS = FIXTURES / "framework-apps"
 FRAMEWORKS_INSTALLED = REPO / ".cache" / "apps-frameworks" / "node_modules"
@@ -279,6 +280,7 @@ AFTER
 
 def server(version: str, listen: str, after: str = "") -> str:
     return SERVER.replace("VERSION", version).replace("LISTEN", listen).replace("AFTER", after)
+RERAN_HANDED_OVER = r"graphkit: {}: re-ran the app in \d+ ms \({} evicted, 1 server handed over\)"
 LISTEN = "server.listen(0, '127.0.0.1', () => console.log(`listening on ${server.address().port}`));"
 AWAITED = "await new Promise((done) => server.listen(0, '127.0.0.1', done));"
 
@@ -309,7 +311,7 @@ def test_a_rerun_that_fails_after_listening_is_rolled_back(major: int, tmp_path:
             assert w.status() == f"graphkit: main.mjs: {where}; kept old code"
             assert served(w) == ("hello v1", pid)
         save(w, "main.mjs", main.read_text(), server("v5", LISTEN))
-        ran = r"graphkit: {}: re-ran the app in \d+ ms \({} evicted, 1 server handed over\)"
+        ran = RERAN_HANDED_OVER
         assert re.fullmatch(ran.format("main.mjs", "1 module"), w.status())
         assert served(w) == ("hello v5", pid)
         save(w, "text.mjs", "hello", "hi")
@@ -319,6 +321,42 @@ def test_a_rerun_that_fails_after_listening_is_rolled_back(major: int, tmp_path:
         if w.process.poll() is None:
             w.process.kill()
             w.process.wait()
+
+
+@pytest.mark.parametrize("major", [20, 24])
+def test_a_rerun_whose_server_cannot_listen_is_rolled_back(major: int, tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text('{"type": "module"}\n')
+    (tmp_path / "text.mjs").write_text("export const text = 'hello';\n")
+    main = tmp_path / "main.mjs"
+    main.write_text(server("v1", LISTEN))
+    w = Watching(node_binary(major), tmp_path)
+    with socket.socket() as taken:  # another process holds this port
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        on_busy_port = LISTEN.replace("listen(0", f"listen({busy}")
+        try:
+            text, pid = served(w)
+            assert text == "hello v1"
+            save(w, "main.mjs", main.read_text(), server("v2", on_busy_port))
+            assert w.status() == (
+                f"graphkit: main.mjs: listen EADDRINUSE: address already in use 127.0.0.1:{busy} at main.mjs;"
+                " kept old code"
+            )
+            assert served(w) == ("hello v1", pid)  # the old server, in the same process
+            # With an 'error' listener of its own, the app hears of it too; the re-run is still rolled back.
+            handled = "server.on('error', (error) => console.log(`app saw ${error.code}`));"
+            save(w, "main.mjs", main.read_text(), server("v3", on_busy_port, handled))
+            assert w.out.get(timeout=WAIT) == "app saw EADDRINUSE"
+            assert w.status().endswith(f"127.0.0.1:{busy} at main.mjs; kept old code")
+            assert served(w) == ("hello v1", pid)
+            save(w, "main.mjs", main.read_text(), server("v4", LISTEN))
+            assert re.fullmatch(RERAN_HANDED_OVER.format("main.mjs", "1 module"), w.status())
+            assert served(w) == ("hello v4", pid)
+        finally:
+            if w.process.poll() is None:
+                w.process.kill()
+                w.process.wait()
 
 
 ONCE_LOADER = """// Imports each file of a folder once for the life of the process, and keeps what it got.

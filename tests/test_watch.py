@@ -268,8 +268,31 @@ def test_a_self_accepting_save_reads_in_the_singular(tmp_path: Path) -> None:
         (
             PlanStatus.RERUN,
             ApplyResult(True, 1, 1, 3.0, None, (), {Effect.SERVER: 1, Effect.LISTENER: 1}, 0),
-            "graphkit: a.mjs: re-ran the app in 3 ms (1 module evicted, 1 server closed, 1 process listener"
-            " removed)",
+            "graphkit: a.mjs: re-ran the app in 3 ms (1 module evicted, 1 server closed, 1 listener removed)",
+        ),
+        # processes, threads, stdin readers and upgraded connections are counted by kind
+        (
+            PlanStatus.RERUN,
+            ApplyResult(
+                True,
+                1,
+                1,
+                3.0,
+                None,
+                (),
+                {
+                    Effect.SERVER: 1,
+                    Effect.WORKER: 2,
+                    Effect.CHILD: 1,
+                    Effect.THREAD: 1,
+                    Effect.INPUT: 1,
+                    Effect.UPGRADED: 1,
+                },
+                1,
+            ),
+            "graphkit: a.mjs: re-ran the app in 3 ms (1 module evicted, 1 server handed over, 2 cluster"
+            " workers replaced, 1 child process ended, 1 worker thread terminated, 1 stdin reader closed,"
+            " 1 upgraded connection closed)",
         ),
         # an in-place reload that released a timer says so
         (

@@ -139,5 +139,10 @@ class Effect(StrEnum):
     """What a module instance leaves running, released when the instance is evicted."""
 
     SERVER = "server"  # a listening node:net, http, https or http2 server
-    TIMER = "timer"  # setTimeout, setInterval, setImmediate
-    LISTENER = "listener"  # a process event listener (signals, exit, uncaughtException...)
+    TIMER = "timer"  # setTimeout, setInterval, and those of node:timers/promises
+    LISTENER = "listener"  # a process or cluster event listener (signals, exit, uncaughtException...)
+    CHILD = "child"  # a child process (spawn, fork, exec, execFile): SIGTERM, then SIGKILL after a grace
+    WORKER = "worker"  # a cluster worker, replaced by the re-run's workers once they listen
+    THREAD = "thread"  # a worker_threads Worker, terminated
+    INPUT = "input"  # a readline interface or a process.stdin listener
+    UPGRADED = "upgraded"  # a connection the released server upgraded (a websocket gets close code 1012)

@@ -71,13 +71,19 @@ def status_line(
 
 
 def _effects(result: ApplyResult) -> list[str]:
-    """What the evicted instances left running and the reload released, e.g. "1 server handed over"."""
+    """What the evicted instances left running and the reload released, e.g. "1 server handed over",
+    "2 cluster workers replaced", "1 upgraded connection closed" (a websocket gets close code 1012)."""
     servers = result.released.get(Effect.SERVER, 0)
     parts = [
         count(result.handed_over, "server") + " handed over",
         count(servers - result.handed_over, "server") + " closed",
         count(result.released.get(Effect.TIMER, 0), "timer") + " released",
-        count(result.released.get(Effect.LISTENER, 0), "process listener") + " removed",
+        count(result.released.get(Effect.LISTENER, 0), "listener") + " removed",
+        count(result.released.get(Effect.WORKER, 0), "cluster worker") + " replaced",
+        count(result.released.get(Effect.CHILD, 0), "child process", "child processes") + " ended",
+        count(result.released.get(Effect.THREAD, 0), "worker thread") + " terminated",
+        count(result.released.get(Effect.INPUT, 0), "stdin reader") + " closed",
+        count(result.released.get(Effect.UPGRADED, 0), "upgraded connection") + " closed",
     ]
     return [part for part in parts if not part.startswith("0 ")]
 

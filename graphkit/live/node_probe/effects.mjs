@@ -1,6 +1,7 @@
 // Effects that module instances leave running, owned per instance and released when it is evicted:
-// listening servers (node:net, and through it http, https, http2), setTimeout/setInterval timers and
-// process listeners.
+// listening servers (node:net, and through it http, https, http2) and the connections they upgraded,
+// setTimeout/setInterval timers and those of node:timers/promises, process and cluster listeners, child
+// processes, cluster workers, worker threads, readline interfaces and process.stdin listeners.
 //
 // An effect belongs to the module instance whose code created it:
 // - during a module's evaluation, the bottom-most module top-level frame on the stack (V8 gives a module's
@@ -14,13 +15,19 @@
 // interval is. Owners are keyed by module URL and dropped when released, so nothing here keeps an old
 // instance (or its app object) alive.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { syncBuiltinESMExports } from 'node:module';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import net from 'node:net';
 import timers from 'node:timers';
-import { addressKey, claim, giveBack, offer, withdraw } from './handover.mjs';
+import { promisify } from 'node:util';
+import { addressKey, claim, giveBack, offer, trackUpgrades, upgradedOf, withdraw } from './handover.mjs';
+import { timerDone } from './internals/timers.mjs';
 import { isProbeUrl } from './own.mjs';
+import {
+  endChild, hideRetiredWorkers, replaceWorkers, retireWorkers, silence, workerAlive,
+} from './processes.mjs';
 import { Effect } from './protocol.mjs';
 
+const require = createRequire(import.meta.url);
 const context = new AsyncLocalStorage();
 const owners = new Map(); // module URL -> owner of its current instance
 const ADDRESS = Symbol('graphkit.address');
@@ -33,8 +40,19 @@ class Owner {
     this.intervals = new Set();
     this.timeouts = new Set();
     this.servers = new Set();
-    this.listeners = [];
+    this.listeners = []; // {emitter, event, listener, kind}
+    this.children = new Set(); // child processes
+    this.workers = new Set(); // cluster workers
+    this.threads = new Set(); // worker_threads Workers
+    this.inputs = new Set(); // readline interfaces
+    this.aborts = new Set(); // AbortControllers of pending node:timers/promises timers
     this.limit = PRUNE_AT;
+  }
+
+  // Adds `item` to `set` until it ends (`event` on it): an app that keeps starting them must not grow this.
+  hold(set, item, event) {
+    set.add(item);
+    item.once(event, () => set.delete(item));
   }
 
   addTimer(timer, repeats) {
@@ -42,7 +60,7 @@ class Owner {
     set.add(timer);
     if (set.size >= this.limit) {
       // Timers that fired or were cleared: an app that keeps starting them must not grow this.
-      for (const old of set) if (old._destroyed) set.delete(old);
+      for (const old of set) if (timerDone(old)) set.delete(old);
       this.limit = Math.max(PRUNE_AT, set.size * 2);
     }
   }
@@ -123,7 +141,6 @@ function patchTimers() {
   globalThis.setInterval = setInterval;
   timers.setTimeout = setTimeout;
   timers.setInterval = setInterval;
-  syncBuiltinESMExports(); // `import { setInterval } from 'node:timers'` sees the tracked one too
 }
 
 function patchListen() {
@@ -139,6 +156,9 @@ function patchListen() {
     this[ADDRESS] = key;
     owner.servers.add(this);
     this.once('close', () => owner.servers.delete(this));
+    trackUpgrades(this);
+    const attempt = context.getStore()?.attempt;
+    if (attempt !== undefined) watchListenError(this, attempt, scope.url);
     // A released server listening on the same address gives its socket: no connection is refused.
     const handle = claim(key, this);
     const callback = args.findLast((arg) => typeof arg === 'function');
@@ -147,25 +167,156 @@ function patchListen() {
   };
 }
 
+// A server that a re-run asks to listen and that fails to (EADDRINUSE...) fails the re-run, which is rolled
+// back: the error is the attempt's (`attempt.listenError`), the app's own 'error' listeners hear it too.
+// Once the attempt has settled, an error nobody else hears is thrown as it would be without graphkit.
+function watchListenError(server, attempt, url) {
+  const onError = (error) => {
+    if (!attempt.settled) {
+      attempt.listenError ??= { error, url };
+      return;
+    }
+    if (server.listenerCount('error') === 0) throw error;
+  };
+  server.once('error', onError);
+  server.once('listening', () => server.removeListener('error', onError));
+}
+
 const LISTENER_METHODS = ['on', 'addListener', 'once', 'prependListener', 'prependOnceListener'];
 
-function patchProcess() {
+// Listeners the app adds to `emitter` belong to the instance that adds them; `kind` is the Effect counted.
+function trackListeners(emitter, kind) {
   for (const method of LISTENER_METHODS) {
-    const original = process[method];
-    process[method] = function (event, listener) {
+    const original = emitter[method];
+    emitter[method] = function (event, listener) {
       const scope = typeof listener === 'function' ? attribute(true) : null;
-      if (scope !== null && !scope.request) ownerOf(scope.url).listeners.push({ event, listener });
+      if (scope !== null && !scope.request) ownerOf(scope.url).listeners.push({ emitter, event, listener, kind });
       return original.call(this, event, listener);
     };
   }
+}
+
+// process.stdin is made on first use: its listeners are tracked from then on.
+function trackStdin() {
+  const descriptor = Object.getOwnPropertyDescriptor(process, 'stdin');
+  if (typeof descriptor?.get !== 'function') return;
+  let tracked = false;
+  Object.defineProperty(process, 'stdin', {
+    ...descriptor,
+    get() {
+      const stdin = descriptor.get.call(this);
+      if (!tracked) {
+        tracked = true;
+        trackListeners(stdin, Effect.INPUT);
+      }
+      return stdin;
+    },
+  });
+}
+
+// Replaces `module[name]` (a function that makes an effect) with one that hands what it made to `own`.
+function wrapMaker(module, name, own) {
+  const original = module[name];
+  if (typeof original !== 'function') return;
+  const wrapped = function (...args) {
+    const scope = attribute(true);
+    const made = original.apply(this, args);
+    if (scope !== null && !scope.request) own(ownerOf(scope.url), made);
+    return made;
+  };
+  Object.defineProperty(wrapped, 'name', { value: original.name });
+  module[name] = wrapped;
+}
+
+function patchProcesses() {
+  const childProcess = require('node:child_process');
+  for (const name of ['spawn', 'fork', 'exec', 'execFile']) {
+    wrapMaker(childProcess, name, (owner, child) => owner.hold(owner.children, child, 'exit'));
+  }
+  const cluster = /** @type {import('node:cluster').Cluster} */ (require('node:cluster'));
+  if (cluster.isPrimary) {
+    trackListeners(cluster, Effect.LISTENER);
+    hideRetiredWorkers();
+    wrapMaker(cluster, 'fork', (owner, worker) => owner.hold(owner.workers, worker, 'exit'));
+  }
+  const threads = require('node:worker_threads');
+  threads.Worker = class Worker extends threads.Worker {
+    constructor(filename, options) {
+      const scope = attribute(true);
+      super(filename, options);
+      if (scope === null || scope.request) return;
+      const owner = ownerOf(scope.url);
+      owner.hold(owner.threads, this, 'exit');
+    }
+  };
+  for (const id of ['node:readline', 'node:readline/promises']) {
+    const readline = require(id);
+    wrapMaker(readline, 'createInterface', (owner, lines) => owner.hold(owner.inputs, lines, 'close'));
+  }
+}
+
+// A node:timers/promises timer of a released instance is aborted and its promise never settles: the code
+// awaiting it stops there (an `await setTimeout()` loop, a `for await` over setInterval) with no rejection
+// to crash the app. An abort the app asked for (its own signal) rejects as usual.
+function wrapPromiseTimer(original, repeats) {
+  const wrapped = function (delay, value, options) {
+    const scope = attribute(repeats);
+    const plain = options === undefined || (typeof options === 'object' && options !== null);
+    if (scope === null || (scope.request && !repeats) || !plain) return original.call(this, delay, value, options);
+    const owner = ownerOf(scope.url);
+    const controller = new AbortController();
+    const theirs = options?.signal;
+    if (theirs?.aborted) controller.abort(theirs.reason);
+    theirs?.addEventListener?.('abort', () => controller.abort(theirs.reason), { once: true });
+    owner.aborts.add(controller);
+    const done = () => owner.aborts.delete(controller);
+    const settled = (result) => {
+      done();
+      return result;
+    };
+    const failed = (error) => {
+      done();
+      if (controller.signal.aborted && !theirs?.aborted) return new Promise(() => {});
+      throw error;
+    };
+    const made = original.call(this, delay, value, { ...options, signal: controller.signal });
+    if (!repeats) return made.then(settled, failed);
+    return {
+      next: () => made.next().then((step) => (step.done ? settled(step) : step), failed),
+      return: (result) => made.return(result).then(settled, failed),
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  };
+  Object.defineProperty(wrapped, 'name', { value: original.name });
+  return wrapped;
+}
+
+function patchPromiseTimers() {
+  const promiseTimers = require('node:timers/promises');
+  promiseTimers.setTimeout = wrapPromiseTimer(promiseTimers.setTimeout, false);
+  promiseTimers.setImmediate = wrapPromiseTimer(promiseTimers.setImmediate, false);
+  promiseTimers.setInterval = wrapPromiseTimer(promiseTimers.setInterval, true);
+  // scheduler.wait and util.promisify(setTimeout) reach Node's own promise timer, not these exports.
+  if (typeof promiseTimers.scheduler?.wait === 'function') {
+    promiseTimers.scheduler.wait = function wait(delay, options) {
+      return promiseTimers.setTimeout(delay, undefined, options);
+    };
+  }
+  globalThis.setTimeout[promisify.custom] = promiseTimers.setTimeout;
 }
 
 /** Starts tracking; `entry` is the URL of the app's entry, the owner of what nothing else owns. */
 export function install(entry) {
   entryUrl = entry;
   patchTimers();
+  patchPromiseTimers();
   patchListen();
-  patchProcess();
+  trackListeners(process, Effect.LISTENER);
+  trackStdin();
+  patchProcesses();
+  syncBuiltinESMExports(); // named imports of the builtins see the tracked functions too
 }
 
 /**
@@ -177,50 +328,103 @@ export function runAs(url, fn, attempt) {
 }
 
 /**
- * Releases what the current instances of `urls` own, after their dispose callbacks ran: process listeners
- * removed, timers cleared, servers offered for handover (they keep accepting until claimed or settled).
- * Returns a ticket: counts per effect kind, and what `restore` needs.
+ * Releases what the current instances of `urls` own, after their dispose callbacks ran: listeners removed,
+ * timers cleared, servers offered for handover (they keep accepting until claimed or settled); child
+ * processes, worker threads, readline interfaces and cluster workers are kept until `settle` ends them.
+ * Returns a ticket: counts per effect kind, and what `restore` and `settle` need.
  */
 export function release(urls) {
-  const released = { [Effect.SERVER]: 0, [Effect.TIMER]: 0, [Effect.LISTENER]: 0 };
-  const ticket = { released, owners: [], offered: [] };
+  const released = Object.fromEntries(Object.values(Effect).map((kind) => [kind, 0]));
+  const ticket = {
+    released, owners: [], offered: [], listeners: [], children: [], threads: [], inputs: [], workers: [],
+  };
   for (const url of urls) {
     const owner = owners.get(url);
     if (owner === undefined) continue;
     owners.delete(url);
     ticket.owners.push(owner);
-    for (const { event, listener } of owner.listeners) {
-      if (process.listeners(event).includes(listener)) {
-        process.removeListener(event, listener);
-        released[Effect.LISTENER] += 1;
+    for (const entry of owner.listeners) {
+      const { emitter, event, listener, kind } = entry;
+      if (emitter.listeners(event).includes(listener)) {
+        emitter.removeListener(event, listener);
+        ticket.listeners.push(entry);
+        released[kind] += 1;
       }
     }
+    // stdin left flowing with nobody reading would hold the app's event loop and drop what is typed.
+    if (owner.listeners.some(({ kind }) => kind === Effect.INPUT) && process.stdin.listenerCount('data') === 0) {
+      process.stdin.pause();
+    }
     for (const timer of owner.intervals) {
-      if (!timer._destroyed) released[Effect.TIMER] += 1;
+      if (!timerDone(timer)) released[Effect.TIMER] += 1;
       clearInterval(timer);
     }
     for (const timer of owner.timeouts) {
-      if (!timer._destroyed) released[Effect.TIMER] += 1;
+      if (!timerDone(timer)) released[Effect.TIMER] += 1;
       clearTimeout(timer);
     }
+    for (const controller of owner.aborts) {
+      released[Effect.TIMER] += 1;
+      controller.abort();
+    }
+    // Processes, threads and readline interfaces go once the reload has succeeded: a rolled-back one keeps them.
+    ticket.children.push(...owner.children);
+    ticket.threads.push(...owner.threads);
+    ticket.inputs.push(...owner.inputs);
+    const workers = [...owner.workers].filter(workerAlive);
+    ticket.workers.push(...workers);
+    released[Effect.CHILD] += owner.children.size;
+    released[Effect.THREAD] += owner.threads.size;
+    released[Effect.INPUT] += owner.inputs.size;
+    released[Effect.WORKER] += workers.length;
     for (const server of owner.servers) {
       released[Effect.SERVER] += 1;
+      released[Effect.UPGRADED] += upgradedOf(server);
       if (offer(server[ADDRESS] ?? null, server)) ticket.offered.push(server);
     }
-    owner.listeners = [];
-    owner.intervals.clear();
-    owner.timeouts.clear();
   }
   return ticket;
 }
 
 /**
- * After a re-import failed: the old owners come back with the servers they still have, and the servers the
- * failed attempt opened (`failed`, its own release ticket) close, each first giving back the listening
- * socket it took from an old server: the old code serves on.
+ * After a re-import failed: the old owners come back with the servers and cluster workers they still have
+ * and their listeners, and the servers the failed attempt opened (`failed`, its own release ticket) close,
+ * each first giving back the listening socket it took from an old server: the old code serves on. The
+ * attempt's other effects were released with `failed`; its cluster workers are retired.
  */
 export function restore(ticket, failed) {
   withdraw([...ticket.offered, ...failed.offered]);
   for (const owner of ticket.owners) owners.set(owner.url, owner);
   for (const owner of failed.owners) for (const server of owner.servers) giveBack(server);
+  for (const { emitter, event, listener } of ticket.listeners) emitter.on(event, listener);
+  end(failed);
+  retireWorkers(failed.workers); // the old workers stay
+}
+
+/**
+ * After a reload succeeded: the released child processes, worker threads and readline interfaces end, and
+ * the released cluster workers give way to the re-run's (waiting at most `limitMs` for them to listen).
+ * Resolves to whether there were workers to replace.
+ */
+export async function settle(ticket, limitMs) {
+  end(ticket);
+  await replaceWorkers(ticket.workers, limitMs);
+  return ticket.workers.length > 0;
+}
+
+function end(ticket) {
+  for (const child of ticket.children) endChild(child);
+  for (const thread of ticket.threads) {
+    silence(thread);
+    thread.terminate();
+  }
+  for (const lines of ticket.inputs) closeInput(lines);
+}
+
+function closeInput(lines) {
+  const { input } = lines;
+  lines.removeAllListeners(); // the old code hears nothing more, not even 'close'
+  lines.close();
+  // Closing pauses the input stream, which the re-run's own interface may be reading too.
+  if (input?.listenerCount?.('data') > 0 || input?.listenerCount?.('keypress') > 0) input.resume();
 }

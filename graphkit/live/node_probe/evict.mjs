@@ -23,7 +23,7 @@ const require = createRequire(import.meta.url);
 const LINKING_WAIT_MS = 2000;
 const BOOT_WAIT_MS = 10_000; // how long a re-run app may take to boot before the answer goes without it
 /** @type {Readonly<Record<string, number>>} */
-const NOTHING_RELEASED = Object.freeze({ [Effect.SERVER]: 0, [Effect.TIMER]: 0, [Effect.LISTENER]: 0 });
+const NOTHING_RELEASED = Object.freeze(Object.fromEntries(Object.values(Effect).map((kind) => [kind, 0])));
 
 function pathOf(url) {
   return url.startsWith('file:') ? fileURLToPath(url) : null;
@@ -195,9 +195,10 @@ function refuseWhileRunning() {
 /**
  * Runs one plan: {evict: [[url, ...], ...] in reload order, boundaries: [{url, reason, imports}], changed,
  * entry}. A plan that evicts the entry re-runs the app. Resolves to {ok, evicted, reimported, ms, warnings,
- * error, released: {server, timer, listener}, handedOver, stale}; never rejects for app errors. A re-run is
- * answered once the app has booted again (startup.mjs); `stale` names the evicted modules its boot did not
- * import again, whose new code is therefore not what the app serves. Each hot callback
+ * error, released: a count per Effect, handedOver, stale}; never rejects for app errors. A re-run is
+ * answered once the app has booted again (startup.mjs) and its released cluster workers were replaced;
+ * `stale` names the evicted modules its boot did not import again, whose new code is therefore not what
+ * the app serves. A re-run whose server cannot listen is rolled back like one that throws. Each hot callback
  * may take `callbackMs` (default hot.CALLBACK_MS) before it is skipped. A plan sent while an earlier one
  * is still re-importing (a slow top-level await) is refused, never overlapped.
  *
@@ -258,8 +259,8 @@ async function reload(plan) {
     for (const [path, module] of savedRequire) require.cache[path] = module;
     return added;
   };
-  const failure = (error, released = NOTHING_RELEASED) => answer({
-    ok: false, evicted: order.length, reimported: 0, started, warnings, error: describe(error), released,
+  const failure = (described, released = NOTHING_RELEASED) => answer({
+    ok: false, evicted: order.length, reimported: 0, started, warnings, error: described, released,
   });
 
   // Once the imports have settled, whatever the outcome: the journal stops recording the attempt and the
@@ -280,7 +281,7 @@ async function reload(plan) {
     await Promise.allSettled(imports);
     rollBack();
     finish();
-    return failure(error);
+    return failure(describe(error));
   }
 
   const instances = hot.saveInstances(order);
@@ -294,12 +295,9 @@ async function reload(plan) {
   gate.open();
   if (rerun) startup.track(imports[targets.indexOf(plan.entry)]);
 
-  const namespaces = new Map();
-  try {
-    for (const [index, url] of targets.entries()) namespaces.set(url, await imports[index]);
-  } catch (error) {
+  // The old code serves again: what the attempt evaluated is disposed and released.
+  const abandon = async (described) => {
     attempt.failed = true; // a server it still asks to listen later (a callback listen) never listens
-    await Promise.allSettled(imports);
     const added = rollBack();
     finish();
     // Instances the attempt created (new versions of evicted modules, and modules it loaded for the first
@@ -310,17 +308,33 @@ async function reload(plan) {
     // The owners of evicted URLs are now those of the attempt's instances (the old ones are in the ticket).
     effects.restore(ticket, effects.release([...order, ...added]));
     hot.restoreInstances(instances);
-    return failure(error, ticket.released);
+    return failure(described, ticket.released);
+  };
+  const namespaces = new Map();
+  try {
+    for (const [index, url] of targets.entries()) namespaces.set(url, await imports[index]);
+  } catch (error) {
+    await Promise.allSettled(imports);
+    return abandon(describe(error));
   }
 
   finish();
-  hot.release(instances);
-  if (rerun) adopt(plan.entry);
   // The re-run app serves once it has booted (a callback listen finishes after the entry's evaluation);
   // until then the released servers keep serving, and only then is it known what the app imported again.
   const boot = rerun ? await startup.booted(BOOT_WAIT_MS) : null;
+  // A server of the re-run that could not listen (its port taken): the re-run failed, the old server stays.
+  // Node's own code raised the error: it names the module whose code asked for the listen.
+  if (attempt.listenError !== undefined) {
+    const { error, url } = attempt.listenError;
+    return abandon(located(String(error?.message ?? error).split('\n')[0], url));
+  }
+  attempt.settled = true;
+  hot.release(instances);
+  if (rerun) adopt(plan.entry);
   const handedOver = handover.claimedAmong(ticket.offered);
   handover.settle();
+  // Released cluster workers go once the re-run's workers listen: the reload takes until then.
+  const replaced = await effects.settle(ticket, BOOT_WAIT_MS) ? performance.now() : undefined;
   for (const { url, callback } of acceptors) {
     try {
       await callWithin(limitMs, callback, namespaces.get(url));
@@ -345,7 +359,7 @@ async function reload(plan) {
     warnings,
     released: ticket.released,
     handedOver,
-    ended: boot?.until,
+    ended: replaced ?? boot?.until,
     stale: byBoot.filter((url) => !boot.imported.has(url)),
   });
 }

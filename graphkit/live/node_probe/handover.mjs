@@ -12,6 +12,13 @@ import {
 } from './internals/servers.mjs';
 
 const GRACE_MS = 1000;
+const UPGRADED = Symbol('graphkit.upgraded'); // server -> Set of the sockets it upgraded, while open
+const websockets = new WeakSet(); // upgraded sockets that speak websocket
+// A websocket close frame from a server (unmasked): code 1012 "service restart", so clients reconnect.
+const RESTART_FRAME = (() => {
+  const reason = Buffer.from('service restart');
+  return Buffer.concat([Buffer.from([0x88, 2 + reason.length, 0x03, 0xf4]), reason]);
+})();
 const offers = new Map(); // address key -> released server still listening
 const claimed = new WeakSet(); // released servers whose socket a new server took
 // New server -> {old, handle}: claims of the reload under way, undone if it is rolled back.
@@ -30,6 +37,40 @@ export function addressKey(args) {
   if (first !== undefined && first !== null && typeof first !== 'number' && typeof first !== 'string') return null;
   const host = typeof second === 'string' ? second : '';
   return `tcp:${host}:${Number(first ?? 0)}`;
+}
+
+/** Notes the connections `server` upgrades (its 'upgrade' event), for `retire` to close them. */
+export function trackUpgrades(server) {
+  if (server[UPGRADED] !== undefined) return;
+  const sockets = new Set();
+  server[UPGRADED] = sockets;
+  const emit = server.emit;
+  server.emit = function (event, request, socket, ...rest) {
+    if (event === 'upgrade' && socket !== undefined && !socket.destroyed) {
+      if (/^websocket$/i.test(String(request?.headers?.upgrade ?? ''))) websockets.add(socket);
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    }
+    return emit.call(this, event, request, socket, ...rest);
+  };
+}
+
+/** How many upgraded connections of `server` are open. */
+export function upgradedOf(server) {
+  return server[UPGRADED]?.size ?? 0;
+}
+
+// Ends the upgraded connections of a retired server, a websocket with a close frame first. The old code
+// hears no more of what the client sends (its reply to the close), then the connection ends; one the
+// client does not close is destroyed after the grace period.
+function closeUpgraded(server) {
+  for (const socket of server[UPGRADED] ?? []) {
+    socket.removeAllListeners('data');
+    if (websockets.has(socket)) socket.write(RESTART_FRAME);
+    socket.end();
+    const timer = setTimeout(() => socket.destroy(), GRACE_MS);
+    timer.unref();
+  }
 }
 
 /** A released server keeps listening until the re-run app claims its address (or `settle` closes it). */
@@ -103,6 +144,7 @@ export function settle() {
 
 // Stops a server from taking new connections; in-flight requests finish, then their connections close.
 function retire(server) {
+  closeUpgraded(server);
   // http's close() also stops the interval that checks its connections (which would keep the server, and
   // the app it serves, alive), but it closes idle connections at once: only right when there are none.
   if (typeof server.closeIdleConnections !== 'function' || connectionCount(server) === 0) {

@@ -81,4 +81,9 @@ export const Effect = Object.freeze({
   SERVER: 'server',
   TIMER: 'timer',
   LISTENER: 'listener',
+  CHILD: 'child',
+  WORKER: 'worker',
+  THREAD: 'thread',
+  INPUT: 'input',
+  UPGRADED: 'upgraded',
 });

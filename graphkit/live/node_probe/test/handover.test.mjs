@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { once } from 'node:events';
 import { test } from 'node:test';
-import { addressKey, claim, claimedAmong, giveBack, offer, settle } from '../handover.mjs';
+import net from 'node:net';
+import { addressKey, claim, claimedAmong, giveBack, offer, settle, trackUpgrades, upgradedOf } from '../handover.mjs';
 
 /** The TCP port `server` listens on. @param {import('node:net').Server} server */
 const portOf = (server) => /** @type {import('node:net').AddressInfo} */ (server.address()).port;
@@ -68,4 +69,48 @@ test('a claim given back: the old server accepts on its socket again, the new on
   assert.equal(claimedAmong([old]), 0);
   assert.equal(await served(port), 'old');
   old.close();
+});
+
+// A raw client asking to upgrade to `protocol`; resolves once the server has switched, with the socket.
+async function upgraded(port, protocol) {
+  const socket = net.connect(port, '127.0.0.1');
+  socket.write(`GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: ${protocol}\r\n\r\n`);
+  await once(socket, 'data'); // the 101 response
+  return socket;
+}
+
+// Everything `socket` receives until the server ends it.
+async function rest(socket) {
+  const chunks = [];
+  socket.on('data', (chunk) => chunks.push(chunk));
+  await once(socket, 'end');
+  socket.destroy();
+  return Buffer.concat(chunks);
+}
+
+test('upgraded connections of a retired server end, a websocket with close code 1012 first', async () => {
+  const old = http.createServer();
+  old.on('upgrade', (request, socket) => {
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: x\r\n\r\n');
+  });
+  trackUpgrades(old);
+  old.listen(0, '127.0.0.1');
+  await once(old, 'listening');
+  const port = portOf(old);
+  const websocket = await upgraded(port, 'websocket');
+  const other = await upgraded(port, 'h2c');
+  assert.equal(upgradedOf(old), 2);
+  const key = addressKey([0, '127.0.0.1']);
+  offer(key, old);
+  const next = http.createServer();
+  next.listen(claim(key, next));
+  await once(next, 'listening');
+  const closed = once(old, 'close');
+  settle();
+  const [frame, plain] = await Promise.all([rest(websocket), rest(other)]);
+  assert.deepEqual([...frame.subarray(0, 4)], [0x88, 17, 0x03, 0xf4]); // a close frame, code 1012
+  assert.equal(frame.subarray(4).toString(), 'service restart');
+  assert.equal(plain.length, 0);
+  next.close();
+  await closed; // once both upgraded connections are gone
 });

@@ -1,0 +1,7 @@
+// Whether a Timeout has fired (a one-shot) or was cleared: the `_destroyed` field Node's timers keep, read
+// here alone.
+
+/** True once `timer` will never run its callback again. */
+export function timerDone(timer) {
+  return timer._destroyed === true;
+}
