@@ -7,7 +7,8 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { requireFeatures } from './internals/features.mjs';
 import { cacheEntries, interceptImport, jobStatus } from './internals/loader.mjs';
-import { snapshot, watchDynamicImports } from './snapshot.mjs';
+import { watchDynamicImports } from './imports.mjs';
+import { snapshot } from './snapshot.mjs';
 import { mainUrls } from './startup.mjs';
 import { Status } from './protocol.mjs';
 

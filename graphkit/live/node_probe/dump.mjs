@@ -5,7 +5,8 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { requireFeatures } from './internals/features.mjs';
-import { problemFrom, snapshot, watchDynamicImports } from './snapshot.mjs';
+import { watchDynamicImports } from './imports.mjs';
+import { problemFrom, snapshot } from './snapshot.mjs';
 import { booted, track, watchListening } from './startup.mjs';
 
 const BOOT_WAIT_MS = 10_000;

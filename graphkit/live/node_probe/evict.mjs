@@ -13,7 +13,7 @@ import * as journal from './journal.mjs';
 import { adopt } from './internals/entrypoint.mjs';
 import { cacheDelete, cacheEntries, cacheGet, cacheHas, cacheSet, jobStatus, slotJobs } from './internals/loader.mjs';
 import { decorateErrorStack } from './internals/modules.mjs';
-import { startupImports } from './snapshot.mjs';
+import { startupImports } from './imports.mjs';
 import * as startup from './startup.mjs';
 import { callWithin } from './limits.mjs';
 import * as validate from './validate.mjs';

@@ -37,7 +37,8 @@ import { requireFeatures } from './internals/features.mjs';
 import { cacheHas } from './internals/loader.mjs';
 import { readSourcesSynchronously } from './internals/source.mjs';
 import { arrived, quiet } from './quiet.mjs';
-import { snapshot, watchDynamicImports } from './snapshot.mjs';
+import { watchDynamicImports } from './imports.mjs';
+import { snapshot } from './snapshot.mjs';
 import { Command } from './protocol.mjs';
 import { booted, mainUrls, track, watchListening } from './startup.mjs';
 

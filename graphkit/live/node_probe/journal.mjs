@@ -15,11 +15,11 @@ import { pathToFileURL } from 'node:url';
 import {
   cacheGet, cacheHas, cacheKeys, cacheSize, jobStatus, settleLinked, slotJobs, watchCacheWrites,
 } from './internals/loader.mjs';
+import { dynamicImporters, dynamicImportsFrom, onDynamicImport } from './imports.mjs';
 import { isProbeUrl } from './own.mjs';
 import { ImportKind, Status } from './protocol.mjs';
 import {
-  addLinkedEdges, dynamicImporters, dynamicImportsFrom, edge, forgetPackageTypes, moduleFormat, moduleKind,
-  onDynamicImport, requireEdges,
+  addLinkedEdges, edge, forgetPackageTypes, moduleFormat, moduleKind, requireEdges,
 } from './snapshot.mjs';
 
 const require = createRequire(import.meta.url);

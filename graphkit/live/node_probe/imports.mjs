@@ -1,0 +1,93 @@
+// The app's import() calls, tracked from the start: one row per (importer, specifier) with its latest outcome.
+// The loader's cache holds no import() edges, and a boot is timed by the calls made while it lasts
+// (startup.mjs). The journal hears of every row that changes.
+import { interceptImport, resolver } from './internals/loader.mjs';
+import { isProbeUrl } from './own.mjs';
+import { importing, imported, startingUp, track } from './startup.mjs';
+
+// Dynamic import() calls seen since watchDynamicImports(), one row per (importer, specifier) with its latest
+// outcome {from, specifier, to, error, startup}: an app that imports per request must not grow this.
+// `startup` stays true while every call was made as the app booted (see startup.mjs).
+const dynamicImports = new Map();
+// The same rows by importer, and who hears of a row that changed: the journal keeps the live graph current.
+const dynamicByImporter = new Map();
+/** @type {(importer: string) => void} */
+let onDynamicChange = () => {};
+let watching = false;
+let resolveUrl; // (specifier, parentURL, attributes) -> the URL the loader resolves it to
+
+export function dynamicImportsFrom(url) {
+  return dynamicByImporter.get(url) ?? [];
+}
+
+export function dynamicImporters() {
+  return dynamicByImporter.keys();
+}
+
+export function onDynamicImport(listener) {
+  onDynamicChange = listener;
+}
+
+/** Records import() calls; `entryUrls` are the URLs Node may name the main entry by, to time start-up. */
+export function watchDynamicImports(entryUrls = []) {
+  if (watching) return;
+  watching = true;
+  resolveUrl = resolver();
+  interceptImport(async (original, specifier, parentURL, attributes) => {
+    const call = original();
+    // The main entry is imported with no parent (as a URL object on v22+): its evaluation starts the boot.
+    if (typeof parentURL !== 'string' && entryUrls.includes(String(specifier))) track(call);
+    if (typeof parentURL !== 'string' || isProbeUrl(parentURL)) return call;
+    importing(call);
+    const key = `${parentURL}\0${specifier}`;
+    let row = dynamicImports.get(key);
+    if (row === undefined) {
+      row = { from: parentURL, specifier, to: null, error: null, attributes: attributes ?? {}, startup: startingUp() };
+      dynamicImports.set(key, row);
+      if (!dynamicByImporter.has(parentURL)) dynamicByImporter.set(parentURL, []);
+      dynamicByImporter.get(parentURL).push(row);
+      onDynamicChange(parentURL);
+    } else if (row.startup && !startingUp()) {
+      row.startup = false; // called again after start-up: a boundary like any import()
+      onDynamicChange(parentURL);
+    }
+    let namespace;
+    try {
+      namespace = await call;
+    } catch (error) {
+      const code = error?.code ?? error?.name ?? 'Error';
+      if (row.error !== code) {
+        row.error = code;
+        onDynamicChange(parentURL);
+      }
+      throw error;
+    }
+    if (row.to === null || row.error !== null) {
+      row.error = null;
+      await settleTarget(row);
+      onDynamicChange(parentURL);
+    }
+    if (row.to !== null) imported(row.to);
+    return namespace;
+  });
+}
+
+/** Every import() row: {from, specifier, to, error, attributes, startup}. */
+export function dynamicRows() {
+  return dynamicImports.values();
+}
+
+/** Import() targets that every call reached during the app's start-up, as [from, to] URL pairs. */
+export function startupImports() {
+  return [...dynamicImports.values()].filter((row) => row.startup && row.to !== null).map((row) => [row.from, row.to]);
+}
+
+// Fills in the row's target, or the code of the error that resolving it gives: an edge never goes out
+// with neither (one still in flight when the snapshot is taken included). Never throws into the app.
+export async function settleTarget(row) {
+  try {
+    row.to = await resolveUrl(row.specifier, row.from, row.attributes);
+  } catch (error) {
+    row.error = error?.code ?? error?.name ?? 'Error';
+  }
+}
