@@ -60,6 +60,15 @@ def register(sub: Any) -> None:
         metavar="S",
         help="seconds a hot.dispose (or accept, update) callback may take before it is skipped (default: 5)",
     )
+    # What is never a reason to reload (graphkit.hmr.ignore).
+    parser.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="files or folders whose saves never reload the app, e.g. --ignore='data/*.json' (repeatable); "
+        "a glob without / matches any file or folder name; coverage/ is ignored by default",
+    )
     parser.set_defaults(run=run, rest=[])
 
 
@@ -81,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
         reply_timeout=args.reply_timeout,
         dispose_timeout=args.dispose_timeout,
         watch=tuple(args.watch),
+        ignore=tuple(args.ignore),
     )
     # SIGTERM or SIGHUP (the terminal closed) would end this process at once: stop the app first.
     stop = threading.Event()

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from graphkit.errors import ProbeError
+from graphkit.hmr.ignore import Ignore
 from graphkit.hmr.watcher import Watcher
 from graphkit.live.host import Host
 from graphkit.model.protocol import Command
@@ -43,6 +44,7 @@ class WatchOptions:
     reply_timeout: float = 10.0  # a reply later than this is reported (and still waited for)
     dispose_timeout: float = 5.0  # a hot callback still unsettled after this is reported and skipped
     watch: tuple[Path, ...] = ()  # folders watched besides the packages of the app's loaded modules
+    ignore: tuple[str, ...] = ()  # --ignore globs (graphkit.hmr.ignore)
 
 
 def package_root(entry: Path) -> Path:
@@ -64,6 +66,7 @@ class Launched:
     roots: tuple[Path, ...]  # every folder watched: the entry's package, then each --watch
     watcher: Watcher
     host: Host
+    started_ns: int = field(default_factory=time.time_ns)  # wall clock just before the app started
 
     def settle(self, stop: threading.Event, seconds: float = SETTLE_SECONDS) -> None:
         """Wait until the app is quiet, a save waits to be read, the app exits, ``stop`` is set or
@@ -93,7 +96,8 @@ def launch(options: WatchOptions) -> Launched:
     """Watch the entry's package and the ``--watch`` folders, then start the app under the host."""
     root = package_root(options.entry)
     roots = (root, *(p.resolve() for p in options.watch))
-    watcher = Watcher(*roots, stat_later=True)
+    watcher = Watcher(*roots, stat_later=True, ignore=Ignore(options.ignore))
+    started_ns = time.time_ns()
     try:
         host = Host(
             options.entry,
@@ -106,7 +110,7 @@ def launch(options: WatchOptions) -> Launched:
     except BaseException:
         watcher.close()
         raise
-    launched = Launched(root, roots, watcher, host)
+    launched = Launched(root, roots, watcher, host, started_ns)
     try:
         watcher.read_stats()  # while Node starts
     except BaseException:

@@ -11,6 +11,7 @@ from graphkit.output.paths import display_path
 from graphkit.output.wording import count
 
 __all__ = [
+    "env_restarted_line",
     "error_line",
     "exited_line",
     "revived_line",
@@ -20,6 +21,7 @@ __all__ = [
     "superseded_line",
     "waiting_line",
     "watching_line",
+    "written_line",
 ]
 
 
@@ -107,6 +109,14 @@ def watching_line(root: str) -> str:
 
 def revived_line(what: str, ms: float) -> str:
     return f"graphkit: {what}: restarted the app in {ms:.0f} ms (it had exited)"
+
+
+def env_restarted_line(what: str, ms: float) -> str:
+    return f"graphkit: {what}: restarted the app in {ms:.0f} ms (Node reads env files only at start)"
+
+
+def written_line(what: str) -> str:
+    return f"graphkit: {what}: written by the app as it started or re-ran; not reloaded (save it to reload)"
 
 
 def exited_line(status: int) -> str:

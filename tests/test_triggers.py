@@ -1,0 +1,122 @@
+"""What reloads an app under `graphkit watch`: what Node read (modules, the package.json of their scope,
+env files, every query-string URL of a saved file), not what the app writes. On real Node, asserting what
+the app serves and whether its process changed."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import node_binary
+from tests.test_host import copy_fixture
+from tests.test_watch import WAIT, Watching
+
+QUIET = 1.5  # seconds in which an app that loops would re-run hundreds of times
+
+
+@pytest.fixture(params=(20, 24), ids=("node20", "node24"))
+def node(request: pytest.FixtureRequest) -> Path:
+    return node_binary(request.param)
+
+
+@pytest.fixture
+def start(node: Path, tmp_path: Path) -> Iterator[Callable[..., Watching]]:
+    sessions: list[Watching] = []
+
+    def started(*node_options: str) -> Watching:
+        """The app under watch; ``{root}`` in a node option is the app's folder."""
+        root = copy_fixture("triggers-app", tmp_path)
+        session = Watching(node, root, node_options=[o.format(root=root) for o in node_options])
+        sessions.append(session)
+        return session
+
+    yield started
+    for session in sessions:
+        if session.process.poll() is None:
+            session.process.kill()
+            session.process.wait()
+
+
+def served(w: Watching, path: str = "/") -> dict[str, str]:
+    """The app's answer as fields: ``v1 runs=1 pid=42`` -> {"": "v1", "runs": "1", "pid": "42"}."""
+    first, *pairs = w.get(path).split()
+    return {"": first, **dict(pair.split("=") for pair in pairs)}
+
+
+def until(w: Watching, path: str, done: Callable[[dict[str, str]], bool]) -> dict[str, str]:
+    deadline = time.monotonic() + WAIT
+    while not done(answer := served(w, path)):
+        assert time.monotonic() < deadline, f"the app still serves {answer}"
+        time.sleep(0.05)
+    return answer
+
+
+def restarted(w: Watching) -> dict[str, str]:
+    """What the restarted app serves, once it listens on a port other than the old process's."""
+    old = w.port
+    while w.port == old:
+        w.port = w.wait_port()  # a re-run in place said it listens again, on the same port
+    return served(w)
+
+
+def restarted_pid(w: Watching, old: str) -> str:
+    pid = served(w)["pid"]
+    assert pid != old
+    return pid
+
+
+def status_lines(w: Watching) -> list[str]:
+    lines = []
+    while not w.err.empty():
+        lines.append(w.err.get())
+    return lines
+
+
+def test_what_the_app_writes_is_no_reload_and_a_package_json_matters_once_node_read_it(
+    start: Callable[..., Watching],
+) -> None:
+    w = start()
+    first = served(w)
+    pid = first["pid"]
+    time.sleep(QUIET)  # the app rewrote data.json as it started and writes state/now.json every 50 ms
+    assert served(w) == {"": "v1", "runs": "1", "pid": pid}
+    # At most one line, for data.json written as the app started; never one per write of state/.
+    assert all("data.json: written by the app" in line for line in status_lines(w))
+
+    w.edit("fixtures/sample/package.json", "commonjs", "module")  # a package.json Node never read
+    time.sleep(QUIET)
+    assert served(w) == {"": "v1", "runs": "1", "pid": pid}
+
+    w.edit("data.json", "v1", "v2")  # imported: the entry re-runs, and rewrites data.json as it does
+    assert until(w, "/", lambda a: a[""] == "v2") == {"": "v2", "runs": "2", "pid": pid}
+    time.sleep(QUIET)
+    assert served(w) == {"": "v2", "runs": "2", "pid": pid}  # its own write did not re-run it again
+    assert any(re.search(r"data.json: written by the app", line) for line in status_lines(w))
+
+    w.edit("package.json", '"private": true', '"private": false')  # the scope of every module: read
+    assert restarted(w) == {"": "v2", "runs": "1", "pid": restarted_pid(w, pid)}
+
+
+def test_a_module_imported_with_a_query_string_is_reloaded_when_its_file_is_saved(
+    start: Callable[..., Watching],
+) -> None:
+    w = start()
+    pid = served(w)["pid"]
+    assert w.get("/q") == "q1"
+    w.edit("q.mjs", "q1", "q2")
+    until(w, "/q", lambda a: a[""] == "q2")
+    assert served(w)["pid"] == pid  # reloaded in place
+
+
+def test_an_env_file_edit_restarts_the_app_with_the_new_env(start: Callable[..., Watching]) -> None:
+    w = start("--env-file={root}/.env")
+    before = served(w, "/env")
+    assert before[""] == "hello"
+    w.edit(".env", "hello", "bonjour")
+    after = restarted(w)  # Node reads env files only at start: a new process
+    assert served(w, "/env") == {"": "bonjour", "pid": after["pid"]}
+    assert after["pid"] != before["pid"]
