@@ -40,6 +40,7 @@ from graphkit.output.status import (
     stale_line,
     status_line,
     superseded_line,
+    unwatched_env_line,
     written_line,
 )
 from graphkit.planning.incremental import SourceAccepts, booted_from, plan_live
@@ -72,6 +73,9 @@ class _Loop:
         self.patience = Patience(report, stop, self._poll, options.reply_timeout)
         self.host.waiting = self.patience
         self.following = Following(self.host, launched.roots, self.watcher.add, report)
+        for env_file in self.env_files:
+            if not self.watcher.covers(env_file):
+                report(unwatched_env_line(env_file))
         self.mirror = LiveMirror()
         self.sources = SourceAccepts()
         self.exit_reported = False

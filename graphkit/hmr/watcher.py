@@ -209,9 +209,11 @@ class Watcher:
         deleted: list[Path] = []
         new_folders: list[Path] = []
         for path in sorted(touched):
-            if not self._inside(path):
+            if not self.covers(path):
                 continue
-            if path.is_dir() and not path.is_symlink():
+            if path.is_dir():
+                if path.is_symlink():
+                    continue  # as at the start: a link to a folder is neither watched nor a file
                 if path not in self._events.folders and not self.ignore.folder(self._relative(path)):
                     before = set(self._files)
                     new_folders += self._tree(path)
@@ -230,7 +232,7 @@ class Watcher:
             self._grow_later(new_folders)
         return Batch(tuple(changed), tuple(deleted)) if changed or deleted else None
 
-    def _inside(self, path: Path) -> bool:
+    def covers(self, path: Path) -> bool:
         """Under a root and not ignored."""
         for root in self.roots:
             if path.is_relative_to(root):

@@ -19,6 +19,7 @@ __all__ = [
     "stale_line",
     "status_line",
     "superseded_line",
+    "unwatched_env_line",
     "waiting_line",
     "watching_line",
     "written_line",
@@ -113,6 +114,13 @@ def revived_line(what: str, ms: float) -> str:
 
 def env_restarted_line(what: str, ms: float) -> str:
     return f"graphkit: {what}: restarted the app in {ms:.0f} ms (Node reads env files only at start)"
+
+
+def unwatched_env_line(path: Path) -> str:
+    return (
+        f"graphkit: {path}: this env file lies outside the watched folders;"
+        " add --watch FOLDER to restart the app on its edits"
+    )
 
 
 def written_line(what: str) -> str:
