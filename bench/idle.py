@@ -1,14 +1,14 @@
-"""Idle cost of a watch: CPU% of a core that `graphkit watch` spends while nothing is saved, against
-`node --watch` measured in the same run.
+"""Idle cost of a watch: CPU% of a core that `graphkit watch` spends while nothing is saved, against `node
+--watch` measured in the same run.
 
 Run: `.venv/bin/python -m bench.idle`; `--files 4000 200000` sets the tree sizes, `--seconds 10` the idle
-span measured, `--node` the Node binary. A tree of small files (100 a folder) is generated under a temporary
-folder beside a tiny HTTP app that imports one of them. Each tool runs the app; once the app listens and a
-warm-up has passed (graphkit reads every file's stat and the live graph once after the start), the CPU time
-of the tool's process and its children (the app) over the idle span, from /proc, is the figure. Rows: graphkit
-watch (inotify, the Linux default), graphkit's watcher alone on its `watchfiles` backend (the one used where
-inotify is missing: it must resync, at an interval that grows with the tree), and `node --watch`. Asserts
-nothing: the machine is shared and noisy.
+span measured, `--warm-up` the wait before it, `--node` the Node binary. A tree of small files (100 a
+folder) is generated under a temporary folder beside a tiny HTTP app that imports one of them. Each tool
+runs the app; once the app listens and a warm-up has passed (graphkit reads every file's stat and the live
+graph once after the start), the CPU time of the tool's process and its children (the app) over the idle
+span, from /proc, is the figure. Rows: graphkit watch (inotify, the Linux default), graphkit's watcher alone
+on its `watchfiles` backend (the one used where inotify is missing: it must resync, at an interval that
+grows with the tree), and `node --watch`. Asserts nothing: the machine is shared and noisy.
 """
 
 from __future__ import annotations
@@ -92,6 +92,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, nargs="+", default=[4000, 200000])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--node", default=str(REPO / ".cache" / "node" / "24" / "bin" / "node"))
+    parser.add_argument("--warm-up", type=float, help="seconds after the app listens (default: by tree size)")
     args = parser.parse_args()
     print(f"CPU% of one core over {args.seconds:.0f} s idle (the tool and the app together)")
     print(f"{'files':>8}  {'graphkit (inotify)':>18}  {'watcher (watchfiles)':>20}  {'node --watch':>12}")
@@ -99,7 +100,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="graphkit-idle-") as folder:
             root = Path(folder)
             generate(root, files)
-            warm_up = 3.0 + files / 20_000  # the first stat of every file and the first live graph
+            # The first stat of every file and the first live graph come after the app listens.
+            warm_up = 3.0 + files / 20_000 if args.warm_up is None else args.warm_up
             entry = str(root / "main.mjs")
             graphkit = idle_percent(
                 [str(GRAPHKIT), "watch", entry, "--node", args.node], "listening on", warm_up, args.seconds

@@ -156,3 +156,10 @@ def _process_text(pid: Path) -> str:
         return (pid / "cmdline").read_text() + os.readlink(pid / "cwd")
     except OSError:
         return ""
+
+
+def test_idle_bench_prints_a_figure_line_per_tree_size() -> None:
+    out = bench(
+        "bench.idle", "--files", "200", "--seconds", "0.5", "--warm-up", "0.3", "--node", node_binary(24)
+    )
+    assert re.search(r"^ +200 +[\d.]+% +[\d.]+% +[\d.]+% ", out, re.MULTILINE), out
