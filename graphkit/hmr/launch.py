@@ -24,6 +24,7 @@ from pathlib import Path
 from graphkit.errors import ProbeError
 from graphkit.hmr.ignore import Ignore
 from graphkit.hmr.watcher import Watcher
+from graphkit.hmr.window import Window
 from graphkit.live.host import Host
 from graphkit.model.protocol import Command
 from graphkit.resolve.packages import StopRule, nearest_package_json
@@ -66,7 +67,7 @@ class Launched:
     roots: tuple[Path, ...]  # every folder watched: the entry's package, then each --watch
     watcher: Watcher
     host: Host
-    started_ns: int = field(default_factory=time.time_ns)  # wall clock just before the app started
+    window: Window = field(default_factory=Window)  # the app's start; the watch loop closes it once ready
 
     def settle(self, stop: threading.Event, seconds: float = SETTLE_SECONDS) -> None:
         """Wait until the app is quiet, a save waits to be read, the app exits, ``stop`` is set or
@@ -97,7 +98,7 @@ def launch(options: WatchOptions) -> Launched:
     root = package_root(options.entry)
     roots = (root, *(p.resolve() for p in options.watch))
     watcher = Watcher(*roots, stat_later=True, ignore=Ignore(options.ignore))
-    started_ns = time.time_ns()
+    window = Window()
     try:
         host = Host(
             options.entry,
@@ -110,7 +111,7 @@ def launch(options: WatchOptions) -> Launched:
     except BaseException:
         watcher.close()
         raise
-    launched = Launched(root, roots, watcher, host, started_ns)
+    launched = Launched(root, roots, watcher, host, window)
     try:
         watcher.read_stats()  # while Node starts
     except BaseException:

@@ -26,7 +26,7 @@ from graphkit.hmr.envfiles import env_files
 from graphkit.hmr.launch import Launched, WatchOptions, launch, package_root
 from graphkit.hmr.patience import Patience, Stopped, Superseded
 from graphkit.hmr.roots import Following, local_folders
-from graphkit.hmr.triggers import QueriedUrls, Window, candidates, sort
+from graphkit.hmr.triggers import QueriedUrls, candidates, sort
 from graphkit.hmr.watcher import Batch, RootGone
 from graphkit.live.mirror import LiveMirror
 from graphkit.model import Command, PlanStatus
@@ -63,7 +63,9 @@ class _Loop:
         self.stop = stop
         # The folders watched first, then the app started (graphkit.hmr.launch).
         launched = launched or launch(options)
-        self.window = Window(launched.started_ns)  # the app's start: what it writes meanwhile is its own
+        # The app's start: what it writes until graphkit is ready for saves (the app was quiet once and
+        # the planner is loaded) is its own.
+        self.window = launched.window
         self.window.close()
         self.env_files = env_files(options.node_options)
         self.queried = QueriedUrls()
@@ -127,9 +129,14 @@ class _Loop:
     def _poll(self) -> Batch | None:
         """Saves of module files that arrived meanwhile, without waiting."""
         batch = self.watcher.next_batch(0)
-        if batch is None or not candidates(batch, self.env_files):
+        if batch is None:
             return None
-        return batch
+        found = candidates(batch, self.env_files)
+        if found.env:
+            return batch
+        # What would not trigger a reload now (the app's own writes included) does not supersede one.
+        triggers = sort(found, self.mirror.graph, self.window, self.queried, self.mirror.version)
+        return batch if triggers.changed or triggers.deleted else None
 
     def handle(self, batch: Batch, sent: int | None = None) -> None:
         """One save; ``sent`` is a changes command sent as soon as the save was known."""
@@ -149,10 +156,9 @@ class _Loop:
         triggers = sort(found, self.mirror.graph, self.window, self.queried, self.mirror.version)
         changed, deleted = triggers.changed, triggers.deleted
         if not changed and not deleted:
-            return  # files the app's resolution never read: a JSON it writes, a fixture's package.json
-        if set(changed) == set(triggers.written) and not deleted:
-            self.report(written_line(saved(changed, (), self.root)))
-            return
+            if triggers.written:
+                self.report(written_line(saved(triggers.written, (), self.root)))
+            return  # else files the app's resolution never read: a JSON it writes, a fixture's package.json
         what = saved(changed, deleted, self.root)
         self.patience.what = what
         started = time.perf_counter()

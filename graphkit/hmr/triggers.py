@@ -13,17 +13,14 @@
 
 An app that writes a JSON it imported would reload itself after each write, forever. So a JSON whose
 last write (its mtime) falls inside the app's boot or re-run window (from the moment graphkit started or
-re-ran it until it answered) counts as written by the app; so does one that was a trigger of that re-run
-written up to ``AFTER_SECONDS`` later (a write its start-up scheduled: a callback, a promise). A batch whose
-only triggers are such files is skipped, with one line. Code is never skipped this way. The cost: a JSON
-the developer saves while the app re-runs (or re-saves within ``AFTER_SECONDS`` of its own reload) is
-skipped too, and the line says to save it again.
+re-ran it until it answered: ``graphkit.hmr.window``) counts as written by the app. Such files are dropped
+from a batch; a batch of only such files is skipped, with one line. Code is never dropped this way. The
+cost: a JSON the developer saves during that window is dropped too, and the line says to save it again.
 """
 
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,22 +28,20 @@ from pathlib import Path
 import networkx as nx
 
 from graphkit.hmr.watcher import Batch
+from graphkit.hmr.window import Window
 from graphkit.model.urls import file_url_path, path_to_url
 
 __all__ = [
-    "AFTER_SECONDS",
     "MODULE_SUFFIXES",
     "Candidates",
     "QueriedUrls",
     "Triggers",
-    "Window",
     "candidates",
     "sort",
 ]
 
 # What Node can load as a module; editor backups and swap files are not.
 MODULE_SUFFIXES = frozenset({".mjs", ".cjs", ".js", ".json", ".wasm", ".node", ".ts", ".mts", ".cts", ".tsx"})
-AFTER_SECONDS = 0.3  # writes an app's start-up schedules (a promise, a callback) land this soon after it
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +60,7 @@ class Candidates:
 class Triggers:
     changed: tuple[Path, ...]
     deleted: tuple[Path, ...]
-    written: tuple[Path, ...]  # JSON written by the app itself while it booted or re-ran: not reloaded
+    written: tuple[Path, ...]  # JSON written by the app itself while it booted or re-ran: not in ``changed``
 
 
 def candidates(batch: Batch, env_files: Iterable[Path]) -> Candidates:
@@ -76,30 +71,6 @@ def candidates(batch: Batch, env_files: Iterable[Path]) -> Candidates:
         tuple(p for p in batch.deleted if p.suffix in MODULE_SUFFIXES and p not in env),
         tuple(p for p in (*batch.changed, *batch.deleted) if p in env),
     )
-
-
-class Window:
-    """When the app last booted or re-ran, in wall-clock nanoseconds (a file's mtime is wall-clock)."""
-
-    def __init__(self, start: int | None = None) -> None:
-        self.start = time.time_ns() if start is None else start
-        self.end: int | None = None  # None while it runs
-        self.triggers: frozenset[Path] = frozenset()  # the files the re-run was for
-
-    def open(self, triggers: Iterable[Path] = ()) -> None:
-        self.start, self.end = time.time_ns(), None
-        self.triggers = frozenset(triggers)
-
-    def close(self) -> None:
-        self.end = time.time_ns()
-
-    def holds(self, path: Path, mtime_ns: int) -> bool:
-        """Whether a write of ``path`` at ``mtime_ns`` was the app's, by the rule above."""
-        end = time.time_ns() if self.end is None else self.end
-        if path in self.triggers:
-            end += int(AFTER_SECONDS * 1e9)
-        # The kernel stamps an mtime with a clock that may lag by a tick: a few ms of slack before.
-        return self.start - 10_000_000 <= mtime_ns <= end
 
 
 class QueriedUrls:
@@ -122,22 +93,23 @@ class QueriedUrls:
         return self._by_file
 
     def urls(self, paths: Sequence[Path], g: nx.DiGraph, version: int) -> list[str]:
-        """Every loaded URL of ``paths``: the plain one (loaded or not), and each with a query or hash."""
+        """The URLs of ``paths`` to plan with: every loaded one, query or hash included; the plain URL when
+        it is loaded or no URL of the file is (a file the app may import at boot)."""
         found: list[str] = []
         for path in paths:
             url = path_to_url(path)
-            found.append(url)
-            if url not in g:
-                found += self.of(g, version).get(url, ())
+            variants = () if url in g else self.of(g, version).get(url, ())
+            found += variants or [url]
         return found
 
 
 def sort(found: Candidates, g: nx.DiGraph, window: Window, queried: QueriedUrls, version: int) -> Triggers:
     """Which of ``found`` (its env files aside) ask for a reload of the app whose live graph is ``g``."""
-    changed = [p for p in found.changed if _read_by_node(p, g, queried, version)]
-    deleted = [p for p in found.deleted if _read_by_node(p, g, queried, version)]
-    written = tuple(p for p in changed if p.suffix == ".json" and _written_in(p, window))
-    return Triggers(tuple(changed), tuple(deleted), written)
+    read = [p for p in found.changed if _read_by_node(p, g, queried, version)]
+    written = tuple(p for p in read if p.suffix == ".json" and _written_in(p, window))
+    changed = tuple(p for p in read if p not in written)
+    deleted = tuple(p for p in found.deleted if _read_by_node(p, g, queried, version))
+    return Triggers(changed, deleted, written)
 
 
 def _read_by_node(path: Path, g: nx.DiGraph, queried: QueriedUrls, version: int) -> bool:
