@@ -9,8 +9,13 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import networkx as nx
 import pytest
 
+from graphkit.hmr.triggers import Candidates, QueriedUrls, candidates, sort
+from graphkit.hmr.watcher import Batch
+from graphkit.hmr.window import Window
+from graphkit.model.urls import path_to_url
 from tests.conftest import node_binary
 from tests.test_host import copy_fixture
 from tests.test_watch import WAIT, Watching
@@ -134,3 +139,57 @@ def test_an_ignored_file_is_never_a_reason_to_reload(node: Path, tmp_path: Path)
     finally:
         w.process.kill()
         w.process.wait()
+
+
+# The app: package.json, src/a.mjs, lib/package.json (its own scope), lib/b.mjs, data.json loaded, and
+# fixtures/sample/package.json beside nothing loaded.
+LOADED = ("src/a.mjs", "lib/b.mjs", "data.json", "q.mjs?v=1")
+
+
+@pytest.mark.parametrize(
+    ("saved", "trigger"),
+    [
+        ("package.json", True),  # the scope of src/a.mjs
+        ("lib/package.json", True),  # the scope of lib/b.mjs
+        ("fixtures/sample/package.json", False),  # nothing loaded below it
+        ("src/package.json", True),  # made between src/a.mjs and its scope: Node would read it now
+        ("src/deep/package.json", False),  # nothing loaded below it
+        ("data.json", True),  # imported
+        ("state.json", False),  # written by the app, never imported
+        ("q.mjs", True),  # loaded with a query
+        ("new.mjs", True),  # code the app has not loaded: its boot may import it
+        ("notes.txt", False),  # not something Node loads
+    ],
+)
+def test_a_save_triggers_a_reload_when_node_read_the_file(tmp_path: Path, saved: str, trigger: bool) -> None:
+    g = nx.DiGraph()
+    for name in ("package.json", "lib/package.json", "fixtures/sample/package.json", *LOADED):
+        file, query, _ = name.partition("?")
+        (tmp_path / file).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / file).write_text("{}")
+        if name in LOADED:
+            g.add_node(path_to_url(tmp_path / file) + (f"?{name.partition('?')[2]}" if query else ""))
+    window = Window()
+    window.close()
+    time.sleep(0.02)  # the save comes after the app's start
+    path = tmp_path / saved
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('{"saved": true}')
+    triggers = sort(candidates(Batch((path,), ()), ()), g, window, QueriedUrls(), 1)
+    assert (triggers.changed == (path,)) is trigger
+    assert triggers.written == ()
+
+
+def test_a_json_written_while_the_app_re_ran_is_left_out_and_code_is_not(tmp_path: Path) -> None:
+    data, code = tmp_path / "data.json", tmp_path / "a.mjs"
+    g = nx.DiGraph()
+    g.add_nodes_from([path_to_url(data), path_to_url(code)])
+    window = Window()
+    data.write_text("{}")  # the app's re-run rewrites the JSON it imported
+    code.write_text("")
+    window.close()
+    triggers = sort(Candidates((code, data), (), ()), g, window, QueriedUrls(), 1)
+    assert (triggers.changed, triggers.written) == ((code,), (data,))
+    time.sleep(0.02)
+    data.write_text('{"later": true}')  # a save after the window, of a file the re-run was not for
+    assert sort(Candidates((data,), (), ()), g, window, QueriedUrls(), 1).changed == (data,)
