@@ -147,10 +147,10 @@ class _Loop:
             self.exit_reported = False
             self.report(env_restarted_line(saved(found.env, (), self.root), ms))
             return
-        if found and self.host.running:
+        if self.host.running and (found or sent is not None):
+            # What the app holds now, to tell what it read; or the answer asked for, read, or the next one
+            # would have to be whole.
             self._refresh(sent)
-        elif sent is not None:
-            self._refresh(sent)  # read the answer asked for, or the next one would have to be whole
         if not found:
             return
         triggers = sort(found, self.mirror.graph, self.window, self.queried, self.mirror.version)
