@@ -12,6 +12,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
+from graphkit.hmr.envfiles import env_files
 from graphkit.hmr.triggers import Candidates, QueriedUrls, candidates, sort
 from graphkit.hmr.watcher import Batch
 from graphkit.hmr.window import Window
@@ -193,3 +194,9 @@ def test_a_json_written_while_the_app_re_ran_is_left_out_and_code_is_not(tmp_pat
     time.sleep(0.02)
     data.write_text('{"later": true}')  # a save after the window, of a file the re-run was not for
     assert sort(Candidates((data,), (), ()), g, window, QueriedUrls(), 1).changed == (data,)
+
+
+def test_env_files_are_read_from_the_node_options_as_node_takes_them(tmp_path: Path) -> None:
+    options = ["--enable-source-maps", f"--env-file={tmp_path}/a.env", "--env-file-if-exists", "b.env", "x"]
+    assert env_files(options) == (tmp_path / "a.env", Path.cwd().resolve() / "b.env")
+    assert env_files(["--env-file"]) == ()  # no value: Node refuses it with its own message

@@ -25,5 +25,6 @@ def env_files(node_options: Sequence[str]) -> tuple[Path, ...]:
             if i + 1 >= len(node_options):
                 continue  # Node refuses it with its own message
             value = node_options[i + 1]
-        found.append(Path(value).absolute())
+        path = Path(value).absolute()
+        found.append(path.parent.resolve() / path.name)  # as the watcher names it: its folder resolved
     return tuple(found)
