@@ -12,8 +12,9 @@ scripts in them. ``dist`` and ``build`` are not: an app often runs from them.
 
 from __future__ import annotations
 
+import fnmatch
+import re
 from collections.abc import Iterable, Sequence
-from fnmatch import fnmatchcase
 from pathlib import Path
 
 __all__ = ["DEFAULT_IGNORES", "Ignore"]
@@ -27,27 +28,33 @@ def _folder_watched(name: str) -> bool:
 
 class Ignore:
     def __init__(self, globs: Iterable[str] = ()) -> None:
-        globs = (*DEFAULT_IGNORES, *globs)
-        self._names = tuple(g for g in globs if "/" not in g.strip("/"))
-        self._paths = tuple(g.strip("/") for g in globs if "/" in g.strip("/"))
+        globs = [g.strip("/") for g in (*DEFAULT_IGNORES, *globs)]
+        self._names = _compiled(g for g in globs if "/" not in g)
+        self._paths = _compiled(g for g in globs if "/" in g)
 
     def folder(self, relative: Sequence[str]) -> bool:
-        """Whether the folder at ``relative`` (its parts under a watched folder) is left unwatched."""
-        return bool(relative) and (not _folder_watched(relative[-1]) or self._matches(relative))
+        """Whether the folder at ``relative`` (its parts under a watched folder) is left unwatched, its
+        parents being watched."""
+        return bool(relative) and (not _folder_watched(relative[-1]) or self.entry(relative))
+
+    def entry(self, relative: Sequence[str]) -> bool:
+        """Whether the file or folder at ``relative`` matches a glob itself (its folders not asked)."""
+        if self._names is not None and self._names.match(relative[-1]):
+            return True
+        return self._paths is not None and self._paths.match("/".join(relative)) is not None
 
     def path(self, relative: Sequence[str]) -> bool:
         """Whether a file at ``relative`` is ignored: itself, or a folder it lies in."""
         return any(not _folder_watched(part) for part in relative[:-1]) or any(
-            self._matches(relative[: i + 1]) for i in range(len(relative))
+            self.entry(relative[: i + 1]) for i in range(len(relative))
         )
-
-    def _matches(self, relative: Sequence[str]) -> bool:
-        name = relative[-1]
-        if any(fnmatchcase(name, glob) for glob in self._names):
-            return True
-        whole = "/".join(relative)
-        return any(fnmatchcase(whole, glob) for glob in self._paths)
 
     def under(self, root: Path, path: Path) -> bool:
         """Whether ``path``, inside ``root``, is ignored."""
         return self.path(path.relative_to(root).parts)
+
+
+def _compiled(globs: Iterable[str]) -> re.Pattern[str] | None:
+    """One pattern for ``globs`` (None for none): a file walk asks it of every name."""
+    found = [fnmatch.translate(g) for g in globs]
+    return re.compile("|".join(found)) if found else None

@@ -120,7 +120,7 @@ class Watcher:
             parts = path.relative_to(root).parts
             subfolders[:] = [d for d in subfolders if not self.ignore.folder((*parts, d))]
             folders.append(path)
-            names = [name for name in files if not self.ignore.path((*parts, name))]
+            names = [name for name in files if not self.ignore.entry((*parts, name))]  # its folders: kept
             if later:
                 self._unread += (path / name for name in names)
             else:
