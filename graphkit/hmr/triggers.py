@@ -14,8 +14,9 @@
 An app that writes a JSON it imported would reload itself after each write, forever. So a JSON whose
 last write (its mtime) falls inside the app's boot or re-run window (from the moment graphkit started or
 re-ran it until it answered: ``graphkit.hmr.window``) counts as written by the app. Such files are dropped
-from a batch; a batch of only such files is skipped, with one line. Code is never dropped this way. The
-cost: a JSON the developer saves during that window is dropped too, and the line says to save it again.
+from a batch; a batch of only such files is skipped, with one line (beside other saves they go unsaid: the
+reload's line is the batch's one line). Code is never dropped this way. The cost: a JSON the developer
+saves during that window is dropped too.
 """
 
 from __future__ import annotations
