@@ -21,6 +21,8 @@ from tests.conftest import node_binary
 from tests.test_host import copy_fixture
 from tests.test_watch import WAIT, Watching
 
+# Not main.mjs: the probe tests run each fixtures/**/main.mjs in place, and this app writes to its folder.
+ENTRY = "server.mjs"
 QUIET = 1.5  # seconds in which an app that loops would re-run hundreds of times
 
 
@@ -36,7 +38,7 @@ def start(node: Path, tmp_path: Path) -> Iterator[Callable[..., Watching]]:
     def started(*node_options: str) -> Watching:
         """The app under watch; ``{root}`` in a node option is the app's folder."""
         root = copy_fixture("triggers-app", tmp_path)
-        session = Watching(node, root, node_options=[o.format(root=root) for o in node_options])
+        session = Watching(node, root, entry=ENTRY, node_options=[o.format(root=root) for o in node_options])
         sessions.append(session)
         return session
 
@@ -129,7 +131,7 @@ def test_an_env_file_edit_restarts_the_app_with_the_new_env(start: Callable[...,
 
 
 def test_an_ignored_file_is_never_a_reason_to_reload(node: Path, tmp_path: Path) -> None:
-    w = Watching(node, copy_fixture("triggers-app", tmp_path), ["--ignore=q.mjs"])
+    w = Watching(node, copy_fixture("triggers-app", tmp_path), ["--ignore=q.mjs"], entry=ENTRY)
     try:
         assert w.get("/q") == "q1"
         time.sleep(QUIET)  # past the start, whose JSON writes count as the app's own
