@@ -171,3 +171,10 @@ def test_cluster_bench_prints_both_tools_for_the_cluster_and_the_websocket() -> 
         figure = rf"\(a/b\) cluster, 2 workers, 2 saves in [\d.]+ s, {tool}: \d+ of \d+ requests failed"
         assert re.search(figure, out), out
         assert f"(c) websocket, 1 saves, {tool}: closes " in out, out
+
+
+def test_idle_bench_prints_a_figure_line_per_tree_size() -> None:
+    out = bench(
+        "bench.idle", "--files", "200", "--seconds", "0.5", "--warm-up", "0.3", "--node", node_binary(24)
+    )
+    assert re.search(r"^ +200 +[\d.]+% +[\d.]+% +[\d.]+% ", out, re.MULTILINE), out

@@ -86,6 +86,15 @@ def register(sub: Any) -> None:
         help="seconds the app has to exit after its SIGINT or SIGTERM (on stop or restart) before SIGKILL"
         " (default: 10)",
     )
+    # What is never a reason to reload (graphkit.hmr.ignore).
+    parser.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="files or folders whose saves never reload the app, e.g. --ignore='data/*.json' (repeatable); "
+        "a glob without / matches any file or folder name; coverage/ is ignored by default",
+    )
     parser.set_defaults(run=run, rest=[])
 
 
@@ -114,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
         kill_timeout=args.kill_timeout,
         watch=tuple(args.watch),
         pass_fds=inherited_fds(),
+        ignore=tuple(args.ignore),
     )
     # A signal would end this process at once (SIGINT as KeyboardInterrupt): stop the app first, as the
     # module's docstring says.

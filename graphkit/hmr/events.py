@@ -25,6 +25,12 @@ class Events(Protocol):
         """The folders watched now."""
         ...
 
+    @property
+    def reports_loss(self) -> bool:
+        """Whether the backend raises EventsLost whenever events were dropped (then no resync is needed
+        otherwise)."""
+        ...
+
     def watch(self, folders: Iterable[Path]) -> None:
         """Watch ``folders`` too; one that is gone by now is skipped. OSError when the system refuses."""
         ...

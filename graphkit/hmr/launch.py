@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from graphkit.errors import ProbeError
+from graphkit.hmr.ignore import Ignore
 from graphkit.hmr.watcher import Watcher
+from graphkit.hmr.window import Window
 from graphkit.live.host import Host
 from graphkit.model.protocol import Command
 from graphkit.resolve.packages import StopRule, nearest_package_json
@@ -45,6 +47,7 @@ class WatchOptions:
     watch: tuple[Path, ...] = ()  # folders watched besides the packages of the app's loaded modules
     kill_timeout: float = 10.0  # seconds the app has to exit after its signal before SIGKILL
     pass_fds: tuple[int, ...] = ()  # descriptors above 2 the app inherits, as from the shell (`3>log`)
+    ignore: tuple[str, ...] = ()  # --ignore globs (graphkit.hmr.ignore)
 
 
 def package_root(entry: Path) -> Path:
@@ -66,6 +69,7 @@ class Launched:
     roots: tuple[Path, ...]  # every folder watched: the entry's package, then each --watch
     watcher: Watcher
     host: Host
+    window: Window = field(default_factory=Window)  # the app's start; the watch loop closes it once ready
 
     def settle(self, stop: threading.Event, seconds: float = SETTLE_SECONDS) -> None:
         """Wait until the app is quiet, a save waits to be read, the app exits, ``stop`` is set or
@@ -95,7 +99,8 @@ def launch(options: WatchOptions) -> Launched:
     """Watch the entry's package and the ``--watch`` folders, then start the app under the host."""
     root = package_root(options.entry)
     roots = (root, *(p.resolve() for p in options.watch))
-    watcher = Watcher(*roots, stat_later=True)
+    watcher = Watcher(*roots, stat_later=True, ignore=Ignore(options.ignore))
+    window = Window()
     try:
         host = Host(
             options.entry,
@@ -110,7 +115,7 @@ def launch(options: WatchOptions) -> Launched:
     except BaseException:
         watcher.close()
         raise
-    launched = Launched(root, roots, watcher, host)
+    launched = Launched(root, roots, watcher, host, window)
     try:
         watcher.read_stats()  # while Node starts
     except BaseException:

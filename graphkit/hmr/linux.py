@@ -116,6 +116,10 @@ class LinuxEvents:
     def folders(self) -> Set[Path]:
         return self._wds.keys()
 
+    @property
+    def reports_loss(self) -> bool:
+        return True  # IN_Q_OVERFLOW
+
     def watch(self, folders: Iterable[Path]) -> None:
         for folder in folders:
             if folder in self._wds:

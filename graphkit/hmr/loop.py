@@ -5,8 +5,11 @@ since the last save, plan over it with ``graphkit.planning.incremental.plan_live
 plan that reaches the entry re-runs the app in its process), print one status line
 (``graphkit.output.status``), then read what the reload changed once nothing else is saved. Apart
 from one pass over ``require.cache`` in the app, no step walks everything the app holds. A plan that
-cannot be applied in the process (package.json, packages) restarts the app. Development only: the host
-relies on Node internals (``--expose-internals``) that change between Node versions.
+cannot be applied in the process (package.json, packages) restarts the app, and so does an edit of an
+env file Node read at start (``--env-file``). Which saves ask anything of the app is
+``graphkit.hmr.triggers``'s: what Node read, not what the app wrote. A watched folder that is renamed or
+deleted ends the watch: the app is stopped and ``watch`` raises RootGone (one line). Development only: the
+host relies on Node internals (``--expose-internals``) that change between Node versions.
 """
 
 from __future__ import annotations
@@ -19,14 +22,17 @@ from functools import partial
 from pathlib import Path
 
 from graphkit.errors import GraphkitError, ProbeError
+from graphkit.hmr.envfiles import env_files
 from graphkit.hmr.launch import Launched, WatchOptions, launch, package_root
 from graphkit.hmr.patience import Patience, Stopped, Superseded
 from graphkit.hmr.roots import Following, local_folders
-from graphkit.hmr.watcher import Batch
+from graphkit.hmr.triggers import QueriedUrls, candidates, sort
+from graphkit.hmr.watcher import Batch, RootGone
 from graphkit.live.mirror import LiveMirror
 from graphkit.model import Command, PlanStatus
 from graphkit.model.urls import path_to_url
 from graphkit.output.status import (
+    env_restarted_line,
     error_line,
     exited_line,
     revived_line,
@@ -34,15 +40,13 @@ from graphkit.output.status import (
     stale_line,
     status_line,
     superseded_line,
+    unwatched_env_line,
+    written_line,
 )
 from graphkit.planning.incremental import SourceAccepts, booted_from, plan_live
 
 __all__ = ["WatchOptions", "package_root", "watch"]
 
-# What Node can load as a module; editor backups and swap files are not.
-_MODULE_SUFFIXES = frozenset(
-    {".mjs", ".cjs", ".js", ".json", ".wasm", ".node", ".ts", ".mts", ".cts", ".tsx"}
-)
 _POLL_SECONDS = 0.2
 
 
@@ -59,6 +63,12 @@ class _Loop:
         self.stop = stop
         # The folders watched first, then the app started (graphkit.hmr.launch).
         launched = launched or launch(options)
+        # The app's start: what it writes until graphkit is ready for saves (the app was quiet once and
+        # the planner is loaded) is its own.
+        self.window = launched.window
+        self.window.close()
+        self.env_files = env_files(options.node_options)
+        self.queried = QueriedUrls()
         self.root = launched.root
         self.watcher = launched.watcher
         self.host = launched.host
@@ -66,6 +76,9 @@ class _Loop:
         self.host.waiting = self.patience
         self.host.report = report
         self.following = Following(self.host, launched.roots, self.watcher.add, report)
+        for env_file in self.env_files:
+            if not self.watcher.covers(env_file):
+                report(unwatched_env_line(env_file))
         self.mirror = LiveMirror()
         self.sources = SourceAccepts()
         self.exit_reported = False
@@ -87,9 +100,16 @@ class _Loop:
             self.mirror.apply(delta)
         self.following.seen(local_folders(row.module for row in delta.rows if row.module is not None))
 
-    def _restart(self, started: float) -> float:
-        """Restarts the app; returns the milliseconds from ``started`` (the save) until it has booted again
-        (its server listening), or until now if it exited meanwhile."""
+    def _restart(self, started: float, files: Sequence[Path] = ()) -> float:
+        """Restarts the app for the files ``files``; returns the milliseconds from ``started`` (the save)
+        until it has booted again (its server listening), or until now if it exited meanwhile."""
+        self.window.open(files)
+        try:
+            return self._restarted(started)
+        finally:
+            self.window.close()
+
+    def _restarted(self, started: float) -> float:
         self.host.restart()
         self.mirror.reset()
         self.unread = True
@@ -110,29 +130,47 @@ class _Loop:
     def _poll(self) -> Batch | None:
         """Saves of module files that arrived meanwhile, without waiting."""
         batch = self.watcher.next_batch(0)
-        if batch is None or not (_modules(batch.changed) or _modules(batch.deleted)):
+        if batch is None:
             return None
-        return batch
+        found = candidates(batch, self.env_files)
+        if found.env:
+            return batch
+        # What would not trigger a reload now (the app's own writes included) does not supersede one.
+        triggers = sort(found, self.mirror.graph, self.window, self.queried, self.mirror.version)
+        return batch if triggers.changed or triggers.deleted else None
 
     def handle(self, batch: Batch, sent: int | None = None) -> None:
         """One save; ``sent`` is a changes command sent as soon as the save was known."""
-        changed = _modules(batch.changed)
-        deleted = _modules(batch.deleted)
-        if not changed and not deleted:
-            if sent is not None:
-                self._refresh(sent)  # read the answer asked for, or the next one would have to be whole
+        found = candidates(batch, self.env_files)
+        if found.env:
+            started = time.perf_counter()
+            ms = self._restart(started)
+            self.exit_reported = False
+            self.report(env_restarted_line(saved(found.env, (), self.root), ms))
             return
+        if self.host.running and (found or sent is not None):
+            # What the app holds now, to tell what it read; or the answer asked for, read, or the next one
+            # would have to be whole.
+            self._refresh(sent)
+        if not found:
+            return
+        triggers = sort(found, self.mirror.graph, self.window, self.queried, self.mirror.version)
+        changed, deleted = triggers.changed, triggers.deleted
+        if not changed and not deleted:
+            if triggers.written:
+                self.report(written_line(saved(triggers.written, (), self.root)))
+            return  # else files the app's resolution never read: a JSON it writes, a fixture's package.json
         what = saved(changed, deleted, self.root)
         self.patience.what = what
         started = time.perf_counter()
         if not self.host.running:
-            ms = self._restart(started)
+            ms = self._restart(started, changed)
             self.exit_reported = False
             self.report(revived_line(what, ms))
             return
-        self._refresh(sent)
-        changed_urls = [path_to_url(p) for p in changed]
-        deleted_urls = [path_to_url(p) for p in deleted]
+        version = self.mirror.version
+        changed_urls = self.queried.urls(changed, self.mirror.graph, version)
+        deleted_urls = self.queried.urls(deleted, self.mirror.graph, version)
         self.sources.forget([*changed_urls, *deleted_urls])
         unloaded = [url for url in (*changed_urls, *deleted_urls) if url not in self.mirror.graph]
         eviction = plan_live(
@@ -148,14 +186,18 @@ class _Loop:
         result = None
         swept: tuple[str, ...] = ()
         if eviction.status in (PlanStatus.OK, PlanStatus.RERUN):
-            result = self.host.apply(eviction)
+            self.window.open(changed)
+            try:
+                result = self.host.apply(eviction)
+            finally:
+                self.window.close()
             if result.ok and result.stale:
                 # The re-run app did not import these again: it serves their old code. Only a new process
                 # loads them afresh.
-                self.report(stale_line(what, self._restart(started), result.stale, self.root))
+                self.report(stale_line(what, self._restart(started, changed), result.stale, self.root))
                 return
         elif eviction.status is PlanStatus.FULL_RELOAD:
-            self.report(status_line(what, eviction, None, self._restart(started), self.root))
+            self.report(status_line(what, eviction, None, self._restart(started, changed), self.root))
             return
         elif self.mirror.failed:
             # A failed import() is cached by Node (v18-22 keep its importers too) and is not reachable from
@@ -194,16 +236,15 @@ class _Loop:
                 except Superseded as late:
                     # The app never finished what it was doing: its modules may be half replaced.
                     started = time.perf_counter()
-                    what = saved(_modules(late.batch.changed), _modules(late.batch.deleted), self.root)
+                    late_found = candidates(late.batch, self.env_files)
+                    what = saved((*late_found.changed, *late_found.env), late_found.deleted, self.root)
                     self.report(superseded_line(what, self._restart(started), self.patience.what))
                 except Stopped:
                     return
+                except RootGone:
+                    raise  # ``watch`` stops the app; the line is the CLI's
                 except GraphkitError as error:
                     self.report(error_line(error))
-
-
-def _modules(paths: Sequence[Path]) -> list[Path]:
-    return [p for p in paths if p.suffix in _MODULE_SUFFIXES]
 
 
 def _ms(started: float) -> float:

@@ -31,6 +31,10 @@ class PortableEvents:
     def folders(self) -> Set[Path]:
         return self._folders
 
+    @property
+    def reports_loss(self) -> bool:
+        return False  # watchfiles does not tell when the kernel dropped events
+
     def watch(self, folders: Iterable[Path]) -> None:
         wanted = self._folders | set(folders)
         if wanted != self._folders or self._notify is None:

@@ -4,7 +4,8 @@ Events come from Linux inotify (``graphkit.hmr.linux``: a save is handled the mo
 it written and closed) or, where inotify is not available, from ``watchfiles`` (``graphkit.hmr.portable``:
 FSEvents, kqueue, Windows, polling; a batch ends after a fixed quiet step).
 
-Every folder under the roots is watched except ``node_modules`` and dot-folders: each folder is watched on
+Every folder under the roots is watched except ``node_modules``, dot-folders and what ``graphkit.hmr.ignore``
+ignores (``--ignore``): each folder is watched on
 its own (a recursive watch would also cover ``node_modules``, whose folders can exhaust the system's watch
 limit), and folders created later are added as they appear, with the files already in them reported.
 When the system refuses a watch (its limit on watched folders), the constructor and ``add`` raise
@@ -12,9 +13,16 @@ InputError with the fix; for a folder created later, the next ``next_batch`` rai
 A save that an editor performs as unlink + create lands in one batch as a change: a batch reports what
 exists once its files have settled.
 
-The kernel can drop events (an inotify queue overflow): inotify says so, and the watcher resyncs at once;
-``watchfiles`` does not, so the watcher also resyncs after ``resync_every`` seconds without events. A resync
-compares the files' stat with what it last saw and reports the differences as a batch.
+The kernel can drop events (an inotify queue overflow): inotify says so, and the watcher resyncs then and
+only then, so an idle watch costs nothing. ``watchfiles`` does not say, so on that backend the watcher also
+resyncs after a stretch without events: ``resync_every`` seconds, or ``_RESYNC_COST`` times as long as the
+last resync took when that is longer, so a resync never takes more than 1/``_RESYNC_COST`` of a core
+however large the tree. A resync compares the files' stat with what it last saw and reports the differences
+as a batch.
+
+A symbolic link to a folder is never followed, whether it was there at the start or made later: a link to
+``/usr`` must not watch ``/usr``. A watched folder (a root) that is renamed or deleted raises RootGone: the
+watch cannot go on at a path that no longer holds the project.
 
 With ``stat_later``, the constructor only watches the folders (a walk that lists them): the stat of each
 file, which a batch and a resync compare with, is read by ``read_stats`` or the first ``next_batch``, so
@@ -26,23 +34,26 @@ from __future__ import annotations
 import errno
 import os
 import sys
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from graphkit.errors import InputError
 from graphkit.hmr.events import Events, EventsLost
+from graphkit.hmr.ignore import Ignore
 from graphkit.hmr.inotify import available as inotify_available
 from graphkit.hmr.linux import LinuxEvents
 
-__all__ = ["Batch", "Watcher"]
+__all__ = ["Batch", "RootGone", "Watcher"]
 
 _Stat = tuple[int, int, int]  # mtime_ns, size, inode
 _GONE: _Stat = (-1, -1, -1)  # a file the watcher found that was gone when its stat was read
+_RESYNC_COST = 200  # without kernel reports of lost events, a resync waits this many times its own length
 
 
-def _watched(folder_name: str) -> bool:
-    return folder_name != "node_modules" and not folder_name.startswith(".")
+class RootGone(InputError):
+    """A watched folder was renamed or deleted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +69,16 @@ class Watcher:
         resync_every: float = 2.0,
         inotify: bool | None = None,
         stat_later: bool = False,
+        ignore: Ignore | None = None,
     ) -> None:
         """``inotify``: True for Linux inotify, False for ``watchfiles``, None for inotify where available;
         ``stat_later``: the files under ``roots`` are stat'ed by ``read_stats`` (or the first
-        ``next_batch``), not now."""
+        ``next_batch``), not now; ``ignore``: what is left unwatched besides the defaults."""
         self.roots: list[Path] = []
         self.resync_every = resync_every
+        self._resync_least = resync_every
+        self.ignore = ignore or Ignore()
+        self._roots_id: dict[Path, tuple[int, int]] = {}  # root -> its device and inode
         self._files: dict[Path, _Stat] = {}
         self._unread: list[Path] = []  # files found under the roots whose stat is not read yet
         self._events = _backend(inotify, roots[0].resolve() if roots else Path.cwd(), self._known)
@@ -73,6 +88,8 @@ class Watcher:
         try:
             for root in roots:
                 self._add(root, stat_later)
+                info = root.stat()
+                self._roots_id[root.resolve()] = (info.st_dev, info.st_ino)
         except BaseException:
             self._events.close()
             raise
@@ -96,17 +113,26 @@ class Watcher:
                 self._files[path] = _GONE  # deleted since the walk found it: its deletion is reported
 
     def _tree(self, top: Path, later: bool = False) -> list[Path]:
+        root = self._root_of(top)
         folders = []
-        for folder, subfolders, files in os.walk(top):
-            subfolders[:] = [d for d in subfolders if _watched(d)]
+        for folder, subfolders, files in os.walk(top):  # symbolic links to folders are not followed
             path = Path(folder)
+            parts = path.relative_to(root).parts
+            subfolders[:] = [d for d in subfolders if not self.ignore.folder((*parts, d))]
             folders.append(path)
+            names = [name for name in files if not self.ignore.entry((*parts, name))]  # its folders: kept
             if later:
-                self._unread += (path / name for name in files)
+                self._unread += (path / name for name in names)
             else:
-                for name in files:
+                for name in names:
                     self._remember(path / name)
         return folders
+
+    def _root_of(self, path: Path) -> Path:
+        return next(root for root in reversed(self.roots) if path.is_relative_to(root))
+
+    def _relative(self, path: Path) -> tuple[str, ...]:
+        return path.relative_to(self._root_of(path)).parts
 
     def _known(self, path: Path) -> bool:
         return path in self._files
@@ -152,14 +178,26 @@ class Watcher:
         try:
             touched = self._events.wait(timeout, on_first_event)
         except EventsLost:
+            self._check_roots()
             return self._resync()
+        self._check_roots()
         if touched is None:
             self._idle += timeout or 0.0
-            if self._idle < self.resync_every:
+            if self._events.reports_loss or self._idle < self.resync_every:
                 return None
             return self._resync()
         self._idle = 0.0
         return self._batch(touched)
+
+    def _check_roots(self) -> None:
+        """RootGone when a root is no longer the folder it was (one stat a root: nothing next to a wait)."""
+        for root, ident in self._roots_id.items():
+            try:
+                info = root.stat()
+            except OSError:
+                info = None
+            if info is None or (info.st_dev, info.st_ino) != ident:
+                raise RootGone(f"{root}: the watched folder was renamed or deleted")
 
     def pending(self, timeout: float) -> bool:
         """Whether file events wait for ``next_batch``, waiting up to ``timeout`` seconds for one (on
@@ -171,10 +209,12 @@ class Watcher:
         deleted: list[Path] = []
         new_folders: list[Path] = []
         for path in sorted(touched):
-            if not self._inside(path):
+            if not self.covers(path):
                 continue
             if path.is_dir():
-                if path not in self._events.folders and _watched(path.name):
+                if path.is_symlink():
+                    continue  # as at the start: a link to a folder is neither watched nor a file
+                if path not in self._events.folders and not self.ignore.folder(self._relative(path)):
                     before = set(self._files)
                     new_folders += self._tree(path)
                     # written before the folder was watched
@@ -192,16 +232,17 @@ class Watcher:
             self._grow_later(new_folders)
         return Batch(tuple(changed), tuple(deleted)) if changed or deleted else None
 
-    def _inside(self, path: Path) -> bool:
-        """Under a root and in no ignored folder."""
+    def covers(self, path: Path) -> bool:
+        """Under a root and not ignored."""
         for root in self.roots:
             if path.is_relative_to(root):
-                return all(_watched(part) for part in path.relative_to(root).parts[:-1])
+                return not self.ignore.under(root, path)
         return False
 
     def _resync(self) -> Batch | None:
         """The files whose stat differs from what was last seen: events the kernel dropped."""
         self._idle = 0.0
+        started = time.perf_counter()
         seen, self._files = self._files, {}
         folders: list[Path] = []
         for root in self.roots:
@@ -209,6 +250,7 @@ class Watcher:
         changed = tuple(sorted(p for p, stat in self._files.items() if seen.get(p) != stat))
         deleted = tuple(sorted(set(seen) - set(self._files)))
         self._grow_later(folders)
+        self.resync_every = max(self._resync_least, (time.perf_counter() - started) * _RESYNC_COST)
         return Batch(changed, deleted) if changed or deleted else None
 
     def close(self) -> None:

@@ -11,6 +11,7 @@ from graphkit.output.paths import display_path
 from graphkit.output.wording import count
 
 __all__ = [
+    "env_restarted_line",
     "error_line",
     "exited_line",
     "revived_line",
@@ -18,8 +19,10 @@ __all__ = [
     "stale_line",
     "status_line",
     "superseded_line",
+    "unwatched_env_line",
     "waiting_line",
     "watching_line",
+    "written_line",
 ]
 
 
@@ -113,6 +116,21 @@ def watching_line(root: str) -> str:
 
 def revived_line(what: str, ms: float) -> str:
     return f"graphkit: {what}: restarted the app in {ms:.0f} ms (it had exited)"
+
+
+def env_restarted_line(what: str, ms: float) -> str:
+    return f"graphkit: {what}: restarted the app in {ms:.0f} ms (Node reads env files only at start)"
+
+
+def unwatched_env_line(path: Path) -> str:
+    return (
+        f"graphkit: {path}: this env file lies outside the watched folders;"
+        " add --watch FOLDER to restart the app on its edits"
+    )
+
+
+def written_line(what: str) -> str:
+    return f"graphkit: {what}: written by the app as it started or re-ran; not reloaded (save it to reload)"
 
 
 def exited_line(status: int) -> str:

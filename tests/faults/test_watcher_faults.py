@@ -23,7 +23,11 @@ def next_batch(watcher: Watcher) -> Batch:
     pytest.fail("no batch")
 
 
-def test_a_change_no_event_reported_is_found_by_the_resync(tmp_path: Path, inotify: bool) -> None:
+def test_on_watchfiles_a_change_no_event_reported_is_found_by_the_resync(tmp_path: Path) -> None:
+    # inotify reports what it drops (a queue overflow), so an idle watch there stats nothing; a change it
+    # never reports at all, as here, is seen at the next save of that file. watchfiles does not say what
+    # it dropped: an idle resync covers it.
+    inotify = False
     (tmp_path / "a.mjs").write_text("1")
     (tmp_path / "node_modules").mkdir()
     # A write through a link in an unwatched folder changes the file without an event on its folder.
