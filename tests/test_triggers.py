@@ -7,15 +7,17 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import networkx as nx
 import pytest
 
 from graphkit.hmr.envfiles import env_files
+from graphkit.hmr.own_writes import app_wrote
 from graphkit.hmr.triggers import Candidates, QueriedUrls, candidates, sort
 from graphkit.hmr.watcher import Batch
-from graphkit.hmr.window import Window
+from graphkit.live.host import Host
 from graphkit.model.urls import path_to_url
 from tests.conftest import node_binary
 from tests.test_host import copy_fixture
@@ -172,30 +174,41 @@ def test_a_save_triggers_a_reload_when_node_read_the_file(tmp_path: Path, saved:
         (tmp_path / file).write_text("{}")
         if name in LOADED:
             g.add_node(path_to_url(tmp_path / file) + (f"?{name.partition('?')[2]}" if query else ""))
-    window = Window()
-    window.close()
-    time.sleep(0.02)  # the save comes after the app's start
     path = tmp_path / saved
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text('{"saved": true}')
-    triggers = sort(candidates(Batch((path,), ()), ()), g, window, QueriedUrls(), 1)
+    triggers = sort(candidates(Batch((path,), ()), ()), g, QueriedUrls(), 1, lambda paths: set())
     assert (triggers.changed == (path,)) is trigger
     assert triggers.written == ()
 
 
-def test_a_json_written_while_the_app_re_ran_is_left_out_and_code_is_not(tmp_path: Path) -> None:
-    data, code = tmp_path / "data.json", tmp_path / "a.mjs"
-    g = nx.DiGraph()
-    g.add_nodes_from([path_to_url(data), path_to_url(code)])
-    window = Window()
-    data.write_text("{}")  # the app's re-run rewrites the JSON it imported
-    code.write_text("")
-    window.close()
-    triggers = sort(Candidates((code, data), (), ()), g, window, QueriedUrls(), 1)
-    assert (triggers.changed, triggers.written) == ((code,), (data,))
-    time.sleep(0.02)
-    data.write_text('{"later": true}')  # a save after the window, of a file the re-run was not for
-    assert sort(Candidates((data,), (), ()), g, window, QueriedUrls(), 1).changed == (data,)
+def test_a_json_the_app_wrote_is_left_out_and_a_developer_save_of_it_is_not(tmp_path: Path) -> None:
+    data, other, code = tmp_path / "data.json", tmp_path / "other.json", tmp_path / "a.mjs"
+    entry = tmp_path / "main.mjs"
+    entry.write_text(
+        "import { writeFileSync } from 'node:fs';\nimport { rename, writeFile } from 'node:fs/promises';\n"
+        "import data from './data.json' with { type: 'json' };\nimport './a.mjs';\n"
+        "writeFileSync(new URL('./data.json', import.meta.url), JSON.stringify({ runs: data.runs + 1 }));\n"
+        "await writeFile(new URL('./other.tmp', import.meta.url), '{}');\n"  # written aside, renamed onto
+        "await rename(new URL('./other.tmp', import.meta.url), new URL('./other.json', import.meta.url));\n"
+        "setTimeout(() => {}, 30_000);\n"
+    )
+    data.write_text('{"runs": 0}')
+    other.write_text("{}")
+    code.write_text("export {};\n")
+    with Host(entry, node=node_binary(24)) as host:
+        host.booted()
+        g = host.snapshot().modules
+        graph = nx.DiGraph()
+        graph.add_nodes_from(m.url for m in g)
+        own = partial(app_wrote, host)
+        triggers = sort(Candidates((code, data, other), (), ()), graph, QueriedUrls(), 1, own)
+        assert (triggers.changed, triggers.written) == ((code,), (data,))  # other.json: never imported
+        assert app_wrote(host, [data, other]) == {data, other}
+        time.sleep(0.05)
+        data.write_text('{"runs": 9}')  # the developer's save comes after the app's write
+        assert sort(Candidates((data,), (), ()), graph, QueriedUrls(), 1, own).changed == (data,)
+        assert app_wrote(host, [data, other]) == {other}
 
 
 def test_env_files_are_read_from_the_node_options_as_node_takes_them(tmp_path: Path) -> None:

@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from graphkit.errors import ProbeError
 from graphkit.hmr.ignore import Ignore
 from graphkit.hmr.watcher import Watcher
-from graphkit.hmr.window import Window
 from graphkit.live.host import Host
 from graphkit.model.protocol import Command
 from graphkit.resolve.packages import StopRule, nearest_package_json
@@ -69,7 +68,6 @@ class Launched:
     roots: tuple[Path, ...]  # every folder watched: the entry's package, then each --watch
     watcher: Watcher
     host: Host
-    window: Window = field(default_factory=Window)  # the app's start; the watch loop closes it once ready
 
     def settle(self, stop: threading.Event, seconds: float = SETTLE_SECONDS) -> None:
         """Wait until the app is quiet, a save waits to be read, the app exits, ``stop`` is set or
@@ -100,7 +98,6 @@ def launch(options: WatchOptions) -> Launched:
     root = package_root(options.entry)
     roots = (root, *(p.resolve() for p in options.watch))
     watcher = Watcher(*roots, stat_later=True, ignore=Ignore(options.ignore))
-    window = Window()
     try:
         host = Host(
             options.entry,
@@ -115,7 +112,7 @@ def launch(options: WatchOptions) -> Launched:
     except BaseException:
         watcher.close()
         raise
-    launched = Launched(root, roots, watcher, host, window)
+    launched = Launched(root, roots, watcher, host)
     try:
         watcher.read_stats()  # while Node starts
     except BaseException:

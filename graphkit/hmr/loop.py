@@ -24,6 +24,7 @@ from pathlib import Path
 from graphkit.errors import GraphkitError, ProbeError
 from graphkit.hmr.envfiles import env_files
 from graphkit.hmr.launch import Launched, WatchOptions, launch, package_root
+from graphkit.hmr.own_writes import app_wrote
 from graphkit.hmr.patience import Patience, Stopped, Superseded
 from graphkit.hmr.roots import Following, local_folders
 from graphkit.hmr.triggers import QueriedUrls, candidates, sort
@@ -63,10 +64,6 @@ class _Loop:
         self.stop = stop
         # The folders watched first, then the app started (graphkit.hmr.launch).
         launched = launched or launch(options)
-        # The app's start: what it writes until graphkit is ready for saves (the app was quiet once and
-        # the planner is loaded) is its own.
-        self.window = launched.window
-        self.window.close()
         self.env_files = env_files(options.node_options)
         self.queried = QueriedUrls()
         self.root = launched.root
@@ -100,16 +97,9 @@ class _Loop:
             self.mirror.apply(delta)
         self.following.seen(local_folders(row.module for row in delta.rows if row.module is not None))
 
-    def _restart(self, started: float, files: Sequence[Path] = ()) -> float:
-        """Restarts the app for the files ``files``; returns the milliseconds from ``started`` (the save)
-        until it has booted again (its server listening), or until now if it exited meanwhile."""
-        self.window.open(files)
-        try:
-            return self._restarted(started)
-        finally:
-            self.window.close()
-
-    def _restarted(self, started: float) -> float:
+    def _restart(self, started: float) -> float:
+        """Restarts the app; returns the milliseconds from ``started`` (the save) until it has booted again
+        (its server listening), or until now if it exited meanwhile."""
         self.host.restart()
         self.mirror.reset()
         self.unread = True
@@ -135,8 +125,9 @@ class _Loop:
         found = candidates(batch, self.env_files)
         if found.env:
             return batch
-        # What would not trigger a reload now (the app's own writes included) does not supersede one.
-        triggers = sort(found, self.mirror.graph, self.window, self.queried, self.mirror.version)
+        # What would not trigger a reload now does not supersede one; nor does a JSON (the app may be writing
+        # it while it re-runs, and the channel is busy with the reload: it is sorted once that is done).
+        triggers = sort(found, self.mirror.graph, self.queried, self.mirror.version, _all)
         return batch if triggers.changed or triggers.deleted else None
 
     def handle(self, batch: Batch, sent: int | None = None) -> None:
@@ -154,7 +145,8 @@ class _Loop:
             self._refresh(sent)
         if not found:
             return
-        triggers = sort(found, self.mirror.graph, self.window, self.queried, self.mirror.version)
+        own = partial(app_wrote, self.host)
+        triggers = sort(found, self.mirror.graph, self.queried, self.mirror.version, own)
         changed, deleted = triggers.changed, triggers.deleted
         if not changed and not deleted:
             if triggers.written:
@@ -164,7 +156,7 @@ class _Loop:
         self.patience.what = what
         started = time.perf_counter()
         if not self.host.running:
-            ms = self._restart(started, changed)
+            ms = self._restart(started)
             self.exit_reported = False
             self.report(revived_line(what, ms))
             return
@@ -186,18 +178,14 @@ class _Loop:
         result = None
         swept: tuple[str, ...] = ()
         if eviction.status in (PlanStatus.OK, PlanStatus.RERUN):
-            self.window.open(changed)
-            try:
-                result = self.host.apply(eviction)
-            finally:
-                self.window.close()
+            result = self.host.apply(eviction)
             if result.ok and result.stale:
                 # The re-run app did not import these again: it serves their old code. Only a new process
                 # loads them afresh.
-                self.report(stale_line(what, self._restart(started, changed), result.stale, self.root))
+                self.report(stale_line(what, self._restart(started), result.stale, self.root))
                 return
         elif eviction.status is PlanStatus.FULL_RELOAD:
-            self.report(status_line(what, eviction, None, self._restart(started, changed), self.root))
+            self.report(status_line(what, eviction, None, self._restart(started), self.root))
             return
         elif self.mirror.failed:
             # A failed import() is cached by Node (v18-22 keep its importers too) and is not reachable from
@@ -245,6 +233,10 @@ class _Loop:
                     raise  # ``watch`` stops the app; the line is the CLI's
                 except GraphkitError as error:
                     self.report(error_line(error))
+
+
+def _all(paths: Sequence[Path]) -> Sequence[Path]:
+    return paths
 
 
 def _ms(started: float) -> float:

@@ -12,24 +12,20 @@
 - A saved file names every loaded URL of that file, whatever its query or hash (``./q.mjs?v=1``).
 
 An app that writes a JSON it imported would reload itself after each write, forever. So a JSON whose
-last write (its mtime) falls inside the app's boot or re-run window (from the moment graphkit started or
-re-ran it until it answered: ``graphkit.hmr.window``) counts as written by the app. Such files are dropped
-from a batch; a batch of only such files is skipped, with one line (beside other saves they go unsaid: the
-reload's line is the batch's one line). Code is never dropped this way. The cost: a JSON the developer
-saves during that window is dropped too.
+current content the app wrote itself (``graphkit.hmr.own_writes``) is dropped from a batch; a batch of only
+such files is skipped, with one line (beside other saves they go unsaid: the reload's line is the batch's
+one line). Code is never dropped this way.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import networkx as nx
 
 from graphkit.hmr.watcher import Batch
-from graphkit.hmr.window import Window
 from graphkit.model.urls import file_url_path, path_to_url
 
 __all__ = [
@@ -104,10 +100,18 @@ class QueriedUrls:
         return found
 
 
-def sort(found: Candidates, g: nx.DiGraph, window: Window, queried: QueriedUrls, version: int) -> Triggers:
-    """Which of ``found`` (its env files aside) ask for a reload of the app whose live graph is ``g``."""
+def sort(
+    found: Candidates,
+    g: nx.DiGraph,
+    queried: QueriedUrls,
+    version: int,
+    app_wrote: Callable[[Sequence[Path]], Collection[Path]],
+) -> Triggers:
+    """Which of ``found`` (its env files aside) ask for a reload of the app whose live graph is ``g``;
+    ``app_wrote`` tells which of some JSON files the app wrote itself."""
     read = [p for p in found.changed if _read_by_node(p, g, queried, version)]
-    written = tuple(p for p in read if p.suffix == ".json" and _written_in(p, window))
+    own = app_wrote([p for p in read if p.suffix == ".json"])
+    written = tuple(p for p in read if p in own)
     changed = tuple(p for p in read if p not in written)
     deleted = tuple(p for p in found.deleted if _read_by_node(p, g, queried, version))
     return Triggers(changed, deleted, written)
@@ -142,9 +146,3 @@ def _a_scope(folder: Path, loaded: Iterable[Path]) -> bool:
                 return True
     return False
 
-
-def _written_in(path: Path, window: Window) -> bool:
-    try:
-        return window.holds(path, os.stat(path).st_mtime_ns)
-    except OSError:
-        return False

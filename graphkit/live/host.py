@@ -348,6 +348,12 @@ class Host:
         how many seconds ago it was last busy booting."""
         return float(self.request(Command.BOOTED)["idleMs"]) / 1000
 
+    def written(self, paths: Sequence[Path]) -> dict[Path, tuple[float, float]]:
+        """Of ``paths`` (real paths), those the app wrote itself through ``node:fs``, each with the
+        wall-clock interval of its last write, in milliseconds since the epoch."""
+        reply = self.request(Command.WRITTEN, paths=[str(p) for p in paths])["written"]
+        return {Path(path): (float(start), float(end)) for path, (start, end) in reply.items()}
+
     def sweep(self) -> tuple[str, ...]:
         """Drop the modules whose load failed so the app's next ``import()`` retries them; their URLs."""
         return tuple(self.request(Command.SWEEP)["urls"])

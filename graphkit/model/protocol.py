@@ -96,6 +96,7 @@ class Command(StrEnum):
     BOOTED = "booted"  # answered once the app has booted: how long ago it was last busy
     QUIET = "quiet"  # answered once the app's event loop is mostly idle (its start-up done)
     STOPPING = "stopping"  # graphkit stops the app itself: the channel's close is no orphaning
+    WRITTEN = "written"  # which of some files the app wrote itself, and when
 
     @property
     def doing(self) -> str:
@@ -114,6 +115,7 @@ _DOING = {
     Command.BOOTED: "waiting for it to start",
     Command.QUIET: "waiting for its start-up to settle",
     Command.STOPPING: "telling it that graphkit stops it",
+    Command.WRITTEN: "asking which files it wrote itself",
 }
 
 

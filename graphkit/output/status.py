@@ -130,7 +130,7 @@ def unwatched_env_line(path: Path) -> str:
 
 
 def written_line(what: str) -> str:
-    return f"graphkit: {what}: written by the app as it started or re-ran; not reloaded (save it to reload)"
+    return f"graphkit: {what}: written by the app itself; not reloaded (save it to reload)"
 
 
 def exited_line(status: int) -> str:

@@ -120,10 +120,10 @@ def test_the_request_queue_moves_on_past_a_reload_that_never_settles(tmp_path: P
         (tmp_path / "app" / "page.mjs").write_text(STUCK_PAGE)
         eviction = plan(graph, [path_to_url(tmp_path / "app" / "page.mjs")], host.entry_url)
         assert eviction.status is PlanStatus.OK
-        with pytest.raises(ProbeError, match="apply"):
+        with pytest.raises(ProbeError, match="reload"):
             host.apply(eviction)
         assert host.ping()  # answered: the stuck reload no longer holds the queue
-        with pytest.raises(ProbeError, match="apply"):
+        with pytest.raises(ProbeError, match="reload"):
             host.apply(eviction)  # refused, never run over the reload still in progress
         assert host.running
 

@@ -14,6 +14,8 @@
 //   booted                  -> {idleMs}: once the app has booted (startup.mjs), how long ago it last was busy
 //   quiet {waitMs}          -> {quiet, waitedMs}: once the app's event loop is mostly idle (quiet.mjs),
 //                              another request arrives or waitMs passed
+//   written {paths}         -> {written: {path: [startMs, endMs]}}: of `paths`, those the app wrote itself
+//                              (writes.mjs), with the wall-clock interval of the last write
 //   stopping                -> no reply: graphkit is about to close the channel and stop the app itself
 //                              (one SIGTERM, or none when the terminal's SIGINT reached the app), so the
 //                              close that follows is no orphaning. Read on arrival, never queued.
@@ -41,6 +43,7 @@ import { watchDynamicImports } from './imports.mjs';
 import { snapshot } from './snapshot.mjs';
 import { Command } from './protocol.mjs';
 import { booted, mainUrls, track, watchListening } from './startup.mjs';
+import { watchWrites, writtenAmong } from './writes.mjs';
 
 const HOLD_MS = 10_000; // when a request names no holdMs
 const BOOT_WAIT_MS = 10_000;
@@ -57,6 +60,7 @@ const commands = {
   [Command.FOLDERS]: async () => ({ folders: moduleFolders() }),
   // For graphkit to time a start: how long ago the app was last busy booting (a listen, an import()).
   [Command.BOOTED]: async () => ({ idleMs: performance.now() - (await booted(BOOT_WAIT_MS)).until }),
+  [Command.WRITTEN]: async (request) => ({ written: writtenAmong(request.paths ?? []) }),
   [Command.QUIET]: async (request, arrival) => quiet(Number(request.waitMs) || 0, arrival),
   [Command.APPLY]: async (request) => ({
     result: await applyPlan({ ...request.plan, entry: request.entry, callbackMs: request.callbackMs }),
@@ -137,6 +141,7 @@ if (isMainThread && Number.isInteger(fd) && fd > 2) {
   watchListening();
   journal.install();
   readSourcesSynchronously();
+  watchWrites();
   // Servers, timers and process listeners the app starts are owned by module instances from the start.
   trackEffects(entries.at(-1) ?? null);
   serve(fd, guard);

@@ -59,6 +59,7 @@ export const Command = Object.freeze({
   BOOTED: 'booted',
   QUIET: 'quiet',
   STOPPING: 'stopping',
+  WRITTEN: 'written',
 });
 
 export const ApplyField = Object.freeze({
