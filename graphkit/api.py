@@ -195,16 +195,9 @@ class GraphResult:
         Example: ``result.page(exclude=("tests/",))``, or ``Path("g.html").write_text(result.page().html)``.
         """
         from graphkit.output.page import page
-        from graphkit.output.select import Selection
+        from graphkit.output.select import selected_by
 
-        selection = Selection(
-            focus=options.get("focus"),
-            depth=options.get("depth"),
-            exclude=tuple(options.get("exclude", ())),
-            reaches=options.get("reaches"),
-            runtime_only=options.get("runtime_only", False),
-        )
-        return Page(page(self.graph, selection=selection, entry=entry))
+        return Page(page(self.graph, selection=selected_by(options), entry=entry))
 
     def dependents(self, path: str | Path) -> list[str]:
         """URLs of every module that imports the one at ``path`` directly or through others, sorted.

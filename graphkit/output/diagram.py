@@ -13,7 +13,7 @@ from typing import Unpack
 from graphkit.model import EvictionPlan, ImportKind, ModuleGraph, ModuleKind
 from graphkit.output.collapse import collapse
 from graphkit.output.printable import printable
-from graphkit.output.select import Selection
+from graphkit.output.select import selected_by
 from graphkit.output.view import Collapse, View, ViewEdge, ViewNode, ViewOptions
 from graphkit.output.wording import count, plan_line
 
@@ -203,13 +203,7 @@ def _folder_tree(view: View) -> list[str]:
 
 
 def _view(graph: ModuleGraph, options: ViewOptions) -> View:
-    selection = Selection(
-        focus=options.get("focus"),
-        depth=options.get("depth"),
-        exclude=tuple(options.get("exclude", ())),
-        reaches=options.get("reaches"),
-        runtime_only=options.get("runtime_only", False),
-    )
+    selection = selected_by(options)
     mode = options.get("collapse", Collapse.AUTO)
     return collapse(graph, mode=mode, root=options.get("root"), selection=selection)
 

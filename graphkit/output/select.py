@@ -17,6 +17,7 @@ from graphkit.errors import UsageError
 from graphkit.graph.lookup import find_module
 from graphkit.model import Edge, ModuleGraph
 from graphkit.output.paths import display_path
+from graphkit.output.view import ViewOptions
 
 __all__ = ["Selection", "compile_pattern", "neighbourhood", "select", "transitive_importers"]
 
@@ -31,6 +32,17 @@ class Selection:
     reaches: str | Path | None = None  # only this module and the modules that import it, transitively
     keep: frozenset[str] | None = None  # only these module URLs (a plan's affected modules)
     runtime_only: bool = False  # leave out TypeScript `import type` edges: nothing of them loads
+
+
+def selected_by(options: ViewOptions) -> Selection:
+    """The selection a drawing's keyword options ask for."""
+    return Selection(
+        focus=options.get("focus"),
+        depth=options.get("depth"),
+        exclude=tuple(options.get("exclude", ())),
+        reaches=options.get("reaches"),
+        runtime_only=options.get("runtime_only", False),
+    )
 
 
 def compile_pattern(text: str) -> re.Pattern[str]:
