@@ -283,3 +283,37 @@ def test_a_websocket_client_reconnects_to_the_newest_code_after_each_rerun(
         client.kill()
         client.wait()
         end(w.process, set())
+
+
+STUBBORN = """import http from 'node:http';
+import { spawn } from 'node:child_process';
+const VERSION = 'v1';
+// A child that ignores SIGTERM: only the kill after the grace ends it.
+const child = spawn(process.execPath, ['-e', "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)"]);
+const server = http.createServer((request, response) => response.end(`${VERSION} ${child.pid}`));
+server.listen(0, '127.0.0.1', () => console.log(`listening on ${server.address().port}`));
+"""
+
+
+def test_a_child_that_ignores_sigterm_is_killed_after_the_kill_timeout(tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text('{"type": "module"}\n')
+    main = tmp_path / "main.mjs"
+    main.write_text(STUBBORN)
+    command: list[str | Path] = [GRAPHKIT, "watch", main, "--node", node_binary(24), "--kill-timeout", "0.5"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    pids: set[int] = set()
+    try:
+        out, err = line_queues(process)
+        port = int(out.get(timeout=WAIT).split()[-1])
+        old = int(fetch(port, "/")[0].split()[1])
+        pids.add(old)
+        main.write_text(STUBBORN.replace("'v1'", "'v2'"))
+        assert RERAN.fullmatch(err.get(timeout=WAIT))
+        saved = time.monotonic()
+        while old in children(children(process.pid).popitem()[0]):
+            # The default grace is 10 s: well before it, --kill-timeout's half second has ended the child.
+            assert time.monotonic() - saved < 5, "the old child outlived --kill-timeout"
+            time.sleep(0.05)
+        assert fetch(port, "/")[0].startswith("v2 ")
+    finally:
+        end(process, pids, next(iter(children(process.pid)), None))

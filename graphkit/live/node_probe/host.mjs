@@ -43,6 +43,7 @@ import { watchDynamicImports } from './imports.mjs';
 import { snapshot } from './snapshot.mjs';
 import { Command } from './protocol.mjs';
 import { booted, mainUrls, track, watchListening } from './startup.mjs';
+import { setKillGrace } from './processes.mjs';
 import { watchWrites, writtenAmong } from './writes.mjs';
 
 const HOLD_MS = 10_000; // when a request names no holdMs
@@ -132,6 +133,7 @@ delete process.env.GRAPHKIT_HOST_KILL_MS;
 delete process.env.GRAPHKIT_HOST_KERNEL_GUARD;
 if (isMainThread && Number.isInteger(fd) && fd > 2) {
   requireFeatures();
+  setKillGrace(guard.killMs); // what a released child or worker gets, as the app itself gets from graphkit
   // import() edges are not in the loader's cache: record them from the start so boundaries are known.
   const entries = mainUrls();
   // The boot starts now: a CommonJS main runs before the next turn of the event loop, an ES module main

@@ -1,6 +1,7 @@
 // How a released instance's processes end: child processes, cluster workers and worker threads.
 //
-// A child process gets SIGTERM, then SIGKILL if it is still running after KILL_GRACE_MS. Cluster workers
+// A child process gets SIGTERM, then SIGKILL if it is still running after the grace (graphkit watch's
+// --kill-timeout, 10 s unless told). Cluster workers
 // are replaced, not just stopped: the old ones go on serving until the re-run app's workers listen (they
 // share the primary's listening socket, so no connection is refused), then they are disconnected (requests
 // in flight finish) and killed if still running after the grace. Their end is the old code's business: the
@@ -9,14 +10,19 @@
 import cluster from 'node:cluster';
 import { workerState } from './internals/workers.mjs';
 
-export const KILL_GRACE_MS = 10_000;
+let killGraceMs = 10_000;
+
+/** How long a released child or worker has between SIGTERM and SIGKILL. */
+export function setKillGrace(ms) {
+  killGraceMs = ms;
+}
 const retired = new WeakSet(); // cluster workers replaced by a re-run
 
 function running(child) {
   return child.exitCode === null && child.signalCode === null;
 }
 
-function killAfterGrace(child, graceMs = KILL_GRACE_MS) {
+function killAfterGrace(child, graceMs = killGraceMs) {
   const timer = setTimeout(() => {
     if (running(child)) child.kill('SIGKILL');
   }, graceMs);
@@ -25,7 +31,7 @@ function killAfterGrace(child, graceMs = KILL_GRACE_MS) {
 }
 
 /** Ends a child process the released instance started (SIGKILL after `graceMs`); false if it had exited. */
-export function endChild(child, graceMs = KILL_GRACE_MS) {
+export function endChild(child, graceMs = killGraceMs) {
   if (!running(child)) return false;
   silence(child);
   child.kill('SIGTERM');
