@@ -19,7 +19,7 @@ import pytest
 from graphkit.errors import NodeError, ProbeError
 from graphkit.extract.accepts import accepting_modules
 from graphkit.live.host import ApplyResult, Host
-from graphkit.model import PlanStatus
+from graphkit.model import Command, PlanStatus
 from graphkit.model.urls import path_to_url
 from graphkit.planning.planner import plan
 from tests.conftest import FIXTURES, NODE_MAJORS, node_binary
@@ -329,8 +329,12 @@ def test_an_app_that_fails_to_start_is_a_probe_error(tmp_path: Path) -> None:
 def test_an_unknown_command_is_refused_by_the_host(tmp_path: Path) -> None:
     entry = tmp_path / "main.mjs"
     entry.write_text("setTimeout(() => {}, 10_000);\n")
-    with Host(entry, node=node_binary(22)) as host, pytest.raises(ProbeError, match="unknown command eval"):
-        host.request("eval", code="1 + 1")
+    with Host(entry, node=node_binary(22)) as host:
+        with pytest.raises(ProbeError, match="unknown command eval"):
+            host.request("eval")
+        with pytest.raises(ValueError, match="'code' is not a valid Field"):
+            host.request(Command.PING, code="1 + 1")  # graphkit sends no field the protocol does not name
+        assert host.ping()
 
 
 @pytest.mark.parametrize("foreign", ["data:text/javascript,{marker}", "{outside}"])

@@ -25,7 +25,7 @@ from graphkit.errors import ProbeError
 from graphkit.hmr.ignore import Ignore
 from graphkit.hmr.watcher import Watcher
 from graphkit.live.host import Host
-from graphkit.model.protocol import Command
+from graphkit.model.protocol import Command, Field
 from graphkit.resolve.packages import StopRule, nearest_package_json
 
 __all__ = ["SETTLE_SECONDS", "Launched", "WatchOptions", "launch", "package_root"]
@@ -74,7 +74,7 @@ class Launched:
         ``seconds`` passed."""
         deadline = time.monotonic() + seconds
         try:
-            ident = self.host.ask(Command.QUIET, waitMs=round(seconds * 1000))
+            ident = self.host.ask(Command.QUIET, **{Field.WAIT_MS: round(seconds * 1000)})
         except ProbeError:
             return  # the app is gone: the watch loop reports its exit
         try:

@@ -31,6 +31,7 @@ from graphkit.hmr.triggers import QueriedUrls, candidates, sort
 from graphkit.hmr.watcher import Batch, RootGone
 from graphkit.live.mirror import LiveMirror
 from graphkit.model import Command, PlanStatus
+from graphkit.model.protocol import Field
 from graphkit.model.urls import path_to_url
 from graphkit.output.status import (
     env_restarted_line,
@@ -200,7 +201,7 @@ class _Loop:
     def _prefetch(self, sent: list[int]) -> None:
         # What the app loaded since the last save does not depend on what was saved: ask while it settles.
         if self.host.running:
-            sent.append(self.host.send(Command.CHANGES, since=self.mirror.version))
+            sent.append(self.host.send(Command.CHANGES, **{Field.SINCE: self.mirror.version}))
 
     def run(self) -> None:
         with self.watcher as watcher:

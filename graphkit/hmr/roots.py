@@ -14,6 +14,7 @@ from pathlib import Path
 
 from graphkit.live.host import Host
 from graphkit.model import Command, Module, ModuleKind
+from graphkit.model.protocol import Field
 from graphkit.model.urls import url_to_path
 from graphkit.output.paths import display_path
 from graphkit.output.status import watching_line
@@ -78,7 +79,7 @@ class Following:
         if self._asked is not None:
             reply = self.host.answered(self._asked)
             if reply is not None:
-                self.seen(Path(folder) for folder in reply["folders"])
+                self.seen(Path(folder) for folder in reply[Field.FOLDERS])
             elif now - self._asked_at < _GIVE_UP:
                 return
             else:  # the app restarted or is busy: ask again

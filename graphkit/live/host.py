@@ -34,7 +34,7 @@ from graphkit.errors import InputError, NodeError, ProbeError
 from graphkit.live.lifeline import parent_death_signal
 from graphkit.live.locate import locate_missing
 from graphkit.live.nodebin import find_node
-from graphkit.model.protocol import ApplyField, Command, Effect
+from graphkit.model.protocol import ApplyField, Command, Effect, Field
 from graphkit.model.urls import path_to_url
 
 # What reads and writes graph documents is imported by the methods that do: `graphkit watch` starts the app
@@ -165,10 +165,15 @@ class Host:
         return self.receive(self.send(cmd, **fields), cmd)
 
     def send(self, cmd: str, **fields: Any) -> int:
-        """Send a command without waiting; ``receive`` with the returned id reads its reply."""
+        """Send a command without waiting; ``receive`` with the returned id reads its reply. Each of
+        ``fields`` is named as a ``Field`` of the protocol (a ValueError otherwise)."""
         ident = next(self._ids)
-        # holdMs: how long the app's request queue waits for this command before serving the next one.
-        request = {"id": ident, "cmd": cmd, "holdMs": round(self._timeout * 1000), **fields}
+        request = {
+            Field.ID: ident,
+            Field.CMD: cmd,
+            Field.HOLD_MS: round(self._timeout * 1000),
+            **{Field(name): value for name, value in fields.items()},
+        }
         line = json.dumps(request) + "\n"
         try:
             self._channel.sendall(line.encode())
@@ -184,7 +189,7 @@ class Host:
             if (line := self._take_line()) is None:
                 self._wait_readable(cmd, started)
                 self._read(cmd)
-            elif (reply := self._sort(line)) is not None and reply.get("id") in (ident, None):
+            elif (reply := self._sort(line)) is not None and reply.get(Field.ID) in (ident, None):
                 # The host answers a line it could not read with id null: that error is ours too.
                 break
         self._asked.discard(ident)
@@ -220,8 +225,8 @@ class Host:
         self._kept.pop(ident, None)
 
     def _checked(self, reply: dict[str, Any]) -> dict[str, Any]:
-        if not reply.get("ok"):
-            raise ProbeError(f"{self.entry}: {reply.get('error')}")
+        if not reply.get(Field.OK):
+            raise ProbeError(f"{self.entry}: {reply.get(Field.ERROR)}")
         return reply
 
     def _sort(self, line: bytes) -> dict[str, Any] | None:
@@ -237,8 +242,8 @@ class Host:
                 f" from the host ({_preview(line)}); the app's code should not write to that file descriptor"
             )
             return None
-        if reply.get("id") in self._asked:
-            self._kept[reply["id"]] = reply
+        if reply.get(Field.ID) in self._asked:
+            self._kept[reply[Field.ID]] = reply
             return None
         return reply
 
@@ -290,7 +295,7 @@ class Host:
 
     def ping(self) -> str:
         """The app's Node version, e.g. ``v22.23.3``."""
-        version: str = self.request(Command.PING)["node"]
+        version: str = self.request(Command.PING)[Field.NODE]
         return version
 
     def snapshot(self, sent: int | None = None) -> ModuleGraph:
@@ -298,18 +303,18 @@ class Host:
         from graphkit.model.codec import graph_from_dict
 
         reply = self.receive(self.send(Command.SNAPSHOT) if sent is None else sent, Command.SNAPSHOT)
-        return graph_from_dict(reply["graph"], source=f"{self.entry} (live snapshot)")
+        return graph_from_dict(reply[Field.GRAPH], source=f"{self.entry} (live snapshot)")
 
     def changes(self, since: int, sent: int | None = None) -> Delta:
         """What the live graph gained and lost since journal answer ``since`` (all of it when 0)."""
         from graphkit.live.mirror import delta_from_reply
 
-        ident = self.send(Command.CHANGES, since=since) if sent is None else sent
+        ident = self.send(Command.CHANGES, **{Field.SINCE: since}) if sent is None else sent
         return delta_from_reply(self.receive(ident, Command.CHANGES), f"{self.entry} (live changes)")
 
     def accepting(self) -> frozenset[str]:
         """Modules whose current instance called ``hot.accept``."""
-        return frozenset(self.request(Command.ACCEPTING)["urls"])
+        return frozenset(self.request(Command.ACCEPTING)[Field.URLS])
 
     def apply(self, plan: EvictionPlan) -> ApplyResult:
         from graphkit.model.codec import plan_to_dict
@@ -319,7 +324,7 @@ class Host:
             plan=plan_to_dict(plan),
             entry=self.entry_url,
             callbackMs=round(self._dispose_timeout * 1000),
-        )["result"]
+        )[Field.RESULT]
         error = result.get(ApplyField.ERROR)
         failure = None
         if error:
@@ -346,17 +351,17 @@ class Host:
     def booted(self) -> float:
         """Waits until the app has booted (its first server listening, its start-up imports done); returns
         how many seconds ago it was last busy booting."""
-        return float(self.request(Command.BOOTED)["idleMs"]) / 1000
+        return float(self.request(Command.BOOTED)[Field.IDLE_MS]) / 1000
 
     def written(self, paths: Sequence[Path]) -> dict[Path, tuple[float, float]]:
         """Of ``paths`` (real paths), those the app wrote itself through ``node:fs``, each with the
         wall-clock interval of its last write, in milliseconds since the epoch."""
-        reply = self.request(Command.WRITTEN, paths=[str(p) for p in paths])["written"]
+        reply = self.request(Command.WRITTEN, **{Field.PATHS: [str(p) for p in paths]})[Field.WRITTEN]
         return {Path(path): (float(start), float(end)) for path, (start, end) in reply.items()}
 
     def sweep(self) -> tuple[str, ...]:
         """Drop the modules whose load failed so the app's next ``import()`` retries them; their URLs."""
-        return tuple(self.request(Command.SWEEP)["urls"])
+        return tuple(self.request(Command.SWEEP)[Field.URLS])
 
     @property
     def running(self) -> bool:
@@ -385,7 +390,7 @@ class Host:
         # Said before the close, so the host does not take the close for graphkit's death; an app gone or
         # going has no one to tell.
         with contextlib.suppress(OSError):
-            self._channel.sendall(json.dumps({"id": 0, "cmd": Command.STOPPING}).encode() + b"\n")
+            self._channel.sendall(json.dumps({Field.ID: 0, Field.CMD: Command.STOPPING}).encode() + b"\n")
         self._channel.close()
         if self.process.poll() is None:
             if self._signalled is None or self._signalled[0] != self.process.pid:
@@ -430,9 +435,9 @@ def _is_reply(value: object) -> bool:
     """A reply of the host: an object with an integer (or null) ``id`` and a boolean ``ok``."""
     if not isinstance(value, dict):
         return False
-    ident = value.get("id")
+    ident = value.get(Field.ID)
     return (ident is None or (isinstance(ident, int) and not isinstance(ident, bool))) and isinstance(
-        value.get("ok"), bool
+        value.get(Field.OK), bool
     )
 
 

@@ -20,6 +20,7 @@ import networkx as nx
 from graphkit.errors import ProbeError
 from graphkit.graph.links import strongest
 from graphkit.model import Edge, Format, ImportKind, Module, ModuleKind, Status
+from graphkit.model.protocol import Field
 
 __all__ = ["Delta", "LiveMirror", "Row", "delta_from_reply"]
 
@@ -60,13 +61,14 @@ def delta_from_reply(reply: dict[str, Any], source: str) -> Delta:
     try:
         rows = []
         # Each parsed row is dropped once converted: the first answer holds the whole app, read once.
-        pending = reply["rows"]
+        pending = reply[Field.ROWS]
         pending.reverse()
         while pending:
             url, module, edges = pending.pop()
             url = intern(url)
             rows.append(Row(url, None if module is None else _module(url, *module), _edges(url, edges)))
-        return Delta(bool(reply["full"]), int(reply["version"]), tuple(rows), frozenset(reply["accepting"]))
+        full, version, accepting = bool(reply[Field.FULL]), int(reply[Field.VERSION]), reply[Field.ACCEPTING]
+        return Delta(full, version, tuple(rows), frozenset(accepting))
     except (AttributeError, KeyError, TypeError, ValueError) as error:
         raise ProbeError(f"{source}: malformed changes reply ({error!r})") from error
 

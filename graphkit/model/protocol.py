@@ -11,6 +11,7 @@ __all__ = [
     "BoundaryReason",
     "Command",
     "Effect",
+    "Field",
     "Format",
     "ImportKind",
     "ModuleKind",
@@ -117,6 +118,36 @@ _DOING = {
     Command.STOPPING: "telling it that graphkit stops it",
     Command.WRITTEN: "asking which files it wrote itself",
 }
+
+
+class Field(StrEnum):
+    """The fields of the control channel's requests and replies (an APPLY result's own are ApplyField's)."""
+
+    ID = "id"
+    CMD = "cmd"
+    HOLD_MS = "holdMs"  # how long the app's request queue waits for this request before the next one
+    OK = "ok"
+    ERROR = "error"
+    NODE = "node"
+    PID = "pid"
+    GRAPH = "graph"
+    SINCE = "since"
+    FULL = "full"
+    VERSION = "version"
+    ROWS = "rows"
+    ACCEPTING = "accepting"
+    URLS = "urls"
+    FOLDERS = "folders"
+    IDLE_MS = "idleMs"
+    WAIT_MS = "waitMs"
+    QUIET = "quiet"
+    WAITED_MS = "waitedMs"
+    PLAN = "plan"
+    ENTRY = "entry"
+    CALLBACK_MS = "callbackMs"
+    RESULT = "result"
+    PATHS = "paths"
+    WRITTEN = "written"
 
 
 class ApplyField(StrEnum):

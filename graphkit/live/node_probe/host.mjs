@@ -41,7 +41,7 @@ import { readSourcesSynchronously } from './internals/source.mjs';
 import { arrived, quiet } from './quiet.mjs';
 import { watchDynamicImports } from './imports.mjs';
 import { snapshot } from './snapshot.mjs';
-import { Command } from './protocol.mjs';
+import { Command, Field } from './protocol.mjs';
 import { booted, mainUrls, track, watchListening } from './startup.mjs';
 import { setKillGrace } from './processes.mjs';
 import { watchWrites, writtenAmong } from './writes.mjs';
@@ -53,18 +53,22 @@ const BOOT_WAIT_MS = 10_000;
 const accepting = () => acceptingUrls().filter(cacheHas).sort();
 
 const commands = {
-  [Command.PING]: async () => ({ node: process.version, pid: process.pid }),
-  [Command.SNAPSHOT]: async () => ({ graph: await snapshot() }),
-  [Command.CHANGES]: async (request) => ({ ...await journal.changes(request.since), accepting: accepting() }),
-  [Command.ACCEPTING]: async () => ({ urls: accepting() }),
-  [Command.SWEEP]: async () => ({ urls: await sweepFailed() }),
-  [Command.FOLDERS]: async () => ({ folders: moduleFolders() }),
+  [Command.PING]: async () => ({ [Field.NODE]: process.version, [Field.PID]: process.pid }),
+  [Command.SNAPSHOT]: async () => ({ [Field.GRAPH]: await snapshot() }),
+  [Command.CHANGES]: async (request) => ({
+    ...await journal.changes(request[Field.SINCE]), [Field.ACCEPTING]: accepting(),
+  }),
+  [Command.ACCEPTING]: async () => ({ [Field.URLS]: accepting() }),
+  [Command.SWEEP]: async () => ({ [Field.URLS]: await sweepFailed() }),
+  [Command.FOLDERS]: async () => ({ [Field.FOLDERS]: moduleFolders() }),
   // For graphkit to time a start: how long ago the app was last busy booting (a listen, an import()).
-  [Command.BOOTED]: async () => ({ idleMs: performance.now() - (await booted(BOOT_WAIT_MS)).until }),
-  [Command.WRITTEN]: async (request) => ({ written: writtenAmong(request.paths ?? []) }),
-  [Command.QUIET]: async (request, arrival) => quiet(Number(request.waitMs) || 0, arrival),
+  [Command.BOOTED]: async () => ({ [Field.IDLE_MS]: performance.now() - (await booted(BOOT_WAIT_MS)).until }),
+  [Command.WRITTEN]: async (request) => ({ [Field.WRITTEN]: writtenAmong(request[Field.PATHS] ?? []) }),
+  [Command.QUIET]: async (request, arrival) => quiet(Number(request[Field.WAIT_MS]) || 0, arrival),
   [Command.APPLY]: async (request) => ({
-    result: await applyPlan({ ...request.plan, entry: request.entry, callbackMs: request.callbackMs }),
+    [Field.RESULT]: await applyPlan({
+      ...request[Field.PLAN], entry: request[Field.ENTRY], callbackMs: request[Field.CALLBACK_MS],
+    }),
   }),
 };
 
@@ -99,25 +103,27 @@ function serve(fd, guard) {
     } catch {
       request = undefined;
     }
-    if (request?.cmd === Command.STOPPING) {
+    if (request?.[Field.CMD] === Command.STOPPING) {
       stopping = true;
       return;
     }
     queue = queue.then(async () => {
+      const refuse = (id, error) => send({ [Field.ID]: id, [Field.OK]: false, [Field.ERROR]: `graphkit host: ${error}` });
       if (request === undefined) {
-        send({ id: null, ok: false, error: `graphkit host: request is not JSON: ${line.slice(0, 80)}` });
+        refuse(null, `request is not JSON: ${line.slice(0, 80)}`);
         return;
       }
-      const command = Object.hasOwn(commands, request?.cmd) ? commands[request.cmd] : undefined;
+      const { [Field.ID]: id = null, [Field.CMD]: name, [Field.HOLD_MS]: holdMs } = request ?? {};
+      const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
       if (command === undefined) {
-        send({ id: request?.id ?? null, ok: false, error: `graphkit host: unknown command ${String(request?.cmd)}` });
+        refuse(id, `unknown command ${String(name)}`);
         return;
       }
       const replied = Promise.resolve().then(() => command(request, arrival)).then(
-        (fields) => send({ id: request.id, ok: true, ...fields }),
-        (error) => send({ id: request.id, ok: false, error: `graphkit host: ${request.cmd}: ${error?.message ?? error}` }),
+        (fields) => send({ [Field.ID]: id, [Field.OK]: true, ...fields }),
+        (error) => refuse(id, `${name}: ${error?.message ?? error}`),
       );
-      await settleWithin(replied, Number.isFinite(request.holdMs) ? request.holdMs : HOLD_MS);
+      await settleWithin(replied, Number.isFinite(holdMs) ? holdMs : HOLD_MS);
     });
   });
 }

@@ -17,7 +17,7 @@ import {
 } from './internals/loader.mjs';
 import { dynamicImporters, dynamicImportsFrom, onDynamicImport } from './imports.mjs';
 import { isProbeUrl } from './own.mjs';
-import { ImportKind, Status } from './protocol.mjs';
+import { Field, ImportKind, Status } from './protocol.mjs';
 import {
   addLinkedEdges, edge, forgetPackageTypes, moduleFormat, moduleKind, requireEdges,
 } from './snapshot.mjs';
@@ -213,5 +213,5 @@ export async function changes(since) {
     if (dirty.size === 0 && cacheSize() !== known.size) keysToRescan();
   }
   version += 1;
-  return { full, version, rows };
+  return { [Field.FULL]: full, [Field.VERSION]: version, [Field.ROWS]: rows };
 }

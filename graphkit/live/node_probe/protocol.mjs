@@ -62,6 +62,34 @@ export const Command = Object.freeze({
   WRITTEN: 'written',
 });
 
+export const Field = Object.freeze({
+  ID: 'id',
+  CMD: 'cmd',
+  HOLD_MS: 'holdMs',
+  OK: 'ok',
+  ERROR: 'error',
+  NODE: 'node',
+  PID: 'pid',
+  GRAPH: 'graph',
+  SINCE: 'since',
+  FULL: 'full',
+  VERSION: 'version',
+  ROWS: 'rows',
+  ACCEPTING: 'accepting',
+  URLS: 'urls',
+  FOLDERS: 'folders',
+  IDLE_MS: 'idleMs',
+  WAIT_MS: 'waitMs',
+  QUIET: 'quiet',
+  WAITED_MS: 'waitedMs',
+  PLAN: 'plan',
+  ENTRY: 'entry',
+  CALLBACK_MS: 'callbackMs',
+  RESULT: 'result',
+  PATHS: 'paths',
+  WRITTEN: 'written',
+});
+
 export const ApplyField = Object.freeze({
   OK: 'ok',
   EVICTED: 'evicted',

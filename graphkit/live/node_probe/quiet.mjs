@@ -6,6 +6,7 @@
 // Not the end of the boot (startup.mjs): a boot ends as the app starts serving (its first connection), while
 // its first requests may still load modules; quiet waits until those are served too.
 import { performance } from 'node:perf_hooks';
+import { Field } from './protocol.mjs';
 
 const WINDOW_MS = 50;
 const BUSY = 0.2;
@@ -34,7 +35,7 @@ export function quiet(limitMs, after = arrivals) {
     const done = (isQuiet) => {
       cancel(timer);
       wake = null;
-      resolve({ quiet: isQuiet, waitedMs: Math.round(performance.now() - started) });
+      resolve({ [Field.QUIET]: isQuiet, [Field.WAITED_MS]: Math.round(performance.now() - started) });
     };
     const check = () => {
       const now = performance.eventLoopUtilization();
