@@ -3,6 +3,11 @@ them works): the backend where ``graphkit.hmr.linux`` cannot run.
 
 ``watchfiles`` does not report a file's close, so a batch ends after one fixed step without events.
 It does not say when the kernel dropped events either: the watcher's idle resync finds those.
+
+Its public ``watch()`` generator watches a fixed set of paths with one timeout; the watcher adds folders
+and waits for varying times, so this drives the ``RustNotify`` class that generator is built on, by
+keyword, as watchfiles 1.x declares it (``_rust_notify.pyi``): pyproject.toml allows 1.x only, and another
+signature is one line naming the installed version.
 """
 
 from __future__ import annotations
@@ -10,10 +15,12 @@ from __future__ import annotations
 import errno
 import time
 from collections.abc import Callable, Iterable, Set
+from importlib.metadata import version
 from pathlib import Path
 
 from watchfiles._rust_notify import RustNotify, WatchfilesRustInternalError
 
+from graphkit.errors import GraphkitError
 from graphkit.hmr.events import DEBOUNCE_MS, EventsLost
 
 __all__ = ["PortableEvents"]
@@ -49,7 +56,7 @@ class PortableEvents:
         for attempt in range(_ATTEMPTS):
             wanted = {f for f in wanted if f.is_dir()}
             try:
-                notify = RustNotify(sorted(map(str, wanted)), False, False, 300, False, False)
+                notify = _notify(sorted(map(str, wanted)))
                 break
             except (OSError, WatchfilesRustInternalError) as error:
                 if isinstance(error, FileNotFoundError) and attempt < _ATTEMPTS - 1:
@@ -63,7 +70,9 @@ class PortableEvents:
         assert self._notify is not None
         timeout_ms = 0 if timeout is None else max(1, round(timeout * 1000))  # 0: no timeout
         try:
-            found = self._notify.watch(DEBOUNCE_MS, _STEP_MS, timeout_ms, None)
+            found = self._notify.watch(
+                debounce_ms=DEBOUNCE_MS, step_ms=_STEP_MS, timeout_ms=timeout_ms, stop_event=None
+            )
         except WatchfilesRustInternalError as error:
             self._renew(self._folders)  # the backend broke: watch afresh; what it missed, a resync finds
             raise EventsLost from error
@@ -84,6 +93,24 @@ class PortableEvents:
         if self._notify is not None:
             self._notify.close()
             self._notify = None
+
+
+def _notify(paths: list[str]) -> RustNotify:
+    """A RustNotify watching ``paths``, each folder on its own (the watcher adds its subfolders itself)."""
+    try:
+        return RustNotify(
+            watch_paths=paths,
+            debug=False,
+            force_polling=False,
+            poll_delay_ms=300,
+            recursive=False,
+            ignore_permission_denied=False,
+        )
+    except TypeError as error:
+        raise GraphkitError(
+            f"watchfiles {version('watchfiles')}: its file watcher takes other arguments than 1.x's"
+            f" ({error}); install watchfiles>=1.0,<2"
+        ) from None
 
 
 def _as_os_error(error: Exception) -> OSError:

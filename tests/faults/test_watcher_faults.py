@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from graphkit.errors import GraphkitError
+from graphkit.hmr import portable
 from graphkit.hmr.watcher import Batch, Watcher
 from tests.faults.conftest import GRAPHKIT, write_app
 
@@ -63,3 +66,21 @@ def test_the_watch_limit_is_one_line_with_the_fix(tmp_path: Path) -> None:
     )
     assert run.returncode == 2
     assert run.stderr.count("\n") == 1 and "fs.inotify.max_user_watches" in run.stderr
+
+
+class _Watchfiles0x:
+    """The file watcher of watchfiles 0.x, whose constructor took no ``ignore_permission_denied``."""
+
+    def __init__(
+        self, watch_paths: list[str], debug: bool, force_polling: bool, poll_delay_ms: int, recursive: bool
+    ) -> None:
+        self.watch_paths = watch_paths
+
+
+def test_a_watchfiles_with_another_watcher_signature_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(portable, "RustNotify", _Watchfiles0x)
+    with pytest.raises(GraphkitError) as caught:
+        portable.PortableEvents().watch([tmp_path])
+    assert re.fullmatch(r"watchfiles \d+\.\d+\.\d+\S*: .+; install watchfiles>=1\.0,<2", str(caught.value))
