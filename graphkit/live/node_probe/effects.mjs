@@ -308,7 +308,7 @@ function patchPromiseTimers() {
 }
 
 /** Starts tracking; `entry` is the URL of the app's entry, the owner of what nothing else owns. */
-export function install(entry) {
+export function trackEffects(entry) {
   entryUrl = entry;
   patchTimers();
   patchPromiseTimers();

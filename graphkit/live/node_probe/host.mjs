@@ -29,10 +29,10 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import readline from 'node:readline';
 import { isMainThread } from 'node:worker_threads';
-import { install as trackEffects } from './effects.mjs';
+import { trackEffects } from './effects.mjs';
 import { applyPlan, sweepFailed } from './evict.mjs';
 import { moduleFolders } from './folders.mjs';
-import { acceptingUrls, install } from './hot.mjs';
+import { acceptingUrls, exposeHot } from './hot.mjs';
 import * as journal from './journal.mjs';
 import { settleWithin } from './limits.mjs';
 import { requireFeatures } from './internals/features.mjs';
@@ -128,7 +128,7 @@ function serve(fd, guard) {
   });
 }
 
-install();
+exposeHot();
 const fd = Number(process.env.GRAPHKIT_HOST_FD);
 const guard = {
   killMs: Number(process.env.GRAPHKIT_HOST_KILL_MS) || 10_000,
@@ -147,7 +147,7 @@ if (isMainThread && Number.isInteger(fd) && fd > 2) {
   track(new Promise((done) => setImmediate(done)), 'starting');
   watchDynamicImports(entries);
   watchListening();
-  journal.install();
+  journal.startJournal();
   readSourcesSynchronously();
   watchWrites();
   // Servers, timers and process listeners the app starts are owned by module instances from the start.

@@ -49,7 +49,8 @@ function createHot(meta) {
   });
 }
 
-export function install() {
+/** Gives every module the hot API (`globalThis[Symbol.for('graphkit.hot')](import.meta)`). */
+export function exposeHot() {
   if (globalThis[KEY] === undefined) {
     Object.defineProperty(globalThis, KEY, { value: createHot, enumerable: false });
   }

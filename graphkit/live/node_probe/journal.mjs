@@ -50,7 +50,7 @@ function hook() {
 }
 
 /** Starts hearing of the loader's insertions and of import() calls; the host calls it before the app runs. */
-export function install() {
+export function startJournal() {
   hook();
   onDynamicImport(touch);
 }

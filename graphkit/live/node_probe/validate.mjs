@@ -9,7 +9,7 @@ let current = null; // the gate of the reload under way: {urls, arrive, opened, 
 
 let installed = false;
 
-function install() {
+function installGate() {
   if (installed) return;
   const proto = moduleWrapPrototype();
   const evaluate = proto.evaluate;
@@ -28,7 +28,7 @@ function install() {
  * `refuse(error)` fails them.
  */
 export function hold(urls) {
-  install();
+  installGate();
   const waiting = new Set(urls);
   /** @type {(value?: unknown) => void} */
   let allArrived;

@@ -10,7 +10,7 @@ import { applyPlan } from '../evict.mjs';
 import { cacheHas } from '../internals/loader.mjs';
 import * as hot from '../hot.mjs';
 
-hot.install();
+hot.exposeHot();
 const dir = mkdtempSync(join(tmpdir(), 'graphkit-host-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const url = (name) => pathToFileURL(join(dir, name)).href;

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import * as journal from '../journal.mjs';
 
 const MODULES = 3000;
-journal.install();
+journal.startJournal();
 const dir = mkdtempSync(join(tmpdir(), 'graphkit-journal-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const url = (name) => pathToFileURL(join(dir, name)).href;

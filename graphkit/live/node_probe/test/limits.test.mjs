@@ -18,7 +18,7 @@ test('settleWithin gives the late value once the limit passes', async () => {
 });
 
 test('a dispose callback that never settles is reported by module and the next one still runs', async () => {
-  hot.install();
+  hot.exposeHot();
   const url = 'file:///limits/never.mjs';
   const handle = globalThis[Symbol.for('graphkit.hot')]({ url });
   const ran = [];
