@@ -189,6 +189,7 @@ def test_a_json_the_app_wrote_is_left_out_and_a_developer_save_of_it_is_not(tmp_
         "import { writeFileSync } from 'node:fs';\nimport { rename, writeFile } from 'node:fs/promises';\n"
         "import data from './data.json' with { type: 'json' };\nimport './a.mjs';\n"
         "writeFileSync(new URL('./data.json', import.meta.url), JSON.stringify({ runs: data.runs + 1 }));\n"
+        "writeFileSync(new URL('./gen.mjs', import.meta.url), 'export const made = 1;');\n"
         "await writeFile(new URL('./other.tmp', import.meta.url), '{}');\n"  # written aside, renamed onto
         "await rename(new URL('./other.tmp', import.meta.url), new URL('./other.json', import.meta.url));\n"
         "setTimeout(() => {}, 30_000);\n"
@@ -202,8 +203,9 @@ def test_a_json_the_app_wrote_is_left_out_and_a_developer_save_of_it_is_not(tmp_
         graph = nx.DiGraph()
         graph.add_nodes_from(m.url for m in g)
         own = partial(app_wrote, host)
-        triggers = sort(Candidates((code, data, other), (), ()), graph, QueriedUrls(), 1, own)
-        assert (triggers.changed, triggers.written) == ((code,), (data,))  # other.json: never imported
+        generated = tmp_path / "gen.mjs"  # code the app wrote and never loaded
+        triggers = sort(Candidates((code, data, other, generated), (), ()), graph, QueriedUrls(), 1, own)
+        assert (triggers.changed, triggers.written) == ((code,), (data, generated))  # other.json: never read
         assert app_wrote(host, [data, other]) == {data, other}
         time.sleep(0.05)
         data.write_text('{"runs": 9}')  # the developer's save comes after the app's write

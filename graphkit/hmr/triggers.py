@@ -14,7 +14,7 @@
 An app that writes a JSON it imported would reload itself after each write, forever. So a JSON whose
 current content the app wrote itself (``graphkit.hmr.own_writes``) is dropped from a batch; a batch of only
 such files is skipped, with one line (beside other saves they go unsaid: the reload's line is the batch's
-one line). Code is never dropped this way.
+one line). So is code the app wrote and has not loaded (a module it generates); loaded code never is.
 """
 
 from __future__ import annotations
@@ -110,17 +110,22 @@ def sort(
     """Which of ``found`` (its env files aside) ask for a reload of the app whose live graph is ``g``;
     ``app_wrote`` tells which of some JSON files the app wrote itself."""
     read = [p for p in found.changed if _read_by_node(p, g, queried, version)]
-    own = app_wrote([p for p in read if p.suffix == ".json"])
+    # A JSON, or code the app has not loaded (a module it generates): its own write asks nothing of it.
+    own = app_wrote([p for p in read if p.suffix == ".json" or not _loaded(p, g, queried, version)])
     written = tuple(p for p in read if p in own)
     changed = tuple(p for p in read if p not in written)
     deleted = tuple(p for p in found.deleted if _read_by_node(p, g, queried, version))
     return Triggers(changed, deleted, written)
 
 
+def _loaded(path: Path, g: nx.DiGraph, queried: QueriedUrls, version: int) -> bool:
+    return any(url in g for url in queried.urls([path], g, version))
+
+
 def _read_by_node(path: Path, g: nx.DiGraph, queried: QueriedUrls, version: int) -> bool:
     if path.suffix != ".json" or len(g) == 0:
         return True  # code may be imported at boot; an empty graph: what Node read is not known yet
-    if any(url in g for url in queried.urls([path], g, version)):
+    if _loaded(path, g, queried, version):
         return True
     return path.name == "package.json" and _a_scope(path.parent, _loaded_folders(g))
 

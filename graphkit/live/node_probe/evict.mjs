@@ -216,150 +216,195 @@ export async function applyPlan(plan) {
   }
 }
 
-async function reload(plan) {
-  const started = performance.now();
-  const limitMs = plan.callbackMs ?? hot.CALLBACK_MS;
-  const order = plan.evict.flat();
-  const evicted = new Set(order);
-  const rerun = Boolean(plan.entry) && evicted.has(plan.entry);
-  const targets = reimportTargets(order, plan.boundaries, plan.entry);
-  refuseForeign([...targets, ...(plan.entry ? [plan.entry] : [])]);
-  const byBoot = rerun ? reimportedByBoot(evicted) : [];
-  await waitUntilNothingLinks();
-
-  const warnings = [];
-  const saved = order.flatMap((url) => {
-    const slots = cacheGet(url);
-    return slots === undefined ? [] : [[url, slots]];
-  });
-  const savedRequire = [];
-  for (const url of order) {
-    const path = pathOf(url);
-    if (path !== null && require.cache[path] !== undefined) {
-      savedRequire.push([path, require.cache[path]]);
-      delete require.cache[path];
-    }
+/**
+ * One reload, as a transaction in phases: `evict` takes the evicted modules out of both caches (kept for a
+ * rollback), `link` has the new graph loaded and linked with every re-imported module waiting at the gate,
+ * `swap` disposes the old instances and releases their effects then opens the gate, `evaluate` waits for
+ * the new code to run, and `commit` waits for a re-run app's boot, then settles the handover and calls the
+ * accept and update callbacks. A failure up to `link` puts the old modules back untouched; one after it
+ * (`abandon`) also disposes what the attempt started and gives the old instances back their effects.
+ */
+class Reload {
+  constructor(plan) {
+    this.started = performance.now();
+    this.plan = plan;
+    this.limitMs = plan.callbackMs ?? hot.CALLBACK_MS;
+    this.order = plan.evict.flat();
+    this.evicted = new Set(this.order);
+    this.rerun = Boolean(plan.entry) && this.evicted.has(plan.entry);
+    this.targets = reimportTargets(this.order, plan.boundaries, plan.entry);
+    refuseForeign([...this.targets, ...(plan.entry ? [plan.entry] : [])]);
+    this.byBoot = this.rerun ? reimportedByBoot(this.evicted) : [];
+    this.warnings = [];
+    // What this attempt's code starts, also after its evaluation (a callback listen), is marked with it.
+    this.attempt = { failed: false };
   }
-  const revealSurvivors = await hideSurvivors(saved, evicted);
-  const recording = journal.record();
-  for (const url of order) drop(url);
-  // The old code keeps serving: drop what the attempt loaded, put the saved jobs back unchanged.
-  const rollBack = () => {
-    const added = [];
-    for (const [url, existed] of recording.inserted) {
-      if (!existed && !evicted.has(url)) added.push(url);
-      // A key that was there before gained a type slot: kept unless that job never ran (v18-22 leave them).
-      if (!existed || evicted.has(url) || neverEvaluated(cacheGet(url))) drop(url);
+
+  async evict() {
+    this.saved = this.order.flatMap((url) => {
+      const slots = cacheGet(url);
+      return slots === undefined ? [] : [[url, slots]];
+    });
+    this.savedRequire = [];
+    for (const url of this.order) {
+      const path = pathOf(url);
+      if (path !== null && require.cache[path] !== undefined) {
+        this.savedRequire.push([path, require.cache[path]]);
+        delete require.cache[path];
+      }
     }
-    for (const [url, slots] of saved) restore(url, slots);
-    for (const url of [...order, ...added]) {
+    this.revealSurvivors = await hideSurvivors(this.saved, this.evicted);
+    this.recording = journal.record();
+    for (const url of this.order) drop(url);
+  }
+
+  // The old code keeps serving: drop what the attempt loaded, put the saved jobs back unchanged. Returns the
+  // URLs the attempt loaded for the first time.
+  rollBack() {
+    const added = [];
+    for (const [url, existed] of this.recording.inserted) {
+      if (!existed && !this.evicted.has(url)) added.push(url);
+      // A key that was there before gained a type slot: kept unless that job never ran (v18-22 leave them).
+      if (!existed || this.evicted.has(url) || neverEvaluated(cacheGet(url))) drop(url);
+    }
+    for (const [url, slots] of this.saved) restore(url, slots);
+    for (const url of [...this.order, ...added]) {
       const path = pathOf(url);
       if (path !== null) delete require.cache[path];
     }
-    for (const [path, module] of savedRequire) require.cache[path] = module;
+    for (const [path, module] of this.savedRequire) require.cache[path] = module;
     return added;
-  };
-  const failure = (described, released = NOTHING_RELEASED) => answer({
-    ok: false, evicted: order.length, reimported: 0, started, warnings, error: described, released,
-  });
+  }
 
   // Once the imports have settled, whatever the outcome: the journal stops recording the attempt and the
   // survivors get their own `linked` back.
-  const finish = () => {
-    recording.close();
-    revealSurvivors();
-  };
-  const gate = validate.hold(targets);
-  // What this attempt's code starts, also after its evaluation (a callback listen), is marked with it.
-  const attempt = { failed: false };
-  const imports = targets.map((url) => effects.runAs(url, () => import(url), attempt));
-  for (const pending of imports) pending.catch(() => {}); // each is awaited below, or settled on a refusal
-  try {
-    await gate.reached(imports);
-  } catch (error) {
-    gate.refuse(error);
-    await Promise.allSettled(imports);
-    rollBack();
-    finish();
-    return failure(describe(error));
+  finish() {
+    this.recording.close();
+    this.revealSurvivors();
   }
 
-  const instances = hot.saveInstances(order);
-  const acceptors = hot.acceptorsOf(plan.boundaries.filter((b) => b.reason === BoundaryReason.ACCEPTS).map((b) => b.url));
-  // Importers go before what they import, so a dependency is still alive while its importer cleans up.
-  for (const { url, error } of await hot.dispose([...order].reverse(), limitMs)) {
-    warnings.push(warning(url, 'dispose', error));
+  failure(described, released = NOTHING_RELEASED) {
+    return answer({
+      ok: false, evicted: this.order.length, reimported: 0, started: this.started, warnings: this.warnings,
+      error: described, released,
+    });
   }
-  const ticket = effects.release([...order].reverse());
-  if (rerun) startup.restoreArgv();
-  gate.open();
-  if (rerun) startup.track(imports[targets.indexOf(plan.entry)]);
+
+  /** Null once every re-imported module waits at the gate; the failure's answer otherwise. */
+  async link() {
+    this.gate = validate.hold(this.targets);
+    this.imports = this.targets.map((url) => effects.runAs(url, () => import(url), this.attempt));
+    for (const pending of this.imports) pending.catch(() => {}); // each is awaited later, or settled on a refusal
+    try {
+      await this.gate.reached(this.imports);
+      return null;
+    } catch (error) {
+      this.gate.refuse(error);
+      await Promise.allSettled(this.imports);
+      this.rollBack();
+      this.finish();
+      return this.failure(describe(error));
+    }
+  }
+
+  async swap() {
+    const { plan, order } = this;
+    this.instances = hot.saveInstances(order);
+    const accepting = plan.boundaries.filter((b) => b.reason === BoundaryReason.ACCEPTS).map((b) => b.url);
+    this.acceptors = hot.acceptorsOf(accepting);
+    // Importers go before what they import, so a dependency is still alive while its importer cleans up.
+    for (const { url, error } of await hot.dispose([...order].reverse(), this.limitMs)) {
+      this.warnings.push(warning(url, 'dispose', error));
+    }
+    this.ticket = effects.release([...order].reverse());
+    if (this.rerun) startup.restoreArgv();
+    this.gate.open();
+    if (this.rerun) startup.track(this.imports[this.targets.indexOf(plan.entry)]);
+  }
+
+  /** Null once the new modules have evaluated; the failure's answer (the old code serving again) otherwise. */
+  async evaluate() {
+    this.namespaces = new Map();
+    try {
+      for (const [index, url] of this.targets.entries()) this.namespaces.set(url, await this.imports[index]);
+    } catch (error) {
+      await Promise.allSettled(this.imports);
+      return this.abandon(describe(error));
+    }
+    this.finish();
+    return null;
+  }
 
   // The old code serves again: what the attempt evaluated is disposed and released.
-  const abandon = async (described) => {
-    attempt.failed = true; // a server it still asks to listen later (a callback listen) never listens
-    const added = rollBack();
-    finish();
+  async abandon(described) {
+    this.attempt.failed = true; // a server it still asks to listen later (a callback listen) never listens
+    const added = this.rollBack();
+    this.finish(); // again after a commit that found a failed listen: both steps hold when repeated
     // Instances the attempt created (new versions of evicted modules, and modules it loaded for the first
     // time) are gone with it: their dispose callbacks and effect release close what they opened.
-    for (const { url, error: failed } of await hot.dispose([...hot.replaced(instances), ...added], limitMs)) {
-      warnings.push(warning(url, 'dispose', failed));
+    for (const { url, error } of await hot.dispose([...hot.replaced(this.instances), ...added], this.limitMs)) {
+      this.warnings.push(warning(url, 'dispose', error));
     }
     // The owners of evicted URLs are now those of the attempt's instances (the old ones are in the ticket).
-    effects.restore(ticket, effects.release([...order, ...added]));
-    hot.restoreInstances(instances);
-    return failure(described, ticket.released);
-  };
-  const namespaces = new Map();
-  try {
-    for (const [index, url] of targets.entries()) namespaces.set(url, await imports[index]);
-  } catch (error) {
-    await Promise.allSettled(imports);
-    return abandon(describe(error));
+    effects.restore(this.ticket, effects.release([...this.order, ...added]));
+    hot.restoreInstances(this.instances);
+    return this.failure(described, this.ticket.released);
   }
 
-  finish();
-  // The re-run app serves once it has booted (a callback listen finishes after the entry's evaluation);
-  // until then the released servers keep serving, and only then is it known what the app imported again.
-  const boot = rerun ? await startup.booted(BOOT_WAIT_MS) : null;
-  // A server of the re-run that could not listen (its port taken): the re-run failed, the old server stays.
-  // Node's own code raised the error: it names the module whose code asked for the listen.
-  if (attempt.listenError !== undefined) {
-    const { error, url } = attempt.listenError;
-    return abandon(located(String(error?.message ?? error).split('\n')[0], url));
-  }
-  attempt.settled = true;
-  hot.release(instances);
-  if (rerun) adopt(plan.entry);
-  const handedOver = handover.claimedAmong(ticket.offered);
-  handover.settle();
-  // Released cluster workers go once the re-run's workers listen: the reload takes until then.
-  const replaced = await effects.settle(ticket, BOOT_WAIT_MS) ? performance.now() : undefined;
-  for (const { url, callback } of acceptors) {
-    try {
-      await callWithin(limitMs, callback, namespaces.get(url));
-    } catch (error) {
-      warnings.push(warning(url, 'accept', error));
+  async commit() {
+    const { plan, order, targets, ticket, attempt, limitMs, warnings } = this;
+    // The re-run app serves once it has booted (a callback listen finishes after the entry's evaluation);
+    // until then the released servers keep serving, and only then is it known what the app imported again.
+    const boot = this.rerun ? await startup.booted(BOOT_WAIT_MS) : null;
+    // A server of the re-run that could not listen (its port taken): the re-run failed, the old server
+    // stays. Node's own code raised the error: it names the module whose code asked for the listen.
+    if (attempt.listenError !== undefined) {
+      const { error, url } = attempt.listenError;
+      return this.abandon(located(String(error?.message ?? error).split('\n')[0], url));
     }
-  }
-  const event = Object.freeze({ changed: [...plan.changed], evicted: order, reimported: targets });
-  const survivors = plan.boundaries.filter((b) => !evicted.has(b.url)).map((b) => b.url);
-  for (const { url, callback } of hot.listenersOf(survivors)) {
-    try {
-      await callWithin(limitMs, callback, event);
-    } catch (error) {
-      warnings.push(warning(url, 'update', error));
+    attempt.settled = true;
+    hot.release(this.instances);
+    if (this.rerun) adopt(plan.entry);
+    const handedOver = handover.claimedAmong(ticket.offered);
+    handover.settle();
+    // Released cluster workers go once the re-run's workers listen: the reload takes until then.
+    const replaced = await effects.settle(ticket, BOOT_WAIT_MS) ? performance.now() : undefined;
+    for (const { url, callback } of this.acceptors) {
+      try {
+        await callWithin(limitMs, callback, this.namespaces.get(url));
+      } catch (error) {
+        warnings.push(warning(url, 'accept', error));
+      }
     }
+    const event = Object.freeze({ changed: [...plan.changed], evicted: order, reimported: targets });
+    const survivors = plan.boundaries.filter((b) => !this.evicted.has(b.url)).map((b) => b.url);
+    for (const { url, callback } of hot.listenersOf(survivors)) {
+      try {
+        await callWithin(limitMs, callback, event);
+      } catch (error) {
+        warnings.push(warning(url, 'update', error));
+      }
+    }
+    return answer({
+      ok: true,
+      evicted: order.length,
+      reimported: targets.length,
+      started: this.started,
+      warnings,
+      released: ticket.released,
+      handedOver,
+      ended: replaced ?? boot?.until,
+      stale: this.byBoot.filter((url) => !boot.imported.has(url)),
+    });
   }
-  return answer({
-    ok: true,
-    evicted: order.length,
-    reimported: targets.length,
-    started,
-    warnings,
-    released: ticket.released,
-    handedOver,
-    ended: replaced ?? boot?.until,
-    stale: byBoot.filter((url) => !boot.imported.has(url)),
-  });
+}
+
+async function reload(plan) {
+  const transaction = new Reload(plan);
+  await waitUntilNothingLinks();
+  await transaction.evict();
+  const unlinked = await transaction.link();
+  if (unlinked !== null) return unlinked;
+  await transaction.swap();
+  return await transaction.evaluate() ?? transaction.commit();
 }
