@@ -4,9 +4,11 @@ package.json (Node as the oracle)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -298,3 +300,26 @@ def test_a_route_of_the_app_fastify_cli_generates_reruns_it(
     assert (doc["status"], doc["evict"]) == (
         "rerun", [[path_to_url(app / "routes" / "root.js")], [path_to_url(app / "server.js")]]
     )
+
+
+def test_a_warm_plan_loads_neither_the_parser_nor_a_process_pool(tmp_path: Path) -> None:
+    # A preview from an editor or a git hook: with the stored graph warm nothing is parsed, so what parses
+    # (tree-sitter), parses in parallel (multiprocessing) or writes the cache (secrets) is never imported.
+    # The cold run, which parses, shows that the check sees them load.
+    home, entry = DEMO / "routes" / "home.mjs", DEMO / "main.mjs"
+    code = (
+        "import sys\nfrom graphkit.cli import main\n"
+        f"status = main(['plan', {str(home)!r}, '--entry', {str(entry)!r}])\n"
+        "heavy = ('multiprocessing', 'secrets', 'tree_sitter')\n"
+        "print('loaded:', [m for m in heavy if m in sys.modules], file=sys.stderr)\n"
+        "sys.exit(status)\n"
+    )
+    env = {**os.environ, "GRAPHKIT_CACHE_DIR": str(tmp_path / "cache")}
+    runs = [
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+        for _ in range(2)
+    ]
+    cold, warm = ([line for line in run.stderr.splitlines() if line.startswith("loaded:")] for run in runs)
+    assert runs[0].stdout == runs[1].stdout and "in-place: 1 evicted" in runs[1].stdout
+    assert cold == ["loaded: ['tree_sitter']"]
+    assert warm == ["loaded: []"]

@@ -73,13 +73,15 @@ def extractor_digest() -> str:
     digest = hashlib.sha256(f"encoding {_ENCODING}".encode())
     for name in ("parse.py", "hot.py", "typescript.py", "grammars.py", "cache.py"):
         digest.update(Path(__file__).with_name(name).read_bytes())
-    # The compiled parser and grammars themselves: read as files, not through package metadata (which
-    # costs every command a slow import), so any other build of them is a new digest too.
+    # The compiled parser and grammars themselves: found as files, not through package metadata (which
+    # costs every command a slow import), so any other build of them is a new digest too. Each is known by
+    # its path and stat key, as source files are: installing a build writes a new file (a new inode and
+    # ctime), and hashing 6 MB of binaries cost every warm command 9 ms.
     for package in ("tree_sitter", "tree_sitter_javascript", "tree_sitter_typescript"):
         spec = find_spec(package)
         origin = spec.origin if spec is not None else None
         for binary in sorted(Path(origin).parent.glob("_binding*")) if origin else ():
-            digest.update(binary.read_bytes())
+            digest.update(repr((str(binary), stat_key(binary.stat()))).encode())
     return digest.hexdigest()[:16]
 
 

@@ -8,7 +8,6 @@ import signal
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from multiprocessing import get_all_start_methods, get_context, set_forkserver_preload
 from typing import TYPE_CHECKING
 
 from graphkit.extract.cache import ExtractionCache, StatKey, current_key
@@ -48,6 +47,8 @@ def start_method() -> str:
     """``fork`` lets workers inherit the loaded grammar, but forking a process that runs other threads
     (a Jupyter kernel, the watch loop) can deadlock the child: then a fork server, which forks from a
     single-threaded process that preloads the parser."""
+    from multiprocessing import get_all_start_methods, set_forkserver_preload  # slow: only for a pool
+
     methods = get_all_start_methods()
     if threading.active_count() == 1 and "fork" in methods:
         return "fork"
@@ -90,6 +91,7 @@ class FileParser:
                     # Imported here: most commands parse nothing or little, and the pool's modules are slow
                     # to import.
                     from concurrent.futures import ProcessPoolExecutor
+                    from multiprocessing import get_context
 
                     self._pool = ProcessPoolExecutor(
                         workers, mp_context=get_context(start_method()), initializer=_ignore_interrupts

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import stat
 from pathlib import Path
 
@@ -76,7 +75,7 @@ def create_file(path: Path) -> None:
 
 def write_file(path: Path, data: bytes) -> None:
     """Replaces ``path`` with ``data`` at once: readers see the old file or the new one, never half."""
-    partial = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    partial = path.with_name(f"{path.name}.{os.getpid()}.{os.urandom(4).hex()}")
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, 0o600)
     try:
         with open(fd, "wb") as handle:

@@ -32,8 +32,8 @@ def find_module(graph: ModuleGraph, where: str | Path) -> str:
     if str(where) in urls:
         return str(where)
     wanted = Path(where).resolve()
-    root = default_root(graph)
-    if not wanted.exists() and not Path(where).is_absolute() and root is not None:
+    # The shared folder costs a pass over every module: worked out only for a relative path not found here.
+    if not wanted.exists() and not Path(where).is_absolute() and (root := default_root(graph)) is not None:
         wanted = (root / where).resolve()
     if (url := path_to_url(wanted)) in urls:
         return url  # as graphkit spells it; another spelling (Node's, a live graph's) is found below

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from graphkit.errors import InputError, UsageError
-from graphkit.extract.accepts import accepting_modules
 from graphkit.graph.lookup import find_module
 from graphkit.model import EvictionPlan, Format, ModuleGraph
 from graphkit.model.urls import path_to_url
@@ -81,12 +80,16 @@ def plan_files(
 
         scanned = crawl([entry], conditions=conditions, rules=rules)
         graph, accepting = scanned.graph, scanned.accepting
+    if accepting is None:
+        from graphkit.extract.accepts import accepting_modules  # reads sources: a scan has them already
+
+        accepting = accepting_modules(graph)
     entry_url = _url(graph, entry)
     made = plan(
         graph,
         [_url(graph, f) for f in files],
         entry_url,
-        accepting=accepting if accepting is not None else accepting_modules(graph),
+        accepting=accepting,
         include_packages=include_packages,
         restart_on_entry=restart_on_entry,
     )

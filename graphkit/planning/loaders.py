@@ -111,14 +111,18 @@ def plan_loaded_at_startup(
     """
     if app is None or made.status is PlanStatus.FULL_RELOAD:
         return made
+    # What the plan evicts is loaded: the walk over the whole graph is made only for another changed file.
+    evicted = {url for unit in made.evict for url in unit}
+    candidates = [url for url in made.changed if url not in evicted and app.may_load(url)]
+    if not candidates:
+        return made
     loaded = _reached(graph, entry)
-    unnamed = [url for url in made.changed if url not in loaded and app.may_load(url)]
+    unnamed = [url for url in candidates if url not in loaded]
     if not unnamed:
         return made
     loaders = loader_modules(graph, loaded)
     if not loaders:
         return made
-    evicted = {url for unit in made.evict for url in unit}
     units = [unit for unit in made.evict if entry not in unit]
     units += [(url,) for url in unnamed]  # nothing loaded imports them: before the entry, after the rest
     units += [unit for unit in made.evict if entry in unit] or [(entry,)]

@@ -152,7 +152,10 @@ class DiskFacts:
                 if fresh.realpath(path) != real:
                     return False
                 continue
-            candidate = posixpath.join(above, tail) if tail else above
+            # posixpath.join(above, tail) (``tail`` holds no "/"), spelt out: this runs for every path.
+            candidate = (
+                (above + tail if not above or above.endswith("/") else f"{above}/{tail}") if tail else above
+            )
             st = lstat(candidate)
             if st is not None and stat.S_ISLNK(st.st_mode):
                 if os.path.realpath(candidate) != real:
@@ -162,9 +165,7 @@ class DiskFacts:
         return all(signature(path) == sig for path, sig in self.packages.items())
 
     def merged(self, newer: DiskFacts) -> DiskFacts:
-        return DiskFacts(
-            self.kinds | newer.kinds, self.real | newer.real, self.packages | newer.packages
-        )
+        return DiskFacts(self.kinds | newer.kinds, self.real | newer.real, self.packages | newer.packages)
 
 
 class Disk:
