@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import stat
 import subprocess
 from pathlib import Path
@@ -179,8 +182,15 @@ def test_live_json_is_a_graph_document(capsys: pytest.CaptureFixture[str]) -> No
 
 def test_node_probe_own_tests_pass(any_node: Path) -> None:
     tests = sorted(str(p) for p in (REPO / "graphkit" / "live" / "node_probe" / "test").glob("*.test.mjs"))
-    result = subprocess.run(
+    # A session of its own: node --test runs each file in a child, which a timeout must end too.
+    runner = subprocess.Popen(
         [str(any_node), "--expose-internals", "--test", *tests],
-        capture_output=True, text=True, timeout=120, check=False,
-    )
-    assert result.returncode == 0, result.stdout[-2000:]
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )  # fmt: skip
+    try:
+        out, _ = runner.communicate(timeout=120)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(runner.pid, signal.SIGKILL)
+        runner.wait()
+    assert runner.returncode == 0, out[-2000:]
