@@ -128,7 +128,7 @@ class _Loop:
             return batch
         # What would not trigger a reload now does not supersede one; nor does a JSON (the app may be writing
         # it while it re-runs, and the channel is busy with the reload: it is sorted once that is done).
-        triggers = sort(found, self.mirror.graph, self.queried, self.mirror.version, _all)
+        triggers = sort(found, self.mirror.graph, self.queried, self.mirror.version, _json)
         return batch if triggers.changed or triggers.deleted else None
 
     def handle(self, batch: Batch, sent: int | None = None) -> None:
@@ -236,8 +236,9 @@ class _Loop:
                     self.report(error_line(error))
 
 
-def _all(paths: Sequence[Path]) -> Sequence[Path]:
-    return paths
+def _json(paths: Sequence[Path]) -> list[Path]:
+    """Those of ``paths`` that are JSON: while a reload holds the channel, none of them supersedes it."""
+    return [p for p in paths if p.suffix == ".json"]
 
 
 def _ms(started: float) -> float:

@@ -26,13 +26,14 @@ def app_wrote(host: Host, paths: Sequence[Path]) -> set[Path]:
     """Those of ``paths`` whose current content the app wrote itself (none when it is not running)."""
     if not paths or not host.running:
         return set()
+    real = {path: Path(os.path.realpath(path)) for path in paths}
     try:
-        intervals = host.written([Path(os.path.realpath(p)) for p in paths])
+        intervals = host.written(list(real.values()))
     except ProbeError:
         return set()  # it exited meanwhile: the watch loop reports that
     found = set()
     for path in paths:
-        interval = intervals.get(Path(os.path.realpath(path)))
+        interval = intervals.get(real[path])
         if interval is None:
             continue
         try:

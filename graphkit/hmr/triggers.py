@@ -108,7 +108,7 @@ def sort(
     app_wrote: Callable[[Sequence[Path]], Collection[Path]],
 ) -> Triggers:
     """Which of ``found`` (its env files aside) ask for a reload of the app whose live graph is ``g``;
-    ``app_wrote`` tells which of some JSON files the app wrote itself."""
+    ``app_wrote`` tells which of some files (JSON, or code not loaded) the app wrote itself."""
     read = [p for p in found.changed if _read_by_node(p, g, queried, version)]
     # A JSON, or code the app has not loaded (a module it generates): its own write asks nothing of it.
     own = app_wrote([p for p in read if p.suffix == ".json" or not _loaded(p, g, queried, version)])

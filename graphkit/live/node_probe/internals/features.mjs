@@ -7,12 +7,12 @@ import { probeErrorDecoration, probeModuleRecords } from './modules.mjs';
 import { MAJOR, unsupported } from './node.mjs';
 import { probeServerHandles } from './servers.mjs';
 
-export const NEWEST_TESTED_MAJOR = 26;
+const NEWEST_TESTED_MAJOR = 26;
 
 const PROBES = [probeLoader, probeImport, probeLayout, probeModuleRecords, probeEntrypoint, probeErrorDecoration, probeServerHandles];
 
 /** The error of the first feature this Node lacks (its message is the line to show), or null. */
-export function missingFeature() {
+function missingFeature() {
   for (const probe of PROBES) {
     try {
       probe();
@@ -25,7 +25,7 @@ export function missingFeature() {
 }
 
 /** One warning line for a Node newer than the newest major graphkit was tested on, else null. */
-export function untestedWarning() {
+function untestedWarning() {
   if (MAJOR <= NEWEST_TESTED_MAJOR) return null;
   return `graphkit: warning: Node ${process.version} is newer than the newest tested (${NEWEST_TESTED_MAJOR}); `
     + 'if a reload misbehaves, try Node ' + `${NEWEST_TESTED_MAJOR}`;

@@ -44,7 +44,7 @@ export function getLoader() {
   return loader;
 }
 
-export function getLoadCache() {
+function getLoadCache() {
   return getLoader().loadCache;
 }
 
@@ -170,11 +170,6 @@ export function hideLinked(job) {
 
 export function jobUrl(key, job) {
   return job.url ?? job.module?.url ?? key;
-}
-
-/** The module record (ModuleWrap) of `job`, once it has one. */
-export function jobModule(job) {
-  return job.module;
 }
 
 export function jobStatus(job) {
