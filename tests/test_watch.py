@@ -588,6 +588,26 @@ def test_the_inotify_instance_limit_is_one_line_with_the_fix(tmp_path: Path, ino
     )
 
 
+def test_a_folder_that_cannot_be_watched_stops_graphkit_before_the_app_runs_any_code(tmp_path: Path) -> None:
+    # Node starts (held) while graphkit gets ready to watch; the entry runs only once the folders are watched.
+    (tmp_path / "package.json").write_text("{}\n")
+    (tmp_path / "main.mjs").write_text(
+        "import { writeFileSync } from 'node:fs';\nwriteFileSync(new URL('./ran', import.meta.url), 'x');\n"
+    )
+    script = 'echo 0 > /proc/sys/user/max_inotify_instances && exec "$@"'
+    run = subprocess.run(
+        ["unshare", "--user", "--map-root-user", "sh", "-c", script, "sh",
+         GRAPHKIT, "watch", tmp_path / "main.mjs", "--node", node_binary(24)],
+        capture_output=True, text=True, timeout=WAIT,
+    )
+    assert run.returncode == 2
+    assert run.stderr.splitlines() == [
+        f"graphkit: {tmp_path}: cannot watch: too many inotify instances are open;"
+        " raise the limit with `sudo sysctl fs.inotify.max_user_instances=1024`"
+    ]
+    assert not (tmp_path / "ran").exists()
+
+
 def test_an_entry_that_is_not_a_file_is_one_line(tmp_path: Path) -> None:
     run = subprocess.run(
         [GRAPHKIT, "watch", tmp_path / "nope.mjs"], capture_output=True, text=True, timeout=WAIT

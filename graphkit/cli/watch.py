@@ -100,7 +100,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from graphkit.errors import InputError
-    from graphkit.hmr.launch import WatchOptions, launch
+    from graphkit.live.spawn import host_command, start_host
 
     if not args.entry.is_file():
         raise InputError(f"{args.entry}: the entry is not a file")
@@ -112,19 +112,30 @@ def run(args: argparse.Namespace) -> int:
         if name in _REFUSED_NODE_OPTIONS:
             why = _REFUSED_NODE_OPTIONS[name]
             raise InputError(f"--node-option={option}: refused: {why}")
-    options = WatchOptions(
-        entry=args.entry,
-        node=args.node,
-        node_options=tuple(args.node_option),
-        args=tuple(args.rest),
-        restart_on_entry=args.restart_on_entry,
-        reply_timeout=args.reply_timeout,
-        dispose_timeout=args.dispose_timeout,
-        kill_timeout=args.kill_timeout,
-        watch=tuple(args.watch),
-        pass_fds=inherited_fds(),
-        ignore=tuple(args.ignore),
-    )
+    pass_fds = inherited_fds()
+    # Node starts and loads the host while graphkit imports the rest of itself; the entry runs once the
+    # app's folders are watched (graphkit.hmr.launch).
+    command = host_command(args.entry, args.node, args.node_option, args.rest)
+    started = start_host(command, pass_fds=pass_fds, kill_timeout=args.kill_timeout, hold=True)
+    try:
+        from graphkit.hmr.launch import WatchOptions, launch
+
+        options = WatchOptions(
+            entry=args.entry,
+            node=args.node,
+            node_options=tuple(args.node_option),
+            args=tuple(args.rest),
+            restart_on_entry=args.restart_on_entry,
+            reply_timeout=args.reply_timeout,
+            dispose_timeout=args.dispose_timeout,
+            kill_timeout=args.kill_timeout,
+            watch=tuple(args.watch),
+            pass_fds=pass_fds,
+            ignore=tuple(args.ignore),
+        )
+    except BaseException:
+        started.discard()
+        raise
     # A signal would end this process at once (SIGINT as KeyboardInterrupt): stop the app first, as the
     # module's docstring says.
     stop = threading.Event()
@@ -140,9 +151,9 @@ def run(args: argparse.Namespace) -> int:
     signums = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
     previous = {signum: signal.signal(signum, stopping) for signum in signums}
     try:
-        # The app starts before the watch loop's planner (networkx, tree-sitter) is imported, which takes
+        # The app runs before the watch loop's planner (networkx, tree-sitter) is imported, which takes
         # longer than Node does to start it, and that import waits until the app is quiet.
-        launched = launch(options)
+        launched = launch(options, started)
         running.append(launched)
         launched.host.report = say
         try:

@@ -1,11 +1,14 @@
-"""The start of ``graphkit watch``: the folders watched, then the app started, before the watch loop exists.
+"""The start of ``graphkit watch``: the app started held, its folders watched, then the app let run.
 
 What a developer waits for at every start is the app's first response. So nothing the first save does not
-need comes before the app is started: this module and what it imports leave out the planner, networkx and
+need comes before the app is started: ``graphkit.cli.watch`` starts Node under the host, held
+(``graphkit.live.spawn``), before it imports this module; Node starts and loads the host while graphkit
+imports the rest of itself. This module and what it imports leave out the planner, networkx and
 tree-sitter (``graphkit.cli.watch`` imports the watch loop, which brings them, once the app runs), and the
-watcher only lists and watches the folders before the app starts; the stat of every file under them, which
-a batch compares with, is read right after. Watching first keeps two promises: a folder that cannot be
-watched stops graphkit before the app starts, and a save made once the app is up is never missed.
+watcher only lists and watches the folders before the app runs its entry; the stat of every file under
+them, which a batch compares with, is read right after. Watching before the entry runs keeps two promises:
+a folder that cannot be watched stops graphkit before any of the app's code ran, and a save made once the
+app is up is never missed.
 
 Then ``Launched.settle`` waits, at most ``SETTLE_SECONDS``, until the app is quiet (its event loop mostly
 idle: ``node_probe/quiet.mjs``), so that importing the planner and reading the whole live graph do not take
@@ -25,6 +28,7 @@ from graphkit.errors import ProbeError
 from graphkit.hmr.ignore import Ignore
 from graphkit.hmr.watcher import Watcher
 from graphkit.live.host import Host
+from graphkit.live.spawn import Started
 from graphkit.model.protocol import Command, Field
 from graphkit.resolve.packages import StopRule, nearest_package_json
 
@@ -93,11 +97,17 @@ class Launched:
         self.watcher.close()
 
 
-def launch(options: WatchOptions) -> Launched:
-    """Watch the entry's package and the ``--watch`` folders, then start the app under the host."""
-    root = package_root(options.entry)
-    roots = (root, *(p.resolve() for p in options.watch))
-    watcher = Watcher(*roots, stat_later=True, ignore=Ignore(options.ignore))
+def launch(options: WatchOptions, started: Started | None = None) -> Launched:
+    """Watch the entry's package and the ``--watch`` folders, then let the app run: ``started`` (held, with
+    these options), or else an app started now."""
+    try:
+        root = package_root(options.entry)
+        roots = (root, *(p.resolve() for p in options.watch))
+        watcher = Watcher(*roots, stat_later=True, ignore=Ignore(options.ignore))
+    except BaseException:
+        if started is not None:
+            started.discard()
+        raise
     try:
         host = Host(
             options.entry,
@@ -108,10 +118,15 @@ def launch(options: WatchOptions) -> Launched:
             dispose_timeout=options.dispose_timeout,
             kill_timeout=options.kill_timeout,
             pass_fds=options.pass_fds,
+            started=started,
         )
     except BaseException:
+        if started is not None:
+            started.discard()
         watcher.close()
         raise
+    if started is not None:
+        host.run()
     launched = Launched(root, roots, watcher, host)
     try:
         watcher.read_stats()  # while Node starts

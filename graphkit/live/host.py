@@ -18,10 +18,8 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-import os
 import select
 import signal
-import socket
 import subprocess
 import time
 import warnings
@@ -30,10 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from graphkit.errors import InputError, NodeError, ProbeError
-from graphkit.live.lifeline import parent_death_signal
+from graphkit.errors import InputError, ProbeError
 from graphkit.live.locate import locate_missing
-from graphkit.live.nodebin import find_node
+from graphkit.live.spawn import HOST_SCRIPT, Started, host_command, start_host
 from graphkit.model.protocol import ApplyField, Command, Effect, Field
 from graphkit.model.urls import path_to_url
 
@@ -45,7 +42,6 @@ if TYPE_CHECKING:
 
 __all__ = ["HOST_SCRIPT", "ApplyError", "ApplyResult", "Host", "exit_words"]
 
-HOST_SCRIPT = Path(__file__).resolve().parent / "node_probe" / "host.mjs"
 # How often a wait for a reply checks on the app and calls ``waiting``, in seconds.
 _SLICE = 0.1
 
@@ -85,7 +81,9 @@ class Host:
     ``waiting(cmd, seconds)`` is called every tenth of a second meanwhile and may raise to stop waiting.
     A request holds the app's queue of requests for at most ``timeout`` seconds. A ``hot.dispose``,
     ``hot.accept`` or update callback that has not settled after ``dispose_timeout`` seconds is skipped
-    and reported as a warning naming its module.
+    and reported as a warning naming its module. ``started`` is the app when it was already started with
+    these options (``start_host``; ``graphkit watch`` starts it held, before the rest of graphkit loads):
+    restarts run its command.
     """
 
     def __init__(
@@ -103,20 +101,15 @@ class Host:
         stderr: int | IO[Any] | None = None,
         kill_timeout: float = 10.0,
         pass_fds: Sequence[int] = (),
+        started: Started | None = None,
     ) -> None:
         self.entry = entry.resolve()
         if not self.entry.is_file():
             raise InputError(f"{entry}: the entry is not a file")
         self.entry_url = path_to_url(self.entry)
-        self._command = [
-            find_node(node).path,  # a missing or too old node is one clear line, before anything starts
-            "--expose-internals",
-            "--import",
-            path_to_url(HOST_SCRIPT),
-            *node_options,
-            str(self.entry),
-            *args,
-        ]
+        self._command = (
+            started.command if started is not None else host_command(self.entry, node, node_options, args)
+        )
         self._streams = (stdin, stdout, stderr)
         self._timeout = timeout
         self._dispose_timeout = dispose_timeout
@@ -127,38 +120,24 @@ class Host:
         self.report: Callable[[str], None] | None = None
         self._signalled: tuple[int, signal.Signals] | None = None  # an app's pid and its one stop signal
         self._ids = itertools.count(1)
-        self._start()
+        self._start(started)
 
-    def _start(self) -> None:
-        ours, theirs = socket.socketpair()
-        stdin, stdout, stderr = self._streams
-        guard = parent_death_signal()  # the app must not outlive graphkit
-        env = {
-            **os.environ,
-            "GRAPHKIT_HOST_FD": str(theirs.fileno()),
-            "GRAPHKIT_HOST_KILL_MS": str(round(self._kill_timeout * 1000)),
-            "GRAPHKIT_HOST_KERNEL_GUARD": "1" if guard is not None else "0",
-        }
-        try:
-            self.process = subprocess.Popen(
-                self._command,
-                stdin=stdin,
-                stdout=stdout,
-                stderr=stderr,
-                pass_fds=(*self._pass_fds, theirs.fileno()),
-                env=env,
-                preexec_fn=guard,
+    def _start(self, started: Started | None = None) -> None:
+        if started is None:
+            started = start_host(
+                self._command, streams=self._streams, pass_fds=self._pass_fds, kill_timeout=self._kill_timeout
             )
-        except OSError as error:
-            ours.close()
-            raise NodeError(f"{self._command[0]}: cannot start node ({error.strerror})") from error
-        finally:
-            theirs.close()
-        self._channel = ours
+        self.process = started.process
+        self._channel = started.channel
         self._buffer = bytearray()
         self._scanned = 0
         self._asked: set[int] = set()  # commands sent by ``ask``: their replies are kept when read early
         self._kept: dict[int, dict[str, Any]] = {}
+
+    def run(self) -> None:
+        """Let the app of a held start (``start_host(hold=True)``) run its entry."""
+        with contextlib.suppress(OSError):  # an app already gone: its exit is read as any other
+            self._channel.sendall(json.dumps({Field.ID: 0, Field.CMD: Command.RUN}).encode() + b"\n")
 
     def request(self, cmd: str, **fields: Any) -> dict[str, Any]:
         """Send one command and wait for its reply; a failed command raises ProbeError."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from graphkit.errors import NodeError
 
@@ -16,8 +16,8 @@ MIN_MAJOR = 18  # the first major with --import, which attach mode needs
 _VERSION = re.compile(r"^v(\d+)\.(\d+)\.(\d+)")
 
 
-@dataclass(frozen=True, slots=True)
-class NodeBinary:
+# A NamedTuple, not a dataclass: `graphkit watch` starts the app before importing dataclasses.
+class NodeBinary(NamedTuple):
     path: str
     version: str  # "20.20.2", as process.versions.node writes it
     major: int

@@ -98,6 +98,7 @@ class Command(StrEnum):
     QUIET = "quiet"  # answered once the app's event loop is mostly idle (its start-up done)
     STOPPING = "stopping"  # graphkit stops the app itself: the channel's close is no orphaning
     WRITTEN = "written"  # which of some files the app wrote itself, and when
+    RUN = "run"  # an app started held (GRAPHKIT_HOST_HOLD) may run its entry now
 
     @property
     def doing(self) -> str:
@@ -117,6 +118,7 @@ _DOING = {
     Command.QUIET: "waiting for its start-up to settle",
     Command.STOPPING: "telling it that graphkit stops it",
     Command.WRITTEN: "asking which files it wrote itself",
+    Command.RUN: "letting it run its entry",
 }
 
 

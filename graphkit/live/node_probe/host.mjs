@@ -19,11 +19,14 @@
 //   stopping                -> no reply: graphkit is about to close the channel and stop the app itself
 //                              (one SIGTERM, or none when the terminal's SIGINT reached the app), so the
 //                              close that follows is no orphaning. Read on arrival, never queued.
+//   run                     -> no reply: an app started with GRAPHKIT_HOST_HOLD=1 runs its entry now. Node
+//                              starts (and loads this host) while graphkit gets ready to watch, and no save
+//                              made once the entry runs can be missed. Read on arrival, never queued.
 // Requests run one at a time, so an apply never overlaps another; a request holds the queue for at most
 // its holdMs (a reload stuck in a top-level await must not block it forever: its reply comes when it
 // settles, and evict.mjs refuses another reload meanwhile). Channel text is only ever parsed as JSON,
-// never evaluated. The socket is unref'd: it never keeps the app alive; when it closes without `stopping`
-// first, graphkit is gone and the app stops (orphaned() below).
+// never evaluated. Once the entry runs the socket is unref'd: it never keeps the app alive; when it closes
+// without `stopping` first, graphkit is gone and the app stops (orphaned() below).
 // Development only: this relies on Node internals that change between versions.
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -80,9 +83,10 @@ function orphaned({ killMs, kernelSignals }) {
   if (!kernelSignals) process.kill(process.pid, 'SIGTERM');
 }
 
-function serve(fd, guard) {
+/** `run` is called on the `run` command; while it has not been, the channel keeps the app alive. */
+function serve(fd, guard, run) {
   const channel = new net.Socket({ fd, readable: true, writable: true });
-  channel.unref();
+  if (run === null) channel.unref();
   channel.on('error', () => channel.destroy());
   let stopping = false;
   channel.on('close', () => {
@@ -105,6 +109,11 @@ function serve(fd, guard) {
     }
     if (request?.[Field.CMD] === Command.STOPPING) {
       stopping = true;
+      return;
+    }
+    if (request?.[Field.CMD] === Command.RUN) {
+      channel.unref();
+      run?.();
       return;
     }
     queue = queue.then(async () => {
@@ -134,17 +143,23 @@ const guard = {
   killMs: Number(process.env.GRAPHKIT_HOST_KILL_MS) || 10_000,
   kernelSignals: process.env.GRAPHKIT_HOST_KERNEL_GUARD === '1',
 };
+const held = process.env.GRAPHKIT_HOST_HOLD === '1';
 delete process.env.GRAPHKIT_HOST_FD;
 delete process.env.GRAPHKIT_HOST_KILL_MS;
 delete process.env.GRAPHKIT_HOST_KERNEL_GUARD;
+delete process.env.GRAPHKIT_HOST_HOLD;
 if (isMainThread && Number.isInteger(fd) && fd > 2) {
   requireFeatures();
   setKillGrace(guard.killMs); // what a released child or worker gets, as the app itself gets from graphkit
   // import() edges are not in the loader's cache: record them from the start so boundaries are known.
   const entries = mainUrls();
-  // The boot starts now: a CommonJS main runs before the next turn of the event loop, an ES module main
-  // adds its own evaluation (snapshot.mjs).
-  track(new Promise((done) => setImmediate(done)), 'starting');
+  let run = null;
+  const running = held ? new Promise((done) => {
+    run = done;
+  }) : Promise.resolve();
+  // The boot starts once the entry may run: a CommonJS main runs before the next turn of the event loop,
+  // an ES module main adds its own evaluation (snapshot.mjs).
+  track(running.then(() => new Promise((done) => setImmediate(done))), 'starting');
   watchDynamicImports(entries);
   watchListening();
   journal.startJournal();
@@ -152,5 +167,7 @@ if (isMainThread && Number.isInteger(fd) && fd > 2) {
   watchWrites();
   // Servers, timers and process listeners the app starts are owned by module instances from the start.
   trackEffects(entries.at(-1) ?? null);
-  serve(fd, guard);
+  serve(fd, guard, held ? run : null);
+  // Node runs the entry once this preload has evaluated, top-level await included (Node 18-26).
+  await running;
 }

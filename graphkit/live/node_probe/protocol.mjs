@@ -60,6 +60,7 @@ export const Command = Object.freeze({
   QUIET: 'quiet',
   STOPPING: 'stopping',
   WRITTEN: 'written',
+  RUN: 'run',
 });
 
 export const Field = Object.freeze({
