@@ -633,3 +633,24 @@ def test_plans_over_the_live_graph_match_the_static_ones() -> None:
         assert (from_node.status, from_node.evict, from_node.boundaries, from_node.chains) == (
             from_scan.status, from_scan.evict, from_scan.boundaries, from_scan.chains
         ), changed
+
+
+def test_an_import_whose_namespace_the_importer_kept_counts_as_static() -> None:
+    from graphkit.graph.links import link_graph
+    from graphkit.planning.planner import kept_holder, plan_graph
+
+    links = link_graph(graph([("main", "lib", S), ("lib", "routes", D), ("routes", "word", S)]))
+    loaded = frozenset(links)
+    in_place = plan_graph(links, [url("word")], url("main"), loaded=loaded, accepting=frozenset())
+    assert (in_place.status, in_place.boundaries) == (
+        PlanStatus.OK, (Boundary(url("lib"), BoundaryReason.DYNAMIC_IMPORT, (url("routes"),)),)
+    )
+    kept = {(url("lib"), url("routes"))}
+    rerun = plan_graph(links, [url("word")], url("main"), loaded=loaded, accepting=frozenset(), kept=kept)
+    assert rerun.status is PlanStatus.RERUN
+    assert rerun.path(url("main")) == (url("word"), url("routes"), url("lib"), url("main"))
+    assert rerun.reason == (
+        f"{url('lib')}: import()ed {url('routes')} once and its old instance outlived a reload in place"
+    )
+    assert kept_holder(rerun, url("main"), kept) == (url("lib"), url("routes"))
+    assert kept_holder(in_place, url("main"), kept) is None

@@ -29,14 +29,16 @@ from graphkit.hmr.patience import Patience, Stopped, Superseded
 from graphkit.hmr.roots import Following, local_folders
 from graphkit.hmr.triggers import QueriedUrls, candidates, sort
 from graphkit.hmr.watcher import Batch, RootGone
+from graphkit.live.host import ApplyResult
 from graphkit.live.mirror import LiveMirror
-from graphkit.model import Command, PlanStatus
+from graphkit.model import BoundaryReason, Command, EvictionPlan, PlanStatus
 from graphkit.model.protocol import Field
 from graphkit.model.urls import path_to_url
 from graphkit.output.status import (
     env_restarted_line,
     error_line,
     exited_line,
+    kept_line,
     revived_line,
     saved,
     stale_line,
@@ -46,6 +48,7 @@ from graphkit.output.status import (
     written_line,
 )
 from graphkit.planning.incremental import SourceAccepts, booted_from, plan_live
+from graphkit.planning.planner import kept_holder
 
 __all__ = ["WatchOptions", "package_root", "watch"]
 
@@ -81,6 +84,8 @@ class _Loop:
         self.sources = SourceAccepts()
         self.exit_reported = False
         self.unread = True  # the app holds what the mirror has not read: all of it, to begin with
+        # (importer, module): an import() whose namespace the importer kept (Host.kept)
+        self.kept: set[tuple[str, str]] = set()
 
     def _refresh(self, sent: int | None = None) -> None:
         """Apply what the live graph gained and lost since the mirror's version (all of it the first time);
@@ -166,7 +171,11 @@ class _Loop:
         deleted_urls = self.queried.urls(deleted, self.mirror.graph, version)
         self.sources.forget([*changed_urls, *deleted_urls])
         unloaded = [url for url in (*changed_urls, *deleted_urls) if url not in self.mirror.graph]
-        eviction = plan_live(
+        # An import() whose namespace its importer kept counts as a static import: an importer whose file
+        # changed may no longer keep it.
+        self.kept = {pair for pair in self.kept if pair[0] not in changed_urls}
+        plan = partial(
+            plan_live,
             self.mirror.graph,
             changed_urls,
             self.host.entry_url,
@@ -176,27 +185,45 @@ class _Loop:
             sources=self.sources,
             booted_from=self._booted_from(unloaded),
         )
+        eviction = plan(kept=self.kept)
         result = None
         swept: tuple[str, ...] = ()
         if eviction.status in (PlanStatus.OK, PlanStatus.RERUN):
-            result = self.host.apply(eviction)
-            if result.ok and result.stale:
+            eviction, result = self._apply(eviction, plan)
+            if result is not None and result.ok and result.stale:
                 # The re-run app did not import these again: it serves their old code. Only a new process
                 # loads them afresh.
                 self.report(stale_line(what, self._restart(started), result.stale, self.root))
                 return
-        elif eviction.status is PlanStatus.FULL_RELOAD:
+        if eviction.status is PlanStatus.FULL_RELOAD:
             self.report(status_line(what, eviction, None, self._restart(started), self.root))
             return
-        elif self.mirror.failed:
+        if eviction.status is PlanStatus.NOOP and self.mirror.failed:
             # A failed import() is cached by Node (v18-22 keep its importers too) and is not reachable from
             # the entry, so no plan reaches it: drop it and the app's next import() starts afresh.
             swept = self.host.sweep()
-        self.report(status_line(what, eviction, result, _ms(started), self.root, swept))
+        holder = kept_holder(eviction, self.host.entry_url, self.kept)
+        why = kept_line(holder, self.root) if holder is not None else None
+        self.report(status_line(what, eviction, result, _ms(started), self.root, swept, why))
         # What the reload changed is read once the watcher has been quiet for a poll, not now: the app's
         # first requests after a reload are served before it spends time answering (half a second after a
         # util save at 20,000 modules). A save that comes first asks for it at once (``_prefetch``).
         self.unread = True
+
+    def _apply(
+        self, eviction: EvictionPlan, plan: Callable[..., EvictionPlan]
+    ) -> tuple[EvictionPlan, ApplyResult | None]:
+        """Apply ``eviction``. When the app kept the old instance of a module that a reload in place
+        replaced, it still serves the old code: plan again (``plan(kept=...)``) with the importer that keeps
+        it evicted too, and apply that; None when that plan restarts the app."""
+        result = self.host.apply(eviction)
+        while result.ok and _imports_again(eviction) and (kept := self.host.kept() - self.kept):
+            self.kept |= kept
+            eviction = plan(kept=self.kept)
+            if eviction.status not in (PlanStatus.OK, PlanStatus.RERUN):
+                return eviction, None
+            result = self.host.apply(eviction)
+        return eviction, result
 
     def _prefetch(self, sent: list[int]) -> None:
         # What the app loaded since the last save does not depend on what was saved: ask while it settles.
@@ -234,6 +261,13 @@ class _Loop:
                     raise  # ``watch`` stops the app; the line is the CLI's
                 except GraphkitError as error:
                     self.report(error_line(error))
+
+
+def _imports_again(eviction: EvictionPlan) -> bool:
+    """Whether a reload in place left surviving modules to import() an evicted one again."""
+    return eviction.status is PlanStatus.OK and any(
+        b.reason is BoundaryReason.DYNAMIC_IMPORT for b in eviction.boundaries
+    )
 
 
 def _json(paths: Sequence[Path]) -> list[Path]:

@@ -338,6 +338,11 @@ class Host:
         reply = self.request(Command.WRITTEN, **{Field.PATHS: [str(p) for p in paths]})[Field.WRITTEN]
         return {Path(path): (float(start), float(end)) for path, (start, end) in reply.items()}
 
+    def kept(self) -> frozenset[tuple[str, str]]:
+        """(importer, module) pairs: the importer still holds the old instance of the module that the last
+        reload in place replaced (it ``import()``ed it once and kept it), so it serves the old code."""
+        return frozenset((a, b) for a, b in self.request(Command.KEPT)[Field.KEPT])
+
     def sweep(self) -> tuple[str, ...]:
         """Drop the modules whose load failed so the app's next ``import()`` retries them; their URLs."""
         return tuple(self.request(Command.SWEEP)[Field.URLS])

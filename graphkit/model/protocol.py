@@ -99,6 +99,7 @@ class Command(StrEnum):
     STOPPING = "stopping"  # graphkit stops the app itself: the channel's close is no orphaning
     WRITTEN = "written"  # which of some files the app wrote itself, and when
     RUN = "run"  # an app started held (GRAPHKIT_HOST_HOLD) may run its entry now
+    KEPT = "kept"  # which old instances the app still holds after the last reload in place
 
     @property
     def doing(self) -> str:
@@ -119,6 +120,7 @@ _DOING = {
     Command.STOPPING: "telling it that graphkit stops it",
     Command.WRITTEN: "asking which files it wrote itself",
     Command.RUN: "letting it run its entry",
+    Command.KEPT: "checking that it let go of the old modules",
 }
 
 
@@ -150,6 +152,7 @@ class Field(StrEnum):
     RESULT = "result"
     PATHS = "paths"
     WRITTEN = "written"
+    KEPT = "kept"
 
 
 class ApplyField(StrEnum):

@@ -14,6 +14,7 @@ __all__ = [
     "env_restarted_line",
     "error_line",
     "exited_line",
+    "kept_line",
     "revived_line",
     "saved",
     "stale_line",
@@ -39,8 +40,10 @@ def status_line(
     ms: float,
     root: Path,
     swept: Sequence[str] = (),
+    why: str | None = None,
 ) -> str:
-    """The one line printed for a save; ``result`` is None when nothing was applied in the app."""
+    """The one line printed for a save; ``result`` is None when nothing was applied in the app. ``why`` says
+    why a save that needs no re-run in itself re-ran the app."""
     if eviction.status is PlanStatus.NOOP and swept:
         them = "it" if len(swept) == 1 else "them"
         return (
@@ -60,7 +63,9 @@ def status_line(
     effects = _effects(result)
     if eviction.status is PlanStatus.RERUN:
         done = ", ".join([count(result.evicted, "module") + " evicted", *effects])
-        line = f"graphkit: {what}: re-ran the app in {result.ms:.0f} ms ({done})"
+        line = f"graphkit: {what}: re-ran the app in {ms if why else result.ms:.0f} ms ({done})"
+        if why:
+            line += f"; {why}"
     else:
         line = (
             f"graphkit: {what}: {count(result.evicted, 'module')} evicted, {result.reimported} re-imported"
@@ -96,6 +101,15 @@ def stale_line(what: str, ms: float, stale: Sequence[str], root: Path) -> str:
     return (
         f"graphkit: {what}: restarted the app in {ms:.0f} ms (re-run in place, it did not import {names}"
         " again, so it would have served the old code)"
+    )
+
+
+def kept_line(holder: tuple[str, str], root: Path) -> str:
+    """Why a save re-ran the app: ``holder``, an (importer, module) pair, kept the module's old instance."""
+    importer, module = (display_path(url, root) for url in holder)
+    return (
+        f"{importer} import()ed {module} once and the old {module} outlived a reload in place,"
+        " so the app re-ran to serve the new code"
     )
 
 

@@ -73,6 +73,7 @@ def plan_live(
     restart_on_entry: bool = False,
     sources: SourceAccepts | None = None,
     booted_from: Collection[str] = (),
+    kept: Collection[tuple[str, str]] = (),
 ) -> EvictionPlan:
     """The plan ``graphkit.planning.planner.plan`` makes for a live graph, from its networkx view ``g``.
 
@@ -93,6 +94,7 @@ def plan_live(
         deleted=deleted,
         restart_on_entry=restart_on_entry,
         booted_from=booted_from,
+        kept=kept,
     )
 
 

@@ -30,7 +30,7 @@ from graphkit.model import (
 from graphkit.model.urls import in_node_modules
 from graphkit.planning.order import reload_order
 
-__all__ = ["plan", "plan_graph"]
+__all__ = ["kept_holder", "plan", "plan_graph"]
 
 
 def plan(
@@ -76,17 +76,20 @@ def plan_graph(
     deleted: Collection[str] = (),
     restart_on_entry: bool = False,
     booted_from: Collection[str] = (),
+    kept: Collection[tuple[str, str]] = (),
 ) -> EvictionPlan:
     """``plan`` over a graph's links (a ``LinkGraph``, or the live mirror's networkx graph) whose loaded
     modules are known: it visits only the evicted modules, their importers and importees, asking
     ``loaded`` and ``accepting`` about those alone. ``booted_from`` names changed or deleted files that are
     not loaded but lie where the app's boot imports modules from (a folder a plugin loader reads): the
-    app re-runs, so that its boot sees the folder as it now is.
+    app re-runs, so that its boot sees the folder as it now is. ``kept`` holds (importer, module) pairs
+    of an ``import()`` whose namespace the importer keeps (the host found the old one alive after a reload
+    in place): evicting the module evicts the importer, as a static import would.
     """
     seeds_all = tuple(dict.fromkeys([*changed, *sorted(deleted)]))
     seeds = sorted(url for url in seeds_all if url in loaded and not _is_builtin(g, url))
 
-    parents = _propagate(g, seeds, accepting, loaded, entry)
+    parents = _propagate(g, seeds, accepting, loaded, entry, kept)
     unloaded = sorted(url for url in booted_from if url in seeds_all and url not in loaded)
     if unloaded and entry in loaded:
         parents.setdefault(entry, unloaded[0])
@@ -102,6 +105,9 @@ def plan_graph(
     elif entry in evicted and parents[entry] in unloaded:
         status = PlanStatus.RERUN
         reason = f"{parents[entry]}: not loaded, in a folder the app imports modules from while it boots"
+    elif entry in evicted and (holder := _kept_on_chain(parents, entry, kept)) is not None:
+        status = PlanStatus.RERUN
+        reason = f"{holder[0]}: import()ed {holder[1]} once and its old instance outlived a reload in place"
     elif entry in evicted:
         status, reason = PlanStatus.RERUN, f"{entry}: the entry would be evicted"
     elif not evicted:
@@ -134,7 +140,12 @@ def _loaded(g: Links, entry: str) -> set[str]:
 
 
 def _propagate(
-    g: Links, seeds: Iterable[str], accepting: Container[str], loaded: Container[str], entry: str
+    g: Links,
+    seeds: Iterable[str],
+    accepting: Container[str],
+    loaded: Container[str],
+    entry: str,
+    kept: Collection[tuple[str, str]] = (),
 ) -> dict[str, str | None]:
     """Breadth-first over loaded linking importers; maps each evicted module to where it was reached from.
 
@@ -151,7 +162,7 @@ def _propagate(
         importers = g.pred[url]
         for importer in sorted(importers):
             kind = importers[importer]["kind"]
-            if kind in UNLINKED or importer not in loaded:
+            if (kind in UNLINKED and (importer, url) not in kept) or importer not in loaded:
                 continue
             if importer != entry and entry in loaded and _loads_at_boot(g, importer, url, kind):
                 importer = entry
@@ -159,6 +170,23 @@ def _propagate(
                 parents[importer] = url
                 queue.append(importer)
     return parents
+
+
+def kept_holder(plan: EvictionPlan, url: str, kept: Collection[tuple[str, str]]) -> tuple[str, str] | None:
+    """The kept (importer, module) pair that ``plan`` evicts the evicted ``url`` through, if any."""
+    parents = {chain.url: chain.via for chain in plan.chains}
+    return _kept_on_chain(parents, url, kept) if kept and url in parents else None
+
+
+def _kept_on_chain(
+    parents: dict[str, str | None], url: str, kept: Collection[tuple[str, str]]
+) -> tuple[str, str] | None:
+    """The first kept (importer, module) pair on the chain from a changed module up to ``url``."""
+    while (module := parents[url]) is not None:
+        if (url, module) in kept:
+            return url, module
+        url = module
+    return None
 
 
 def _loads_at_boot(g: Links, importer: str, url: str, kind: str) -> bool:

@@ -10,6 +10,7 @@ import * as handover from './handover.mjs';
 import * as hot from './hot.mjs';
 import { hideSurvivors } from './frontier.mjs';
 import * as journal from './journal.mjs';
+import * as kept from './kept.mjs';
 import { adopt } from './internals/entrypoint.mjs';
 import { cacheDelete, cacheEntries, cacheGet, cacheHas, cacheSet, jobStatus, slotJobs } from './internals/loader.mjs';
 import { decorateErrorStack } from './internals/modules.mjs';
@@ -235,6 +236,8 @@ class Reload {
     this.targets = reimportTargets(this.order, plan.boundaries, plan.entry);
     refuseForeign([...this.targets, ...(plan.entry ? [plan.entry] : [])]);
     this.byBoot = this.rerun ? reimportedByBoot(this.evicted) : [];
+    // Taken before anything is evicted or imported again: the app's own import() then returns the new ones.
+    this.oldNamespaces = this.rerun ? [] : kept.oldNamespaces(plan);
     this.warnings = [];
     // What this attempt's code starts, also after its evaluation (a callback listen), is marked with it.
     this.attempt = { failed: false };
@@ -363,6 +366,7 @@ class Reload {
       return this.abandon(located(String(error?.message ?? error).split('\n')[0], url));
     }
     attempt.settled = true;
+    kept.suspect(this.oldNamespaces);
     hot.release(this.instances);
     if (this.rerun) adopt(plan.entry);
     const handedOver = handover.claimedAmong(ticket.offered);
@@ -400,6 +404,7 @@ class Reload {
 }
 
 async function reload(plan) {
+  kept.suspect([]);
   const transaction = new Reload(plan);
   await waitUntilNothingLinks();
   await transaction.evict();

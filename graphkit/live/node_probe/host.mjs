@@ -16,6 +16,9 @@
 //                              another request arrives or waitMs passed
 //   written {paths}         -> {written: {path: [startMs, endMs]}}: of `paths`, those the app wrote itself
 //                              (writes.mjs), with the wall-clock interval of the last write
+//   kept                    -> {kept}: [importer, module] pairs whose old instance the app still holds
+//                              after the last reload in place (kept.mjs); collects garbage only when
+//                              that reload re-imported a module its importer had import()ed once
 //   stopping                -> no reply: graphkit is about to close the channel and stop the app itself
 //                              (one SIGTERM, or none when the terminal's SIGINT reached the app), so the
 //                              close that follows is no orphaning. Read on arrival, never queued.
@@ -37,6 +40,7 @@ import { applyPlan, sweepFailed } from './evict.mjs';
 import { moduleFolders } from './folders.mjs';
 import { acceptingUrls, exposeHot } from './hot.mjs';
 import * as journal from './journal.mjs';
+import { keptOld } from './kept.mjs';
 import { settleWithin } from './limits.mjs';
 import { requireFeatures } from './internals/features.mjs';
 import { cacheHas } from './internals/loader.mjs';
@@ -66,6 +70,7 @@ const commands = {
   [Command.FOLDERS]: async () => ({ [Field.FOLDERS]: moduleFolders() }),
   // For graphkit to time a start: how long ago the app was last busy booting (a listen, an import()).
   [Command.BOOTED]: async () => ({ [Field.IDLE_MS]: performance.now() - (await booted(BOOT_WAIT_MS)).until }),
+  [Command.KEPT]: async () => ({ [Field.KEPT]: await keptOld() }),
   [Command.WRITTEN]: async (request) => ({ [Field.WRITTEN]: writtenAmong(request[Field.PATHS] ?? []) }),
   [Command.QUIET]: async (request, arrival) => quiet(Number(request[Field.WAIT_MS]) || 0, arrival),
   [Command.APPLY]: async (request) => ({
@@ -143,7 +148,7 @@ const guard = {
   killMs: Number(process.env.GRAPHKIT_HOST_KILL_MS) || 10_000,
   kernelSignals: process.env.GRAPHKIT_HOST_KERNEL_GUARD === '1',
 };
-const held = process.env.GRAPHKIT_HOST_HOLD === '1';
+const holding = process.env.GRAPHKIT_HOST_HOLD === '1';
 delete process.env.GRAPHKIT_HOST_FD;
 delete process.env.GRAPHKIT_HOST_KILL_MS;
 delete process.env.GRAPHKIT_HOST_KERNEL_GUARD;
@@ -154,7 +159,7 @@ if (isMainThread && Number.isInteger(fd) && fd > 2) {
   // import() edges are not in the loader's cache: record them from the start so boundaries are known.
   const entries = mainUrls();
   let run = null;
-  const running = held ? new Promise((done) => {
+  const running = holding ? new Promise((done) => {
     run = done;
   }) : Promise.resolve();
   // The boot starts once the entry may run: a CommonJS main runs before the next turn of the event loop,
@@ -167,7 +172,7 @@ if (isMainThread && Number.isInteger(fd) && fd > 2) {
   watchWrites();
   // Servers, timers and process listeners the app starts are owned by module instances from the start.
   trackEffects(entries.at(-1) ?? null);
-  serve(fd, guard, held ? run : null);
+  serve(fd, guard, holding ? run : null);
   // Node runs the entry once this preload has evaluated, top-level await included (Node 18-26).
   await running;
 }

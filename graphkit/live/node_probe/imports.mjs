@@ -6,8 +6,9 @@ import { isProbeUrl } from './own.mjs';
 import { importing, imported, startingUp, track } from './startup.mjs';
 
 // Dynamic import() calls seen since watchDynamicImports(), one row per (importer, specifier) with its latest
-// outcome {from, specifier, to, error, startup}: an app that imports per request must not grow this.
-// `startup` stays true while every call was made as the app booted (see startup.mjs).
+// outcome {from, specifier, to, error, startup, calls, namespace}: an app that imports per request must not
+// grow this. `startup` stays true while every call was made as the app booted (see startup.mjs); `calls`
+// counts the calls, and `namespace` is a WeakRef to what the latest one returned (kept.mjs).
 const dynamicImports = new Map();
 // The same rows by importer, and who hears of a row that changed: the journal keeps the live graph current.
 const dynamicByImporter = new Map();
@@ -42,7 +43,10 @@ export function watchDynamicImports(entryUrls = []) {
     const key = `${parentURL}\0${specifier}`;
     let row = dynamicImports.get(key);
     if (row === undefined) {
-      row = { from: parentURL, specifier, to: null, error: null, attributes: attributes ?? {}, startup: startingUp() };
+      row = {
+        from: parentURL, specifier, to: null, error: null, attributes: attributes ?? {}, startup: startingUp(),
+        calls: 0, namespace: null,
+      };
       dynamicImports.set(key, row);
       if (!dynamicByImporter.has(parentURL)) dynamicByImporter.set(parentURL, []);
       dynamicByImporter.get(parentURL).push(row);
@@ -51,6 +55,7 @@ export function watchDynamicImports(entryUrls = []) {
       row.startup = false; // called again after start-up: a boundary like any import()
       onDynamicChange(parentURL);
     }
+    row.calls += 1;
     let namespace;
     try {
       namespace = await call;
@@ -68,6 +73,7 @@ export function watchDynamicImports(entryUrls = []) {
       onDynamicChange(parentURL);
     }
     if (row.to !== null) imported(row.to);
+    row.namespace = new WeakRef(namespace);
     return namespace;
   });
 }
@@ -75,6 +81,16 @@ export function watchDynamicImports(entryUrls = []) {
 /** Every import() row: {from, specifier, to, error, attributes, startup}. */
 export function dynamicRows() {
   return dynamicImports.values();
+}
+
+/**
+ * The namespace that `from`'s one import() of `to` returned, as a WeakRef; null when `from` called import()
+ * of `to` more than once (it imports per use) or never.
+ */
+export function importedOnce(from, to) {
+  const rows = dynamicImportsFrom(from).filter((row) => row.to === to);
+  const calls = rows.reduce((sum, row) => sum + row.calls, 0);
+  return calls === 1 ? rows.find((row) => row.namespace !== null)?.namespace ?? null : null;
 }
 
 /** Import() targets that every call reached during the app's start-up, as [from, to] URL pairs. */

@@ -61,6 +61,7 @@ export const Command = Object.freeze({
   STOPPING: 'stopping',
   WRITTEN: 'written',
   RUN: 'run',
+  KEPT: 'kept',
 });
 
 export const Field = Object.freeze({
@@ -89,6 +90,7 @@ export const Field = Object.freeze({
   RESULT: 'result',
   PATHS: 'paths',
   WRITTEN: 'written',
+  KEPT: 'kept',
 });
 
 export const ApplyField = Object.freeze({
