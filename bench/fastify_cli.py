@@ -21,6 +21,14 @@ itself in a container); `node --watch server-await.js`. Each listens on a free p
 The reference: the Express 5 app of `fixtures/framework-apps` (its entry imports its routes statically)
 under `graphkit watch`, its route saved.
 
+The TypeScript twin, `fastify-cli generate APP --lang=ts` (`.cache/fastify-cli-app/ts`, its copy's
+tsconfig.json given the `rootDir` TypeScript 6 asks for), is run as its package.json runs it: `tsc -w` (the
+pinned tsc, started first and measured from its first build) writing CommonJS into dist/, beside
+`graphkit watch node_modules/fastify-cli/cli.js -- start -a 127.0.0.1 dist/app.js` or beside its `dev:start`
+script, `fastify start --ignore-watch=.ts$ -w -l info -P -a 127.0.0.1 dist/app.js`. One case, the route save
+of `src/routes/root.ts`; save to served includes tsc's rebuild, whose share is reported apart: from the
+start of the save to the last write of `dist/routes/root.js` (its modification time).
+
 Every save is atomic: the new text is written aside (outside the app's folder) and renamed onto the file; a
 deletion is an unlink. Save to served runs from the start of the save to the first response showing it,
 polled back to back by a client that opens a connection per request on 127.0.0.1; a failed request is one
@@ -44,15 +52,15 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import suppress
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, nullcontext, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.common import CACHE
 from bench.hmr import POLL_SECONDS, STARTUP_SECONDS, started
 from bench.peers import Latency
 from bench.rerun import FRAMEWORKS
-from tests.fastify_cli_app import GENERATED, copy_fastify_cli_app, missing
+from tests.fastify_cli_app import GENERATED, TS, copy_fastify_cli_app, missing, tsc_watch
 from tests.test_rerun import APPS, framework_app
 from tests.test_watch import free_port
 
@@ -157,13 +165,14 @@ def save(root: Path, relative: str, text: str) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Case:
-    """What a case adds to the app before the tool starts, the response that shows it started, and its
-    ``k``-th save (from 1)."""
+    """What a case adds to the app before the tool starts, the response that shows it started, its
+    ``k``-th save (from 1), and the file a build step writes for each save (None: no build step)."""
 
     name: str
     ready: str
     setup: Callable[[Path, int], None]
     save: Callable[[Path, int, str], Expect]
+    built: str | None = None
 
 
 def _no_setup(root: Path, saves: int) -> None:
@@ -204,6 +213,13 @@ def _deleted_route(root: Path, k: int, token: str) -> Expect:
     return Expect(f"/gone{k}", None)
 
 
+def _ts_route_save(root: Path, k: int, token: str) -> Expect:
+    generated = (TS / "src" / "routes" / "root.ts").read_text()
+    changed = generated.replace("return { root: true }", f"return {{ root: '{token}' }}")
+    save(root, "src/routes/root.ts", changed)
+    return Expect("/", token)
+
+
 def _express_route_save(root: Path, k: int, token: str) -> Expect:
     generated = (APPS / "common" / "routes" / "users.mjs").read_text()
     save(root, "routes/users.mjs", generated.replace("users v1", f"users {token}"))
@@ -217,6 +233,7 @@ FASTIFY_CASES = (
     Case("deleted route", "/gone1", _doomed_routes, _deleted_route),
 )
 EXPRESS_CASE = Case("route save", "/users", _no_setup, _express_route_save)
+TS_CASE = Case("route save (.ts)", "/", _no_setup, _ts_route_save, "dist/routes/root.js")
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,15 +261,33 @@ TOOLS = (
 )
 
 
+DEV_START = "fastify start --ignore-watch=.ts$ -w -l info -P -a 127.0.0.1 dist/app.js"
+TS_TOOLS = (
+    Tool(
+        "tsc -w + graphkit watch fastify-cli start dist/app.js",
+        lambda node: [
+            *_graphkit("node_modules/fastify-cli/cli.js").command(node),
+            *("--", "start", "-a", "127.0.0.1", "dist/app.js"),
+        ],
+    ),
+    Tool(
+        "tsc -w + fastify start -w (dev:start)",
+        lambda node: [str(node), "node_modules/fastify-cli/cli.js", *DEV_START.split()[1:]],
+    ),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """One tool on one case: save-to-served samples (or why they stop), same-pid saves, the client's count."""
+    """One tool on one case: save-to-served samples (or why they stop), same-pid saves, the client's count,
+    and, for a case with a build step, save to the build's write of each save served."""
 
     latency: Latency
     same_pid: int
     saves: int  # attempted, the one not served included
     sent: int
     failed: int
+    built: Latency = field(default_factory=Latency)
 
 
 class Counter:
@@ -277,13 +312,14 @@ def measure(
             return Outcome(Latency(failure="did not start"), 0, 0, 0, 0)
         client = Poller(port)
         samples: list[float] = []
+        built: list[float] = []
         same = 0
         failure = ""
         pid = listening_pid(port, process.pid)
         err.drain()
         for k in range(1, saves + 1):
             time.sleep(gap)
-            start = time.perf_counter()
+            start, wall = time.perf_counter(), time.time()
             served = client.until(case.save(root, k, token()), timeout)
             before, pid = pid, listening_pid(port, process.pid)
             same += pid is not None and pid == before
@@ -292,12 +328,16 @@ def measure(
                 print(f"    {failure}", flush=True)
                 break
             samples.append(served - start)
+            if case.built is not None:
+                built.append((root / case.built).stat().st_mtime - wall)
         for line in err.drain()[:1]:  # what the tool said of the first save (graphkit's status line)
             print(f"    {line[:240]}", flush=True)
         alive = process.poll() is None
     if not alive:
         failure = failure or "the tool exited"
-    return Outcome(Latency(tuple(samples), failure), same, k, client.sent, client.failed)
+    return Outcome(
+        Latency(tuple(samples), failure), same, k, client.sent, client.failed, Latency(tuple(built))
+    )
 
 
 def _found(path: Path, pattern: str) -> str:
@@ -328,8 +368,7 @@ def fastify_cli_delays() -> str:
     )
 
 
-def _cell(outcome: Outcome) -> str:
-    latency = outcome.latency
+def _cell(latency: Latency) -> str:
     figures = f"{latency.median * 1000:.0f} / {latency.p90 * 1000:.0f}" if latency.samples else ""
     if not latency.failure:
         return figures
@@ -340,9 +379,9 @@ def _cell(outcome: Outcome) -> str:
 def table(results: Mapping[str, Mapping[tuple[str, str], Outcome]], timeout: float) -> None:
     print(
         "\n| node | tool | case | save -> served, median / p90 ms | / Express route save | same pid"
-        " | failed / sent requests |"
+        " | failed / sent requests | of which save -> built, median / p90 ms |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for version, rows in results.items():
         express = rows[(EXPRESS, "route save")].latency
         for (tool, case), outcome in rows.items():
@@ -350,13 +389,15 @@ def table(results: Mapping[str, Mapping[tuple[str, str], Outcome]], timeout: flo
             if tool.startswith("graphkit") and outcome.latency.samples and express.samples:
                 ratio = f"{outcome.latency.median / express.median:.2f}"
             print(
-                f"| {version} | {tool} | {case} | {_cell(outcome)} | {ratio}"
-                f" | {outcome.same_pid} of {outcome.saves} | {outcome.failed} / {outcome.sent} |"
+                f"| {version} | {tool} | {case} | {_cell(outcome.latency)} | {ratio}"
+                f" | {outcome.same_pid} of {outcome.saves} | {outcome.failed} / {outcome.sent}"
+                f" | {_cell(outcome.built)} |"
             )
     print(
         "/ Express route save: the row's median over the Express route save's median, same Node (graphkit"
         f" rows). same pid: saves after which the process listening on the port was the one before (a save"
-        f" not served within {timeout:g} s included)"
+        f" not served within {timeout:g} s included). save -> built: to tsc's last write of"
+        f" {TS_CASE.built} (its modification time), the part of save -> served no watcher can shorten"
     )
     for version, rows in results.items():
         express = rows[(EXPRESS, "route save")].latency
@@ -368,8 +409,20 @@ def table(results: Mapping[str, Mapping[tuple[str, str], Outcome]], timeout: flo
                     f" {express.median * 1000:.1f} ms = {route.median / express.median:.2f}"
                 )
             else:
-                figure = f"no ratio: {_cell(rows[(tool, 'route save')])}"
+                figure = f"no ratio: {_cell(route)}"
             print(f"node {version}: {tool}, route save {figure}")
+        for tool in (tool.name for tool in TS_TOOLS):
+            outcome = rows[(tool, TS_CASE.name)]
+            if not outcome.latency.samples:
+                print(f"node {version}: {tool}, {TS_CASE.name}: {_cell(outcome.latency)}")
+                continue
+            served, built = outcome.latency.samples, outcome.built.samples
+            after = Latency(tuple(a - b for a, b in zip(served, built, strict=True)))
+            print(
+                f"node {version}: {tool}, {TS_CASE.name}: save -> served {_cell(outcome.latency)} ms, of"
+                f" which save -> {TS_CASE.built} written {_cell(outcome.built)} ms and written -> served"
+                f" {_cell(after)} ms (median / p90)"
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -390,6 +443,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         parser.error("--saves takes a whole number from 1")
     for why in (
         missing(),
+        missing(TS),
         None if FRAMEWORKS.is_dir() else f"{FRAMEWORKS}: missing, run scripts/install-apps.sh",
     ):
         if why:
@@ -407,6 +461,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             rows = results.setdefault(version, {})
             plan = [(Tool(EXPRESS, _graphkit("main.mjs").command), EXPRESS_CASE)]
             plan += [(tool, case) for tool in TOOLS for case in FASTIFY_CASES]
+            plan += [(tool, TS_CASE) for tool in TS_TOOLS]
             for tool, case in plan:
                 print(f"node {version}: {tool.name}, {case.name}", flush=True)
                 folder = Path(scratch) / f"run{next(runs)}"
@@ -414,11 +469,15 @@ def main(argv: Sequence[str] | None = None) -> None:
                 root = (
                     framework_app("express", folder)
                     if tool.name == EXPRESS
-                    else copy_fastify_cli_app(folder / "app")
+                    else copy_fastify_cli_app(folder / "app", TS if case is TS_CASE else GENERATED)
                 )
-                rows[(tool.name, case.name)] = measure(
-                    tool, case, root, node, args.saves, args.gap, args.timeout, token
+                beside: AbstractContextManager[object] = (
+                    tsc_watch(node, root) if case is TS_CASE else nullcontext()
                 )
+                with beside:
+                    rows[(tool.name, case.name)] = measure(
+                        tool, case, root, node, args.saves, args.gap, args.timeout, token
+                    )
     table(results, args.timeout)
 
 

@@ -136,11 +136,20 @@ def test_fastify_cli_bench_prints_a_row_per_tool_and_case_and_leaves_no_process(
     tools = ["graphkit watch server.js", "graphkit watch server-await.js", "fastify start -w"]
     expected = [("Express, graphkit watch main.mjs", "route save")]
     expected += [(tool, case) for tool in [*tools, "node --watch server-await.js"] for case in cases]
+    ts_tools = [
+        "tsc -w + graphkit watch fastify-cli start dist/app.js",
+        "tsc -w + fastify start -w (dev:start)",
+    ]
+    expected += [(tool, "route save (.ts)") for tool in ts_tools]
     assert [(row[1], row[2]) for row in rows] == expected, out
     # The reference is served; each row has its same-pid and failed-request counts.
     assert re.fullmatch(r"\d+ / \d+", rows[0][3]), out
     for row in rows:
-        assert re.fullmatch(r"[01] of 1", row[5]) and re.fullmatch(r"\d+ / \d+ \|", row[6]), row
+        assert re.fullmatch(r"[01] of 1", row[5]) and re.fullmatch(r"\d+ / \d+", row[6]), row
+    # A TypeScript save served has tsc's share of it; other rows have no build step.
+    for row in rows:
+        built = row[2] == "route save (.ts)" and re.fullmatch(r"\d+ / \d+", row[3])
+        assert re.fullmatch(r"\d+ / \d+ \|" if built else r" \|", row[7]), row
     # fastify-cli's fixed delays were found in its installed sources.
     (delays,) = [line for line in out.splitlines() if line.startswith("fastify start -w -l info")]
     for figure in (r"chokidar \d+\.\d+\.\d+", r"unlink \d+ ms", r"per \d+ ms", r"after \d+ ms"):

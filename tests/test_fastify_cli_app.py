@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FIXTURES, NODE_MAJORS, node_binary
-from tests.fastify_cli_app import CJS, ENTRIES, GENERATED, INSTALL, fastify_cli_app
+from tests.fastify_cli_app import CJS, ENTRIES, GENERATED, INSTALL, OUT_DIR, ROOT_DIR, TS, fastify_cli_app
 from tests.test_watch import Watching, free_port
 
 
@@ -29,6 +29,20 @@ def test_the_copy_is_the_generated_app_with_both_entries_and_the_installed_packa
     assert copied == files(GENERATED)  # every generated file, unchanged, and nothing else
     assert (root / "node_modules").resolve() == GENERATED / "node_modules"
     assert (root / "node_modules" / "fastify" / "package.json").is_file()
+
+
+def test_the_typescript_copy_is_the_generated_app_with_a_root_dir_and_shares_the_runtime_packages(
+    tmp_path: Path,
+) -> None:
+    root = fastify_cli_app(tmp_path, TS)
+    copied, generated = files(root), files(TS)
+    tsconfig = generated.pop("tsconfig.json").decode()
+    assert copied.pop("tsconfig.json").decode() == tsconfig.replace(OUT_DIR, OUT_DIR + ROOT_DIR)
+    assert copied == generated
+    assert (root / "node_modules").resolve() == TS / "node_modules"
+    assert (root / "node_modules" / "typescript" / "bin" / "tsc").is_file()
+    for package in ("fastify", "fastify-cli", "@fastify/autoload"):
+        assert (root / "node_modules" / package).resolve() == GENERATED / "node_modules" / package
 
 
 def test_a_missing_install_fails_naming_the_script(tmp_path: Path) -> None:
