@@ -23,14 +23,17 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from graphkit.errors import ProbeError
 from graphkit.hmr.ignore import Ignore
 from graphkit.hmr.watcher import Watcher
-from graphkit.live.host import Host
-from graphkit.live.spawn import Started
 from graphkit.model.protocol import Command, Field
 from graphkit.resolve.packages import StopRule, nearest_package_json
+
+if TYPE_CHECKING:
+    from graphkit.live.host import Host
+    from graphkit.live.spawn import Started
 
 __all__ = ["SETTLE_SECONDS", "Launched", "WatchOptions", "launch", "package_root"]
 
@@ -108,7 +111,11 @@ def launch(options: WatchOptions, started: Started | None = None) -> Launched:
         if started is not None:
             started.discard()
         raise
+    if started is not None:
+        started.run()  # before the host's client is imported: the app starts its work meanwhile
     try:
+        from graphkit.live.host import Host
+
         host = Host(
             options.entry,
             node=options.node,
@@ -125,8 +132,6 @@ def launch(options: WatchOptions, started: Started | None = None) -> Launched:
             started.discard()
         watcher.close()
         raise
-    if started is not None:
-        host.run()
     launched = Launched(root, roots, watcher, host)
     try:
         watcher.read_stats()  # while Node starts

@@ -134,11 +134,6 @@ class Host:
         self._asked: set[int] = set()  # commands sent by ``ask``: their replies are kept when read early
         self._kept: dict[int, dict[str, Any]] = {}
 
-    def run(self) -> None:
-        """Let the app of a held start (``start_host(hold=True)``) run its entry."""
-        with contextlib.suppress(OSError):  # an app already gone: its exit is read as any other
-            self._channel.sendall(json.dumps({Field.ID: 0, Field.CMD: Command.RUN}).encode() + b"\n")
-
     def request(self, cmd: str, **fields: Any) -> dict[str, Any]:
         """Send one command and wait for its reply; a failed command raises ProbeError."""
         return self.receive(self.send(cmd, **fields), cmd)

@@ -9,6 +9,7 @@ runs is missed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -34,6 +35,15 @@ class Started(NamedTuple):
     command: tuple[str, ...]
     process: subprocess.Popen[bytes]
     channel: socket.socket
+
+    def run(self) -> None:
+        """Let a held start run its entry (``Command.RUN``)."""
+        import json  # after the start: nothing before it waits for these
+
+        from graphkit.model.protocol import Command, Field
+
+        with contextlib.suppress(OSError):  # an app already gone: its exit is read as any other
+            self.channel.sendall(json.dumps({Field.ID: 0, Field.CMD: Command.RUN}).encode() + b"\n")
 
     def discard(self) -> None:
         """End a start that graphkit will not take over (the app has not run its entry if it was held)."""
