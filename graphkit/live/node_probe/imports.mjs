@@ -5,17 +5,30 @@ import { interceptImport, resolver } from './internals/loader.mjs';
 import { isProbeUrl } from './own.mjs';
 import { importing, imported, startingUp, track } from './startup.mjs';
 
+/**
+ * @typedef {import('./internals/loader.mjs').ImportAttributes} ImportAttributes
+ * @typedef {{from: string, specifier: string, to: string | null, error: string | null,
+ *   attributes: ImportAttributes, startup: boolean}} DynamicImport
+ */
+
 // Dynamic import() calls seen since watchDynamicImports(), one row per (importer, specifier) with its latest
 // outcome {from, specifier, to, error, startup}: an app that imports per request must not grow this.
 // `startup` stays true while every call was made as the app booted (see startup.mjs).
+/** @type {Map<string, DynamicImport>} */
 const dynamicImports = new Map();
 // The same rows by importer, and who hears of a row that changed: the journal keeps the live graph current.
+/** @type {Map<string, DynamicImport[]>} */
 const dynamicByImporter = new Map();
 /** @type {(importer: string) => void} */
 let onDynamicChange = () => {};
 let watching = false;
+/** @type {import('./internals/loader.mjs').Resolve} */
 let resolveUrl; // (specifier, parentURL, attributes) -> the URL the loader resolves it to
 
+/**
+ * @param {string} url
+ * @returns {DynamicImport[]}
+ */
 export function dynamicImportsFrom(url) {
   return dynamicByImporter.get(url) ?? [];
 }
@@ -24,11 +37,15 @@ export function dynamicImporters() {
   return dynamicByImporter.keys();
 }
 
+/** @param {(importer: string) => void} listener */
 export function onDynamicImport(listener) {
   onDynamicChange = listener;
 }
 
-/** Records import() calls; `entryUrls` are the URLs Node may name the main entry by, to time start-up. */
+/**
+ * Records import() calls; `entryUrls` are the URLs Node may name the main entry by, to time start-up.
+ * @param {string[]} [entryUrls]
+ */
 export function watchDynamicImports(entryUrls = []) {
   if (watching) return;
   watching = true;
@@ -84,7 +101,9 @@ export function startupImports() {
 
 // Fills in the row's target, or the code of the error that resolving it gives: an edge never goes out
 // with neither (one still in flight when the snapshot is taken included). Never throws into the app.
+/** @param {DynamicImport} row */
 export async function settleTarget(row) {
+
   try {
     row.to = await resolveUrl(row.specifier, row.from, row.attributes);
   } catch (error) {
