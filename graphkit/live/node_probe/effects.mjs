@@ -38,7 +38,7 @@ import { Effect } from './protocol.mjs';
  * @typedef {Record<PropertyKey, unknown>} Keyed
  * A reload attempt: `failed` once rolled back, `settled` once committed, and the error of a server its code
  * could not make listen.
- * @typedef {{failed: boolean, settled?: boolean, listenError?: {error: unknown, url: string}}} Attempt
+ * @typedef {{failed: boolean, settled?: boolean, listenError?: {error: Error, url: string}}} Attempt
  * Who owns what is created now: a module instance (`request`: inside a server's request scope).
  * @typedef {{url: string, request: boolean, attempt?: Attempt}} Scope
  * @typedef {{emitter: EventEmitter, event: string | symbol, listener: (...args: any[]) => void, kind: string}} Listener
@@ -241,9 +241,10 @@ function patchListen() {
  * @param {string} url
  */
 function watchListenError(server, attempt, url) {
-  /** @param {unknown} error */
+  /** @param {Error} error */
   const onError = (error) => {
     if (!attempt.settled) {
+
       attempt.listenError ??= { error, url };
       return;
     }
