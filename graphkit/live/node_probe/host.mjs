@@ -46,12 +46,21 @@ import { booted, mainUrls, track, watchListening } from './startup.mjs';
 import { setKillGrace } from './processes.mjs';
 import { watchWrites, writtenAmong } from './writes.mjs';
 
+/**
+ * A request as graphkit sends it (JSON: each command reads its own fields).
+ * @typedef {{id?: unknown, cmd?: string, holdMs?: number, since?: number, paths?: string[], waitMs?: unknown,
+ *   plan?: Omit<import('./evict.mjs').Plan, 'entry' | 'callbackMs'>, entry?: string, callbackMs?: number}} Request
+ * @typedef {(request: Request, arrival: number) => Promise<object>} Handler
+ * @typedef {{killMs: number, kernelSignals: boolean}} Guard
+ */
+
 const HOLD_MS = 10_000; // when a request names no holdMs
 const BOOT_WAIT_MS = 10_000;
 
 // Instances outlive an eviction that did not re-import them only until release(): ask the cache too.
 const accepting = () => acceptingUrls().filter(cacheHas).sort();
 
+/** @type {Record<string, Handler>} */
 const commands = {
   [Command.PING]: async () => ({ [Field.NODE]: process.version, [Field.PID]: process.pid }),
   [Command.SNAPSHOT]: async () => ({ [Field.GRAPH]: await snapshot() }),
@@ -75,11 +84,16 @@ const commands = {
 // graphkit closed the channel without `stopping`: it is gone (killed, crashed), and the app must not run on
 // alone. It gets one SIGTERM, as from graphkit: the kernel's (PR_SET_PDEATHSIG, set by graphkit's lifeline
 // where it can) or else our own; its handlers have graphkit's grace period, then it exits as SIGTERM would.
+/** @param {Guard} guard */
 function orphaned({ killMs, kernelSignals }) {
   setTimeout(() => process.exit(128 + 15), killMs).unref();
   if (!kernelSignals) process.kill(process.pid, 'SIGTERM');
 }
 
+/**
+ * @param {number} fd
+ * @param {Guard} guard
+ */
 function serve(fd, guard) {
   const channel = new net.Socket({ fd, readable: true, writable: true });
   channel.unref();
@@ -89,6 +103,7 @@ function serve(fd, guard) {
     if (!stopping) orphaned(guard);
   });
   let queue = Promise.resolve();
+  /** @param {object} reply */
   const send = (reply) => {
     if (!channel.destroyed) channel.write(`${JSON.stringify(reply)}\n`);
   };
@@ -97,6 +112,7 @@ function serve(fd, guard) {
   lines.on('error', () => {});
   lines.on('line', (line) => {
     const arrival = arrived();
+    /** @type {Request | undefined} */
     let request;
     try {
       request = JSON.parse(line);
@@ -108,7 +124,8 @@ function serve(fd, guard) {
       return;
     }
     queue = queue.then(async () => {
-      const refuse = (id, error) => send({ [Field.ID]: id, [Field.OK]: false, [Field.ERROR]: `graphkit host: ${error}` });
+      const refuse = (/** @type {unknown} */ id, /** @type {string} */ error) =>
+ send({ [Field.ID]: id, [Field.OK]: false, [Field.ERROR]: `graphkit host: ${error}` });
       if (request === undefined) {
         refuse(null, `request is not JSON: ${line.slice(0, 80)}`);
         return;
