@@ -25,7 +25,9 @@ import { callWithin } from './limits.mjs';
  * @typedef {{disposers: Disposer[], acceptors: Acceptor[], listeners: UpdateListener[], disposed: boolean}} Instance
  * @typedef {[url: string, instance: Instance | null]} SavedInstance
  * @typedef {{url: string, phase: string, error: unknown}} CallbackError
+ * @typedef {typeof createHot} CreateHot What `globalThis[Symbol.for('graphkit.hot')]` holds.
  */
+
 
 const KEY = Symbol.for('graphkit.hot');
 // How long a dispose callback may take when the caller names no limit.
@@ -43,7 +45,10 @@ function record(url) {
   return rec;
 }
 
-/** @param {ImportMeta} meta */
+/**
+ * The API a module gets for its `import.meta` (only its URL is read).
+ * @param {{url: string}} meta
+ */
 function createHot(meta) {
   const rec = record(meta.url);
   /** @type {Instance} */
