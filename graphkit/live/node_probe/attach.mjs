@@ -31,7 +31,6 @@ let inFlight = 0;
 /** @type {number | undefined} */
 let quietSince;
 
-
 function watchEntryImport() {
   interceptImport((original, specifier, parentURL) => {
     const call = original();

@@ -44,7 +44,6 @@ const problems = [];
 const seen = new Set();
 /** @param {import('./snapshot.mjs').Thrown} error */
 function report(error) {
-
   // One failure can surface twice (the rejected import and an unhandled rejection of the same error).
   if (seen.has(error)) return;
   seen.add(error);

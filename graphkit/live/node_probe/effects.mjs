@@ -34,11 +34,17 @@ import { Effect } from './protocol.mjs';
  * @typedef {import('node:worker_threads').Worker} Thread
  * @typedef {import('node:readline').Interface & {input?: import('node:stream').Readable}} Lines
  * @typedef {import('./handover.mjs').Server & {[ADDRESS]?: string | null}} Server
+ */
+/**
  * An object or function read or written by key, which its own type does not allow.
  * @typedef {Record<PropertyKey, unknown>} Keyed
+ */
+/**
  * A reload attempt: `failed` once rolled back, `settled` once committed, and the error of a server its code
  * could not make listen.
  * @typedef {{failed: boolean, settled?: boolean, listenError?: {error: Error, url: string}}} Attempt
+ */
+/**
  * Who owns what is created now: a module instance (`request`: inside a server's request scope).
  * @typedef {{url: string, request: boolean, attempt?: Attempt}} Scope
  * @typedef {{emitter: EventEmitter, event: string | symbol, listener: (...args: any[]) => void, kind: string}} Listener
@@ -179,7 +185,6 @@ function wrapTimer(original, repeats) {
    * @param {unknown[]} rest
    */
   const wrapped = function (callback, ...rest) {
-
     const scope = attribute(repeats);
     if (scope === null) return original.call(this, callback, ...rest);
     // Created inside its owner's context, the timer runs its callback there: what it starts is owned too.
@@ -187,7 +192,8 @@ function wrapTimer(original, repeats) {
     if (repeats || !scope.request) ownerOf(scope.url).addTimer(timer, repeats);
     return timer;
   };
-  const [from, to] = /** @type {Keyed[]} */ (/** @type {unknown} */ ([original, wrapped]));
+  const from = /** @type {Keyed} */ (/** @type {unknown} */ (original));
+  const to = /** @type {Keyed} */ (/** @type {unknown} */ (wrapped));
   for (const key of Reflect.ownKeys(original)) {
     if (!(key in wrapped)) to[key] = from[key]; // util.promisify.custom and the like
   }
@@ -244,7 +250,6 @@ function watchListenError(server, attempt, url) {
   /** @param {Error} error */
   const onError = (error) => {
     if (!attempt.settled) {
-
       attempt.listenError ??= { error, url };
       return;
     }
@@ -326,7 +331,7 @@ function patchProcesses() {
     trackListeners(cluster, Effect.LISTENER);
     hideRetiredWorkers();
     wrapMaker(/** @type {Keyed} */ (/** @type {unknown} */ (cluster)), 'fork',
- (owner, worker) => owner.hold(owner.workers, worker, 'exit'));
+      (owner, worker) => owner.hold(owner.workers, worker, 'exit'));
   }
   const threads = require('node:worker_threads');
   threads.Worker = class Worker extends threads.Worker {
@@ -354,7 +359,6 @@ function patchProcesses() {
 /**
  * @param {Function} original
  * @param {boolean} repeats
- * @returns {any} the timer function, tracked: it stands in for `original`
  */
 function wrapPromiseTimer(original, repeats) {
   /**
@@ -410,7 +414,6 @@ function patchPromiseTimers() {
     };
   }
   /** @type {Keyed} */ (/** @type {unknown} */ (globalThis.setTimeout))[promisify.custom] = promiseTimers.setTimeout;
-
 }
 
 /**
@@ -544,7 +547,6 @@ function end(ticket) {
 
 /** @param {Lines} lines */
 function closeInput(lines) {
-
   const { input } = lines;
   lines.removeAllListeners(); // the old code hears nothing more, not even 'close'
   lines.close();

@@ -23,9 +23,13 @@ import { ApplyField, BoundaryReason, Effect, Status } from './protocol.mjs';
  * @typedef {import('./internals/loader.mjs').Slots} Slots
  * @typedef {import('./snapshot.mjs').Thrown} Thrown
  * @typedef {{url: string, reason: string, imports: string[]}} Boundary
+ */
+/**
  * A plan as graphkit sends it: the URLs to evict in reload order (cycles as one group), the boundaries
  * that survive it, the files changed, the app's entry and how long each hot callback may take.
  * @typedef {{evict: string[][], boundaries: Boundary[], changed: string[], entry?: string, callbackMs?: number}} Plan
+ */
+/**
  * Where a reload failed, as graphkit/live/host.py reads it.
  * @typedef {{message: string, file: string | null, line: number | null, column: number | null}} Described
  * @typedef {Readonly<Record<string, number>>} Released
@@ -469,7 +473,6 @@ class Reload {
 
 /** @param {Plan} plan */
 async function reload(plan) {
-
   const transaction = new Reload(plan);
   await waitUntilNothingLinks();
   await transaction.evict();

@@ -17,7 +17,6 @@ let keysAtLastRead = -1; // loading adds keys: an unchanged count means nothing 
 
 /** @param {string} url */
 function local(url) {
-
   return url.startsWith('file:') && !isProbeUrl(url) && !url.includes('/node_modules/');
 }
 

@@ -16,7 +16,6 @@ import { Status } from './protocol.mjs';
 export async function hideSurvivors(saved, evicted) {
   /** @type {Set<import('./internals/loader.mjs').ModuleJob>} */
   const hidden = new Set();
-
   for (const [, slots] of saved) {
     for (const [, job] of slotJobs(slots)) {
       for (const dependency of await jobDependencies(job)) {

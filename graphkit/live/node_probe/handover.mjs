@@ -14,16 +14,19 @@ import {
 const GRACE_MS = 1000;
 const UPGRADED = Symbol('graphkit.upgraded'); // server -> Set of the sockets it upgraded, while open
 /**
- * A net or http server (only http's has closeIdleConnections), with the upgraded sockets noted here.
  * @typedef {import('node:stream').Duplex} Duplex
  * @typedef {import('./internals/servers.mjs').ListeningHandle} ListeningHandle
+ */
+/**
+ * A net or http server (only http's has closeIdleConnections), with the upgraded sockets noted here.
  * @typedef {import('./internals/servers.mjs').Server & Partial<Pick<import('node:http').Server, 'closeIdleConnections'>>
  *   & {[UPGRADED]?: Set<Duplex>}} Server
+ */
+/**
  * What addressKey reads of listen()'s options, a server or a handle.
  * @typedef {{port?: number | string, host?: unknown, path?: unknown, fd?: unknown, getAsyncId?: unknown,
  *   _handle?: unknown}} ListenOptions
  */
-
 /** @type {WeakSet<Duplex>} */
 const websockets = new WeakSet(); // upgraded sockets that speak websocket
 // A websocket close frame from a server (unmasked): code 1012 "service restart", so clients reconnect.
@@ -42,7 +45,6 @@ const pending = new Map();
 /**
  * The address a listen() call asks for, or null for listen(handle) and the like: "tcp:host:port", "pipe:path".
  * @param {unknown[]} args the arguments of listen(): port and host, a path, options, a server or a handle
-
  * @returns {string | null}
  */
 export function addressKey(args) {
@@ -73,8 +75,6 @@ export function trackUpgrades(server) {
   /**
    * @param {string | symbol} event
    * @param {unknown} [request] an IncomingMessage on 'upgrade'
-
-
    * @param {Duplex} [socket] its socket on 'upgrade'
    * @param {unknown[]} rest
    */
@@ -82,9 +82,6 @@ export function trackUpgrades(server) {
     if (event === 'upgrade' && socket !== undefined && !socket.destroyed) {
       const upgrade = /** @type {import('node:http').IncomingMessage | undefined} */ (request)?.headers?.upgrade;
       if (/^websocket$/i.test(String(upgrade ?? ''))) websockets.add(socket);
-
-
-
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
     }
@@ -214,7 +211,6 @@ function retire(server) {
     else response.once('finish', () => socket.end());
   }
   server.prependListener('request', (/** @type {unknown} */ request, /** @type {import('node:http').ServerResponse} */ response) => {
-
     response.shouldKeepAlive = false;
   });
   const timer = setTimeout(() => {

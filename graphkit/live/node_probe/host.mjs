@@ -125,7 +125,7 @@ function serve(fd, guard) {
     }
     queue = queue.then(async () => {
       const refuse = (/** @type {unknown} */ id, /** @type {string} */ error) =>
- send({ [Field.ID]: id, [Field.OK]: false, [Field.ERROR]: `graphkit host: ${error}` });
+        send({ [Field.ID]: id, [Field.OK]: false, [Field.ERROR]: `graphkit host: ${error}` });
       if (request === undefined) {
         refuse(null, `request is not JSON: ${line.slice(0, 80)}`);
         return;

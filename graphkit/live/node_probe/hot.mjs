@@ -28,7 +28,6 @@ import { callWithin } from './limits.mjs';
  * @typedef {typeof createHot} CreateHot What `globalThis[Symbol.for('graphkit.hot')]` holds.
  */
 
-
 const KEY = Symbol.for('graphkit.hot');
 // How long a dispose callback may take when the caller names no limit.
 export const CALLBACK_MS = 5000;
@@ -168,7 +167,6 @@ export function replaced(saved) {
  * @param {SavedInstance[]} saved
  */
 export function release(saved) {
-
   for (const [url, instance] of saved) {
     const rec = records.get(url);
     if (rec && rec.instance === instance) rec.instance = null;

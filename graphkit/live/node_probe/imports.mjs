@@ -103,7 +103,6 @@ export function startupImports() {
 // with neither (one still in flight when the snapshot is taken included). Never throws into the app.
 /** @param {DynamicImport} row */
 export async function settleTarget(row) {
-
   try {
     row.to = await resolveUrl(row.specifier, row.from, row.attributes);
   } catch (error) {

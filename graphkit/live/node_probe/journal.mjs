@@ -33,6 +33,8 @@ let rescan = true; // the next answer re-reads every key (first answer, or a cac
  * @typedef {import('./snapshot.mjs').Module} Module
  * @typedef {{url: string, module: NodeJS.Module, children: number, loaded: boolean,
  *   parentCached: boolean | null}} RequireSeen
+ */
+/**
  * An answer's row: [url, null | [kind, format, status], [[from (null: the row's url), to, kind, specifier,
  * error], ...]].
  * @typedef {[string, [string, string, string] | null, (string | null)[][]]} Row
@@ -246,7 +248,6 @@ export async function changes(since) {
   forgetPackageTypes();
   /** @type {Row[]} */
   const rows = [];
-
   // Rows wait for their jobs' `linked`, during which the app may load more: read until nothing is left.
   // A slice at a time, with a turn of the event loop between two: the app serves its requests meanwhile.
   for (let slice = 0; dirty.size > 0; slice += 1) {

@@ -37,7 +37,6 @@ export function settleWithin(promise, ms, late) {
  * @returns {Promise<Awaited<T>>}
  */
 export async function callWithin(ms, callback, ...args) {
-
   const late = Symbol('late');
   const outcome = await settleWithin(Promise.resolve().then(() => callback(...args)), ms, late);
   if (outcome === late) throw new Unsettled(ms);

@@ -3,6 +3,5 @@ const PROBE_DIR = new URL('./', import.meta.url).href;
 
 /** @param {unknown} url */
 export function isProbeUrl(url) {
-
   return typeof url === 'string' && url.startsWith(PROBE_DIR);
 }

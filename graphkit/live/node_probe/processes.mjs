@@ -82,7 +82,6 @@ export function hideRetiredWorkers() {
    * @param {string | symbol} event
    * @param {object} worker a Worker, or the settings of 'setup'
    * @param {unknown[]} rest
-
    */
   cluster.emit = function (event, worker, ...rest) {
     if (retired.has(worker)) return false;
@@ -127,7 +126,6 @@ export async function replaceWorkers(old, limitMs) {
  * @param {Iterable<Worker>} workers
  */
 export function retireWorkers(workers) {
-
   for (const worker of workers) {
     if (!workerAlive(worker)) continue;
     retired.add(worker);

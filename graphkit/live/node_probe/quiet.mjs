@@ -39,7 +39,6 @@ export function quiet(limitMs, after = arrivals) {
     let last = performance.eventLoopUtilization();
     /** @param {boolean} isQuiet */
     const done = (isQuiet) => {
-
       cancel(timer);
       wake = null;
       resolve({ [Field.QUIET]: isQuiet, [Field.WAITED_MS]: Math.round(performance.now() - started) });

@@ -15,6 +15,8 @@ import { Format, ImportKind, ModuleKind, Status } from './protocol.mjs';
  *   column: number | null, error: string | null}} Edge
  * @typedef {{url: string, line: number | null, column: number | null, code: string, message: string}} Problem
  * @typedef {{version: number, node: string, modules: Module[], edges: Edge[], problems: Problem[]}} Graph
+ */
+/**
  * What is read of a thrown value, which may be anything.
  * @typedef {{stack?: string, code?: string, name?: string, message?: string}} Thrown
  */
@@ -228,7 +230,6 @@ export async function snapshot() {
  */
 export function problemFrom(error, fallbackUrl) {
   const text = String(error?.stack ?? error);
-
   let where;
   for (const match of text.matchAll(/(?:^|[\s(])(file:\/\/\/[^\s:)]+|\/[^\s:)]+):(\d+):(\d+)/gm)) {
     const url = match[1].startsWith('file:') ? match[1] : pathToFileURL(match[1]).href;

@@ -49,7 +49,6 @@ export function track(promise, counter = 'evaluating') {
   if (boot === null) {
     /** @type {(value?: unknown) => void} */
     let settle;
-
     const ended = new Promise((done) => {
       settle = done;
     });
@@ -166,7 +165,6 @@ export function watchListening() {
   const listen = net.Server.prototype.listen;
   /** @param {unknown[]} args */
   net.Server.prototype.listen = function (...args) {
-
     const current = boot;
     if (current !== null) {
       this.once('listening', () => {

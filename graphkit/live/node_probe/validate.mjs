@@ -55,7 +55,6 @@ export function hold(urls) {
   opened.catch(() => {}); // refusing a gate nobody reached is not an unhandled rejection
   /** @type {Gate} */
   const gate = {
-
     urls: new Set(urls),
     opened,
     arrive(url) {

@@ -126,8 +126,6 @@ export function watchWrites() {
   for (const [name, target] of /** @type {[string, Target][]} */ ([
     ['writeFile', written], ['appendFile', written], ['copyFile', copied], ['rename', renamed],
   ])) {
-
-
     wrapSync(fs, `${name}Sync`, target);
     wrapCallback(fs, name, target);
     wrapPromise(fs.promises, name, target);
@@ -153,7 +151,6 @@ export function watchWrites() {
 export function writtenAmong(paths) {
   /** @type {Record<string, Interval>} */
   const found = {};
-
   for (const path of paths) {
     const interval = writes.get(path);
     if (interval !== undefined) found[path] = interval;

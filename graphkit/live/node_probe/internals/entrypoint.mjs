@@ -35,7 +35,6 @@ export function adopt(entry) {
   if (promiseKey !== undefined && global[promiseKey] !== undefined) {
     global[promiseKey] = Promise.resolve({ __proto__: null, module });
   }
-
 }
 
 export function probeEntrypoint() {

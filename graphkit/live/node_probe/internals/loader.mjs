@@ -296,7 +296,6 @@ export function interceptImport(around) {
  * @returns {Resolve}
  */
 export function resolver() {
-
   const loader = getLoader();
   // v18-22: resolve(specifier, parentURL, attributes); v24+: resolveSync(parentURL, {specifier, attributes}).
   return typeof loader.resolve === 'function'

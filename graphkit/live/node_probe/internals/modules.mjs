@@ -15,7 +15,6 @@ export function moduleWrapPrototype() {
  * Puts Node's own header for an uncaught error on `error`'s stack.
  * @param {Error} error
  */
-
 export function decorateErrorStack(error) {
   const decorate = internal('internal/util')?.decorateErrorStack;
   if (typeof decorate !== 'function') throw unsupported('error decoration', 'internal/util has no decorateErrorStack');

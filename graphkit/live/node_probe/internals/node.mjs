@@ -25,7 +25,6 @@ export function unsupported(feature, what) {
  * @returns {Internal}
  */
 export function internal(id) {
-
   try {
     return require(id);
   } catch (error) {

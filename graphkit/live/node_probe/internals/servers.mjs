@@ -90,11 +90,9 @@ export function responseOf(socket) {
 export function busySockets(server) {
   const key = Object.getOwnPropertySymbols(server).find((symbol) => symbol.description === 'http.server.connections');
   const connections = /** @type {Record<symbol, import('./node.mjs').Internal>} */ (/** @type {unknown} */ (server))[key];
-
   /** @type {{socket: Socket}[]} */
   const parsers = typeof connections?.all === 'function' ? connections.all() : [];
   return parsers.map((parser) => parser.socket).filter((socket) => responseOf(socket)?.writableFinished === false);
-
 }
 
 export function probeServerHandles() {

@@ -32,7 +32,6 @@ export function readSourcesSynchronously() {
    * @param {{format?: string, source?: unknown} | undefined} context
    */
   loader.load = function (url, context) {
-
     // Given a source, Node 20 runs CommonJS through its ESM-side CommonJS loader, whose require() of a
     // builtin fails ("request for 'node:fs' is not in cache"): a module resolved as CommonJS reads as usual.
     const commonjs = context?.format === 'commonjs';

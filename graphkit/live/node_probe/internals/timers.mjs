@@ -7,5 +7,4 @@
  */
 export function timerDone(timer) {
   return /** @type {{_destroyed?: boolean}} */ (/** @type {unknown} */ (timer))._destroyed === true;
-
 }

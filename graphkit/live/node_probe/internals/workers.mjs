@@ -6,7 +6,6 @@
  * @param {import('node:cluster').Worker} worker
  * @returns {string}
  */
-
 export function workerState(worker) {
   return /** @type {{state?: string}} */ (worker).state ?? 'none';
 }

@@ -91,7 +91,6 @@ async function rest(socket) {
   /** @type {Buffer[]} */
   const chunks = [];
   socket.on('data', (/** @type {Buffer} */ chunk) => chunks.push(chunk));
-
   await once(socket, 'end');
   socket.destroy();
   return Buffer.concat(chunks);

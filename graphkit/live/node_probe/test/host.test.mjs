@@ -125,7 +125,6 @@ test('accept callbacks get the new namespace and update listeners hear of the re
 
 test('the API refuses unknown events and keeps one data object per URL', () => {
   const create = /** @type {Record<symbol, hot.CreateHot>} */ (globalThis)[Symbol.for('graphkit.hot')];
-
   const handle = create({ url: 'file:///virtual.mjs' });
   assert.throws(() => handle.on('change', () => {}), /unknown event change in file:\/\/\/virtual\.mjs/);
   assert.equal(create({ url: 'file:///virtual.mjs' }).data, handle.data);

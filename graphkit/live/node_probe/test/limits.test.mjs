@@ -23,7 +23,6 @@ test('a dispose callback that never settles is reported by module and the next o
   const handle = /** @type {Record<symbol, hot.CreateHot>} */ (globalThis)[Symbol.for('graphkit.hot')]({ url });
   /** @type {string[]} */
   const ran = [];
-
   handle.dispose(() => ran.push('first'));
   handle.dispose(() => new Promise(() => {}));
   const errors = await hot.dispose([url], 20);

@@ -46,7 +46,6 @@ test('the snapshot never lists the probe or the test runner modules it imported 
 test('a linked promise reads as no jobs until it was seen to settle, then as its jobs; a swapped one afresh', async () => {
   /** @type {{url: string, linked: object[]}} */
   const dependency = { url: 'file:///dep.mjs', linked: [] };
-
   /** @type {(jobs: object[]) => void} */
   let link;
   const job = { url: 'file:///main.mjs', linked: new Promise((resolve) => { link = resolve; }) };

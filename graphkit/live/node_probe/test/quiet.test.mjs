@@ -15,7 +15,6 @@ after(() => clearInterval(alive));
  * @param {number} [every]
  */
 function busy(ms, every = 1) {
-
   const timer = setInterval(() => {
     const until = performance.now() + ms;
     while (performance.now() < until);
