@@ -22,11 +22,13 @@ let dumped = false;
 const QUIET_MS = 1000;
 // The entry's import() as Node runs it (no importing module): it settles once the entry's evaluation has,
 // top-level awaits included; until then a module it awaits may be half loaded.
+/** @type {Promise<unknown> | undefined} */
 let entryImport;
 let entrySettled = false;
 
 // import() calls of the app still in flight, and since when the app has been evaluated with none.
 let inFlight = 0;
+/** @type {number | undefined} */
 let quietSince;
 
 function watchEntryImport() {

@@ -11,7 +11,9 @@ import { booted, track, watchListening } from './startup.mjs';
 
 const BOOT_WAIT_MS = 10_000;
 
+/** @param {string[]} argv */
 function parseArgs(argv) {
+  /** @type {{entry: string | undefined, wait: number, out: string | undefined}} */
   const options = { entry: undefined, wait: 0, out: undefined };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--wait') options.wait = Number(argv[++i]);
@@ -21,6 +23,7 @@ function parseArgs(argv) {
   return options;
 }
 
+/** @param {string} message */
 function fail(message) {
   process.stderr.write(`${message}\n`);
   process.exit(2);
@@ -36,8 +39,10 @@ watchDynamicImports([]);
 watchListening();
 
 // The app's own failures are part of what the dump reports, never a reason to lose it.
+/** @type {import('./snapshot.mjs').Problem[]} */
 const problems = [];
 const seen = new Set();
+/** @param {import('./snapshot.mjs').Thrown} error */
 function report(error) {
   // One failure can surface twice (the rejected import and an unhandled rejection of the same error).
   if (seen.has(error)) return;

@@ -27,34 +27,82 @@ import {
 } from './processes.mjs';
 import { Effect } from './protocol.mjs';
 
+/**
+ * @typedef {import('node:events').EventEmitter} EventEmitter
+ * @typedef {import('node:child_process').ChildProcess} ChildProcess
+ * @typedef {import('node:cluster').Worker} ClusterWorker
+ * @typedef {import('node:worker_threads').Worker} Thread
+ * @typedef {import('node:readline').Interface & {input?: import('node:stream').Readable}} Lines
+ * @typedef {import('./handover.mjs').Server & {[ADDRESS]?: string | null}} Server
+ */
+/**
+ * An object or function read or written by key, which its own type does not allow.
+ * @typedef {Record<PropertyKey, unknown>} Keyed
+ */
+/**
+ * A reload attempt: `failed` once rolled back, `settled` once committed, and the error of a server its code
+ * could not make listen.
+ * @typedef {{failed: boolean, settled?: boolean, listenError?: {error: Error, url: string}}} Attempt
+ */
+/**
+ * Who owns what is created now: a module instance (`request`: inside a server's request scope).
+ * @typedef {{url: string, request: boolean, attempt?: Attempt}} Scope
+ * @typedef {{emitter: EventEmitter, event: string | symbol, listener: (...args: any[]) => void, kind: string}} Listener
+ * @typedef {{released: Record<string, number>, owners: Owner[], offered: Server[], listeners: Listener[],
+ *   children: ChildProcess[], threads: Thread[], inputs: Lines[], workers: ClusterWorker[]}} Ticket
+ */
+
 const require = createRequire(import.meta.url);
+/** @type {AsyncLocalStorage<Scope>} */
 const context = new AsyncLocalStorage();
+/** @type {Map<string, Owner>} */
 const owners = new Map(); // module URL -> owner of its current instance
 const ADDRESS = Symbol('graphkit.address');
 const PRUNE_AT = 64;
+/** @type {string | null} */
 let entryUrl = null;
 
 class Owner {
+  /** @param {string} url */
   constructor(url) {
     this.url = url;
+    /** @type {Set<NodeJS.Timeout>} */
     this.intervals = new Set();
+    /** @type {Set<NodeJS.Timeout>} */
     this.timeouts = new Set();
+    /** @type {Set<Server>} */
     this.servers = new Set();
+    /** @type {Listener[]} */
     this.listeners = []; // {emitter, event, listener, kind}
+    /** @type {Set<ChildProcess>} */
     this.children = new Set(); // child processes
+    /** @type {Set<ClusterWorker>} */
     this.workers = new Set(); // cluster workers
+    /** @type {Set<Thread>} */
     this.threads = new Set(); // worker_threads Workers
+    /** @type {Set<Lines>} */
     this.inputs = new Set(); // readline interfaces
+    /** @type {Set<AbortController>} */
     this.aborts = new Set(); // AbortControllers of pending node:timers/promises timers
     this.limit = PRUNE_AT;
   }
 
-  // Adds `item` to `set` until it ends (`event` on it): an app that keeps starting them must not grow this.
+  /**
+   * Adds `item` to `set` until it ends (`event` on it): an app that keeps starting them must not grow this.
+   * @template {EventEmitter} T
+   * @param {Set<T>} set
+   * @param {T} item
+   * @param {string} event
+   */
   hold(set, item, event) {
     set.add(item);
     item.once(event, () => set.delete(item));
   }
 
+  /**
+   * @param {NodeJS.Timeout} timer
+   * @param {boolean} repeats
+   */
   addTimer(timer, repeats) {
     const set = repeats ? this.intervals : this.timeouts;
     set.add(timer);
@@ -66,6 +114,7 @@ class Owner {
   }
 }
 
+/** @param {string} url */
 function ownerOf(url) {
   let owner = owners.get(url);
   if (owner === undefined) {
@@ -75,10 +124,12 @@ function ownerOf(url) {
   return owner;
 }
 
+/** @returns {NodeJS.CallSite[]} */
 function callSites() {
   const { prepareStackTrace, stackTraceLimit } = Error;
   Error.stackTraceLimit = Infinity;
   Error.prepareStackTrace = (_, sites) => sites;
+  /** @type {{stack?: unknown}} */
   const holder = {};
   Error.captureStackTrace(holder, callSites);
   const sites = holder.stack;
@@ -87,6 +138,10 @@ function callSites() {
   return Array.isArray(sites) ? sites : [];
 }
 
+/**
+ * @param {NodeJS.CallSite} site
+ * @param {string} file
+ */
 function isModuleTopLevel(site, file) {
   return file.startsWith('file:') && site.getFunctionName() === null
     && site.getEnclosingLineNumber?.() === 1 && site.getEnclosingColumnNumber?.() === 1;
@@ -96,6 +151,8 @@ function isModuleTopLevel(site, file) {
  * Who owns an effect created now: {url, request} (the URL of the owning module instance; request true in a
  * server's request scope), or null for an untracked one. `perRequest` false skips the stack walk for a
  * one-shot timer made while serving a request: it is never released.
+ * @param {boolean} perRequest
+ * @returns {Scope | null}
  */
 function attribute(perRequest) {
   const store = context.getStore();
@@ -117,8 +174,16 @@ function attribute(perRequest) {
   return app && entryUrl !== null ? { url: entryUrl, request: false } : null;
 }
 
-/** @returns {any} the timer function, tracked: it stands in for `original` */
+/**
+ * @param {Function} original
+ * @param {boolean} repeats
+ * @returns {any} the timer function, tracked: it stands in for `original`
+ */
 function wrapTimer(original, repeats) {
+  /**
+   * @param {unknown} callback
+   * @param {unknown[]} rest
+   */
   const wrapped = function (callback, ...rest) {
     const scope = attribute(repeats);
     if (scope === null) return original.call(this, callback, ...rest);
@@ -127,8 +192,10 @@ function wrapTimer(original, repeats) {
     if (repeats || !scope.request) ownerOf(scope.url).addTimer(timer, repeats);
     return timer;
   };
+  const from = /** @type {Keyed} */ (/** @type {unknown} */ (original));
+  const to = /** @type {Keyed} */ (/** @type {unknown} */ (wrapped));
   for (const key of Reflect.ownKeys(original)) {
-    if (!(key in wrapped)) wrapped[key] = original[key]; // util.promisify.custom and the like
+    if (!(key in wrapped)) to[key] = from[key]; // util.promisify.custom and the like
   }
   Object.defineProperty(wrapped, 'name', { value: original.name });
   return wrapped;
@@ -145,6 +212,10 @@ function patchTimers() {
 
 function patchListen() {
   const listen = net.Server.prototype.listen;
+  /**
+   * @this {Server}
+   * @param {unknown[]} args
+   */
   net.Server.prototype.listen = function (...args) {
     const scope = attribute(true);
     // Code of a rolled-back re-run still booting (its plugins loaded after the entry threw): the old app
@@ -170,7 +241,13 @@ function patchListen() {
 // A server that a re-run asks to listen and that fails to (EADDRINUSE...) fails the re-run, which is rolled
 // back: the error is the attempt's (`attempt.listenError`), the app's own 'error' listeners hear it too.
 // Once the attempt has settled, an error nobody else hears is thrown as it would be without graphkit.
+/**
+ * @param {Server} server
+ * @param {Attempt} attempt
+ * @param {string} url
+ */
 function watchListenError(server, attempt, url) {
+  /** @param {Error} error */
   const onError = (error) => {
     if (!attempt.settled) {
       attempt.listenError ??= { error, url };
@@ -182,12 +259,21 @@ function watchListenError(server, attempt, url) {
   server.once('listening', () => server.removeListener('error', onError));
 }
 
+/** @type {('on' | 'addListener' | 'once' | 'prependListener' | 'prependOnceListener')[]} */
 const LISTENER_METHODS = ['on', 'addListener', 'once', 'prependListener', 'prependOnceListener'];
 
 // Listeners the app adds to `emitter` belong to the instance that adds them; `kind` is the Effect counted.
+/**
+ * @param {EventEmitter} emitter
+ * @param {string} kind
+ */
 function trackListeners(emitter, kind) {
   for (const method of LISTENER_METHODS) {
     const original = emitter[method];
+    /**
+     * @param {string | symbol} event
+     * @param {(...args: any[]) => void} listener
+     */
     emitter[method] = function (event, listener) {
       const scope = typeof listener === 'function' ? attribute(true) : null;
       if (scope !== null && !scope.request) ownerOf(scope.url).listeners.push({ emitter, event, listener, kind });
@@ -214,10 +300,17 @@ function trackStdin() {
   });
 }
 
-// Replaces `module[name]` (a function that makes an effect) with one that hands what it made to `own`.
+/**
+ * Replaces `module[name]` (a function that makes an effect) with one that hands what it made to `own`.
+ * @template T
+ * @param {Keyed} module
+ * @param {string} name
+ * @param {(owner: Owner, made: T) => void} own
+ */
 function wrapMaker(module, name, own) {
   const original = module[name];
   if (typeof original !== 'function') return;
+  /** @param {unknown[]} args */
   const wrapped = function (...args) {
     const scope = attribute(true);
     const made = original.apply(this, args);
@@ -237,10 +330,15 @@ function patchProcesses() {
   if (cluster.isPrimary) {
     trackListeners(cluster, Effect.LISTENER);
     hideRetiredWorkers();
-    wrapMaker(cluster, 'fork', (owner, worker) => owner.hold(owner.workers, worker, 'exit'));
+    wrapMaker(/** @type {Keyed} */ (/** @type {unknown} */ (cluster)), 'fork',
+      (owner, worker) => owner.hold(owner.workers, worker, 'exit'));
   }
   const threads = require('node:worker_threads');
   threads.Worker = class Worker extends threads.Worker {
+    /**
+     * @param {string | URL} filename
+     * @param {import('node:worker_threads').WorkerOptions} [options]
+     */
     constructor(filename, options) {
       const scope = attribute(true);
       super(filename, options);
@@ -258,7 +356,16 @@ function patchProcesses() {
 // A node:timers/promises timer of a released instance is aborted and its promise never settles: the code
 // awaiting it stops there (an `await setTimeout()` loop, a `for await` over setInterval) with no rejection
 // to crash the app. An abort the app asked for (its own signal) rejects as usual.
+/**
+ * @param {Function} original
+ * @param {boolean} repeats
+ */
 function wrapPromiseTimer(original, repeats) {
+  /**
+   * @param {unknown} delay
+   * @param {unknown} value
+   * @param {{signal?: AbortSignal}} [options]
+   */
   const wrapped = function (delay, value, options) {
     const scope = attribute(repeats);
     const plain = options === undefined || (typeof options === 'object' && options !== null);
@@ -270,10 +377,12 @@ function wrapPromiseTimer(original, repeats) {
     theirs?.addEventListener?.('abort', () => controller.abort(theirs.reason), { once: true });
     owner.aborts.add(controller);
     const done = () => owner.aborts.delete(controller);
+    /** @param {unknown} result */
     const settled = (result) => {
       done();
       return result;
     };
+    /** @param {unknown} error */
     const failed = (error) => {
       done();
       if (controller.signal.aborted && !theirs?.aborted) return new Promise(() => {});
@@ -282,8 +391,8 @@ function wrapPromiseTimer(original, repeats) {
     const made = original.call(this, delay, value, { ...options, signal: controller.signal });
     if (!repeats) return made.then(settled, failed);
     return {
-      next: () => made.next().then((step) => (step.done ? settled(step) : step), failed),
-      return: (result) => made.return(result).then(settled, failed),
+      next: () => made.next().then((/** @type {IteratorResult<unknown>} */ step) => (step.done ? settled(step) : step), failed),
+      return: (/** @type {unknown} */ result) => made.return(result).then(settled, failed),
       [Symbol.asyncIterator]() {
         return this;
       },
@@ -304,10 +413,13 @@ function patchPromiseTimers() {
       return promiseTimers.setTimeout(delay, undefined, options);
     };
   }
-  globalThis.setTimeout[promisify.custom] = promiseTimers.setTimeout;
+  /** @type {Keyed} */ (/** @type {unknown} */ (globalThis.setTimeout))[promisify.custom] = promiseTimers.setTimeout;
 }
 
-/** Starts tracking; `entry` is the URL of the app's entry, the owner of what nothing else owns. */
+/**
+ * Starts tracking; `entry` is the URL of the app's entry, the owner of what nothing else owns.
+ * @param {string} entry
+ */
 export function trackEffects(entry) {
   entryUrl = entry;
   patchTimers();
@@ -322,6 +434,11 @@ export function trackEffects(entry) {
 /**
  * Runs `fn` (an import() of `url`) so that what its evaluation continues with belongs to `url`. `attempt`
  * is the reload's {failed}: once it is rolled back (failed true), a server its code asks to listen never does.
+ * @template T
+ * @param {string} url
+ * @param {() => T} fn
+ * @param {Attempt} attempt
+ * @returns {T}
  */
 export function runAs(url, fn, attempt) {
   return context.run({ url, request: false, attempt }, fn);
@@ -332,9 +449,11 @@ export function runAs(url, fn, attempt) {
  * timers cleared, servers offered for handover (they keep accepting until claimed or settled); child
  * processes, worker threads, readline interfaces and cluster workers are kept until `settle` ends them.
  * Returns a ticket: counts per effect kind, and what `restore` and `settle` need.
+ * @param {string[]} urls
  */
 export function release(urls) {
   const released = Object.fromEntries(Object.values(Effect).map((kind) => [kind, 0]));
+  /** @type {Ticket} */
   const ticket = {
     released, owners: [], offered: [], listeners: [], children: [], threads: [], inputs: [], workers: [],
   };
@@ -391,6 +510,8 @@ export function release(urls) {
  * and their listeners, and the servers the failed attempt opened (`failed`, its own release ticket) close,
  * each first giving back the listening socket it took from an old server: the old code serves on. The
  * attempt's other effects were released with `failed`; its cluster workers are retired.
+ * @param {Ticket} ticket
+ * @param {Ticket} failed
  */
 export function restore(ticket, failed) {
   withdraw([...ticket.offered, ...failed.offered]);
@@ -405,6 +526,8 @@ export function restore(ticket, failed) {
  * After a reload succeeded: the released child processes, worker threads and readline interfaces end, and
  * the released cluster workers give way to the re-run's (waiting at most `limitMs` for them to listen).
  * Resolves to whether there were workers to replace.
+ * @param {Ticket} ticket
+ * @param {number} limitMs
  */
 export async function settle(ticket, limitMs) {
   end(ticket);
@@ -412,6 +535,7 @@ export async function settle(ticket, limitMs) {
   return ticket.workers.length > 0;
 }
 
+/** @param {Ticket} ticket */
 function end(ticket) {
   for (const child of ticket.children) endChild(child);
   for (const thread of ticket.threads) {
@@ -421,6 +545,7 @@ function end(ticket) {
   for (const lines of ticket.inputs) closeInput(lines);
 }
 
+/** @param {Lines} lines */
 function closeInput(lines) {
   const { input } = lines;
   lines.removeAllListeners(); // the old code hears nothing more, not even 'close'

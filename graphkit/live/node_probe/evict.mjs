@@ -20,18 +20,41 @@ import { callWithin } from './limits.mjs';
 import * as validate from './validate.mjs';
 import { ApplyField, BoundaryReason, Effect, Status } from './protocol.mjs';
 
+/**
+ * @typedef {import('./internals/loader.mjs').Slots} Slots
+ * @typedef {import('./snapshot.mjs').Thrown} Thrown
+ * @typedef {{url: string, reason: string, imports: string[]}} Boundary
+ */
+/**
+ * A plan as graphkit sends it: the URLs to evict in reload order (cycles as one group), the boundaries
+ * that survive it, the files changed, the app's entry and how long each hot callback may take.
+ * @typedef {{evict: string[][], boundaries: Boundary[], changed: string[], entry?: string, callbackMs?: number}} Plan
+ */
+/**
+ * Where a reload failed, as graphkit/live/host.py reads it.
+ * @typedef {{message: string, file: string | null, line: number | null, column: number | null}} Described
+ * @typedef {Readonly<Record<string, number>>} Released
+ * @typedef {{ok: boolean, evicted: number, reimported: number, ms: number, warnings: string[],
+ *   error: Described | null, released: Released, handedOver: number, stale: string[]}} Answer
+ */
+
 const require = createRequire(import.meta.url);
 const LINKING_WAIT_MS = 2000;
 const BOOT_WAIT_MS = 10_000; // how long a re-run app may take to boot before the answer goes without it
 /** @type {Readonly<Record<string, number>>} */
 const NOTHING_RELEASED = Object.freeze(Object.fromEntries(Object.values(Effect).map((kind) => [kind, 0])));
 
+/**
+ * @param {string} url
+ * @returns {string | null}
+ */
 function pathOf(url) {
   return url.startsWith('file:') ? fileURLToPath(url) : null;
 }
 
 // A plan comes over the channel: it may only name modules the app has loaded from files. Anything else (a
 // data: URL, a file it never loaded) would be code the channel had the app evaluate.
+/** @param {string[]} urls as the channel sent them: checked here */
 function refuseForeign(urls) {
   for (const url of urls) {
     const path = typeof url === 'string' ? pathOf(url) : null;
@@ -43,11 +66,16 @@ function refuseForeign(urls) {
 
 // Entries go one by one (never LoadCache.delete, which mutates the per-url object a rollback holds), and the
 // journal hears of each. The cost is what is evicted, never what the app holds.
+/** @param {string} url */
 function drop(url) {
   cacheDelete(url);
   journal.touch(url);
 }
 
+/**
+ * @param {string} url
+ * @param {Slots} slots
+ */
 function restore(url, slots) {
   cacheSet(url, slots);
   journal.touch(url);
@@ -57,6 +85,7 @@ function restore(url, slots) {
 /** @type {Set<string>} */
 const STALE = new Set([Status.ERRORED, Status.LINKED, Status.INSTANTIATED]);
 
+/** @param {Slots} slots */
 function neverEvaluated(slots) {
   for (const [, job] of slotJobs(slots)) {
     if (jobStatus(job) !== Status.EVALUATED) return true;
@@ -64,6 +93,7 @@ function neverEvaluated(slots) {
   return false;
 }
 
+/** @param {string} url */
 function linking(url) {
   for (const [, job] of slotJobs(cacheGet(url))) {
     if (jobStatus(job) === Status.LINKING) return true;
@@ -103,9 +133,13 @@ export async function sweepFailed() {
  * The evicted modules that survivors reach: dynamic-import targets, accepting modules, the entry; with the
  * entry, also what evicted modules import() at start-up, so that it is linked before anything is disposed
  * (imported ahead of the entry, it is evaluated first and the entry's import() finds it loaded).
+ * @param {string[]} order
+ * @param {Boundary[]} boundaries
+ * @param {string | undefined} entry
  */
 function reimportTargets(order, boundaries, entry) {
   const evicted = new Set(order);
+  /** @type {Set<string>} */
   const wanted = new Set();
   for (const boundary of boundaries) {
     if (boundary.reason === BoundaryReason.ACCEPTS) wanted.add(boundary.url);
@@ -122,6 +156,7 @@ function reimportTargets(order, boundaries, entry) {
  * The evicted modules that only the app's boot imports again: import() targets of modules that stay (a
  * package's plugin loader). graphkit loads them ahead of the re-run, but their new code is live only if
  * the re-run app imports them too.
+ * @param {Set<string>} evicted
  */
 function reimportedByBoot(evicted) {
   return bootTargets(evicted, (from) => !evicted.has(from));
@@ -131,6 +166,7 @@ function reimportedByBoot(evicted) {
 // deleted one is not imported again.
 /** @param {Set<string>} evicted @param {(from: string) => boolean} [by] */
 function bootTargets(evicted, by = () => true) {
+  /** @type {Set<string>} */
   const found = new Set();
   for (const [from, to] of startupImports()) {
     if (evicted.has(to) && by(from) && (pathOf(to) === null || existsSync(pathOf(to)))) found.add(to);
@@ -138,6 +174,10 @@ function bootTargets(evicted, by = () => true) {
   return [...found];
 }
 
+/**
+ * @param {Thrown & {path?: unknown}} error
+ * @returns {Described}
+ */
 function describe(error) {
   if (error instanceof Error) decorateErrorStack(error);
   const message = String(error?.message ?? error).split('\n')[0];
@@ -158,12 +198,24 @@ function describe(error) {
 }
 
 // The answer's fields are ApplyField values (protocol.mjs), the names graphkit/live/host.py reads.
+/**
+ * @param {string} message
+ * @param {string | null} file
+ * @param {number | null} [line]
+ * @param {number | null} [column]
+ * @returns {Described}
+ */
 function located(message, file, line = null, column = null) {
   return {
     [ApplyField.MESSAGE]: message, [ApplyField.FILE]: file, [ApplyField.LINE]: line, [ApplyField.COLUMN]: column,
   };
 }
 
+/**
+ * @param {{ok: boolean, evicted: number, reimported: number, started: number, warnings: string[],
+ *   error?: Described | null, released: Released, handedOver?: number, ended?: number, stale?: string[]}} fields
+ * @returns {Answer}
+ */
 function answer({
   ok, evicted, reimported, started, warnings, error = null, released, handedOver = 0,
   ended = performance.now(), stale = [],
@@ -181,10 +233,16 @@ function answer({
   };
 }
 
+/**
+ * @param {string} url
+ * @param {string} phase
+ * @param {Thrown} error
+ */
 function warning(url, phase, error) {
   return `${url}: ${phase} failed: ${String(error?.message ?? error).split('\n')[0]}`;
 }
 
+/** @type {number | null} */
 let running = null; // when the reload in progress started
 
 function refuseWhileRunning() {
@@ -202,6 +260,8 @@ function refuseWhileRunning() {
  * the app serves. A re-run whose server cannot listen is rolled back like one that throws. Each hot callback
  * may take `callbackMs` (default hot.CALLBACK_MS) before it is skipped. A plan sent while an earlier one
  * is still re-importing (a slow top-level await) is refused, never overlapped.
+ * @param {Plan} plan
+ * @returns {Promise<Answer>}
  *
  * The new graph is loaded, linked and instantiated first (validate.mjs): a module that does not compile,
  * link or exist leaves the old instances untouched. Then the old instances are disposed, their effects
@@ -226,6 +286,7 @@ export async function applyPlan(plan) {
  * (`abandon`) also disposes what the attempt started and gives the old instances back their effects.
  */
 class Reload {
+  /** @param {Plan} plan */
   constructor(plan) {
     this.started = performance.now();
     this.plan = plan;
@@ -238,16 +299,20 @@ class Reload {
     this.byBoot = this.rerun ? reimportedByBoot(this.evicted) : [];
     // Taken before anything is evicted or imported again: the app's own import() then returns the new ones.
     this.oldNamespaces = this.rerun ? [] : kept.oldNamespaces(plan);
+    /** @type {string[]} */
     this.warnings = [];
     // What this attempt's code starts, also after its evaluation (a callback listen), is marked with it.
+    /** @type {import('./effects.mjs').Attempt} */
     this.attempt = { failed: false };
   }
 
   async evict() {
+    /** @type {[string, Slots][]} */
     this.saved = this.order.flatMap((url) => {
       const slots = cacheGet(url);
       return slots === undefined ? [] : [[url, slots]];
     });
+    /** @type {[string, NodeJS.Module][]} */
     this.savedRequire = [];
     for (const url of this.order) {
       const path = pathOf(url);
@@ -286,6 +351,10 @@ class Reload {
     this.revealSurvivors();
   }
 
+  /**
+   * @param {Described} described
+   * @param {Released} [released]
+   */
   failure(described, released = NOTHING_RELEASED) {
     return answer({
       ok: false, evicted: this.order.length, reimported: 0, started: this.started, warnings: this.warnings,
@@ -338,7 +407,10 @@ class Reload {
     return null;
   }
 
-  // The old code serves again: what the attempt evaluated is disposed and released.
+  /**
+   * The old code serves again: what the attempt evaluated is disposed and released.
+   * @param {Described} described
+   */
   async abandon(described) {
     this.attempt.failed = true; // a server it still asks to listen later (a callback listen) never listens
     const added = this.rollBack();
@@ -403,6 +475,7 @@ class Reload {
   }
 }
 
+/** @param {Plan} plan */
 async function reload(plan) {
   kept.suspect([]);
   const transaction = new Reload(plan);

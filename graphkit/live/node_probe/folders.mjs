@@ -15,6 +15,7 @@ const seenKeys = new Set(); // loadCache keys already placed
 const seenPaths = new Set(); // require.cache paths already placed
 let keysAtLastRead = -1; // loading adds keys: an unchanged count means nothing new to read
 
+/** @param {string} url */
 function local(url) {
   return url.startsWith('file:') && !isProbeUrl(url) && !url.includes('/node_modules/');
 }

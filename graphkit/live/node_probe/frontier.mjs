@@ -9,8 +9,12 @@ import { Status } from './protocol.mjs';
 /**
  * Hides `linked` on the evaluated jobs that the saved jobs of the evicted URLs linked and that stay.
  * `saved` is [[url, slots]]; resolves to the function that puts every hidden `linked` back.
+ * @param {Iterable<[string, import('./internals/loader.mjs').Slots]>} saved
+ * @param {Set<string>} evicted
+ * @returns {Promise<() => void>}
  */
 export async function hideSurvivors(saved, evicted) {
+  /** @type {Set<import('./internals/loader.mjs').ModuleJob>} */
   const hidden = new Set();
   for (const [, slots] of saved) {
     for (const [, job] of slotJobs(slots)) {

@@ -13,20 +13,42 @@ import {
 
 const GRACE_MS = 1000;
 const UPGRADED = Symbol('graphkit.upgraded'); // server -> Set of the sockets it upgraded, while open
+/**
+ * @typedef {import('node:stream').Duplex} Duplex
+ * @typedef {import('./internals/servers.mjs').ListeningHandle} ListeningHandle
+ */
+/**
+ * A net or http server (only http's has closeIdleConnections), with the upgraded sockets noted here.
+ * @typedef {import('./internals/servers.mjs').Server & Partial<Pick<import('node:http').Server, 'closeIdleConnections'>>
+ *   & {[UPGRADED]?: Set<Duplex>}} Server
+ */
+/**
+ * What addressKey reads of listen()'s options, a server or a handle.
+ * @typedef {{port?: number | string, host?: unknown, path?: unknown, fd?: unknown, getAsyncId?: unknown,
+ *   _handle?: unknown}} ListenOptions
+ */
+/** @type {WeakSet<Duplex>} */
 const websockets = new WeakSet(); // upgraded sockets that speak websocket
 // A websocket close frame from a server (unmasked): code 1012 "service restart", so clients reconnect.
 const RESTART_FRAME = (() => {
   const reason = Buffer.from('service restart');
   return Buffer.concat([Buffer.from([0x88, 2 + reason.length, 0x03, 0xf4]), reason]);
 })();
+/** @type {Map<string, Server>} */
 const offers = new Map(); // address key -> released server still listening
+/** @type {WeakSet<Server>} */
 const claimed = new WeakSet(); // released servers whose socket a new server took
 // New server -> {old, handle}: claims of the reload under way, undone if it is rolled back.
+/** @type {Map<Server, {old: Server, handle: ListeningHandle}>} */
 const pending = new Map();
 
-/** The address a listen() call asks for, or null for listen(handle) and the like: "tcp:host:port", "pipe:path". */
+/**
+ * The address a listen() call asks for, or null for listen(handle) and the like: "tcp:host:port", "pipe:path".
+ * @param {unknown[]} args the arguments of listen(): port and host, a path, options, a server or a handle
+ * @returns {string | null}
+ */
 export function addressKey(args) {
-  let [first, second] = args;
+  let [first, second] = /** @type {[number | string | ListenOptions | null | undefined, unknown]} */ (args);
   if (first !== null && typeof first === 'object' && !Array.isArray(first)) {
     if (holdsHandle(first) || first.fd !== undefined || typeof first.getAsyncId === 'function') return null;
     if (typeof first.path === 'string') return `pipe:${first.path}`;
@@ -39,15 +61,27 @@ export function addressKey(args) {
   return `tcp:${host}:${Number(first ?? 0)}`;
 }
 
-/** Notes the connections `server` upgrades (its 'upgrade' event), for `retire` to close them. */
+/**
+ * Notes the connections `server` upgrades (its 'upgrade' event), for `retire` to close them.
+ * @param {Server} server
+ */
 export function trackUpgrades(server) {
   if (server[UPGRADED] !== undefined) return;
+  /** @type {Set<Duplex>} */
   const sockets = new Set();
   server[UPGRADED] = sockets;
+  /** @type {(this: unknown, ...args: unknown[]) => boolean} */
   const emit = server.emit;
+  /**
+   * @param {string | symbol} event
+   * @param {unknown} [request] an IncomingMessage on 'upgrade'
+   * @param {Duplex} [socket] its socket on 'upgrade'
+   * @param {unknown[]} rest
+   */
   server.emit = function (event, request, socket, ...rest) {
     if (event === 'upgrade' && socket !== undefined && !socket.destroyed) {
-      if (/^websocket$/i.test(String(request?.headers?.upgrade ?? ''))) websockets.add(socket);
+      const upgrade = /** @type {import('node:http').IncomingMessage | undefined} */ (request)?.headers?.upgrade;
+      if (/^websocket$/i.test(String(upgrade ?? ''))) websockets.add(socket);
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
     }
@@ -55,7 +89,10 @@ export function trackUpgrades(server) {
   };
 }
 
-/** How many upgraded connections of `server` are open. */
+/**
+ * How many upgraded connections of `server` are open.
+ * @param {Server} server
+ */
 export function upgradedOf(server) {
   return server[UPGRADED]?.size ?? 0;
 }
@@ -63,6 +100,7 @@ export function upgradedOf(server) {
 // Ends the upgraded connections of a retired server, a websocket with a close frame first. The old code
 // hears no more of what the client sends (its reply to the close), then the connection ends; one the
 // client does not close is destroyed after the grace period.
+/** @param {Server} server */
 function closeUpgraded(server) {
   for (const socket of server[UPGRADED] ?? []) {
     socket.removeAllListeners('data');
@@ -73,7 +111,11 @@ function closeUpgraded(server) {
   }
 }
 
-/** A released server keeps listening until the re-run app claims its address (or `settle` closes it). */
+/**
+ * A released server keeps listening until the re-run app claims its address (or `settle` closes it).
+ * @param {string | null} key
+ * @param {Server} server
+ */
 export function offer(key, server) {
   if (key === null || !server.listening) {
     retire(server);
@@ -86,6 +128,8 @@ export function offer(key, server) {
 /**
  * The listening handle of the released server at `key`, taken from it for `next` (null when there is none).
  * The old server finishes what it has once the reload settles; until then the claim can be given back.
+ * @param {string | null} key
+ * @param {Server} next
  */
 export function claim(key, next) {
   const old = key === null ? undefined : offers.get(key);
@@ -101,6 +145,7 @@ export function claim(key, next) {
 /**
  * Closes `server`, opened by a re-run that was rolled back; a listening socket it claimed goes back to the
  * old server it came from, which accepts on it again (no connection is refused meanwhile).
+ * @param {Server} server
  */
 export function giveBack(server) {
   const taken = pending.get(server);
@@ -113,12 +158,18 @@ export function giveBack(server) {
   retire(server);
 }
 
-/** How many of `servers` (released by one reload) gave their socket to a new server. */
+/**
+ * How many of `servers` (released by one reload) gave their socket to a new server.
+ * @param {Server[]} servers
+ */
 export function claimedAmong(servers) {
   return servers.filter((server) => claimed.has(server)).length;
 }
 
-/** Takes back offers that no re-run claimed: the servers go on serving as if never released. */
+/**
+ * Takes back offers that no re-run claimed: the servers go on serving as if never released.
+ * @param {Server[]} servers
+ */
 export function withdraw(servers) {
   for (const [key, server] of offers) if (servers.includes(server)) offers.delete(key);
 }
@@ -143,6 +194,7 @@ export function settle() {
 }
 
 // Stops a server from taking new connections; in-flight requests finish, then their connections close.
+/** @param {Server} server */
 function retire(server) {
   closeUpgraded(server);
   // http's close() also stops the interval that checks its connections (which would keep the server, and
@@ -158,7 +210,7 @@ function retire(server) {
     if (!response.headersSent) response.shouldKeepAlive = false;
     else response.once('finish', () => socket.end());
   }
-  server.prependListener('request', (request, response) => {
+  server.prependListener('request', (/** @type {unknown} */ request, /** @type {import('node:http').ServerResponse} */ response) => {
     response.shouldKeepAlive = false;
   });
   const timer = setTimeout(() => {

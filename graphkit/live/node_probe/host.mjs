@@ -53,12 +53,21 @@ import { booted, mainUrls, track, watchListening } from './startup.mjs';
 import { setKillGrace } from './processes.mjs';
 import { watchWrites, writtenAmong } from './writes.mjs';
 
+/**
+ * A request as graphkit sends it (JSON: each command reads its own fields).
+ * @typedef {{id?: unknown, cmd?: string, holdMs?: number, since?: number, paths?: string[], waitMs?: unknown,
+ *   plan?: Omit<import('./evict.mjs').Plan, 'entry' | 'callbackMs'>, entry?: string, callbackMs?: number}} Request
+ * @typedef {(request: Request, arrival: number) => Promise<object>} Handler
+ * @typedef {{killMs: number, kernelSignals: boolean}} Guard
+ */
+
 const HOLD_MS = 10_000; // when a request names no holdMs
 const BOOT_WAIT_MS = 10_000;
 
 // Instances outlive an eviction that did not re-import them only until release(): ask the cache too.
 const accepting = () => acceptingUrls().filter(cacheHas).sort();
 
+/** @type {Record<string, Handler>} */
 const commands = {
   [Command.PING]: async () => ({ [Field.NODE]: process.version, [Field.PID]: process.pid }),
   [Command.SNAPSHOT]: async () => ({ [Field.GRAPH]: await snapshot() }),
@@ -83,12 +92,18 @@ const commands = {
 // graphkit closed the channel without `stopping`: it is gone (killed, crashed), and the app must not run on
 // alone. It gets one SIGTERM, as from graphkit: the kernel's (PR_SET_PDEATHSIG, set by graphkit's lifeline
 // where it can) or else our own; its handlers have graphkit's grace period, then it exits as SIGTERM would.
+/** @param {Guard} guard */
 function orphaned({ killMs, kernelSignals }) {
   setTimeout(() => process.exit(128 + 15), killMs).unref();
   if (!kernelSignals) process.kill(process.pid, 'SIGTERM');
 }
 
-/** `run` is called on the `run` command; while it has not been, the channel keeps the app alive. */
+/**
+ * `run` is called on the `run` command; while it has not been, the channel keeps the app alive.
+ * @param {number} fd
+ * @param {Guard} guard
+ * @param {(() => void) | null} run
+ */
 function serve(fd, guard, run) {
   const channel = new net.Socket({ fd, readable: true, writable: true });
   if (run === null) channel.unref();
@@ -98,6 +113,7 @@ function serve(fd, guard, run) {
     if (!stopping) orphaned(guard);
   });
   let queue = Promise.resolve();
+  /** @param {object} reply */
   const send = (reply) => {
     if (!channel.destroyed) channel.write(`${JSON.stringify(reply)}\n`);
   };
@@ -106,6 +122,7 @@ function serve(fd, guard, run) {
   lines.on('error', () => {});
   lines.on('line', (line) => {
     const arrival = arrived();
+    /** @type {Request | undefined} */
     let request;
     try {
       request = JSON.parse(line);
@@ -122,7 +139,8 @@ function serve(fd, guard, run) {
       return;
     }
     queue = queue.then(async () => {
-      const refuse = (id, error) => send({ [Field.ID]: id, [Field.OK]: false, [Field.ERROR]: `graphkit host: ${error}` });
+      const refuse = (/** @type {unknown} */ id, /** @type {string} */ error) =>
+        send({ [Field.ID]: id, [Field.OK]: false, [Field.ERROR]: `graphkit host: ${error}` });
       if (request === undefined) {
         refuse(null, `request is not JSON: ${line.slice(0, 80)}`);
         return;

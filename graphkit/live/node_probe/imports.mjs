@@ -5,18 +5,32 @@ import { interceptImport, resolver } from './internals/loader.mjs';
 import { isProbeUrl } from './own.mjs';
 import { importing, imported, startingUp, track } from './startup.mjs';
 
+/**
+ * @typedef {import('./internals/loader.mjs').ImportAttributes} ImportAttributes
+ * @typedef {{from: string, specifier: string, to: string | null, error: string | null,
+ *   attributes: ImportAttributes, startup: boolean, calls: number, namespace: WeakRef<object> | null}}
+ *   DynamicImport
+ */
+
 // Dynamic import() calls seen since watchDynamicImports(), one row per (importer, specifier) with its latest
 // outcome {from, specifier, to, error, startup, calls, namespace}: an app that imports per request must not
 // grow this. `startup` stays true while every call was made as the app booted (see startup.mjs); `calls`
 // counts the calls, and `namespace` is a WeakRef to what the latest one returned (kept.mjs).
+/** @type {Map<string, DynamicImport>} */
 const dynamicImports = new Map();
 // The same rows by importer, and who hears of a row that changed: the journal keeps the live graph current.
+/** @type {Map<string, DynamicImport[]>} */
 const dynamicByImporter = new Map();
 /** @type {(importer: string) => void} */
 let onDynamicChange = () => {};
 let watching = false;
+/** @type {import('./internals/loader.mjs').Resolve} */
 let resolveUrl; // (specifier, parentURL, attributes) -> the URL the loader resolves it to
 
+/**
+ * @param {string} url
+ * @returns {DynamicImport[]}
+ */
 export function dynamicImportsFrom(url) {
   return dynamicByImporter.get(url) ?? [];
 }
@@ -25,11 +39,15 @@ export function dynamicImporters() {
   return dynamicByImporter.keys();
 }
 
+/** @param {(importer: string) => void} listener */
 export function onDynamicImport(listener) {
   onDynamicChange = listener;
 }
 
-/** Records import() calls; `entryUrls` are the URLs Node may name the main entry by, to time start-up. */
+/**
+ * Records import() calls; `entryUrls` are the URLs Node may name the main entry by, to time start-up.
+ * @param {string[]} [entryUrls]
+ */
 export function watchDynamicImports(entryUrls = []) {
   if (watching) return;
   watching = true;
@@ -73,7 +91,7 @@ export function watchDynamicImports(entryUrls = []) {
       onDynamicChange(parentURL);
     }
     if (row.to !== null) imported(row.to);
-    row.namespace = new WeakRef(namespace);
+    row.namespace = new WeakRef(/** @type {object} */ (namespace));
     return namespace;
   });
 }
@@ -86,6 +104,9 @@ export function dynamicRows() {
 /**
  * The namespace that `from`'s one import() of `to` returned, as a WeakRef; null when `from` called import()
  * of `to` more than once (it imports per use) or never.
+ * @param {string} from
+ * @param {string} to
+ * @returns {WeakRef<object> | null}
  */
 export function importedOnce(from, to) {
   const rows = dynamicImportsFrom(from).filter((row) => row.to === to);
@@ -100,6 +121,7 @@ export function startupImports() {
 
 // Fills in the row's target, or the code of the error that resolving it gives: an edge never goes out
 // with neither (one still in flight when the snapshot is taken included). Never throws into the app.
+/** @param {DynamicImport} row */
 export async function settleTarget(row) {
   try {
     row.to = await resolveUrl(row.specifier, row.from, row.attributes);

@@ -28,14 +28,36 @@ const SETTLED = new Set([Status.EVALUATED, Status.ERRORED]);
 
 let version = 0; // answers given so far; 0 means the reader holds nothing
 let rescan = true; // the next answer re-reads every key (first answer, or a cache that was replaced)
+/**
+ * @typedef {import('./snapshot.mjs').Edge} Edge
+ * @typedef {import('./snapshot.mjs').Module} Module
+ * @typedef {{url: string, module: NodeJS.Module, children: number, loaded: boolean,
+ *   parentCached: boolean | null}} RequireSeen
+ */
+/**
+ * An answer's row: [url, null | [kind, format, status], [[from (null: the row's url), to, kind, specifier,
+ * error], ...]].
+ * @typedef {[string, [string, string, string] | null, (string | null)[][]]} Row
+ */
+
+/** @type {Set<string>} */
 const dirty = new Set(); // URLs whose row may differ from the last answer
+/** @type {Set<string>} */
 const unsettled = new Set(); // URLs whose job had not finished loading at the last answer
+/** @type {Set<string>} */
 const known = new Set(); // loadCache keys as of the last answer
+/** @type {Map<string, RequireSeen>} */
 const requireSeen = new Map(); // require.cache path -> what the last answer saw of it
+/** @type {Map<string, string>} */
 const requirePaths = new Map(); // the same entries by URL: an ES module's row needs no path conversion
+/** @type {Set<Map<string, boolean>>} */
 const windows = new Set(); // open insertion records: url -> whether the key existed when first set
 
-// Every entry Node's loader sets or deletes, heard before the write.
+/**
+ * Every entry Node's loader sets or deletes, heard before the write.
+ * @param {string} url
+ * @param {boolean} isSet
+ */
 function heard(url, isSet) {
   if (isSet) {
     for (const window of windows) {
@@ -55,7 +77,10 @@ export function startJournal() {
   onDynamicImport(touch);
 }
 
-/** A URL whose entries changed behind the hook (evict.mjs deletes and restores with cacheDelete/cacheSet). */
+/**
+ * A URL whose entries changed behind the hook (evict.mjs deletes and restores with cacheDelete/cacheSet).
+ * @param {string} url
+ */
 export function touch(url) {
   dirty.add(url);
 }
@@ -63,6 +88,7 @@ export function touch(url) {
 /** Records, until `close`, every URL the loader inserts: url -> whether its key was in the cache before. */
 export function record() {
   hook();
+  /** @type {Map<string, boolean>} */
   const window = new Map();
   windows.add(window);
   return { inserted: window, close: () => windows.delete(window) };
@@ -77,8 +103,14 @@ export function maybeLoading() {
 // once held the app's requests for a fifth of a second.
 const SLICE_ROWS = 1000;
 
-// The first `count` members of `set`, taken out of it.
+/**
+ * The first `count` members of `set`, taken out of it.
+ * @template T
+ * @param {Set<T>} set
+ * @param {number} count
+ */
 function take(set, count) {
+  /** @type {T[]} */
   const taken = [];
   for (const member of set) {
     if (taken.length === count) break;
@@ -88,14 +120,23 @@ function take(set, count) {
   return taken;
 }
 
-// The jobs the rows of `urls` read: their `linked` settle once for all, not with one await per row.
+/**
+ * The jobs the rows of `urls` read: their `linked` settle once for all, not with one await per row.
+ * @param {string[]} urls
+ */
 function jobsAt(urls) {
   return urls.flatMap((url) => slotJobs(cacheGet(url)).map(([, job]) => job));
 }
 
+/**
+ * @param {string} url
+ * @returns {Row}
+ */
 function row(url) {
+  /** @type {Module | null} */
   let module = null;
   let loading = false;
+  /** @type {Edge[]} */
   const edges = [];
   const slots = cacheGet(url);
   if (slots !== undefined) {
@@ -131,6 +172,12 @@ function row(url) {
 
 // An answer can hold every module of the app: rows travel as arrays, the row's own URL said once.
 // [url, null | [kind, format, status], [[from (null: the row's url), to, kind, specifier, error], ...]]
+/**
+ * @param {string} url
+ * @param {Module | null} module
+ * @param {Edge[]} edges
+ * @returns {Row}
+ */
 function compact(url, module, edges) {
   return [
     url,
@@ -182,6 +229,7 @@ function keysToRescan() {
 /**
  * The rows that changed since answer `since` (every row when `since` is not the last answer given, so a
  * reader that missed one starts over): {full, version, rows}.
+ * @param {number} since
  */
 export async function changes(since) {
   hook();
@@ -198,6 +246,7 @@ export async function changes(since) {
   for (const url of unsettled) dirty.add(url);
   scanRequireCache();
   forgetPackageTypes();
+  /** @type {Row[]} */
   const rows = [];
   // Rows wait for their jobs' `linked`, during which the app may load more: read until nothing is left.
   // A slice at a time, with a turn of the event loop between two: the app serves its requests meanwhile.

@@ -13,7 +13,8 @@ import { importedOnce } from './imports.mjs';
 import { BoundaryReason } from './protocol.mjs';
 
 const CHECKS = Number(process.versions.node.split('.')[0]) >= 20;
-/** @type {{from: string, to: string, ref: WeakRef<object>}[]} */
+/** @typedef {{from: string, to: string, ref: WeakRef<object>}} Suspect */
+/** @type {Suspect[]} */
 let suspects = [];
 /** @type {(() => void) | null} */
 let collect = null;
@@ -22,8 +23,10 @@ let collect = null;
  * The WeakRefs to check after the reload in place of `plan`, taken before it evicts anything: for each
  * import() boundary, the namespaces of evicted targets it imported once.
  * @param {{boundaries: {url: string, reason: string, imports: string[]}[]}} plan
+ * @returns {Suspect[]}
  */
 export function oldNamespaces(plan) {
+  /** @type {Suspect[]} */
   const found = [];
   if (!CHECKS) return found;
   for (const boundary of plan.boundaries) {
@@ -36,12 +39,18 @@ export function oldNamespaces(plan) {
   return found;
 }
 
-/** What the next keptOld() checks: the old namespaces of the reload that just committed. */
+/**
+ * What the next keptOld() checks: the old namespaces of the reload that just committed.
+ * @param {Suspect[]} found
+ */
 export function suspect(found) {
   suspects = found;
 }
 
-/** [importer, module] pairs whose old instance the app still holds; collects garbage when there are any. */
+/**
+ * [importer, module] pairs whose old instance the app still holds; collects garbage when there are any.
+ * @returns {Promise<string[][]>}
+ */
 export async function keptOld() {
   const checking = suspects;
   suspects = [];

@@ -10,18 +10,32 @@
 import cluster from 'node:cluster';
 import { workerState } from './internals/workers.mjs';
 
+/**
+ * @typedef {import('node:child_process').ChildProcess} ChildProcess
+ * @typedef {import('node:cluster').Worker} Worker
+ */
+
 let killGraceMs = 10_000;
 
-/** How long a released child or worker has between SIGTERM and SIGKILL. */
+/**
+ * How long a released child or worker has between SIGTERM and SIGKILL.
+ * @param {number} ms
+ */
 export function setKillGrace(ms) {
   killGraceMs = ms;
 }
+/** @type {WeakSet<object>} */
 const retired = new WeakSet(); // cluster workers replaced by a re-run
 
+/** @param {ChildProcess} child */
 function running(child) {
   return child.exitCode === null && child.signalCode === null;
 }
 
+/**
+ * @param {ChildProcess} child
+ * @param {number} [graceMs]
+ */
 function killAfterGrace(child, graceMs = killGraceMs) {
   const timer = setTimeout(() => {
     if (running(child)) child.kill('SIGKILL');
@@ -30,7 +44,11 @@ function killAfterGrace(child, graceMs = killGraceMs) {
   child.once('exit', () => clearTimeout(timer));
 }
 
-/** Ends a child process the released instance started (SIGKILL after `graceMs`); false if it had exited. */
+/**
+ * Ends a child process the released instance started (SIGKILL after `graceMs`); false if it had exited.
+ * @param {ChildProcess} child
+ * @param {number} [graceMs]
+ */
 export function endChild(child, graceMs = killGraceMs) {
   if (!running(child)) return false;
   silence(child);
@@ -41,12 +59,16 @@ export function endChild(child, graceMs = killGraceMs) {
 
 // The old code hears nothing of the end it asked for: an 'exit' handler that starts another child (or
 // worker, or thread) would bring back what was released.
+/** @param {import('node:events').EventEmitter} emitter */
 export function silence(emitter) {
   emitter.removeAllListeners('exit');
   emitter.removeAllListeners('close');
 }
 
-/** Whether a cluster worker is still one to replace (not dead, not already on its way out). */
+/**
+ * Whether a cluster worker is still one to replace (not dead, not already on its way out).
+ * @param {Worker} worker
+ */
 export function workerAlive(worker) {
   return !worker.isDead() && !retired.has(worker) && running(worker.process);
 }
@@ -54,14 +76,24 @@ export function workerAlive(worker) {
 /** Hides every cluster event about a retired worker from the app's listeners. */
 export function hideRetiredWorkers() {
   if (!cluster.isPrimary) return;
+  /** @type {(this: unknown, ...args: unknown[]) => boolean} */
   const emit = cluster.emit;
+  /**
+   * @param {string | symbol} event
+   * @param {object} worker a Worker, or the settings of 'setup'
+   * @param {unknown[]} rest
+   */
   cluster.emit = function (event, worker, ...rest) {
     if (retired.has(worker)) return false;
     return emit.call(this, event, worker, ...rest);
   };
 }
 
-// The workers that are not `old`, once each one listens (when the old ones did) or is online, or exits.
+/**
+ * The workers that are not `old`, once each one listens (when the old ones did) or is online, or exits.
+ * @param {Worker[]} old
+ * @param {number} limitMs
+ */
 function replacements(old, limitMs) {
   const served = old.some((worker) => workerState(worker) === 'listening');
   const ready = served ? ['listening'] : ['online', 'listening'];
@@ -70,6 +102,7 @@ function replacements(old, limitMs) {
     if (ready.includes(workerState(worker)) || worker.isDead()) return done();
     for (const event of [...ready, 'exit']) worker.once(event, done);
   }));
+  /** @type {NodeJS.Timeout} */
   let timer;
   const deadline = new Promise((done) => {
     timer = setTimeout(done, limitMs);
@@ -77,14 +110,21 @@ function replacements(old, limitMs) {
   return Promise.race([Promise.all(waits), deadline]).finally(() => clearTimeout(timer));
 }
 
-/** Replaces `old` cluster workers: waits (at most `limitMs`) for the re-run's workers, then retires the old. */
+/**
+ * Replaces `old` cluster workers: waits (at most `limitMs`) for the re-run's workers, then retires the old.
+ * @param {Worker[]} old
+ * @param {number} limitMs
+ */
 export async function replaceWorkers(old, limitMs) {
   if (old.length === 0) return;
   await replacements(old, limitMs);
   retireWorkers(old);
 }
 
-/** Disconnects cluster workers (requests in flight finish), killed if still running after the grace. */
+/**
+ * Disconnects cluster workers (requests in flight finish), killed if still running after the grace.
+ * @param {Iterable<Worker>} workers
+ */
 export function retireWorkers(workers) {
   for (const worker of workers) {
     if (!workerAlive(worker)) continue;

@@ -14,6 +14,7 @@ const BUSY = 0.2;
 const { setTimeout: later, clearTimeout: cancel } = globalThis;
 
 let arrivals = 0; // requests the host received
+/** @type {(() => void) | null} */
 let wake = null; // ends the wait under way when a request arrives after the one that started it
 
 /** Counts one request the host received; returns its number, for `quiet` to know what came after it. */
@@ -26,12 +27,17 @@ export function arrived() {
 /**
  * Resolves once the app is quiet, a request arrives after request number `after`, or `limitMs` passed:
  * {quiet: whether it was, waitedMs}.
+ * @param {number} limitMs
+ * @param {number} [after]
+ * @returns {Promise<{quiet: boolean, waitedMs: number}>}
  */
 export function quiet(limitMs, after = arrivals) {
   const started = performance.now();
   return new Promise((resolve) => {
+    /** @type {NodeJS.Timeout | null} */
     let timer = null;
     let last = performance.eventLoopUtilization();
+    /** @param {boolean} isQuiet */
     const done = (isQuiet) => {
       cancel(timer);
       wake = null;

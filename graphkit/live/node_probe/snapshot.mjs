@@ -8,8 +8,22 @@ import { cacheEntries, jobStatus, jobUrl, linkedNow, settleLinked } from './inte
 import { isProbeUrl } from './own.mjs';
 import { Format, ImportKind, ModuleKind, Status } from './protocol.mjs';
 
+/**
+ * @typedef {import('./internals/loader.mjs').ModuleJob} ModuleJob
+ * @typedef {{url: string, kind: string, format: string, status: string}} Module
+ * @typedef {{from: string, to: string | null, kind: string, specifier: string | null, line: number | null,
+ *   column: number | null, error: string | null}} Edge
+ * @typedef {{url: string, line: number | null, column: number | null, code: string, message: string}} Problem
+ * @typedef {{version: number, node: string, modules: Module[], edges: Edge[], problems: Problem[]}} Graph
+ */
+/**
+ * What is read of a thrown value, which may be anything.
+ * @typedef {{stack?: string, code?: string, name?: string, message?: string}} Thrown
+ */
+
 const require = createRequire(import.meta.url);
 const SCHEMA_VERSION = 1;
+/** @type {Record<string, string>} */
 const EXTENSION_FORMATS = {
   '.mjs': Format.MODULE, '.cjs': Format.COMMONJS, '.json': Format.JSON, '.node': Format.ADDON, '.wasm': Format.WASM, '.mts': Format.MODULE, '.cts': Format.COMMONJS,
 };
@@ -17,8 +31,13 @@ const TYPESCRIPT_EXTENSIONS = new Set(['.ts', '.mts', '.cts']);
 // Node 22.18+ strips types itself and names TypeScript formats; under a loader (tsx on Node 20) it sees JavaScript.
 const NATIVE_TYPESCRIPT = Boolean(process.features.typescript);
 
-/** The require edges of one require.cache entry: to its children, and from a parent that is not cached. */
+/**
+ * The require edges of one require.cache entry: to its children, and from a parent that is not cached.
+ * @param {string} url
+ * @param {NodeJS.Module} cjs
+ */
 export function requireEdges(url, cjs) {
+  /** @type {Edge[]} */
   const edges = [];
   for (const child of cjs.children ?? []) {
     edges.push(edge(url, pathToFileURL(child.filename ?? child.id).href, ImportKind.REQUIRE, null));
@@ -33,14 +52,20 @@ export function requireEdges(url, cjs) {
   return edges;
 }
 
+/**
+ * @param {string} url
+ * @returns {string}
+ */
 export function moduleKind(url) {
   if (url.startsWith('node:')) return ModuleKind.BUILTIN;
   return /\/node_modules\//.test(url) ? ModuleKind.PACKAGE : ModuleKind.LOCAL;
 }
 
 // Folder -> the `type` of its nearest package.json, for one snapshot: an app of .js files shares a few.
+/** @type {Map<string, string>} */
 const packageTypes = new Map();
 
+/** @param {string} path */
 function packageType(path) {
   const folder = dirname(path);
   let type = packageTypes.get(folder);
@@ -51,6 +76,10 @@ function packageType(path) {
   return type;
 }
 
+/**
+ * @param {string} folder
+ * @returns {string}
+ */
 function readPackageType(folder) {
   for (let dir = folder; ; dir = dirname(dir)) {
     try {
@@ -64,12 +93,18 @@ function readPackageType(folder) {
 
 // Node keeps no format on the job: read what the module record tells (v22+ marks synthetic modules,
 // which wrap CommonJS, JSON, addons and builtins), else infer from the extension as Node does.
+/**
+ * @param {string} url
+ * @param {string} type
+ * @param {ModuleJob} [job]
+ * @returns {string}
+ */
 export function moduleFormat(url, type, job) {
   if (url.startsWith('node:')) return Format.BUILTIN;
   if (type === 'json') return Format.JSON;
   if (!url.startsWith('file:')) return job?.module?.synthetic === true ? Format.COMMONJS : Format.MODULE;
   const ext = extname(fileURLToPath(url));
-  const typed = (format) => (NATIVE_TYPESCRIPT && TYPESCRIPT_EXTENSIONS.has(ext) ? `${format}-typescript` : format);
+  const typed = (/** @type {string} */ format) => (NATIVE_TYPESCRIPT && TYPESCRIPT_EXTENSIONS.has(ext) ? `${format}-typescript` : format);
   if (job?.module?.synthetic === false) return ext === '.wasm' ? Format.WASM : typed(Format.MODULE);
   if (job?.module?.synthetic === true) {
     return ext === '.node' ? Format.ADDON : ext === '.json' ? Format.JSON : typed(Format.COMMONJS);
@@ -77,20 +112,39 @@ export function moduleFormat(url, type, job) {
   return typed(EXTENSION_FORMATS[ext] ?? packageType(fileURLToPath(url)));
 }
 
+/**
+ * @param {import('./internals/node.mjs').Internal} module a V8 module record
+ * @returns {string[] | null}
+ */
 function requestSpecifiers(module) {
   if (module === undefined) return null;
-  if (typeof module.getModuleRequests === 'function') return module.getModuleRequests().map((r) => r.specifier);
+  if (typeof module.getModuleRequests === 'function') {
+    return module.getModuleRequests().map((/** @type {{specifier: string}} */ r) => r.specifier);
+  }
   if (typeof module.getStaticDependencySpecifiers === 'function') {
     return Array.prototype.slice.call(module.getStaticDependencySpecifiers());
   }
   return null;
 }
 
+/**
+ * @param {string} from
+ * @param {string | null} to
+ * @param {string} kind
+ * @param {string | null} specifier
+ * @param {string | null} [error]
+ * @returns {Edge}
+ */
 export function edge(from, to, kind, specifier, error = null) {
   return { from, to, kind, specifier, line: null, column: null, error };
 }
 
-/** Appends to `edges` the static edges of `url`'s job, as far as known now (see settleLinked). */
+/**
+ * Appends to `edges` the static edges of `url`'s job, as far as known now (see settleLinked).
+ * @param {Edge[]} edges
+ * @param {string} url
+ * @param {ModuleJob} job
+ */
 export function addLinkedEdges(edges, url, job) {
   const dependencies = linkedNow(job);
   if (dependencies.length === 0) return;
@@ -105,7 +159,9 @@ export function addLinkedEdges(edges, url, job) {
 
 // CommonJS -> CommonJS edges never reach loadCache: require.cache keeps them as module.children.
 function requireGraph() {
+  /** @type {{url: string, status: string}[]} */
   const modules = [];
+  /** @type {Edge[]} */
   const edges = [];
   for (const [path, module] of Object.entries(require.cache)) {
     if (module === undefined) continue;
@@ -122,9 +178,12 @@ export function forgetPackageTypes() {
   packageTypes.clear();
 }
 
+/** @returns {Promise<Graph>} */
 export async function snapshot() {
   packageTypes.clear();
+  /** @type {Map<string, Module>} */
   const modules = new Map();
+  /** @type {Edge[]} */
   const edges = [];
   const entries = cacheEntries();
   await settleLinked(entries.map((entry) => entry.job));
@@ -164,6 +223,11 @@ export async function snapshot() {
 // A thrown value as a graph problem, placed at the first app frame of its stack (a file URL or, for
 // CommonJS, an absolute path), else at `fallbackUrl`. V8 keeps no file name in a SyntaxError raised while
 // compiling an ES module, so those land on the entry.
+/**
+ * @param {Thrown} error
+ * @param {string} fallbackUrl
+ * @returns {Problem}
+ */
 export function problemFrom(error, fallbackUrl) {
   const text = String(error?.stack ?? error);
   let where;

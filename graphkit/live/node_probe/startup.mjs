@@ -24,16 +24,30 @@ const QUIET_MS = 250;
 const READING_MS = 2000;
 const RECHECK_MS = 25;
 
+/**
+ * @typedef {{evaluating: number, starting: number, inFlight: number, listened: boolean, busyUntil: number,
+ *   imported: Set<string>, ended: Promise<unknown>, end: () => void}} Boot
+ * @typedef {{until: number, imported: Set<string>, over: boolean}} Booted
+ */
+
+/** @type {Boot | null} */
 let boot = null; // {evaluating, starting, inFlight, listened, busyUntil, imported, ended: Promise, end}
+/** @type {Boot | null} */
 let last = null; // the boot that ended last
+/** @type {NodeJS.Timeout | null} */
 let timer = null;
 
 /**
  * Counts `promise` (the evaluation of the entry) as boot until it settles, starting one; returns it.
  * `counter` 'starting' counts a promise that a client connecting does not wait for.
+ * @template {Promise<unknown>} P
+ * @param {P} promise
+ * @param {'evaluating' | 'starting'} [counter]
+ * @returns {P}
  */
 export function track(promise, counter = 'evaluating') {
   if (boot === null) {
+    /** @type {(value?: unknown) => void} */
     let settle;
     const ended = new Promise((done) => {
       settle = done;
@@ -57,7 +71,10 @@ export function startingUp() {
   return boot !== null;
 }
 
-/** An import() the app made (`call`): while booting, boot lasts until it settles. */
+/**
+ * An import() the app made (`call`): while booting, boot lasts until it settles.
+ * @param {Promise<unknown>} call
+ */
 export function importing(call) {
   if (boot === null) return;
   const current = boot;
@@ -69,7 +86,10 @@ export function importing(call) {
   call.then(settled, settled);
 }
 
-/** The app imported `url` by import(): remembered while booting, for `booted` to report. */
+/**
+ * The app imported `url` by import(): remembered while booting, for `booted` to report.
+ * @param {string} url
+ */
 export function imported(url) {
   boot?.imported.add(url);
 }
@@ -77,10 +97,13 @@ export function imported(url) {
 /**
  * Resolves once the boot under way (or the last one) has ended, or `limitMs` has passed, to {until: when it
  * was last busy (performance.now() time), imported: the URLs the app import()ed meanwhile, over}.
+ * @param {number} limitMs
+ * @returns {Promise<Booted>}
  */
 export async function booted(limitMs) {
   const current = boot ?? last;
   if (current === null) return { until: performance.now(), imported: new Set(), over: true };
+  /** @type {NodeJS.Timeout} */
   let limit;
   const late = new Promise((done) => {
     limit = setTimeout(done, limitMs, false);
@@ -90,6 +113,7 @@ export async function booted(limitMs) {
   return { until: current.busyUntil, imported: current.imported, over };
 }
 
+/** @param {Boot} current */
 function activity(current) {
   if (current !== boot) return; // that boot has ended
   boot.busyUntil = performance.now();
@@ -99,6 +123,7 @@ function activity(current) {
   timer.unref();
 }
 
+/** @param {Boot} current */
 function busy(current) {
   return current.evaluating > 0 || current.starting > 0 || current.inFlight > 0;
 }
@@ -138,6 +163,7 @@ export function watchListening() {
   if (watching) return;
   watching = true;
   const listen = net.Server.prototype.listen;
+  /** @param {unknown[]} args */
   net.Server.prototype.listen = function (...args) {
     const current = boot;
     if (current !== null) {

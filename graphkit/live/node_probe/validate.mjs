@@ -5,6 +5,12 @@
 // through ModuleWrap.prototype.evaluate of its root, which is what the gate wraps.
 import { moduleWrapPrototype } from './internals/modules.mjs';
 
+/**
+ * @typedef {{urls: Set<string>, opened: Promise<unknown>, arrive(url: string): void}} Gate
+ * @typedef {{reached(imports: Promise<unknown>[]): Promise<unknown>, open(): void, refuse(error: unknown): void}} Hold
+ */
+
+/** @type {Gate | null} */
 let current = null; // the gate of the reload under way: {urls, arrive, opened, release, refuse}
 
 let installed = false;
@@ -13,6 +19,7 @@ function installGate() {
   if (installed) return;
   const proto = moduleWrapPrototype();
   const evaluate = proto.evaluate;
+  /** @param {unknown[]} args */
   proto.evaluate = function (...args) {
     const gate = current;
     if (gate === null || !gate.urls.has(this.url)) return evaluate.apply(this, args);
@@ -26,6 +33,8 @@ function installGate() {
  * Closes the gate for `urls`; `reached(imports)` (one import per url, in order) resolves once each url waits
  * there (the graph is linked), rejects with the first failed import. Then `open()` lets them evaluate, or
  * `refuse(error)` fails them.
+ * @param {string[]} urls
+ * @returns {Hold}
  */
 export function hold(urls) {
   installGate();
@@ -44,6 +53,7 @@ export function hold(urls) {
     refuse = reject;
   });
   opened.catch(() => {}); // refusing a gate nobody reached is not an unhandled rejection
+  /** @type {Gate} */
   const gate = {
     urls: new Set(urls),
     opened,

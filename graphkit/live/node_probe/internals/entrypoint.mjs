@@ -5,6 +5,7 @@ import { cacheGet } from './loader.mjs';
 import { MAJOR, internal, unsupported } from './node.mjs';
 
 const FIRST_MAJOR = 22; // the first to keep them
+/** @type {Record<string, symbol | undefined> | undefined} */
 let symbols;
 
 function privateSymbols() {
@@ -20,14 +21,19 @@ function privateSymbols() {
   return symbols;
 }
 
-/** Points Node's main-module references at the current instance of `entry` (a module URL). */
+/**
+ * Points Node's main-module references at the current instance of `entry` (a module URL).
+ * @param {string} entry
+ */
 export function adopt(entry) {
   const module = cacheGet(entry)?.javascript?.module;
   if (module === undefined) return;
   const { entry_point_module_private_symbol: moduleKey, entry_point_promise_private_symbol: promiseKey } = privateSymbols();
-  if (moduleKey !== undefined && globalThis[moduleKey] !== undefined) globalThis[moduleKey] = module;
-  if (promiseKey !== undefined && globalThis[promiseKey] !== undefined) {
-    globalThis[promiseKey] = Promise.resolve({ __proto__: null, module });
+  // The keys are private symbols, which no type of globalThis declares.
+  const global = /** @type {Record<symbol, unknown>} */ (globalThis);
+  if (moduleKey !== undefined && global[moduleKey] !== undefined) global[moduleKey] = module;
+  if (promiseKey !== undefined && global[promiseKey] !== undefined) {
+    global[promiseKey] = Promise.resolve({ __proto__: null, module });
   }
 }
 

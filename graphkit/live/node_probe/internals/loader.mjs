@@ -5,6 +5,15 @@
 import { Status } from '../protocol.mjs';
 import { internal, unsupported } from './node.mjs';
 
+/**
+ * @typedef {import('./node.mjs').Internal} Internal
+ * @typedef {Internal} Loader Node's ESM loader.
+ * @typedef {Internal} ModuleJob One job of the loader: `url`, `module` (a V8 module record), `linked`.
+ * @typedef {Internal} Slots A loadCache entry: a null-prototype object of type slots -> ModuleJob.
+ * @typedef {Internal} LoadCache The loader's loadCache, a Map subclass.
+ * @typedef {{url: string, type: string, job: ModuleJob}} CacheEntry
+ */
+
 // V8's Module::Status values, unchanged on every supported major.
 const V8_INSTANTIATED = 2;
 const V8_EVALUATING = 3;
@@ -14,11 +23,13 @@ const V8_ERRORED = 5;
 // What each `linked` promise settled to (its jobs, or REJECTED; PENDING until then), so a caller reads it
 // without awaiting every job. Keyed by the promise: hideLinked swaps a job's `linked` for a while. An array
 // `linked` (v24+, ModuleJobSync) is settled by nature.
+/** @type {WeakMap<object, ModuleJob[] | typeof PENDING | typeof REJECTED>} */
 const settled = new WeakMap();
 const PENDING = 'pending';
 const REJECTED = 'rejected';
 const mapSize = Object.getOwnPropertyDescriptor(Map.prototype, 'size').get;
 
+/** @param {unknown} value */
 function isMapLike(value) {
   try {
     Map.prototype.has.call(value, '');
@@ -28,9 +39,13 @@ function isMapLike(value) {
   }
 }
 
+/** @type {Loader} */
 let cachedLoader;
 
-/** The app's ESM loader (v18: internal/process/esm_loader.esmLoader, v20+: the cascaded loader). */
+/**
+ * The app's ESM loader (v18: internal/process/esm_loader.esmLoader, v20+: the cascaded loader).
+ * @returns {Loader}
+ */
 export function getLoader() {
   if (cachedLoader !== undefined) return cachedLoader;
   const cascaded = internal('internal/modules/esm/loader')?.getOrInitializeCascadedLoader;
@@ -44,6 +59,7 @@ export function getLoader() {
   return loader;
 }
 
+/** @returns {LoadCache} */
 function getLoadCache() {
   return getLoader().loadCache;
 }
@@ -51,33 +67,55 @@ function getLoadCache() {
 // Entries go through Map.prototype, which every version's LoadCache accepts: its own get/set/delete take
 // other arguments (url, type) and LoadCache.delete leaves the key behind with an empty slot.
 
-/** The per-url object of type slots of `url`, or undefined. */
+/**
+ * The per-url object of type slots of `url`, or undefined.
+ * @param {string} url
+ * @returns {Slots | undefined}
+ */
 export function cacheGet(url) {
   return Map.prototype.get.call(getLoadCache(), url);
 }
 
+/** @param {string} url */
 export function cacheHas(url) {
   return Map.prototype.has.call(getLoadCache(), url);
 }
 
+/**
+ * @param {string} url
+ * @param {Slots} slots
+ */
 export function cacheSet(url, slots) {
   Map.prototype.set.call(getLoadCache(), url, slots);
 }
 
+/** @param {string} url */
 export function cacheDelete(url) {
   Map.prototype.delete.call(getLoadCache(), url);
 }
 
+/**
+ * @param {LoadCache} [cache]
+ * @returns {MapIterator<string>}
+ */
 export function cacheKeys(cache = getLoadCache()) {
   return Map.prototype.keys.call(cache);
 }
 
+/**
+ * @param {LoadCache} [cache]
+ * @returns {number}
+ */
 export function cacheSize(cache = getLoadCache()) {
   return mapSize.call(cache);
 }
 
-/** The jobs of a per-url object, [type, job] for each filled slot. */
+/**
+ * The jobs of a per-url object, [type, job] for each filled slot.
+ * @param {Slots} slots
+ */
 export function slotJobs(slots) {
+  /** @type {[string, ModuleJob][]} */
   const jobs = [];
   // The per-url object has a null prototype: for...in sees exactly its type slots.
   for (const type in slots) {
@@ -86,8 +124,12 @@ export function slotJobs(slots) {
   return jobs;
 }
 
-/** Every job in the cache: {url, type, job}. */
+/**
+ * Every job in the cache: {url, type, job}.
+ * @param {LoadCache} [cache]
+ */
 export function cacheEntries(cache = getLoadCache()) {
+  /** @type {CacheEntry[]} */
   const entries = [];
   for (const [key, slots] of Map.prototype.entries.call(cache)) {
     for (const [type, job] of slotJobs(slots)) entries.push({ url: jobUrl(key, job), type, job });
@@ -100,7 +142,9 @@ export function cacheEntries(cache = getLoadCache()) {
  * instance, verified on Node 18-26), before the write. True when it hooked a cache it had not hooked before
  * (the first call, or a cache that was replaced): writes before then were not heard.
  */
+/** @type {LoadCache | null} */
 let hooked = null;
+/** @param {(url: string, isSet: boolean) => void} onWrite */
 export function watchCacheWrites(onWrite) {
   const cache = getLoadCache();
   if (hooked === cache) return false;
@@ -108,6 +152,10 @@ export function watchCacheWrites(onWrite) {
   Object.defineProperty(cache, 'set', {
     configurable: true,
     writable: true,
+    /**
+     * @param {string} url
+     * @param {unknown[]} rest
+     */
     value(url, ...rest) {
       onWrite(url, true);
       return set.call(this, url, ...rest);
@@ -116,6 +164,10 @@ export function watchCacheWrites(onWrite) {
   Object.defineProperty(cache, 'delete', {
     configurable: true,
     writable: true,
+    /**
+     * @param {string} url
+     * @param {unknown[]} rest
+     */
     value(url, ...rest) {
       onWrite(url, false);
       return remove.call(this, url, ...rest);
@@ -125,6 +177,7 @@ export function watchCacheWrites(onWrite) {
   return true;
 }
 
+/** @param {ModuleJob[] | Promise<ModuleJob[]>} linked */
 function record(linked) {
   if (Array.isArray(linked) || typeof linked?.then !== 'function' || settled.has(linked)) return;
   settled.set(linked, PENDING);
@@ -134,6 +187,7 @@ function record(linked) {
 /**
  * Gives the `linked` promises of `jobs` one turn to settle (a settled one always does, one still linking
  * must not hang the caller): afterwards linkedNow and jobStatus know what each settled to.
+ * @param {Iterable<ModuleJob>} jobs
  */
 export async function settleLinked(jobs) {
   let waiting = false;
@@ -145,7 +199,11 @@ export async function settleLinked(jobs) {
   if (waiting) await new Promise((resolve) => setImmediate(resolve));
 }
 
-/** The jobs `job` links to, as far as known now: none while its `linked` promise is unsettled or failed. */
+/**
+ * The jobs `job` links to, as far as known now: none while its `linked` promise is unsettled or failed.
+ * @param {ModuleJob} job
+ * @returns {ModuleJob[]}
+ */
 export function linkedNow(job) {
   const linked = job.linked;
   if (Array.isArray(linked)) return linked;
@@ -154,12 +212,20 @@ export function linkedNow(job) {
   return Array.isArray(state) ? state : [];
 }
 
+/**
+ * @param {ModuleJob} job
+ * @returns {Promise<ModuleJob[]>}
+ */
 export async function jobDependencies(job) {
   await settleLinked([job]);
   return Array.prototype.slice.call(linkedNow(job));
 }
 
-/** Makes `job` link to nothing until the returned function puts its own `linked` back. */
+/**
+ * Makes `job` link to nothing until the returned function puts its own `linked` back.
+ * @param {ModuleJob} job
+ * @returns {() => void}
+ */
 export function hideLinked(job) {
   const linked = job.linked;
   job.linked = Array.isArray(linked) ? [] : Promise.resolve([]);
@@ -168,10 +234,19 @@ export function hideLinked(job) {
   };
 }
 
+/**
+ * @param {string} key
+ * @param {ModuleJob} job
+ * @returns {string}
+ */
 export function jobUrl(key, job) {
   return job.url ?? job.module?.url ?? key;
 }
 
+/**
+ * @param {ModuleJob} job
+ * @returns {string}
+ */
 export function jobStatus(job) {
   const status = job.module?.getStatus?.();
   if (status === V8_ERRORED) return Status.ERRORED;
@@ -192,17 +267,34 @@ export function jobStatus(job) {
  * Routes every import() through `around(call, specifier, parentURL, attributes)`, where `call()` is Node's
  * own. Every import() (v18: esmLoader.import, v20+: cascadedLoader.import) passes the importer's URL; the
  * entry point and preloads pass none (the entry as a URL object on v22+).
+ * @param {ImportAround} around
  */
 export function interceptImport(around) {
   const loader = getLoader();
   const original = loader.import;
+  /**
+   * @param {string} specifier
+   * @param {string | URL | undefined} parentURL
+   * @param {ImportAttributes | undefined} attributes
+   * @param {unknown[]} rest
+   */
   loader.import = function (specifier, parentURL, attributes, ...rest) {
     const call = () => original.call(loader, specifier, parentURL, attributes, ...rest);
     return around(call, specifier, parentURL, attributes);
   };
 }
 
-/** (specifier, parentURL, attributes) -> the URL the loader resolves it to, as a promise. */
+/**
+ * @typedef {Record<string, string>} ImportAttributes
+ * @typedef {(call: () => Promise<unknown>, specifier: string, parentURL: string | URL | undefined,
+ *   attributes: ImportAttributes | undefined) => Promise<unknown>} ImportAround
+ * @typedef {(specifier: string, parentURL: string | undefined, attributes?: ImportAttributes) => Promise<string>} Resolve
+ */
+
+/**
+ * (specifier, parentURL, attributes) -> the URL the loader resolves it to, as a promise.
+ * @returns {Resolve}
+ */
 export function resolver() {
   const loader = getLoader();
   // v18-22: resolve(specifier, parentURL, attributes); v24+: resolveSync(parentURL, {specifier, attributes}).

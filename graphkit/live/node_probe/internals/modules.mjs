@@ -11,7 +11,10 @@ export function moduleWrapPrototype() {
   return Object.getPrototypeOf(module);
 }
 
-/** Puts Node's own header for an uncaught error on `error`'s stack. */
+/**
+ * Puts Node's own header for an uncaught error on `error`'s stack.
+ * @param {Error} error
+ */
 export function decorateErrorStack(error) {
   const decorate = internal('internal/util')?.decorateErrorStack;
   if (typeof decorate !== 'function') throw unsupported('error decoration', 'internal/util has no decorateErrorStack');

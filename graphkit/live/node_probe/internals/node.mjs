@@ -4,12 +4,26 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 
-/** An Error whose message is the line graphkit shows for a Node that lacks `feature` (`what` says how). */
+/**
+ * An object of Node's internals (a loader, a ModuleJob, a module record, a private field's holder): untyped,
+ * and what the probe reads of it is checked when the probe starts (internals/features.mjs).
+ * @typedef {any} Internal
+ */
+
+/**
+ * An Error whose message is the line graphkit shows for a Node that lacks `feature` (`what` says how).
+ * @param {string} feature
+ * @param {string} what
+ */
 export function unsupported(feature, what) {
   return new Error(`graphkit: unsupported Node ${process.version}: ${feature}: ${what}`);
 }
 
-/** Node's internal module `id`, or undefined where this Node has none by that name. */
+/**
+ * Node's internal module `id`, or undefined where this Node has none by that name.
+ * @param {string} id
+ * @returns {Internal}
+ */
 export function internal(id) {
   try {
     return require(id);

@@ -22,10 +22,15 @@ export function readSourcesSynchronously() {
   if (getOptionValue('--experimental-loader').length > 0 || getOptionValue('--experimental-policy')) return;
   let customized = false;
   const { load, setCustomizations } = loader;
+  /** @param {unknown} customizations */
   loader.setCustomizations = function (customizations) {
     customized = Boolean(customizations);
     return setCustomizations.call(this, customizations);
   };
+  /**
+   * @param {string} url
+   * @param {{format?: string, source?: unknown} | undefined} context
+   */
   loader.load = function (url, context) {
     // Given a source, Node 20 runs CommonJS through its ESM-side CommonJS loader, whose require() of a
     // builtin fails ("request for 'node:fs' is not in cache"): a module resolved as CommonJS reads as usual.

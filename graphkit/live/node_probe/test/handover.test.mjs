@@ -22,6 +22,7 @@ test('listen() arguments name the address they ask for', () => {
   assert.equal(addressKey([{ _handle: {} }]), null);
 });
 
+/** @param {string} text */
 async function listening(text) {
   const server = http.createServer((request, response) => response.end(text));
   server.listen(0, '127.0.0.1');
@@ -29,6 +30,7 @@ async function listening(text) {
   return server;
 }
 
+/** @param {number} port */
 async function served(port) {
   const response = await fetch(`http://127.0.0.1:${port}/`, { headers: { connection: 'close' } });
   return response.text();
@@ -72,6 +74,10 @@ test('a claim given back: the old server accepts on its socket again, the new on
 });
 
 // A raw client asking to upgrade to `protocol`; resolves once the server has switched, with the socket.
+/**
+ * @param {number} port
+ * @param {string} protocol
+ */
 async function upgraded(port, protocol) {
   const socket = net.connect(port, '127.0.0.1');
   socket.write(`GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: ${protocol}\r\n\r\n`);
@@ -80,9 +86,11 @@ async function upgraded(port, protocol) {
 }
 
 // Everything `socket` receives until the server ends it.
+/** @param {net.Socket} socket */
 async function rest(socket) {
+  /** @type {Buffer[]} */
   const chunks = [];
-  socket.on('data', (chunk) => chunks.push(chunk));
+  socket.on('data', (/** @type {Buffer} */ chunk) => chunks.push(chunk));
   await once(socket, 'end');
   socket.destroy();
   return Buffer.concat(chunks);

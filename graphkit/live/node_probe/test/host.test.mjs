@@ -13,15 +13,15 @@ import * as hot from '../hot.mjs';
 hot.exposeHot();
 const dir = mkdtempSync(join(tmpdir(), 'graphkit-host-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-const url = (name) => pathToFileURL(join(dir, name)).href;
-const write = (name, text) => writeFileSync(join(dir, name), text);
+const url = (/** @type {string} */ name) => pathToFileURL(join(dir, name)).href;
+const write = (/** @type {string} */ name, /** @type {string} */ text) => writeFileSync(join(dir, name), text);
 
 // entry.mjs reaches a.mjs through import(); a.mjs links b.mjs and the CommonJS c.cjs.
 write('entry.mjs', "export const load = () => import('./a.mjs');\n");
 write('a.mjs', "import { b } from './b.mjs';\nimport c from './c.cjs';\nexport const value = `${b}+${c}`;\n");
 write('b.mjs', "export const b = 'b1';\n");
 write('c.cjs', "module.exports = 'c1';\n");
-const plan = (...changed) => ({
+const plan = (/** @type {string[]} */ ...changed) => ({
   evict: [...changed.map((name) => [url(name)]), [url('a.mjs')]],
   boundaries: [{ url: url('entry.mjs'), reason: 'dynamic-import', imports: [url('a.mjs')] }],
   changed: changed.map(url),
@@ -65,7 +65,7 @@ test('a failed reload disposes and drops the modules it loaded for the first tim
   write('b.mjs', "import './n.mjs';\nexport const b = 'b4';\nthrow new Error('b fails after n loaded');\n");
   const result = await applyPlan(plan('b.mjs'));
   assert.equal(result.ok, false);
-  assert.equal(globalThis.newModuleDisposed, true);
+  assert.equal(/** @type {Record<string, unknown>} */ (globalThis).newModuleDisposed, true);
   assert.equal(cacheHas(url('n.mjs')), false);
   assert.equal(await load(), before);
   write('b.mjs', "export const b = 'b3';\n");
@@ -124,7 +124,7 @@ test('accept callbacks get the new namespace and update listeners hear of the re
 });
 
 test('the API refuses unknown events and keeps one data object per URL', () => {
-  const create = globalThis[Symbol.for('graphkit.hot')];
+  const create = /** @type {Record<symbol, hot.CreateHot>} */ (globalThis)[Symbol.for('graphkit.hot')];
   const handle = create({ url: 'file:///virtual.mjs' });
   assert.throws(() => handle.on('change', () => {}), /unknown event change in file:\/\/\/virtual\.mjs/);
   assert.equal(create({ url: 'file:///virtual.mjs' }).data, handle.data);

@@ -12,7 +12,7 @@ const MODULES = 3000;
 journal.startJournal();
 const dir = mkdtempSync(join(tmpdir(), 'graphkit-journal-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-const url = (name) => pathToFileURL(join(dir, name)).href;
+const url = (/** @type {string} */ name) => pathToFileURL(join(dir, name)).href;
 for (let i = 0; i < MODULES; i += 1) writeFileSync(join(dir, `m${i}.mjs`), `export const n = ${i};\n`);
 const imports = Array.from({ length: MODULES }, (_, i) => `import './m${i}.mjs';\n`).join('');
 writeFileSync(join(dir, 'all.mjs'), imports);

@@ -20,7 +20,8 @@ test('settleWithin gives the late value once the limit passes', async () => {
 test('a dispose callback that never settles is reported by module and the next one still runs', async () => {
   hot.exposeHot();
   const url = 'file:///limits/never.mjs';
-  const handle = globalThis[Symbol.for('graphkit.hot')]({ url });
+  const handle = /** @type {Record<symbol, hot.CreateHot>} */ (globalThis)[Symbol.for('graphkit.hot')]({ url });
+  /** @type {string[]} */
   const ran = [];
   handle.dispose(() => ran.push('first'));
   handle.dispose(() => new Promise(() => {}));

@@ -44,6 +44,7 @@ test('the snapshot never lists the probe or the test runner modules it imported 
 
 // Jobs shaped as Node 18-22 leave them: `linked` a promise of the jobs linked.
 test('a linked promise reads as no jobs until it was seen to settle, then as its jobs; a swapped one afresh', async () => {
+  /** @type {{url: string, linked: object[]}} */
   const dependency = { url: 'file:///dep.mjs', linked: [] };
   /** @type {(jobs: object[]) => void} */
   let link;

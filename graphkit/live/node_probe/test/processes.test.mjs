@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { endChild } from '../processes.mjs';
 
 // A child that prints "ready" once its SIGTERM handler is in place; `onTerm` is what that handler runs.
+/** @param {string} onTerm */
 async function child(onTerm) {
   const code = `process.on('SIGTERM', () => { ${onTerm} }); setInterval(() => {}, 1000); console.log('ready');`;
   const started = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });

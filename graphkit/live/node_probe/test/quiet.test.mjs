@@ -10,6 +10,10 @@ const alive = setInterval(() => {}, 60_000);
 after(() => clearInterval(alive));
 
 // Keeps the event loop busy (a callback of `ms` every `every` ms) until the returned function is called.
+/**
+ * @param {number} ms
+ * @param {number} [every]
+ */
 function busy(ms, every = 1) {
   const timer = setInterval(() => {
     const until = performance.now() + ms;
