@@ -16,7 +16,7 @@
 // instance (or its app object) alive.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
-import net from 'node:net';
+import { handleListen } from './listen.mjs';
 import timers from 'node:timers';
 import { promisify } from 'node:util';
 import { addressKey, claim, giveBack, offer, trackUpgrades, upgradedOf, withdraw } from './handover.mjs';
@@ -58,6 +58,8 @@ const context = new AsyncLocalStorage();
 /** @type {Map<string, Owner>} */
 const owners = new Map(); // module URL -> owner of its current instance
 const ADDRESS = Symbol('graphkit.address');
+// The modules whose frames stand between an effect's maker and attribute(): this one's patches, listen.mjs.
+const WRAPPERS = new Set([import.meta.url, new URL('./listen.mjs', import.meta.url).href]);
 const PRUNE_AT = 64;
 /** @type {string | null} */
 let entryUrl = null;
@@ -158,9 +160,9 @@ function attribute(perRequest) {
   const store = context.getStore();
   if (store?.request && !perRequest) return null;
   const sites = callSites();
-  // Past this module's frames (the patched function), the caller tells who made the effect: the probe, or
+  // Past the wrappers' frames (the patched function), the caller tells who made the effect: the probe, or
   // Node itself (http's own connection-checking interval), manage theirs.
-  const first = sites.findIndex((site) => site.getFileName() !== import.meta.url);
+  const first = sites.findIndex((site) => !WRAPPERS.has(site.getFileName() ?? ''));
   const caller = first < 0 ? undefined : sites[first].getFileName();
   if (typeof caller === 'string' && (isProbeUrl(caller) || caller.startsWith('node:'))) return null;
   let app = false;
@@ -211,31 +213,27 @@ function patchTimers() {
 }
 
 function patchListen() {
-  const listen = net.Server.prototype.listen;
-  /**
-   * @this {Server}
-   * @param {unknown[]} args
-   */
-  net.Server.prototype.listen = function (...args) {
+  handleListen((listening, args, listen) => {
+    const server = /** @type {Server} */ (listening);
     const scope = attribute(true);
     // Code of a rolled-back re-run still booting (its plugins loaded after the entry threw): the old app
     // keeps the address.
-    if (context.getStore()?.attempt?.failed) return this;
-    if (scope === null || scope.request) return listen.apply(this, args);
+    if (context.getStore()?.attempt?.failed) return server;
+    if (scope === null || scope.request) return listen(args);
     const owner = ownerOf(scope.url);
     const key = addressKey(args);
-    this[ADDRESS] = key;
-    owner.servers.add(this);
-    this.once('close', () => owner.servers.delete(this));
-    trackUpgrades(this);
+    server[ADDRESS] = key;
+    owner.servers.add(server);
+    server.once('close', () => owner.servers.delete(server));
+    trackUpgrades(server);
     const attempt = context.getStore()?.attempt;
-    if (attempt !== undefined) watchListenError(this, attempt, scope.url);
+    if (attempt !== undefined) watchListenError(server, attempt, scope.url);
     // A released server listening on the same address gives its socket: no connection is refused.
-    const handle = claim(key, this);
+    const handle = claim(key, server);
     const callback = args.findLast((arg) => typeof arg === 'function');
     const call = handle === null ? args : callback === undefined ? [handle] : [handle, callback];
-    return context.run({ url: scope.url, request: true }, () => listen.apply(this, call));
-  };
+    return context.run({ url: scope.url, request: true }, () => listen(call));
+  });
 }
 
 // A server that a re-run asks to listen and that fails to (EADDRINUSE...) fails the re-run, which is rolled

@@ -12,7 +12,7 @@
 // `app.listen(port, cb)` of Fastify's docs, whose plugin loaders import() after the entry has returned and
 // before the server listens.
 import { realpathSync } from 'node:fs';
-import net from 'node:net';
+import { observeListen } from './listen.mjs';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -156,28 +156,20 @@ function end() {
   last.end();
 }
 
-let watching = false;
-
 /** Notes servers that start listening while booting (node:net, and through it http, https, http2). */
 export function watchListening() {
-  if (watching) return;
-  watching = true;
-  const listen = net.Server.prototype.listen;
-  /** @param {unknown[]} args */
-  net.Server.prototype.listen = function (...args) {
+  observeListen((server) => {
     const current = boot;
-    if (current !== null) {
-      this.once('listening', () => {
-        current.listened = true;
-        activity(current);
-      });
-      // A client connecting means the app serves: what it imports from now on, it imports per request.
-      this.once('connection', () => {
-        if (current === boot && current.evaluating === 0) end();
-      });
-    }
-    return listen.apply(this, args);
-  };
+    if (current === null) return;
+    server.once('listening', () => {
+      current.listened = true;
+      activity(current);
+    });
+    // A client connecting means the app serves: what it imports from now on, it imports per request.
+    server.once('connection', () => {
+      if (current === boot && current.evaluating === 0) end();
+    });
+  });
 }
 
 const argv = [...process.argv];
