@@ -7,8 +7,7 @@
 // at its next call, and a full collection (100 ms and more in a large app) is not paid for it. Node 18
 // frees evicted modules only under memory pressure: every suspect would outlive the collection, kept or
 // not, and re-running the app for each would lose its state. There nothing is checked (a known limit).
-import v8 from 'node:v8';
-import vm from 'node:vm';
+import { createRequire } from 'node:module';
 import { importedOnce } from './imports.mjs';
 import { BoundaryReason } from './protocol.mjs';
 
@@ -66,8 +65,14 @@ export async function keptOld() {
 }
 
 // V8's gc(), reached without --expose-gc on the app's command line: the flag holds for a context made while it
-// is set, and is unset at once, so the app's own contexts get no gc().
+// is set, and is unset at once, so the app's own contexts get no gc(). node:v8 and node:vm are loaded only
+// then: loading them costs every start 10 ms.
 function garbageCollector() {
+  const load = createRequire(import.meta.url);
+  /** @type {typeof import('node:v8')} */
+  const v8 = load('node:v8');
+  /** @type {typeof import('node:vm')} */
+  const vm = load('node:vm');
   v8.setFlagsFromString('--expose-gc');
   try {
     return vm.runInNewContext('gc');
