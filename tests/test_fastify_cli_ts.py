@@ -17,7 +17,8 @@ from tests.test_fastify_cli_app import ROUTES, edit, write
 from tests.test_watch import WAIT, Watching, free_port
 
 # The line for a file no loaded module depends on: the .ts source, which only tsc reads.
-UNLOADED = "graphkit: {}: no loaded module depends on it, nothing to reload"
+# What a save of a source says when the app runs only tsc's output.
+UNBUILT = "graphkit: {}: the app runs no TypeScript; nothing to reload until its build writes the JavaScript"
 # A re-run for the files of one batch: the .js alone, or the .js beside its .ts when tsc wrote it at once.
 RERAN = re.compile(r"graphkit: (.+?)(?: \(deleted\))?: re-ran the app in \d+ ms \(.*1 server handed over.*\)")
 
@@ -44,12 +45,12 @@ def ts_route(relative: str) -> str:
 
 def rebuilt(w: Watching, tsc: queue.Queue[str], source: str) -> None:
     """tsc rebuilt the save of ``source`` without errors and graphkit re-ran the app once, for the .js tsc
-    wrote (the .js.map beside it asks nothing of the app), having said nothing depends on the source."""
+    wrote (the .js.map beside it asks nothing of the app), having said the app runs no TypeScript."""
     build = compiled(tsc)
     assert clean(build), build
     output = "dist/" + source.removeprefix("src/").removesuffix(".ts") + ".js"
     line = w.status()
-    if line == UNLOADED.format(source):
+    if line == UNBUILT.format(source):
         line = w.status()
     match = RERAN.fullmatch(line)
     assert match, line
@@ -58,14 +59,15 @@ def rebuilt(w: Watching, tsc: queue.Queue[str], source: str) -> None:
 
 
 def deleted(w: Watching, tsc: queue.Queue[str], source: str) -> None:
-    """tsc rebuilt without ``source`` and graphkit said nothing depends on it (tsc writes nothing then)."""
+    """tsc rebuilt without ``source``, and graphkit said the app runs no TypeScript (tsc writes nothing
+    then)."""
     build = compiled(tsc)
     if not clean(build):  # tsc -w names the file missing until its folder's watcher catches up
         missing = f"{Path(source).name}' not found"
         assert any("error TS6053" in line and missing in line for line in build), build
         build = compiled(tsc)
     assert clean(build), build
-    assert w.status() == UNLOADED.format(f"{source} (deleted)")
+    assert w.status() == UNBUILT.format(f"{source} (deleted)")
 
 
 # fastify-cli 8 require()s ES modules (is-docker), which Node 18 cannot.

@@ -22,6 +22,7 @@ from functools import partial
 from pathlib import Path
 
 from graphkit.errors import GraphkitError, ProbeError
+from graphkit.extract.grammars import TYPESCRIPT_SUFFIXES
 from graphkit.hmr.envfiles import env_files
 from graphkit.hmr.launch import Launched, WatchOptions, launch, package_root
 from graphkit.hmr.own_writes import app_wrote
@@ -44,6 +45,7 @@ from graphkit.output.status import (
     stale_line,
     status_line,
     superseded_line,
+    unbuilt_line,
     unwatched_env_line,
     written_line,
 )
@@ -202,13 +204,23 @@ class _Loop:
             # A failed import() is cached by Node (v18-22 keep its importers too) and is not reachable from
             # the entry, so no plan reaches it: drop it and the app's next import() starts afresh.
             swept = self.host.sweep()
-        holder = kept_holder(eviction, self.host.entry_url, self.kept)
-        why = kept_line(holder, self.root) if holder is not None else None
-        self.report(status_line(what, eviction, result, _ms(started), self.root, swept, why))
+        if eviction.status is PlanStatus.NOOP and not swept and self._built_elsewhere([*changed, *deleted]):
+            self.report(unbuilt_line(what))
+        else:
+            holder = kept_holder(eviction, self.host.entry_url, self.kept)
+            why = kept_line(holder, self.root) if holder is not None else None
+            self.report(status_line(what, eviction, result, _ms(started), self.root, swept, why))
         # What the reload changed is read once the watcher has been quiet for a poll, not now: the app's
         # first requests after a reload are served before it spends time answering (half a second after a
         # util save at 20,000 modules). A save that comes first asks for it at once (``_prefetch``).
         self.unread = True
+
+    def _built_elsewhere(self, paths: Sequence[Path]) -> bool:
+        """Whether ``paths`` are all TypeScript sources and the app runs none: it runs their build (``tsc``'s
+        output), which is what reloads it."""
+        return all(p.suffix in TYPESCRIPT_SUFFIXES for p in paths) and not any(
+            url.endswith(TYPESCRIPT_SUFFIXES) for url in self.mirror.graph
+        )
 
     def _apply(
         self, eviction: EvictionPlan, plan: Callable[..., EvictionPlan]

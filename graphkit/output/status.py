@@ -20,6 +20,7 @@ __all__ = [
     "stale_line",
     "status_line",
     "superseded_line",
+    "unbuilt_line",
     "unwatched_env_line",
     "waiting_line",
     "watching_line",
@@ -101,6 +102,14 @@ def stale_line(what: str, ms: float, stale: Sequence[str], root: Path) -> str:
     return (
         f"graphkit: {what}: restarted the app in {ms:.0f} ms (re-run in place, it did not import {names}"
         " again, so it would have served the old code)"
+    )
+
+
+def unbuilt_line(what: str) -> str:
+    """A save of TypeScript sources that an app running only JavaScript (a tsc build) does not load."""
+    return (
+        f"graphkit: {what}: the app runs no TypeScript; nothing to reload until its build writes the"
+        " JavaScript"
     )
 
 
