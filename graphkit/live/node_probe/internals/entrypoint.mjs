@@ -14,7 +14,8 @@ function privateSymbols() {
   const emitWarning = process.emitWarning;
   process.emitWarning = () => {};
   try {
-    symbols = internal('internal/test/binding')?.internalBinding('util')?.privateSymbols ?? {};
+    symbols = /** @type {Record<string, symbol | undefined>} */ (
+      internal('internal/test/binding')?.internalBinding('util')?.privateSymbols ?? {});
   } finally {
     process.emitWarning = emitWarning;
   }

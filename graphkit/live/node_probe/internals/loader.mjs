@@ -27,7 +27,8 @@ const V8_ERRORED = 5;
 const settled = new WeakMap();
 const PENDING = 'pending';
 const REJECTED = 'rejected';
-const mapSize = Object.getOwnPropertyDescriptor(Map.prototype, 'size').get;
+// Map.prototype.size is an accessor in every engine (the language defines it so).
+const mapSize = /** @type {{get(): number}} */ (Object.getOwnPropertyDescriptor(Map.prototype, 'size')).get;
 
 /** @param {unknown} value */
 function isMapLike(value) {
@@ -235,7 +236,7 @@ export function hideLinked(job) {
 }
 
 /**
- * @param {string} key
+ * @param {string | undefined} key the job's loadCache key, if known: its URL when the job names none
  * @param {ModuleJob} job
  * @returns {string}
  */

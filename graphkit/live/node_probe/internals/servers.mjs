@@ -66,7 +66,7 @@ export function holdsHandle(value) {
 /**
  * How many connections `server` has open.
  * @param {Server} server
- * @returns {number}
+ * @returns {number | undefined}
  */
 export function connectionCount(server) {
   return server._connections;
@@ -89,7 +89,8 @@ export function responseOf(socket) {
  */
 export function busySockets(server) {
   const key = Object.getOwnPropertySymbols(server).find((symbol) => symbol.description === 'http.server.connections');
-  const connections = /** @type {Record<symbol, import('./node.mjs').Internal>} */ (/** @type {unknown} */ (server))[key];
+  const connections = key === undefined ? undefined
+    : /** @type {Record<symbol, import('./node.mjs').Internal>} */ (/** @type {unknown} */ (server))[key];
   /** @type {{socket: Socket}[]} */
   const parsers = typeof connections?.all === 'function' ? connections.all() : [];
   return parsers.map((parser) => parser.socket).filter((socket) => responseOf(socket)?.writableFinished === false);
