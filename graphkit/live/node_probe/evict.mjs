@@ -169,7 +169,9 @@ function bootTargets(evicted, by = () => true) {
   /** @type {Set<string>} */
   const found = new Set();
   for (const [from, to] of startupImports()) {
-    if (evicted.has(to) && by(from) && (pathOf(to) === null || existsSync(pathOf(to)))) found.add(to);
+    if (!evicted.has(to) || !by(from)) continue;
+    const path = pathOf(to);
+    if (path === null || existsSync(path)) found.add(to);
   }
   return [...found];
 }
@@ -286,6 +288,29 @@ export async function applyPlan(plan) {
  * (`abandon`) also disposes what the attempt started and gives the old instances back their effects.
  */
 class Reload {
+  // Each phase sets what the phases after it read: evict the saved state, link the gate and imports, swap
+  // the old instances, acceptors and ticket, evaluate the new namespaces.
+  /** @type {[string, Slots][]} */
+  saved;
+  /** @type {[string, NodeJS.Module][]} */
+  savedRequire;
+  /** @type {() => void} */
+  revealSurvivors;
+  /** @type {ReturnType<typeof journal.record>} */
+  recording;
+  /** @type {import('./validate.mjs').Hold} */
+  gate;
+  /** @type {Promise<unknown>[]} */
+  imports;
+  /** @type {import('./hot.mjs').SavedInstance[]} */
+  instances;
+  /** @type {{url: string, callback: import('./hot.mjs').Acceptor}[]} */
+  acceptors;
+  /** @type {import('./effects.mjs').Ticket} */
+  ticket;
+  /** @type {Map<string, unknown>} */
+  namespaces;
+
   /** @param {Plan} plan */
   constructor(plan) {
     this.started = performance.now();
@@ -293,7 +318,7 @@ class Reload {
     this.limitMs = plan.callbackMs ?? hot.CALLBACK_MS;
     this.order = plan.evict.flat();
     this.evicted = new Set(this.order);
-    this.rerun = Boolean(plan.entry) && this.evicted.has(plan.entry);
+    this.rerun = plan.entry !== undefined && this.evicted.has(plan.entry);
     this.targets = reimportTargets(this.order, plan.boundaries, plan.entry);
     refuseForeign([...this.targets, ...(plan.entry ? [plan.entry] : [])]);
     this.byBoot = this.rerun ? reimportedByBoot(this.evicted) : [];
@@ -307,12 +332,10 @@ class Reload {
   }
 
   async evict() {
-    /** @type {[string, Slots][]} */
     this.saved = this.order.flatMap((url) => {
       const slots = cacheGet(url);
       return slots === undefined ? [] : [[url, slots]];
     });
-    /** @type {[string, NodeJS.Module][]} */
     this.savedRequire = [];
     for (const url of this.order) {
       const path = pathOf(url);
@@ -391,7 +414,7 @@ class Reload {
     this.ticket = effects.release([...order].reverse());
     if (this.rerun) startup.restoreArgv();
     this.gate.open();
-    if (this.rerun) startup.track(this.imports[this.targets.indexOf(plan.entry)]);
+    if (this.rerun) startup.track(this.imports[this.targets.indexOf(/** @type {string} */ (plan.entry))]);
   }
 
   /** Null once the new modules have evaluated; the failure's answer (the old code serving again) otherwise. */
@@ -440,7 +463,7 @@ class Reload {
     attempt.settled = true;
     kept.suspect(this.oldNamespaces);
     hot.release(this.instances);
-    if (this.rerun) adopt(plan.entry);
+    if (this.rerun) adopt(/** @type {string} */ (plan.entry));
     const handedOver = handover.claimedAmong(ticket.offered);
     handover.settle();
     // Released cluster workers go once the re-run's workers listen: the reload takes until then.
@@ -470,7 +493,7 @@ class Reload {
       released: ticket.released,
       handedOver,
       ended: replaced ?? boot?.until,
-      stale: this.byBoot.filter((url) => !boot.imported.has(url)),
+      stale: boot === null ? [] : this.byBoot.filter((url) => !boot.imported.has(url)),
     });
   }
 }

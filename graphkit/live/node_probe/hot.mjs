@@ -24,7 +24,7 @@ import { callWithin } from './limits.mjs';
  * @typedef {(event: UpdateEvent) => unknown} UpdateListener
  * @typedef {{disposers: Disposer[], acceptors: Acceptor[], listeners: UpdateListener[], disposed: boolean}} Instance
  * @typedef {[url: string, instance: Instance | null]} SavedInstance
- * @typedef {{url: string, phase: string, error: unknown}} CallbackError
+ * @typedef {{url: string, phase: string, error: import('./snapshot.mjs').Thrown}} CallbackError
  * @typedef {typeof createHot} CreateHot What `globalThis[Symbol.for('graphkit.hot')]` holds.
  */
 

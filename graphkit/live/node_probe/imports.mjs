@@ -66,8 +66,9 @@ export function watchDynamicImports(entryUrls = []) {
         calls: 0, namespace: null,
       };
       dynamicImports.set(key, row);
-      if (!dynamicByImporter.has(parentURL)) dynamicByImporter.set(parentURL, []);
-      dynamicByImporter.get(parentURL).push(row);
+      const rows = dynamicByImporter.get(parentURL);
+      if (rows === undefined) dynamicByImporter.set(parentURL, [row]);
+      else rows.push(row);
       onDynamicChange(parentURL);
     } else if (row.startup && !startingUp()) {
       row.startup = false; // called again after start-up: a boundary like any import()
@@ -114,9 +115,12 @@ export function importedOnce(from, to) {
   return calls === 1 ? rows.find((row) => row.namespace !== null)?.namespace ?? null : null;
 }
 
-/** Import() targets that every call reached during the app's start-up, as [from, to] URL pairs. */
+/**
+ * Import() targets that every call reached during the app's start-up, as [from, to] URL pairs.
+ * @returns {[string, string][]}
+ */
 export function startupImports() {
-  return [...dynamicImports.values()].filter((row) => row.startup && row.to !== null).map((row) => [row.from, row.to]);
+  return [...dynamicImports.values()].flatMap((row) => (row.startup && row.to !== null ? [[row.from, row.to]] : []));
 }
 
 // Fills in the row's target, or the code of the error that resolving it gives: an edge never goes out
