@@ -283,12 +283,13 @@ function trackListeners(emitter, kind) {
 // process.stdin is made on first use: its listeners are tracked from then on.
 function trackStdin() {
   const descriptor = Object.getOwnPropertyDescriptor(process, 'stdin');
-  if (typeof descriptor?.get !== 'function') return;
+  const make = descriptor?.get;
+  if (typeof make !== 'function') return;
   let tracked = false;
   Object.defineProperty(process, 'stdin', {
     ...descriptor,
     get() {
-      const stdin = descriptor.get.call(this);
+      const stdin = make.call(this);
       if (!tracked) {
         tracked = true;
         trackListeners(stdin, Effect.INPUT);
@@ -415,8 +416,9 @@ function patchPromiseTimers() {
 }
 
 /**
- * Starts tracking; `entry` is the URL of the app's entry, the owner of what nothing else owns.
- * @param {string} entry
+ * Starts tracking; `entry` is the URL of the app's entry, the owner of what nothing else owns (null when the
+ * app has no main module).
+ * @param {string | null} entry
  */
 export function trackEffects(entry) {
   entryUrl = entry;
@@ -549,5 +551,5 @@ function closeInput(lines) {
   lines.removeAllListeners(); // the old code hears nothing more, not even 'close'
   lines.close();
   // Closing pauses the input stream, which the re-run's own interface may be reading too.
-  if (input?.listenerCount?.('data') > 0 || input?.listenerCount?.('keypress') > 0) input.resume();
+  if (input && (input.listenerCount?.('data') > 0 || input.listenerCount?.('keypress') > 0)) input.resume();
 }

@@ -132,7 +132,8 @@ export function offer(key, server) {
  * @param {Server} next
  */
 export function claim(key, next) {
-  const old = key === null ? undefined : offers.get(key);
+  if (key === null) return null;
+  const old = offers.get(key);
   if (old === undefined) return null;
   offers.delete(key);
   const handle = takeHandle(old);
@@ -206,7 +207,7 @@ function retire(server) {
   closeHandle(server);
   // A request in flight, or one still arriving on a keep-alive connection, is the last on its connection.
   for (const socket of busySockets(server)) {
-    const response = responseOf(socket);
+    const response = /** @type {import('node:http').ServerResponse} */ (responseOf(socket)); // busy: it has one
     if (!response.headersSent) response.shouldKeepAlive = false;
     else response.once('finish', () => socket.end());
   }
@@ -214,7 +215,7 @@ function retire(server) {
     response.shouldKeepAlive = false;
   });
   const timer = setTimeout(() => {
-    server.closeIdleConnections();
+    server.closeIdleConnections?.(); // there: any other server was closed at once above
     server.close();
   }, GRACE_MS);
   timer.unref();

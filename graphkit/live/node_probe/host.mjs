@@ -56,7 +56,8 @@ import { watchWrites, writtenAmong } from './writes.mjs';
 /**
  * A request as graphkit sends it (JSON: each command reads its own fields).
  * @typedef {{id?: unknown, cmd?: string, holdMs?: number, since?: number, paths?: string[], waitMs?: unknown,
- *   plan?: Omit<import('./evict.mjs').Plan, 'entry' | 'callbackMs'>, entry?: string, callbackMs?: number}} Request
+ *   plan?: PlanFields, entry?: string, callbackMs?: number}} Request
+ * @typedef {Omit<import('./evict.mjs').Plan, 'entry' | 'callbackMs'>} PlanFields
  * @typedef {(request: Request, arrival: number) => Promise<object>} Handler
  * @typedef {{killMs: number, kernelSignals: boolean}} Guard
  */
@@ -84,7 +85,9 @@ const commands = {
   [Command.QUIET]: async (request, arrival) => quiet(Number(request[Field.WAIT_MS]) || 0, arrival),
   [Command.APPLY]: async (request) => ({
     [Field.RESULT]: await applyPlan({
-      ...request[Field.PLAN], entry: request[Field.ENTRY], callbackMs: request[Field.CALLBACK_MS],
+      .../** @type {PlanFields} */ (request[Field.PLAN]), // an apply request always carries one
+      entry: request[Field.ENTRY],
+      callbackMs: request[Field.CALLBACK_MS],
     }),
   }),
 };
@@ -146,7 +149,7 @@ function serve(fd, guard, run) {
         return;
       }
       const { [Field.ID]: id = null, [Field.CMD]: name, [Field.HOLD_MS]: holdMs } = request ?? {};
-      const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
+      const command = name !== undefined && Object.hasOwn(commands, name) ? commands[name] : undefined;
       if (command === undefined) {
         refuse(id, `unknown command ${String(name)}`);
         return;
@@ -155,7 +158,7 @@ function serve(fd, guard, run) {
         (fields) => send({ [Field.ID]: id, [Field.OK]: true, ...fields }),
         (error) => refuse(id, `${name}: ${error?.message ?? error}`),
       );
-      await settleWithin(replied, Number.isFinite(holdMs) ? holdMs : HOLD_MS);
+      await settleWithin(replied, typeof holdMs === 'number' && Number.isFinite(holdMs) ? holdMs : HOLD_MS);
     });
   });
 }

@@ -229,7 +229,7 @@ function keysToRescan() {
 /**
  * The rows that changed since answer `since` (every row when `since` is not the last answer given, so a
  * reader that missed one starts over): {full, version, rows}.
- * @param {number} since
+ * @param {number | undefined} since
  */
 export async function changes(since) {
   hook();

@@ -67,6 +67,7 @@ export async function keptOld() {
 // V8's gc(), reached without --expose-gc on the app's command line: the flag holds for a context made while it
 // is set, and is unset at once, so the app's own contexts get no gc(). node:v8 and node:vm are loaded only
 // then: loading them costs every start 10 ms.
+/** @returns {() => void} */
 function garbageCollector() {
   const load = createRequire(import.meta.url);
   /** @type {typeof import('node:v8')} */

@@ -97,8 +97,10 @@ export function hideRetiredWorkers() {
 function replacements(old, limitMs) {
   const served = old.some((worker) => workerState(worker) === 'listening');
   const ready = served ? ['listening'] : ['online', 'listening'];
-  const fresh = Object.values(cluster.workers ?? {}).filter((worker) => !old.includes(worker));
-  const waits = fresh.map((worker) => new Promise((done) => {
+  // cluster deletes a worker's entry when it exits: every value is a worker.
+  const fresh = /** @type {Worker[]} */ (Object.values(cluster.workers ?? {}))
+    .filter((worker) => !old.includes(worker));
+  const waits = fresh.map((worker) => new Promise((/** @type {(value?: unknown) => void} */ done) => {
     if (ready.includes(workerState(worker)) || worker.isDead()) return done();
     for (const event of [...ready, 'exit']) worker.once(event, done);
   }));
