@@ -12,7 +12,7 @@ import { snapshot } from './snapshot.mjs';
 import { mainUrls } from './startup.mjs';
 import { Status } from './protocol.mjs';
 
-const out = process.env.GRAPHKIT_PROBE_OUT;
+const out = /** @type {string} */ (process.env.GRAPHKIT_PROBE_OUT); // graphkit/live/probe.py sets it
 const waitMs = Number(process.env.GRAPHKIT_PROBE_WAIT ?? 0);
 // The app's own child processes must not dump over this one.
 delete process.env.GRAPHKIT_PROBE_OUT;

@@ -23,7 +23,10 @@ function parseArgs(argv) {
   return options;
 }
 
-/** @param {string} message */
+/**
+ * @param {string} message
+ * @returns {never}
+ */
 function fail(message) {
   process.stderr.write(`${message}\n`);
   process.exit(2);

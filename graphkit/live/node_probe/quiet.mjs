@@ -34,8 +34,8 @@ export function arrived() {
 export function quiet(limitMs, after = arrivals) {
   const started = performance.now();
   return new Promise((resolve) => {
-    /** @type {NodeJS.Timeout | null} */
-    let timer = null;
+    /** @type {NodeJS.Timeout | undefined} */
+    let timer;
     let last = performance.eventLoopUtilization();
     /** @param {boolean} isQuiet */
     const done = (isQuiet) => {

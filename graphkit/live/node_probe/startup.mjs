@@ -34,8 +34,8 @@ const RECHECK_MS = 25;
 let boot = null; // {evaluating, starting, inFlight, listened, busyUntil, imported, ended: Promise, end}
 /** @type {Boot | null} */
 let last = null; // the boot that ended last
-/** @type {NodeJS.Timeout | null} */
-let timer = null;
+/** @type {NodeJS.Timeout | undefined} */
+let timer;
 
 /**
  * Counts `promise` (the evaluation of the entry) as boot until it settles, starting one; returns it.
@@ -47,14 +47,14 @@ let timer = null;
  */
 export function track(promise, counter = 'evaluating') {
   if (boot === null) {
-    /** @type {(value?: unknown) => void} */
+    /** @type {((value?: unknown) => void) | undefined} */
     let settle;
     const ended = new Promise((done) => {
       settle = done;
     });
     boot = {
       evaluating: 0, starting: 0, inFlight: 0, listened: false, busyUntil: performance.now(), imported: new Set(), ended,
-      end: settle,
+      end: /** @type {() => void} */ (settle), // set as the promise was made
     };
   }
   const current = boot;
@@ -103,7 +103,7 @@ export function imported(url) {
 export async function booted(limitMs) {
   const current = boot ?? last;
   if (current === null) return { until: performance.now(), imported: new Set(), over: true };
-  /** @type {NodeJS.Timeout} */
+  /** @type {NodeJS.Timeout | undefined} */
   let limit;
   const late = new Promise((done) => {
     limit = setTimeout(done, limitMs, false);
@@ -141,7 +141,7 @@ function finish() {
   const since = current.busyUntil;
   // Not unref'd: the loop would then block in its poll for I/O before running it.
   setImmediate(() => {
-    if (current === boot && !busy(current) && current.busyUntil === since) end();
+    if (current === boot && !busy(current) && current.busyUntil === since) end(current);
   });
 }
 
@@ -149,11 +149,12 @@ function readingFiles() {
   return process.getActiveResourcesInfo().some((name) => name.startsWith('FSReq') || name === 'FileHandle');
 }
 
-function end() {
+/** @param {Boot} current the boot under way */
+function end(current) {
   clearTimeout(timer);
-  last = boot;
+  last = current;
   boot = null;
-  last.end();
+  current.end();
 }
 
 /** Notes servers that start listening while booting (node:net, and through it http, https, http2). */
@@ -167,7 +168,7 @@ export function watchListening() {
     });
     // A client connecting means the app serves: what it imports from now on, it imports per request.
     server.once('connection', () => {
-      if (current === boot && current.evaluating === 0) end();
+      if (current === boot && current.evaluating === 0) end(current);
     });
   });
 }

@@ -43,6 +43,7 @@ export function hold(urls) {
   let allArrived;
   const arrived = new Promise((resolve) => {
     allArrived = resolve;
+    if (waiting.size === 0) allArrived();
   });
   /** @type {(value?: unknown) => void} */
   let release;
@@ -62,7 +63,6 @@ export function hold(urls) {
       if (waiting.size === 0) allArrived();
     },
   };
-  if (waiting.size === 0) allArrived();
   current = gate;
   return {
     reached(imports) {
