@@ -45,7 +45,7 @@ test('a failed reload leaves the identical old namespace in place', async () => 
     write('b.mjs', broken);
     const result = await applyPlan(plan('b.mjs'));
     assert.equal(result.ok, false, broken);
-    assert.equal(result.error.file?.endsWith('.mjs'), true, JSON.stringify(result.error));
+    assert.equal(result.error?.file?.endsWith('.mjs'), true, JSON.stringify(result.error));
     assert.equal(await load(), before, broken);
   }
   write('b.mjs', "export const b = 'b3';\n");

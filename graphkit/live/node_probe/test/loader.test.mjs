@@ -21,6 +21,7 @@ test('every cache entry has a url and a known status', async () => {
 test('linked dependencies of the diamond entry are its two sides', async () => {
   await import(diamond);
   const main = cacheEntries().find((e) => e.url === diamond);
+  assert.ok(main);
   const deps = (await jobDependencies(main.job)).map((job) => jobUrl(undefined, job).split('/').pop());
   assert.deepEqual(deps, ['left.mjs', 'right.mjs']);
 });
@@ -46,12 +47,12 @@ test('the snapshot never lists the probe or the test runner modules it imported 
 test('a linked promise reads as no jobs until it was seen to settle, then as its jobs; a swapped one afresh', async () => {
   /** @type {{url: string, linked: object[]}} */
   const dependency = { url: 'file:///dep.mjs', linked: [] };
-  /** @type {(jobs: object[]) => void} */
+  /** @type {((jobs: object[]) => void) | undefined} */
   let link;
   const job = { url: 'file:///main.mjs', linked: new Promise((resolve) => { link = resolve; }) };
   await settleLinked([job]); // still linking: one turn, then on
   assert.deepEqual(linkedNow(job), []);
-  link([dependency]);
+  /** @type {(jobs: object[]) => void} */ (link)([dependency]);
   await settleLinked([job]);
   assert.deepEqual(linkedNow(job), [dependency]);
   job.linked = Promise.resolve([]); // what frontier.mjs does to a survivor for the length of a reload

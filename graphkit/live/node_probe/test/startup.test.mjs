@@ -12,12 +12,12 @@ const portOf = (server) => /** @type {import('node:net').AddressInfo} */ (server
 watchListening();
 
 const settle = () => {
-  /** @type {(value?: unknown) => void} */
+  /** @type {((value?: unknown) => void) | undefined} */
   let done;
   const promise = new Promise((resolve) => {
     done = resolve;
   });
-  return { promise, done };
+  return { promise, done: /** @type {(value?: unknown) => void} */ (done) };
 };
 
 test('a boot lasts while the entry evaluates and its import() calls are in flight, then until a server listens', async (t) => {
