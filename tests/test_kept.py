@@ -93,3 +93,21 @@ def test_the_mark_goes_with_a_save_of_the_importer_that_kept_it(tmp_path: Path) 
         assert session.get("/boot") == boot, line
     finally:
         session.stop()
+
+
+def test_an_importer_saved_that_still_keeps_it_is_checked_again(tmp_path: Path) -> None:
+    # The mark goes with the save of main.mjs, and its new instance calls import() once again: the next
+    # reload in place is checked as the first one was.
+    session = Watching(node_binary(24), app(tmp_path / "app", KEEPS))
+    try:
+        assert session.get("/") == "one"
+        session.edit("word.mjs", "'one'", "'two'")
+        session.status()
+        session.edit("main.mjs", "let kept;", "let kept; // still kept")
+        session.status()
+        assert session.get("/") == "two"
+        session.edit("word.mjs", "'two'", "'three'")
+        line = session.status()
+        assert session.get("/") == "three", line
+    finally:
+        session.stop()

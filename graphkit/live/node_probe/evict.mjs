@@ -14,7 +14,7 @@ import * as kept from './kept.mjs';
 import { adopt } from './internals/entrypoint.mjs';
 import { cacheDelete, cacheEntries, cacheGet, cacheHas, cacheSet, jobStatus, slotJobs } from './internals/loader.mjs';
 import { decorateErrorStack } from './internals/modules.mjs';
-import { startupImports } from './imports.mjs';
+import { forgetCalls, startupImports } from './imports.mjs';
 import * as startup from './startup.mjs';
 import { callWithin } from './limits.mjs';
 import * as validate from './validate.mjs';
@@ -347,6 +347,7 @@ class Reload {
     this.revealSurvivors = await hideSurvivors(this.saved, this.evicted);
     this.recording = journal.record();
     for (const url of this.order) drop(url);
+    forgetCalls(this.order); // after the old namespaces were taken (the constructor)
   }
 
   // The old code keeps serving: drop what the attempt loaded, put the saved jobs back unchanged. Returns the

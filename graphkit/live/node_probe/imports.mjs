@@ -92,7 +92,8 @@ export function watchDynamicImports(entryUrls = []) {
       onDynamicChange(parentURL);
     }
     if (row.to !== null) imported(row.to);
-    row.namespace = new WeakRef(/** @type {object} */ (namespace));
+    // Only a first call's namespace is ever checked (kept.mjs): an import() made per use makes no WeakRef.
+    row.namespace = row.calls === 1 ? new WeakRef(/** @type {object} */ (namespace)) : null;
     return namespace;
   });
 }
@@ -113,6 +114,20 @@ export function importedOnce(from, to) {
   const rows = dynamicImportsFrom(from).filter((row) => row.to === to);
   const calls = rows.reduce((sum, row) => sum + row.calls, 0);
   return calls === 1 ? rows.find((row) => row.namespace !== null)?.namespace ?? null : null;
+}
+
+/**
+ * Starts the call counts of `urls` over: their instances are evicted, and a new instance of an importer that
+ * keeps what its one import() returned calls it once again.
+ * @param {Iterable<string>} urls
+ */
+export function forgetCalls(urls) {
+  for (const url of urls) {
+    for (const row of dynamicImportsFrom(url)) {
+      row.calls = 0;
+      row.namespace = null;
+    }
+  }
 }
 
 /**
