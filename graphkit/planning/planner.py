@@ -174,8 +174,10 @@ def _propagate(
 
 def kept_holder(plan: EvictionPlan, url: str, kept: Collection[tuple[str, str]]) -> tuple[str, str] | None:
     """The kept (importer, module) pair that ``plan`` evicts the evicted ``url`` through, if any."""
+    if not kept:
+        return None  # every save asks: no walk of its chains unless some import() is kept
     parents = {chain.url: chain.via for chain in plan.chains}
-    return _kept_on_chain(parents, url, kept) if kept and url in parents else None
+    return _kept_on_chain(parents, url, kept) if url in parents else None
 
 
 def _kept_on_chain(
