@@ -32,7 +32,7 @@ from graphkit.hmr.triggers import QueriedUrls, candidates, sort
 from graphkit.hmr.watcher import Batch, RootGone
 from graphkit.live.host import ApplyResult
 from graphkit.live.mirror import LiveMirror
-from graphkit.model import BoundaryReason, Command, EvictionPlan, PlanStatus
+from graphkit.model import Command, EvictionPlan, PlanStatus
 from graphkit.model.protocol import Field
 from graphkit.model.urls import path_to_url
 from graphkit.output.status import (
@@ -229,7 +229,8 @@ class _Loop:
         replaced, it still serves the old code: plan again (``plan(kept=...)``) with the importer that keeps
         it evicted too, and apply that; None when that plan restarts the app."""
         result = self.host.apply(eviction)
-        while result.ok and _imports_again(eviction) and (kept := self.host.kept() - self.kept):
+        # Only a reload that left old instances to check asks: a save's reply is not held up for nothing.
+        while result.ok and result.checking and (kept := self.host.kept() - self.kept):
             self.kept |= kept
             eviction = plan(kept=self.kept)
             if eviction.status not in (PlanStatus.OK, PlanStatus.RERUN):
@@ -273,13 +274,6 @@ class _Loop:
                     raise  # ``watch`` stops the app; the line is the CLI's
                 except GraphkitError as error:
                     self.report(error_line(error))
-
-
-def _imports_again(eviction: EvictionPlan) -> bool:
-    """Whether a reload in place left surviving modules to import() an evicted one again."""
-    return eviction.status is PlanStatus.OK and any(
-        b.reason is BoundaryReason.DYNAMIC_IMPORT for b in eviction.boundaries
-    )
 
 
 def _json(paths: Sequence[Path]) -> list[Path]:

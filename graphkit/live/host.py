@@ -71,6 +71,7 @@ class ApplyResult:
     released: dict[Effect, int] = field(default_factory=dict)  # effects of evicted instances, per kind
     handed_over: int = 0  # released servers whose listening socket a re-run server took
     stale: tuple[str, ...] = ()  # evicted modules the re-run app did not import again: not what it serves
+    checking: int = 0  # old instances this reload in place left for ``Host.kept`` to check
 
 
 class Host:
@@ -320,6 +321,7 @@ class Host:
             released={Effect(kind): int(n) for kind, n in result[ApplyField.RELEASED].items() if n},
             handed_over=int(result[ApplyField.HANDED_OVER]),
             stale=tuple(result[ApplyField.STALE]),
+            checking=int(result[ApplyField.CHECKING]),
         )
 
     def booted(self) -> float:

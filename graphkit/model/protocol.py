@@ -171,6 +171,7 @@ class ApplyField(StrEnum):
     RELEASED = "released"  # effects released, by Effect
     HANDED_OVER = "handedOver"  # listening sockets handed to the re-run app
     STALE = "stale"  # evicted modules the re-run app did not import again: their new code is not served
+    CHECKING = "checking"  # old instances a reload in place left for the KEPT command to check
 
 
 class Effect(StrEnum):

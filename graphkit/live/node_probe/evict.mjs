@@ -35,7 +35,7 @@ import { ApplyField, BoundaryReason, Effect, Status } from './protocol.mjs';
  * @typedef {{message: string, file: string | null, line: number | null, column: number | null}} Described
  * @typedef {Readonly<Record<string, number>>} Released
  * @typedef {{ok: boolean, evicted: number, reimported: number, ms: number, warnings: string[],
- *   error: Described | null, released: Released, handedOver: number, stale: string[]}} Answer
+ *   error: Described | null, released: Released, handedOver: number, stale: string[], checking: number}} Answer
  */
 
 const require = createRequire(import.meta.url);
@@ -215,12 +215,13 @@ function located(message, file, line = null, column = null) {
 
 /**
  * @param {{ok: boolean, evicted: number, reimported: number, started: number, warnings: string[],
- *   error?: Described | null, released: Released, handedOver?: number, ended?: number, stale?: string[]}} fields
+ *   error?: Described | null, released: Released, handedOver?: number, ended?: number, stale?: string[],
+ *   checking?: number}} fields
  * @returns {Answer}
  */
 function answer({
   ok, evicted, reimported, started, warnings, error = null, released, handedOver = 0,
-  ended = performance.now(), stale = [],
+  ended = performance.now(), stale = [], checking = 0,
 }) {
   return {
     [ApplyField.OK]: ok,
@@ -232,6 +233,7 @@ function answer({
     [ApplyField.RELEASED]: released,
     [ApplyField.HANDED_OVER]: handedOver,
     [ApplyField.STALE]: stale,
+    [ApplyField.CHECKING]: checking,
   };
 }
 
@@ -256,10 +258,11 @@ function refuseWhileRunning() {
 /**
  * Runs one plan: {evict: [[url, ...], ...] in reload order, boundaries: [{url, reason, imports}], changed,
  * entry}. A plan that evicts the entry re-runs the app. Resolves to {ok, evicted, reimported, ms, warnings,
- * error, released: a count per Effect, handedOver, stale}; never rejects for app errors. A re-run is
+ * error, released: a count per Effect, handedOver, stale, checking}; never rejects for app errors. A re-run is
  * answered once the app has booted again (startup.mjs) and its released cluster workers were replaced;
  * `stale` names the evicted modules its boot did not import again, whose new code is therefore not what
- * the app serves. A re-run whose server cannot listen is rolled back like one that throws. Each hot callback
+ * the app serves; `checking` counts the old instances the `kept` command would check (kept.mjs). A re-run
+ * whose server cannot listen is rolled back like one that throws. Each hot callback
  * may take `callbackMs` (default hot.CALLBACK_MS) before it is skipped. A plan sent while an earlier one
  * is still re-importing (a slow top-level await) is refused, never overlapped.
  * @param {Plan} plan
@@ -495,6 +498,7 @@ class Reload {
       handedOver,
       ended: replaced ?? boot?.until,
       stale: boot === null ? [] : this.byBoot.filter((url) => !boot.imported.has(url)),
+      checking: this.oldNamespaces.length,
     });
   }
 }

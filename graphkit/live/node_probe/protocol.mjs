@@ -107,6 +107,7 @@ export const ApplyField = Object.freeze({
   RELEASED: 'released',
   HANDED_OVER: 'handedOver',
   STALE: 'stale',
+  CHECKING: 'checking',
 });
 
 export const Effect = Object.freeze({
