@@ -86,8 +86,10 @@ class _Loop:
         self.sources = SourceAccepts()
         self.exit_reported = False
         self.unread = True  # the app holds what the mirror has not read: all of it, to begin with
-        # (importer, module): an import() whose namespace the importer kept (Host.kept)
+        # (importer, module): an import() whose namespace the importer kept (Host.kept); and this save's
+        # pairs that the app's Node could not check (18)
         self.kept: set[tuple[str, str]] = set()
+        self.unchecked: frozenset[tuple[str, str]] = frozenset()
 
     def _refresh(self, sent: int | None = None) -> None:
         """Apply what the live graph gained and lost since the mirror's version (all of it the first time);
@@ -176,6 +178,7 @@ class _Loop:
         # An import() whose namespace its importer kept counts as a static import: an importer whose file
         # changed may no longer keep it.
         self.kept = {pair for pair in self.kept if pair[0] not in changed_urls}
+        self.unchecked = frozenset()
         plan = partial(
             plan_live,
             self.mirror.graph,
@@ -207,8 +210,8 @@ class _Loop:
         if eviction.status is PlanStatus.NOOP and not swept and self._built_elsewhere([*changed, *deleted]):
             self.report(unbuilt_line(what))
         else:
-            holder = kept_holder(eviction, self.host.entry_url, self.kept)
-            why = kept_line(holder, self.root) if holder is not None else None
+            holder = kept_holder(eviction, self.host.entry_url, self.kept | self.unchecked)
+            why = kept_line(holder, self.root, holder not in self.unchecked) if holder is not None else None
             self.report(status_line(what, eviction, result, _ms(started), self.root, swept, why))
         # What the reload changed is read once the watcher has been quiet for a poll, not now: the app's
         # first requests after a reload are served before it spends time answering (half a second after a
@@ -230,9 +233,17 @@ class _Loop:
         it evicted too, and apply that; None when that plan restarts the app."""
         result = self.host.apply(eviction)
         # Only a reload that left old instances to check asks: a save's reply is not held up for nothing.
-        while result.ok and result.checking and (kept := self.host.kept() - self.kept):
-            self.kept |= kept
-            eviction = plan(kept=self.kept)
+        while result.ok and result.checking:
+            found = self.host.kept()
+            if found.pairs <= self.kept | self.unchecked:
+                break
+            # A checked one stays marked until its importer is saved; an unchecked one counts for this save
+            # only (the re-run evicts the importer, whose calls are counted afresh).
+            if found.checked:
+                self.kept |= found.pairs
+            else:
+                self.unchecked |= found.pairs
+            eviction = plan(kept=self.kept | self.unchecked)
             if eviction.status not in (PlanStatus.OK, PlanStatus.RERUN):
                 return eviction, None
             result = self.host.apply(eviction)

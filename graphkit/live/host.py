@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from graphkit.live.mirror import Delta
     from graphkit.model import EvictionPlan, ModuleGraph
 
-__all__ = ["HOST_SCRIPT", "ApplyError", "ApplyResult", "Host", "exit_words"]
+__all__ = ["HOST_SCRIPT", "ApplyError", "ApplyResult", "Host", "KeptOld", "exit_words"]
 
 # How often a wait for a reply checks on the app and calls ``waiting``, in seconds.
 _SLICE = 0.1
@@ -72,6 +72,16 @@ class ApplyResult:
     handed_over: int = 0  # released servers whose listening socket a re-run server took
     stale: tuple[str, ...] = ()  # evicted modules the re-run app did not import again: not what it serves
     checking: int = 0  # old instances this reload in place left for ``Host.kept`` to check
+
+
+@dataclass(frozen=True, slots=True)
+class KeptOld:
+    """(importer, module) pairs: the importer may still hold the old instance of the module that the last
+    reload in place replaced. ``checked`` False: the app's Node (18) cannot tell a kept instance from one
+    not freed yet, so every instance that an importer ``import()``ed once is named."""
+
+    pairs: frozenset[tuple[str, str]]
+    checked: bool
 
 
 class Host:
@@ -335,10 +345,11 @@ class Host:
         reply = self.request(Command.WRITTEN, **{Field.PATHS: [str(p) for p in paths]})[Field.WRITTEN]
         return {Path(path): (float(start), float(end)) for path, (start, end) in reply.items()}
 
-    def kept(self) -> frozenset[tuple[str, str]]:
-        """(importer, module) pairs: the importer still holds the old instance of the module that the last
-        reload in place replaced (it ``import()``ed it once and kept it), so it serves the old code."""
-        return frozenset((a, b) for a, b in self.request(Command.KEPT)[Field.KEPT])
+    def kept(self) -> KeptOld:
+        """The importers that still hold the old instance of a module that the last reload in place
+        replaced (they ``import()``ed it once and kept it): they serve the old code."""
+        reply = self.request(Command.KEPT)
+        return KeptOld(frozenset((a, b) for a, b in reply[Field.KEPT]), bool(reply[Field.CHECKED]))
 
     def sweep(self) -> tuple[str, ...]:
         """Drop the modules whose load failed so the app's next ``import()`` retries them; their URLs."""

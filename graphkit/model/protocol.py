@@ -153,6 +153,7 @@ class Field(StrEnum):
     PATHS = "paths"
     WRITTEN = "written"
     KEPT = "kept"
+    CHECKED = "checked"  # KEPT: false when the app's Node cannot tell a kept instance from one not freed yet
 
 
 class ApplyField(StrEnum):

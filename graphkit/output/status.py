@@ -113,9 +113,15 @@ def unbuilt_line(what: str) -> str:
     )
 
 
-def kept_line(holder: tuple[str, str], root: Path) -> str:
-    """Why a save re-ran the app: ``holder``, an (importer, module) pair, kept the module's old instance."""
+def kept_line(holder: tuple[str, str], root: Path, checked: bool) -> str:
+    """Why a save re-ran the app: ``holder``, an (importer, module) pair, kept the module's old instance
+    (``checked``), or may have (Node 18 cannot tell)."""
     importer, module = (display_path(url, root) for url in holder)
+    if not checked:
+        return (
+            f"{importer} import()ed {module} once and Node 18 cannot tell whether it let go of the old"
+            f" {module}, so the app re-ran to serve the new code"
+        )
     return (
         f"{importer} import()ed {module} once and the old {module} outlived a reload in place,"
         " so the app re-ran to serve the new code"

@@ -326,7 +326,7 @@ class Reload {
     refuseForeign([...this.targets, ...(plan.entry ? [plan.entry] : [])]);
     this.byBoot = this.rerun ? reimportedByBoot(this.evicted) : [];
     // Taken before anything is evicted or imported again: the app's own import() then returns the new ones.
-    this.oldNamespaces = this.rerun ? [] : kept.oldNamespaces(plan);
+    this.oldInstances = this.rerun ? [] : kept.oldInstances(plan);
     /** @type {string[]} */
     this.warnings = [];
     // What this attempt's code starts, also after its evaluation (a callback listen), is marked with it.
@@ -350,7 +350,7 @@ class Reload {
     this.revealSurvivors = await hideSurvivors(this.saved, this.evicted);
     this.recording = journal.record();
     for (const url of this.order) drop(url);
-    forgetCalls(this.order); // after the old namespaces were taken (the constructor)
+    forgetCalls(this.order); // after the old instances were taken (the constructor)
   }
 
   // The old code keeps serving: drop what the attempt loaded, put the saved jobs back unchanged. Returns the
@@ -465,7 +465,7 @@ class Reload {
       return this.abandon(located(String(error?.message ?? error).split('\n')[0], url));
     }
     attempt.settled = true;
-    kept.suspect(this.oldNamespaces);
+    kept.suspect(this.oldInstances, this.namespaces);
     hot.release(this.instances);
     if (this.rerun) adopt(/** @type {string} */ (plan.entry));
     const handedOver = handover.claimedAmong(ticket.offered);
@@ -498,7 +498,7 @@ class Reload {
       handedOver,
       ended: replaced ?? boot?.until,
       stale: boot === null ? [] : this.byBoot.filter((url) => !boot.imported.has(url)),
-      checking: this.oldNamespaces.length,
+      checking: this.oldInstances.length,
     });
   }
 }

@@ -80,7 +80,10 @@ const commands = {
   [Command.FOLDERS]: async () => ({ [Field.FOLDERS]: moduleFolders() }),
   // For graphkit to time a start: how long ago the app was last busy booting (a listen, an import()).
   [Command.BOOTED]: async () => ({ [Field.IDLE_MS]: performance.now() - (await booted(BOOT_WAIT_MS)).until }),
-  [Command.KEPT]: async () => ({ [Field.KEPT]: await keptOld() }),
+  [Command.KEPT]: async () => {
+    const { kept, checked } = await keptOld();
+    return { [Field.KEPT]: kept, [Field.CHECKED]: checked };
+  },
   [Command.WRITTEN]: async (request) => ({ [Field.WRITTEN]: writtenAmong(request[Field.PATHS] ?? []) }),
   [Command.QUIET]: async (request, arrival) => quiet(Number(request[Field.WAIT_MS]) || 0, arrival),
   [Command.APPLY]: async (request) => ({

@@ -1,67 +1,113 @@
 // Old instances the app kept. A reload in place re-imports an evicted import() target itself, and the app's
 // importer gets the new code at its next import(). An importer that called that import() once and kept the
-// namespace (a lazy singleton: `routes ??= await import('./routes.mjs')`) never asks again: it serves the
-// old code. After a full garbage collection the old namespace is still alive only if something reaches it:
-// the namespace kept, or a function of the old module (its closures reach their module, which holds its
-// namespace). Only importers that called once are suspects: one that imports per use gets the new code
-// at its next call, and a full collection (100 ms and more in a large app) is not paid for it. Node 18
-// frees evicted modules only under memory pressure: every suspect would outlive the collection, kept or
-// not, and re-running the app for each would lose its state. There nothing is checked (a known limit).
+// namespace (a lazy singleton: `routes ??= await import('./routes.mjs')`) or an object it exported
+// (`config ??= (await import('./config.mjs')).default`) never asks again: it serves the old code. After a
+// full garbage collection an old instance is still alive only if something reaches it: the namespace, a
+// function of the old module (its closures reach their module, which holds its namespace), or an exported
+// object that the new instance does not export too (one it shares, such as a re-export of a module that
+// stays, says nothing). A primitive the app copied out (a string) cannot be seen. Only importers that
+// called once are suspects: one that imports per use gets the new code at its next call, and a full
+// collection (100 ms and more in a large app) is not paid for it. Node 18 frees evicted modules only under
+// memory pressure, so an instance still alive tells nothing there: every suspect counts as kept, unchecked.
 import { createRequire } from 'node:module';
 import { importedOnce } from './imports.mjs';
 import { BoundaryReason } from './protocol.mjs';
 
 const CHECKS = Number(process.versions.node.split('.')[0]) >= 20;
-/** @typedef {{from: string, to: string, ref: WeakRef<object>}} Suspect */
+/**
+ * An importer's one import() of an evicted module: WeakRefs to its old namespace and to the objects that
+ * namespace exported, by export name.
+ * @typedef {{from: string, to: string, namespace: WeakRef<object>, exported: Map<string, WeakRef<object>>}} Suspect
+ */
 /** @type {Suspect[]} */
 let suspects = [];
 /** @type {(() => void) | null} */
 let collect = null;
 
 /**
- * The WeakRefs to check after the reload in place of `plan`, taken before it evicts anything: for each
- * import() boundary, the namespaces of evicted targets it imported once.
+ * The old instances to check after the reload in place of `plan`, taken before it evicts anything: for each
+ * import() boundary, the evicted targets it imported once.
  * @param {{boundaries: {url: string, reason: string, imports: string[]}[]}} plan
  * @returns {Suspect[]}
  */
-export function oldNamespaces(plan) {
+export function oldInstances(plan) {
   /** @type {Suspect[]} */
   const found = [];
-  if (!CHECKS) return found;
   for (const boundary of plan.boundaries) {
     if (boundary.reason !== BoundaryReason.DYNAMIC_IMPORT) continue;
     for (const to of boundary.imports) {
-      const ref = importedOnce(boundary.url, to);
-      if (ref !== null && ref.deref() !== undefined) found.push({ from: boundary.url, to, ref });
+      const namespace = importedOnce(boundary.url, to);
+      const old = namespace?.deref();
+      if (namespace && old) found.push({ from: boundary.url, to, namespace, exported: exportedObjects(old) });
     }
   }
   return found;
 }
 
 /**
- * What the next keptOld() checks: the old namespaces of the reload that just committed.
- * @param {Suspect[]} found
+ * @param {object} namespace
+ * @returns {Map<string, WeakRef<object>>}
  */
-export function suspect(found) {
+function exportedObjects(namespace) {
+  const found = new Map();
+  for (const name of Object.keys(namespace)) {
+    let value;
+    try {
+      value = /** @type {Record<string, unknown>} */ (namespace)[name];
+    } catch {
+      continue; // a binding its module never initialized (it threw first)
+    }
+    if ((typeof value === 'object' && value !== null) || typeof value === 'function') {
+      found.set(name, new WeakRef(value));
+    }
+  }
+  return found;
+}
+
+/**
+ * What the next keptOld() checks: the old instances of the reload that just committed, less the exported
+ * objects the new instances (`namespaces`, by URL) export too.
+ * @param {Suspect[]} found
+ * @param {Map<string, unknown>} [namespaces]
+ */
+export function suspect(found, namespaces = new Map()) {
+  for (const { to, exported } of found) {
+    const now = /** @type {Record<string, unknown> | undefined} */ (namespaces.get(to));
+    for (const [name, ref] of exported) {
+      let value;
+      try {
+        value = now?.[name];
+      } catch {
+        continue;
+      }
+      if (value !== undefined && value === ref.deref()) exported.delete(name);
+    }
+  }
   suspects = found;
 }
 
 /**
- * [importer, module] pairs whose old instance the app still holds; collects garbage when there are any.
- * @returns {Promise<string[][]>}
+ * [importer, module] pairs whose old instance the app still holds (collecting garbage when there are any),
+ * and whether that was checked: false on a Node that cannot tell, where every suspect counts.
+ * @returns {Promise<{kept: string[][], checked: boolean}>}
  */
 export async function keptOld() {
   const checking = suspects;
   suspects = [];
-  if (checking.length === 0) return [];
-  // A WeakRef's target lives until the end of the job that made or read it: collect in later ones, twice
-  // (what the first collection frees can release more).
-  collect ??= garbageCollector();
-  for (let i = 0; i < 2; i += 1) {
-    await new Promise((done) => setImmediate(done));
-    collect();
+  if (checking.length > 0 && CHECKS) {
+    // A WeakRef's target lives until the end of the job that made or read it: collect in later ones, twice
+    // (what the first collection frees can release more).
+    collect ??= garbageCollector();
+    for (let i = 0; i < 2; i += 1) {
+      await new Promise((done) => setImmediate(done));
+      collect();
+    }
   }
-  return checking.filter(({ ref }) => ref.deref() !== undefined).map(({ from, to }) => [from, to]);
+  const alive = (/** @type {WeakRef<object>} */ ref) => ref.deref() !== undefined;
+  const kept = checking.filter(
+    ({ namespace, exported }) => !CHECKS || alive(namespace) || [...exported.values()].some(alive),
+  );
+  return { kept: kept.map(({ from, to }) => [from, to]), checked: CHECKS };
 }
 
 // V8's gc(), reached without --expose-gc on the app's command line: the flag holds for a context made while it

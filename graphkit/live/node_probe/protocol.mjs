@@ -91,6 +91,7 @@ export const Field = Object.freeze({
   PATHS: 'paths',
   WRITTEN: 'written',
   KEPT: 'kept',
+  CHECKED: 'checked',
 });
 
 export const ApplyField = Object.freeze({
