@@ -18,6 +18,7 @@ import gc
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -39,6 +40,8 @@ from graphkit.output.status import (
     env_restarted_line,
     error_line,
     exited_line,
+    held_line,
+    held_restart_line,
     kept_line,
     revived_line,
     saved,
@@ -90,6 +93,10 @@ class _Loop:
         # pairs that the app's Node could not check (18)
         self.kept: set[tuple[str, str]] = set()
         self.unchecked: frozenset[tuple[str, str]] = frozenset()
+        # Modules whose old instance outlived a reload (Host.held): code that stays holds it, so saves that
+        # reach them restart the app; and whether a committed reload is still to be checked.
+        self.held: set[str] = set()
+        self.checking_held = False
 
     def _refresh(self, sent: int | None = None) -> None:
         """Apply what the live graph gained and lost since the mirror's version (all of it the first time);
@@ -111,6 +118,7 @@ class _Loop:
         """Restarts the app; returns the milliseconds from ``started`` (the save) until it has booted again
         (its server listening), or until now if it exited meanwhile."""
         self.host.restart()
+        self.checking_held = False
         self.mirror.reset()
         self.unread = True
         self.sources.clear()
@@ -193,8 +201,14 @@ class _Loop:
         eviction = plan(kept=self.kept)
         result = None
         swept: tuple[str, ...] = ()
+        if eviction.status in (PlanStatus.OK, PlanStatus.RERUN) and (
+            held := sorted(self.held.intersection(url for unit in eviction.evict for url in unit))
+        ):
+            self.report(held_restart_line(what, self._restart(started), held, self.root))
+            return
         if eviction.status in (PlanStatus.OK, PlanStatus.RERUN):
             eviction, result = self._apply(eviction, plan)
+            self.checking_held |= result is not None and result.ok
             if result is not None and result.ok and result.stale:
                 # The re-run app did not import these again: it serves their old code. Only a new process
                 # loads them afresh.
@@ -246,8 +260,21 @@ class _Loop:
             eviction = plan(kept=self.kept | self.unchecked)
             if eviction.status not in (PlanStatus.OK, PlanStatus.RERUN):
                 return eviction, None
+            # The callbacks that failed in the reload in place failed for this save too.
+            earlier = result.warnings
             result = self.host.apply(eviction)
+            result = replace(result, warnings=(*earlier, *result.warnings))
         return eviction, result
+
+    def _check_held(self) -> None:
+        """Restart the app when it still held an old module once its reload was over: the old code could
+        still answer beside the new."""
+        found = self.host.held()
+        self.checking_held = found.pending > 0
+        if found.urls:
+            self.held.update(found.urls)
+            started = time.perf_counter()
+            self.report(held_line(found.urls, self._restart(started), self.root))
 
     def _prefetch(self, sent: list[int]) -> None:
         # What the app loaded since the last save does not depend on what was saved: ask while it settles.
@@ -272,6 +299,8 @@ class _Loop:
                         # While nothing is saved: the whole live graph, then what each reload changed.
                         if self.unread and self.host.running:
                             self._refresh()
+                        if self.checking_held and self.host.running:
+                            self._check_held()
                         self.following.tick()
                 except Superseded as late:
                     # The app never finished what it was doing: its modules may be half replaced.

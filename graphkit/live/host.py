@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from graphkit.live.mirror import Delta
     from graphkit.model import EvictionPlan, ModuleGraph
 
-__all__ = ["HOST_SCRIPT", "ApplyError", "ApplyResult", "Host", "KeptOld", "exit_words"]
+__all__ = ["HOST_SCRIPT", "ApplyError", "ApplyResult", "HeldOld", "Host", "KeptOld", "exit_words"]
 
 # How often a wait for a reply checks on the app and calls ``waiting``, in seconds.
 _SLICE = 0.1
@@ -82,6 +82,15 @@ class KeptOld:
 
     pairs: frozenset[tuple[str, str]]
     checked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class HeldOld:
+    """Evicted modules the app still held once their reload was over (each named once: code that stayed
+    holds the old code), and how many reloads are still to be checked (none on Node 18, which cannot)."""
+
+    urls: tuple[str, ...]
+    pending: int
 
 
 class Host:
@@ -350,6 +359,12 @@ class Host:
         replaced (they ``import()``ed it once and kept it): they serve the old code."""
         reply = self.request(Command.KEPT)
         return KeptOld(frozenset((a, b) for a, b in reply[Field.KEPT]), bool(reply[Field.CHECKED]))
+
+    def held(self) -> HeldOld:
+        """What the checks of the reloads since the last ask found: each waits until the servers its reload
+        released have closed, then collects garbage."""
+        reply = self.request(Command.HELD)
+        return HeldOld(tuple(reply[Field.URLS]), int(reply[Field.PENDING]))
 
     def sweep(self) -> tuple[str, ...]:
         """Drop the modules whose load failed so the app's next ``import()`` retries them; their URLs."""

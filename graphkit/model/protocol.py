@@ -100,6 +100,7 @@ class Command(StrEnum):
     WRITTEN = "written"  # which of some files the app wrote itself, and when
     RUN = "run"  # an app started held (GRAPHKIT_HOST_HOLD) may run its entry now
     KEPT = "kept"  # which old instances the app still holds after the last reload in place
+    HELD = "held"  # which evicted modules the app still held once their reload was over
 
     @property
     def doing(self) -> str:
@@ -121,6 +122,7 @@ _DOING = {
     Command.WRITTEN: "asking which files it wrote itself",
     Command.RUN: "letting it run its entry",
     Command.KEPT: "checking that it let go of the old modules",
+    Command.HELD: "asking which old modules it still holds",
 }
 
 
@@ -154,6 +156,7 @@ class Field(StrEnum):
     WRITTEN = "written"
     KEPT = "kept"
     CHECKED = "checked"  # KEPT: false when the app's Node cannot tell a kept instance from one not freed yet
+    PENDING = "pending"  # HELD: checks of reloads not over yet
 
 
 class ApplyField(StrEnum):

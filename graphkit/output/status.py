@@ -14,6 +14,8 @@ __all__ = [
     "env_restarted_line",
     "error_line",
     "exited_line",
+    "held_line",
+    "held_restart_line",
     "kept_line",
     "revived_line",
     "saved",
@@ -102,6 +104,25 @@ def stale_line(what: str, ms: float, stale: Sequence[str], root: Path) -> str:
     return (
         f"graphkit: {what}: restarted the app in {ms:.0f} ms (re-run in place, it did not import {names}"
         " again, so it would have served the old code)"
+    )
+
+
+def held_line(held: Sequence[str], ms: float, root: Path) -> str:
+    """Old modules the app still held once a reload was over: code that stayed (a registry, a listener on
+    an emitter that stayed) keeps their old code, which may still answer."""
+    names = ", ".join(display_path(url, root) for url in held)
+    return (
+        f"graphkit: the old {names} outlived the reload (held by code it did not replace, such as a"
+        f" registry or a listener in a module that stayed), so the old code could still answer: restarted"
+        f" the app in {ms:.0f} ms; saves that reach {names} restart it from now on"
+    )
+
+
+def held_restart_line(what: str, ms: float, held: Sequence[str], root: Path) -> str:
+    names = ", ".join(display_path(url, root) for url in held)
+    return (
+        f"graphkit: {what}: restarted the app in {ms:.0f} ms (the old {names} outlived an earlier reload,"
+        " held by code a reload does not replace)"
     )
 
 

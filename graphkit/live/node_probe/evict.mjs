@@ -295,6 +295,8 @@ class Reload {
   // the old instances, acceptors and ticket, evaluate the new namespaces.
   /** @type {[string, Slots][]} */
   saved;
+  /** @type {import('./kept.mjs').OldModule[]} */
+  oldModules;
   /** @type {[string, NodeJS.Module][]} */
   savedRequire;
   /** @type {() => void} */
@@ -347,6 +349,7 @@ class Reload {
         delete require.cache[path];
       }
     }
+    this.oldModules = kept.oldModules(this.saved);
     this.revealSurvivors = await hideSurvivors(this.saved, this.evicted);
     this.recording = journal.record();
     for (const url of this.order) drop(url);
@@ -470,6 +473,7 @@ class Reload {
     if (this.rerun) adopt(/** @type {string} */ (plan.entry));
     const handedOver = handover.claimedAmong(ticket.offered);
     handover.settle();
+    kept.checkWhenOver(this.oldModules, ticket.offered);
     // Released cluster workers go once the re-run's workers listen: the reload takes until then.
     const replaced = await effects.settle(ticket, BOOT_WAIT_MS) ? performance.now() : undefined;
     for (const { url, callback } of this.acceptors) {

@@ -40,7 +40,7 @@ import { applyPlan, sweepFailed } from './evict.mjs';
 import { moduleFolders } from './folders.mjs';
 import { acceptingUrls, exposeHot } from './hot.mjs';
 import * as journal from './journal.mjs';
-import { keptOld } from './kept.mjs';
+import { heldOld, keptOld } from './kept.mjs';
 import { settleWithin } from './limits.mjs';
 import { requireFeatures } from './internals/features.mjs';
 import { cacheHas } from './internals/loader.mjs';
@@ -83,6 +83,10 @@ const commands = {
   [Command.KEPT]: async () => {
     const { kept, checked } = await keptOld();
     return { [Field.KEPT]: kept, [Field.CHECKED]: checked };
+  },
+  [Command.HELD]: async () => {
+    const { held, pending } = heldOld();
+    return { [Field.URLS]: held, [Field.PENDING]: pending };
   },
   [Command.WRITTEN]: async (request) => ({ [Field.WRITTEN]: writtenAmong(request[Field.PATHS] ?? []) }),
   [Command.QUIET]: async (request, arrival) => quiet(Number(request[Field.WAIT_MS]) || 0, arrival),

@@ -62,6 +62,7 @@ export const Command = Object.freeze({
   WRITTEN: 'written',
   RUN: 'run',
   KEPT: 'kept',
+  HELD: 'held',
 });
 
 export const Field = Object.freeze({
@@ -92,6 +93,7 @@ export const Field = Object.freeze({
   WRITTEN: 'written',
   KEPT: 'kept',
   CHECKED: 'checked',
+  PENDING: 'pending',
 });
 
 export const ApplyField = Object.freeze({

@@ -265,6 +265,22 @@ export function jobStatus(job) {
 }
 
 /**
+ * The namespace of a job's module once it has evaluated (V8 makes it on first ask); null before, or after
+ * it threw.
+ * @param {ModuleJob} job
+ * @returns {object | null}
+ */
+export function namespaceOf(job) {
+  const status = job.module?.getStatus?.();
+  if (status !== V8_EVALUATED && status !== V8_EVALUATING) return null;
+  try {
+    return job.module.getNamespace();
+  } catch {
+    return null; // a layout whose module record has no getNamespace: nothing is checked
+  }
+}
+
+/**
  * Routes every import() through `around(call, specifier, parentURL, attributes)`, where `call()` is Node's
  * own. Every import() (v18: esmLoader.import, v20+: cascadedLoader.import) passes the importer's URL; the
  * entry point and preloads pass none (the entry as a URL object on v22+).
