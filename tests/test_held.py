@@ -84,6 +84,28 @@ def test_an_old_handler_held_by_a_module_that_stays_is_not_left_serving(major: i
         session.stop()
 
 
+def test_a_handler_its_module_takes_out_on_dispose_reloads_in_its_process(tmp_path: Path) -> None:
+    root = registry_app(tmp_path / "app")
+    (root / "routes.mjs").write_text(
+        "import { add, handlers } from './registry.mjs';\n"
+        "const hot = globalThis[Symbol.for('graphkit.hot')]?.(import.meta);\n"
+        "const handler = () => 'one';\nadd(handler);\n"
+        "hot?.dispose(() => handlers.splice(handlers.indexOf(handler), 1));\n"
+    )
+    session = Watching(node_binary(24), root)
+    try:
+        pid = session.get("/pid")
+        for old, new in (("one", "two"), ("two", "three")):
+            session.edit("routes.mjs", f"'{old}'", f"'{new}'")
+            line = session.status()
+            assert session.get("/") == new, line
+            with pytest.raises(queue.Empty):
+                print(session.err.get(timeout=3))
+            assert session.get("/pid") == pid
+    finally:
+        session.stop()
+
+
 @pytest.mark.parametrize("framework", ["express", "fastify"])
 def test_an_app_that_lets_its_old_modules_go_keeps_its_process(framework: str, tmp_path: Path) -> None:
     session = Watching(node_binary(24), framework_app(framework, tmp_path))

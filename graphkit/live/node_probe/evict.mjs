@@ -349,7 +349,7 @@ class Reload {
         delete require.cache[path];
       }
     }
-    this.oldModules = kept.oldModules(this.saved);
+    this.oldModules = this.rerun ? kept.oldModules(this.saved) : [];
     this.revealSurvivors = await hideSurvivors(this.saved, this.evicted);
     this.recording = journal.record();
     for (const url of this.order) drop(url);

@@ -12,9 +12,11 @@
 //
 // Any other evicted instance is checked too, once the reload is over: an app that registers a module's
 // handler in one that stays (a registry, a listener on a package's emitter) keeps the old handler, and a
-// re-run adds the new one beside it, so the old code may still answer. The check waits until the servers
-// the reload released have closed (their requests in flight run the old code), then collects; what is
-// still alive is reported to graphkit (`held`), which restarts the app. Not on Node 18 either.
+// re-run adds the new one beside it, so the old code may still answer. The modules a re-run evicted are
+// checked: the check waits until the servers the re-run released have closed (their requests in flight
+// run the old code), then collects, and once more a second later for what is still alive; what is alive
+// then is reported to graphkit (`held`), which restarts the app. Re-runs in a row are checked once, after
+// the last. Not on Node 18 either, nor in an app whose heap is too big to collect at once.
 import { createRequire } from 'node:module';
 import { importedOnce } from './imports.mjs';
 import { namespaceOf, slotJobs } from './internals/loader.mjs';
@@ -30,13 +32,21 @@ const CHECKS = Number(process.versions.node.split('.')[0]) >= 20;
 /** @typedef {{url: string, namespace: WeakRef<object>}} OldModule an evicted ES module instance */
 /** @type {Suspect[]} */
 let suspects = [];
+/** @type {OldModule[]} */
+let watched = []; // evicted instances of committed reloads, still to be checked
+/** @type {Promise<unknown>[]} */
+let closing = []; // the closes of the servers those reloads released
+let round = 0; // committed reloads so far: the latest one's check is the one that runs
 /** @type {string[]} */
 let held = []; // evicted modules found alive once their reload was over, not reported yet
-let checks = 0; // those checks still waiting or collecting
 // A released server closes once its requests in flight are answered and its idle connections closed
 // (handover.mjs, after a second's grace): the check waits for that, at most this long.
 const CLOSE_WAIT_MS = 3000;
 const SETTLE_MS = 250; // for requests in flight on servers that stay, and their callbacks
+const RECHECK_MS = 1000; // a module found alive is checked once more after this: it is held, not busy
+// Three full collections of a 64 MB heap hold the app's event loop for about 80 ms on a 2-core machine;
+// a bigger app is not checked (docs/BENCHMARKS.md).
+const HEAP_CHECKED = 64 * 2 ** 20;
 /** @type {(() => void) | null} */
 let collect = null;
 
@@ -138,71 +148,91 @@ export function oldModules(saved) {
 
 /**
  * Checks, once a committed reload is over (`servers`, the ones it released, closed), which of its `old`
- * instances the app still holds.
+ * instances the app still holds. Reloads in a row are checked once, after the last.
  * @param {OldModule[]} old
  * @param {import('node:net').Server[]} servers
  */
 export function checkWhenOver(old, servers) {
   if (old.length === 0) return;
+  watched.push(...old);
   // Made here, not in the check: a server the check referred to would keep its app, the old code, alive.
-  const closed = servers.map((server) => new Promise((done) => {
-    if (!server.listening && !connectionCount(server)) done(undefined);
-    else server.once('close', done);
-  }));
-  checks += 1;
-  void (async () => {
-    try {
-      await new Promise((done) => setTimeout(done, SETTLE_MS).unref());
-      let timer;
-      const late = new Promise((done) => {
-        timer = setTimeout(done, CLOSE_WAIT_MS);
-        timer.unref();
-      });
-      await Promise.race([Promise.all(closed), late]);
-      clearTimeout(timer);
-      await collectGarbage();
-      held.push(...new Set(old.filter(({ namespace }) => namespace.deref() !== undefined).map(({ url }) => url)));
-    } finally {
-      checks -= 1;
-    }
-  })();
+  for (const server of servers) {
+    closing.push(new Promise((done) => {
+      if (!server.listening && !connectionCount(server)) done(undefined);
+      else server.once('close', done);
+    }));
+  }
+  round += 1;
+  void check(round);
+}
+
+/** @param {number} mine the round of the reload that asked: a later one's check takes over */
+async function check(mine) {
+  await delay(SETTLE_MS);
+  await Promise.race([Promise.all(closing), delay(CLOSE_WAIT_MS)]);
+  if (mine === round && loadV8().getHeapStatistics().used_heap_size > HEAP_CHECKED) {
+    watched = []; // collecting this heap would hold the app's event loop too long
+    closing = [];
+    return;
+  }
+  for (let attempt = 1; mine === round; attempt += 1) {
+    await collectGarbage();
+    if (mine !== round) return;
+    watched = watched.filter(({ namespace }) => namespace.deref() !== undefined);
+    if (watched.length === 0 || attempt === 2) break;
+    await delay(RECHECK_MS); // a slow request in flight on the old code, on a server that stays
+  }
+  if (mine !== round) return;
+  held.push(...new Set(watched.map(({ url }) => url)));
+  watched = [];
+  closing = [];
+}
+
+/** @param {number} ms */
+function delay(ms) {
+  return new Promise((done) => setTimeout(done, ms).unref());
 }
 
 /**
  * The evicted modules found still alive once their reload was over (each reported once), and how many
- * checks are still to come.
+ * old instances are still to be checked.
  * @returns {{held: string[], pending: number}}
  */
 export function heldOld() {
   const found = held;
   held = [];
-  return { held: found, pending: checks };
+  return { held: found, pending: watched.length };
 }
 
-// A WeakRef's target lives until the end of the job that made or read it: collect in later ones, twice (what
-// the first collection frees can release more).
+// A WeakRef's target lives until the end of the job that made or read it: collect in later ones. Three
+// collections: what one frees can release more, and on Node 20 an old module that only compiled code
+// still refers to goes at the third.
 async function collectGarbage() {
   collect ??= garbageCollector();
-  for (let i = 0; i < 2; i += 1) {
+  for (let i = 0; i < 3; i += 1) {
     await new Promise((done) => setImmediate(done));
     collect();
   }
 }
 
+// node:v8 and node:vm are loaded only when first needed: loading them costs every start 10 ms.
+/** @type {typeof import('node:v8') | null} */
+let v8 = null;
+function loadV8() {
+  v8 ??= /** @type {typeof import('node:v8')} */ (createRequire(import.meta.url)('node:v8'));
+  return v8;
+}
+
 // V8's gc(), reached without --expose-gc on the app's command line: the flag holds for a context made while it
-// is set, and is unset at once, so the app's own contexts get no gc(). node:v8 and node:vm are loaded only
-// then: loading them costs every start 10 ms.
+// is set, and is unset at once, so the app's own contexts get no gc().
 /** @returns {() => void} */
 function garbageCollector() {
-  const load = createRequire(import.meta.url);
-  /** @type {typeof import('node:v8')} */
-  const v8 = load('node:v8');
   /** @type {typeof import('node:vm')} */
-  const vm = load('node:vm');
-  v8.setFlagsFromString('--expose-gc');
+  const vm = createRequire(import.meta.url)('node:vm');
+  loadV8().setFlagsFromString('--expose-gc');
   try {
     return vm.runInNewContext('gc');
   } finally {
-    v8.setFlagsFromString('--no-expose-gc');
+    loadV8().setFlagsFromString('--no-expose-gc');
   }
 }
