@@ -11,7 +11,10 @@ for each Node major in one run:
 (c) the peer: a route saved under `node --watch main.mjs`, save to the first new response;
 (d) a client sending requests back to back (a new connection each) through ``--hammer`` re-runs under
     `graphkit watch`: requests refused, reset or answered with a 5xx;
-(e) the app's heap used after `gc()` before and after ``--reruns`` re-runs applied through the host.
+(e) the app's heap used after `gc()` before and after ``--reruns`` re-runs applied through the host;
+(f) what the check that a re-run let go of its old modules costs the app: a client sending requests back
+    to back on one connection, the slowest response in the 3 s after a save's status line (the check's
+    full collections fall in it) against the slowest in the 3 s before the save, ``--checks`` saves.
 Prints medians and ratios; asserts nothing, since the machine is shared and noisy.
 """
 
@@ -39,6 +42,7 @@ FRAMEWORKS = CACHE / "apps-frameworks" / "node_modules"
 MAJORS = (20, 22, 24)
 SETTLE_SECONDS = 0.1  # between saves, so two saves never share one watcher batch
 CLOSE_SECONDS = 1.5  # longer than the grace a handed-over server gets to finish its connections
+PAUSE_WINDOW_SECONDS = 3.0  # the check runs once the old server closed (about 1 s), then 1 s later again
 _PORT = re.compile(r"^port (\d+)$")
 _RERAN = re.compile(r"re-ran the app in (\d+) ms")
 TARGET_SERVED_MS = 50.0
@@ -220,6 +224,32 @@ def heap_growth(entry: Path, node: Path, saves: Saves, rounds: int) -> tuple[flo
     return before, after
 
 
+def check_pause(entry: Path, node: Path, saves: Saves, rounds: int) -> tuple[list[float], list[float]]:
+    """Per save, the slowest response in the window before it and in the window after its status line."""
+    before: list[float] = []
+    after: list[float] = []
+    with started(graphkit_command(entry, node)) as (_, out, err):
+        client = Client(int(out.wait_for(_PORT, "port from graphkit watch").group(1)), path="/r0")
+        client.until("r0 v")
+
+        def slowest(seconds: float) -> float:
+            worst = 0.0
+            end = time.perf_counter() + seconds
+            while (start := time.perf_counter()) < end:
+                if client.get():  # a connection its old server closed answers nothing: not counted
+                    worst = max(worst, time.perf_counter() - start)
+            return worst
+
+        for _ in range(rounds):
+            err.drain()
+            before.append(slowest(PAUSE_WINDOW_SECONDS))
+            saves.route()
+            err.wait_for(_RERAN, "status line from graphkit watch")
+            after.append(slowest(PAUSE_WINDOW_SECONDS))
+        client.close()
+    return before, after
+
+
 def median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
 
@@ -237,6 +267,7 @@ def main() -> None:
     parser.add_argument("--restarts", type=int, default=5)
     parser.add_argument("--hammer", type=int, default=100)
     parser.add_argument("--reruns", type=int, default=200)
+    parser.add_argument("--checks", type=int, default=5)
     args = parser.parse_args()
     if not FRAMEWORKS.is_dir():
         raise SystemExit(f"{FRAMEWORKS}: missing, run scripts/install-apps.sh (make bench does)")
@@ -254,6 +285,7 @@ def main() -> None:
             peer = node_watch(entry, node, saves, args.saves)
             sent, failed = hammered(entry, node, saves, args.hammer)
             before, after = heap_growth(entry, node, saves, args.reruns)
+            quiet, checked = check_pause(entry, node, saves, args.checks)
             print(f"node {version}")
             print(
                 f"  (a) route save -> served, graphkit watch: median {median_ms(served):.0f} ms,"
@@ -271,6 +303,11 @@ def main() -> None:
             print(
                 f"  (e) heap after gc(): {before:.1f} MiB -> {after:.1f} MiB after {args.reruns} re-runs,"
                 f" growth {after - before:+.1f} MiB (target < {TARGET_HEAP_MIB:.0f} MiB)"
+            )
+            ratio = statistics.median(checked) / statistics.median(quiet)
+            print(
+                f"  (f) slowest response, 3 s after a save: median {median_ms(checked):.0f} ms, 3 s before:"
+                f" {median_ms(quiet):.0f} ms, ratio {ratio:.1f} ({args.checks} saves)"
             )
 
 

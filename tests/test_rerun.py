@@ -323,6 +323,38 @@ def test_a_rerun_that_fails_after_listening_is_rolled_back(major: int, tmp_path:
             w.process.wait()
 
 
+@pytest.mark.parametrize("major", NODE_MAJORS)
+def test_a_keep_alive_client_gets_the_new_code_on_its_next_request(major: int, tmp_path: Path) -> None:
+    # A browser keeps its connection to the old server open: the request it sends once the line is out is
+    # answered by the re-run app, unless the re-run was rolled back.
+    (tmp_path / "package.json").write_text('{"type": "module"}\n')
+    (tmp_path / "text.mjs").write_text("export const text = 'hello';\n")
+    main = tmp_path / "main.mjs"
+    main.write_text(server("v1", LISTEN))
+    w = Watching(node_binary(major), tmp_path)
+    held = http.client.HTTPConnection("127.0.0.1", w.port, timeout=10)
+
+    def ask() -> tuple[str, str | None]:
+        held.request("GET", "/")
+        answer = held.getresponse()
+        return answer.read().decode().rpartition(" ")[0], answer.getheader("connection")
+
+    try:
+        assert ask() == ("hello v1", "keep-alive")
+        save(w, "main.mjs", main.read_text(), server("v2", LISTEN, "throw new Error('boom');"))
+        assert w.status().endswith("; kept old code")
+        assert ask() == ("hello v1", "keep-alive")  # rolled back: the old server serves on as before
+        save(w, "main.mjs", main.read_text(), server("v3", LISTEN))
+        assert "re-ran the app" in w.status()
+        assert ask() == ("hello v3", "close")  # the last on the old server's connection
+        assert ask() == ("hello v3", "keep-alive")  # http.client opened one to the new server
+    finally:
+        held.close()
+        if w.process.poll() is None:
+            w.process.kill()
+            w.process.wait()
+
+
 @pytest.mark.parametrize("major", [20, 24])
 def test_a_rerun_whose_server_cannot_listen_is_rolled_back(major: int, tmp_path: Path) -> None:
     (tmp_path / "package.json").write_text('{"type": "module"}\n')

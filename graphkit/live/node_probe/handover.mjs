@@ -13,6 +13,7 @@ import {
 
 const GRACE_MS = 1000;
 const UPGRADED = Symbol('graphkit.upgraded'); // server -> Set of the sockets it upgraded, while open
+const FORWARD = Symbol('graphkit.forward'); // claimed server -> the server that took its socket
 /**
  * @typedef {import('node:stream').Duplex} Duplex
  * @typedef {import('./internals/servers.mjs').ListeningHandle} ListeningHandle
@@ -20,7 +21,7 @@ const UPGRADED = Symbol('graphkit.upgraded'); // server -> Set of the sockets it
 /**
  * A net or http server (only http's has closeIdleConnections), with the upgraded sockets noted here.
  * @typedef {import('./internals/servers.mjs').Server & Partial<Pick<import('node:http').Server, 'closeIdleConnections'>>
- *   & {[UPGRADED]?: Set<Duplex>}} Server
+ *   & {[UPGRADED]?: Set<Duplex>, [FORWARD]?: Server | null}} Server
  */
 /**
  * What addressKey reads of listen()'s options, a server or a handle.
@@ -140,7 +141,35 @@ export function claim(key, next) {
   if (handle === null) return null;
   claimed.add(old);
   pending.set(next, { old, handle });
+  forward(old, next);
   return handle;
+}
+
+// A request that arrives on a connection the old server still holds (a browser's keep-alive connection) is
+// served by the server that took its socket, as a new connection would be, and is the last on that
+// connection: the client's next one reaches the new server. Until the reload settles, a rollback undoes it.
+/**
+ * @param {Server} old
+ * @param {Server | null} next
+ */
+function forward(old, next) {
+  if (old[FORWARD] === undefined) {
+    /** @type {(this: unknown, ...args: unknown[]) => boolean} */
+    const emit = old.emit;
+    /**
+     * @param {string | symbol} event
+     * @param {unknown[]} args
+     */
+    old.emit = function (event, ...args) {
+      const to = old[FORWARD];
+      if (event === 'request' && to && to.listenerCount('request') > 0) {
+        /** @type {import('node:http').ServerResponse} */ (args[1]).shouldKeepAlive = false;
+        return to.emit('request', ...args);
+      }
+      return emit.call(this, event, ...args);
+    };
+  }
+  old[FORWARD] = next;
 }
 
 /**
@@ -155,6 +184,7 @@ export function giveBack(server) {
     takeHandle(server);
     giveHandle(taken.old, taken.handle);
     claimed.delete(taken.old);
+    forward(taken.old, null);
   }
   retire(server);
 }
