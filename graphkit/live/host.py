@@ -86,8 +86,9 @@ class KeptOld:
 
 @dataclass(frozen=True, slots=True)
 class HeldOld:
-    """Evicted modules the app still held once their reload was over (each named once: code that stayed
-    holds the old code), and how many reloads are still to be checked (none on Node 18, which cannot)."""
+    """Evicted modules the app still held once their re-run was over (each named once: code that stayed
+    holds the old code), and how many old instances are still to be checked (none on Node 18, which
+    cannot)."""
 
     urls: tuple[str, ...]
     pending: int
@@ -361,8 +362,8 @@ class Host:
         return KeptOld(frozenset((a, b) for a, b in reply[Field.KEPT]), bool(reply[Field.CHECKED]))
 
     def held(self) -> HeldOld:
-        """What the checks of the reloads since the last ask found: each waits until the servers its reload
-        released have closed, then collects garbage."""
+        """What the checks of the re-runs since the last ask found: a check waits until the servers its
+        re-run released have closed, then collects garbage."""
         reply = self.request(Command.HELD)
         return HeldOld(tuple(reply[Field.URLS]), int(reply[Field.PENDING]))
 

@@ -44,8 +44,8 @@ let held = []; // evicted modules found alive once their reload was over, not re
 const CLOSE_WAIT_MS = 3000;
 const SETTLE_MS = 250; // for requests in flight on servers that stay, and their callbacks
 const RECHECK_MS = 1000; // a module found alive is checked once more after this: it is held, not busy
-// Three full collections of a 64 MB heap hold the app's event loop for about 80 ms on a 2-core machine;
-// a bigger app is not checked (docs/BENCHMARKS.md).
+// A full collection takes time in proportion to the live heap (three took 130 ms over 72 MB of small
+// objects on a 2-core machine): an app with a heap over this is not checked.
 const HEAP_CHECKED = 64 * 2 ** 20;
 /** @type {(() => void) | null} */
 let collect = null;
