@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import node_binary
+from tests.fastify_cli_app import ENTRIES
+from tests.test_fastify_cli_app import edit, generated_app
 from tests.test_rerun import framework_app
 from tests.test_watch import Watching, free_port
 
@@ -106,7 +108,7 @@ def test_a_handler_its_module_takes_out_on_dispose_reloads_in_its_process(tmp_pa
         session.stop()
 
 
-@pytest.mark.parametrize("framework", ["express", "fastify"])
+@pytest.mark.parametrize("framework", ["express", "fastify", "koa", "hono"])
 def test_an_app_that_lets_its_old_modules_go_keeps_its_process(framework: str, tmp_path: Path) -> None:
     session = Watching(node_binary(24), framework_app(framework, tmp_path))
     try:
@@ -119,5 +121,26 @@ def test_an_app_that_lets_its_old_modules_go_keeps_its_process(framework: str, t
             with pytest.raises(queue.Empty):  # the check (a second and more after the re-run) finds nothing
                 print(session.err.get(timeout=3))
             assert session.get("/db") == pid
+    finally:
+        session.stop()
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_the_app_fastify_cli_generates_lets_its_old_modules_go(
+    entry: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PORT", "0")
+    root = generated_app(tmp_path)
+    session = Watching(node_binary(24), root, entry=entry)
+    try:
+        pid = session.get("/pid")
+        for old, new in (("true", "'v2'"), ("'v2'", "'v3'")):
+            edit(root, "routes/root.js", f"root: {old}", f"root: {new}")
+            line = session.status()
+            assert "re-ran the app" in line, line
+            assert session.get("/") == '{"root":"' + new.strip("'") + '"}', line
+            with pytest.raises(queue.Empty):
+                print(session.err.get(timeout=3))
+            assert session.get("/pid") == pid
     finally:
         session.stop()
