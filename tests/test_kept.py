@@ -46,6 +46,10 @@ def app(root: Path, cache: str) -> Path:
     return root
 
 
+def _major(node: Path) -> int:
+    return int(node.parent.parent.name)  # .cache/node/MAJOR/bin/node
+
+
 def test_a_module_the_app_keeps_from_one_import_is_served_new_after_each_save(
     any_node: Path, tmp_path: Path
 ) -> None:
@@ -134,10 +138,6 @@ def test_node_18_reloads_an_import_made_at_each_use_in_place_once_it_was_used_tw
         assert session.get("/boot") == boot, line
     finally:
         session.stop()
-
-
-def _major(node: Path) -> int:
-    return int(node.parent.parent.name)  # .cache/node/MAJOR/bin/node
 
 
 def test_the_mark_goes_with_a_save_of_the_importer_that_kept_it(tmp_path: Path) -> None:

@@ -285,6 +285,14 @@ LISTEN = "server.listen(0, '127.0.0.1', () => console.log(`listening on ${server
 AWAITED = "await new Promise((done) => server.listen(0, '127.0.0.1', done));"
 
 
+def text_app(root: Path, major: int) -> Watching:
+    """SERVER at v1 over text.mjs in ``root``, under ``graphkit watch``."""
+    (root / "package.json").write_text('{"type": "module"}\n')
+    (root / "text.mjs").write_text("export const text = 'hello';\n")
+    (root / "main.mjs").write_text(server("v1", LISTEN))
+    return Watching(node_binary(major), root)
+
+
 def served(w: Watching) -> tuple[str, str]:
     """The text the app serves and the pid serving it."""
     text, _, pid = w.get("/").rpartition(" ")
@@ -293,11 +301,8 @@ def served(w: Watching) -> tuple[str, str]:
 
 @pytest.mark.parametrize("major", NODE_MAJORS)
 def test_a_rerun_that_fails_after_listening_is_rolled_back(major: int, tmp_path: Path) -> None:
-    (tmp_path / "package.json").write_text('{"type": "module"}\n')
-    (tmp_path / "text.mjs").write_text("export const text = 'hello';\n")
+    w = text_app(tmp_path, major)
     main = tmp_path / "main.mjs"
-    main.write_text(server("v1", LISTEN))
-    w = Watching(node_binary(major), tmp_path)
     try:
         text, pid = served(w)
         assert text == "hello v1"
@@ -327,11 +332,8 @@ def test_a_rerun_that_fails_after_listening_is_rolled_back(major: int, tmp_path:
 def test_a_keep_alive_client_gets_the_new_code_on_its_next_request(major: int, tmp_path: Path) -> None:
     # A browser keeps its connection to the old server open: the request it sends once the line is out is
     # answered by the re-run app, unless the re-run was rolled back.
-    (tmp_path / "package.json").write_text('{"type": "module"}\n')
-    (tmp_path / "text.mjs").write_text("export const text = 'hello';\n")
+    w = text_app(tmp_path, major)
     main = tmp_path / "main.mjs"
-    main.write_text(server("v1", LISTEN))
-    w = Watching(node_binary(major), tmp_path)
     held = http.client.HTTPConnection("127.0.0.1", w.port, timeout=10)
 
     def ask() -> tuple[str, str | None]:
