@@ -2,7 +2,7 @@
 
 A route module that registers its handler in a registry of a module the save does not reach (or adds a
 listener to an emitter that stays) leaves the old handler there: a re-run adds the new one beside it, and
-the app may go on answering with the old. Once the reload is over (the servers it released have closed),
+the app may go on answering with the old. Once the re-run is over (the servers it released have closed),
 the host collects garbage and finds the old instance still alive (node_probe/kept.mjs, ``held``): graphkit
 restarts the app, and restarts it at once on later saves that reach that module. The tests check what is
 served and which process serves it, and that an app which lets its old modules go keeps its process.
@@ -69,7 +69,7 @@ def test_an_old_handler_held_by_a_module_that_stays_is_not_left_serving(major: i
         session.edit("routes.mjs", "'one'", "'two'")
         first = session.status()
         # The re-run registered the new handler after the old one, which answers: graphkit finds the old
-        # routes.mjs still alive once the reload is over and restarts the app.
+        # routes.mjs still alive once the re-run is over and restarts the app.
         line = session.status()
         assert served_within(session, "/", "two", 5) == "two", (first, line)
         assert session.get("/pid") != pid, line

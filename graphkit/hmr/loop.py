@@ -208,7 +208,8 @@ class _Loop:
             return
         if eviction.status in (PlanStatus.OK, PlanStatus.RERUN):
             eviction, result = self._apply(eviction, plan)
-            self.checking_held |= result is not None and result.ok
+            # Only a re-run is checked (node_probe/kept.mjs): a reload in place asks nothing more.
+            self.checking_held |= result is not None and result.ok and eviction.status is PlanStatus.RERUN
             if result is not None and result.ok and result.stale:
                 # The re-run app did not import these again: it serves their old code. Only a new process
                 # loads them afresh.
