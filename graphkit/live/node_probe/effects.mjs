@@ -19,7 +19,7 @@ import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { handleListen } from './listen.mjs';
 import timers from 'node:timers';
 import { promisify } from 'node:util';
-import { addressKey, claim, giveBack, offer, trackUpgrades, upgradedOf, withdraw } from './handover.mjs';
+import { addressKey, claim, giveBack, offer, upgradedOf, watchServer, withdraw } from './handover.mjs';
 import { timerDone } from './internals/timers.mjs';
 import { isProbeUrl } from './own.mjs';
 import {
@@ -225,7 +225,7 @@ function patchListen() {
     server[ADDRESS] = key;
     owner.servers.add(server);
     server.once('close', () => owner.servers.delete(server));
-    trackUpgrades(server);
+    watchServer(server);
     const attempt = context.getStore()?.attempt;
     if (attempt !== undefined) watchListenError(server, attempt, scope.url);
     // A released server listening on the same address gives its socket: no connection is refused.

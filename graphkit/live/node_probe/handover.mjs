@@ -13,7 +13,11 @@ import {
 
 const GRACE_MS = 1000;
 const UPGRADED = Symbol('graphkit.upgraded'); // server -> Set of the sockets it upgraded, while open
-const FORWARD = Symbol('graphkit.forward'); // claimed server -> the server that took its socket
+// Claimed server -> the server that took its socket. A request that arrives on a connection the old server
+// still holds (a browser's keep-alive connection) is served by that server, as a new connection would be,
+// and is the last on that connection: the client's next one reaches the new server (watchServer's emit).
+// Until the reload settles, a rollback undoes it.
+const FORWARD = Symbol('graphkit.forward');
 /**
  * @typedef {import('node:stream').Duplex} Duplex
  * @typedef {import('./internals/servers.mjs').ListeningHandle} ListeningHandle
@@ -63,10 +67,12 @@ export function addressKey(args) {
 }
 
 /**
- * Notes the connections `server` upgrades (its 'upgrade' event), for `retire` to close them.
+ * Watches `server`'s events, once: the connections it upgrades (its 'upgrade' event), for `retire` to close
+ * them; and, once a re-run's server took its socket, the requests that still arrive on its connections
+ * (`forward`).
  * @param {Server} server
  */
-export function trackUpgrades(server) {
+export function watchServer(server) {
   if (server[UPGRADED] !== undefined) return;
   /** @type {Set<Duplex>} */
   const sockets = new Set();
@@ -75,18 +81,24 @@ export function trackUpgrades(server) {
   const emit = server.emit;
   /**
    * @param {string | symbol} event
-   * @param {unknown} [request] an IncomingMessage on 'upgrade'
-   * @param {Duplex} [socket] its socket on 'upgrade'
+   * @param {unknown} [request] an IncomingMessage on 'request' and 'upgrade'
+   * @param {unknown} [second] its ServerResponse on 'request', its socket on 'upgrade'
    * @param {unknown[]} rest
    */
-  server.emit = function (event, request, socket, ...rest) {
+  server.emit = function (event, request, second, ...rest) {
+    const to = server[FORWARD];
+    if (event === 'request' && to && to.listenerCount('request') > 0) {
+      /** @type {import('node:http').ServerResponse} */ (second).shouldKeepAlive = false;
+      return to.emit('request', request, second, ...rest);
+    }
+    const socket = /** @type {Duplex | undefined} */ (second);
     if (event === 'upgrade' && socket !== undefined && !socket.destroyed) {
       const upgrade = /** @type {import('node:http').IncomingMessage | undefined} */ (request)?.headers?.upgrade;
       if (/^websocket$/i.test(String(upgrade ?? ''))) websockets.add(socket);
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
     }
-    return emit.call(this, event, request, socket, ...rest);
+    return emit.call(this, event, request, second, ...rest);
   };
 }
 
@@ -141,35 +153,8 @@ export function claim(key, next) {
   if (handle === null) return null;
   claimed.add(old);
   pending.set(next, { old, handle });
-  forward(old, next);
-  return handle;
-}
-
-// A request that arrives on a connection the old server still holds (a browser's keep-alive connection) is
-// served by the server that took its socket, as a new connection would be, and is the last on that
-// connection: the client's next one reaches the new server. Until the reload settles, a rollback undoes it.
-/**
- * @param {Server} old
- * @param {Server | null} next
- */
-function forward(old, next) {
-  if (old[FORWARD] === undefined) {
-    /** @type {(this: unknown, ...args: unknown[]) => boolean} */
-    const emit = old.emit;
-    /**
-     * @param {string | symbol} event
-     * @param {unknown[]} args
-     */
-    old.emit = function (event, ...args) {
-      const to = old[FORWARD];
-      if (event === 'request' && to && to.listenerCount('request') > 0) {
-        /** @type {import('node:http').ServerResponse} */ (args[1]).shouldKeepAlive = false;
-        return to.emit('request', ...args);
-      }
-      return emit.call(this, event, ...args);
-    };
-  }
   old[FORWARD] = next;
+  return handle;
 }
 
 /**
@@ -184,7 +169,7 @@ export function giveBack(server) {
     takeHandle(server);
     giveHandle(taken.old, taken.handle);
     claimed.delete(taken.old);
-    forward(taken.old, null);
+    taken.old[FORWARD] = null;
   }
   retire(server);
 }

@@ -77,17 +77,25 @@ export function oldInstances(plan) {
 function exportedObjects(namespace) {
   const found = new Map();
   for (const name of Object.keys(namespace)) {
-    let value;
-    try {
-      value = /** @type {Record<string, unknown>} */ (namespace)[name];
-    } catch {
-      continue; // a binding its module never initialized (it threw first)
-    }
+    const value = exportOf(namespace, name);
     if ((typeof value === 'object' && value !== null) || typeof value === 'function') {
       found.set(name, new WeakRef(value));
     }
   }
   return found;
+}
+
+/**
+ * @param {object} namespace
+ * @param {string} name
+ * @returns {unknown} the export's value; undefined for a binding its module never initialized (it threw)
+ */
+function exportOf(namespace, name) {
+  try {
+    return /** @type {Record<string, unknown>} */ (namespace)[name];
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -98,15 +106,9 @@ function exportedObjects(namespace) {
  */
 export function suspect(found, namespaces = new Map()) {
   for (const { to, exported } of found) {
-    const now = /** @type {Record<string, unknown> | undefined} */ (namespaces.get(to));
+    const now = /** @type {object | undefined} */ (namespaces.get(to));
     for (const [name, ref] of exported) {
-      let value;
-      try {
-        value = now?.[name];
-      } catch {
-        continue;
-      }
-      if (value !== undefined && value === ref.deref()) exported.delete(name);
+      if (now !== undefined && exportOf(now, name) === ref.deref()) exported.delete(name);
     }
   }
   suspects = found;

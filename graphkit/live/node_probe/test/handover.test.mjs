@@ -5,7 +5,7 @@ import http from 'node:http';
 import { once } from 'node:events';
 import { test } from 'node:test';
 import net from 'node:net';
-import { addressKey, claim, claimedAmong, giveBack, offer, settle, trackUpgrades, upgradedOf } from '../handover.mjs';
+import { addressKey, claim, claimedAmong, giveBack, offer, settle, upgradedOf, watchServer } from '../handover.mjs';
 
 /** The TCP port `server` listens on. @param {import('node:net').Server} server */
 const portOf = (server) => /** @type {import('node:net').AddressInfo} */ (server.address()).port;
@@ -101,7 +101,7 @@ test('upgraded connections of a retired server end, a websocket with close code 
   old.on('upgrade', (request, socket) => {
     socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: x\r\n\r\n');
   });
-  trackUpgrades(old);
+  watchServer(old);
   old.listen(0, '127.0.0.1');
   await once(old, 'listening');
   const port = portOf(old);
