@@ -93,8 +93,8 @@ class _Loop:
         # pairs that the app's Node could not check (18)
         self.kept: set[tuple[str, str]] = set()
         self.unchecked: frozenset[tuple[str, str]] = frozenset()
-        # Modules whose old instance outlived a reload (Host.held): code that stays holds it, so saves that
-        # reach them restart the app; and whether a committed reload is still to be checked.
+        # Modules whose old instance outlived a re-run (Host.held): code that stays holds it, so saves that
+        # reach them restart the app; and whether a committed re-run is still to be checked.
         self.held: set[str] = set()
         self.checking_held = False
 
@@ -201,12 +201,10 @@ class _Loop:
         eviction = plan(kept=self.kept)
         result = None
         swept: tuple[str, ...] = ()
-        if eviction.status in (PlanStatus.OK, PlanStatus.RERUN) and (
-            held := sorted(self.held.intersection(url for unit in eviction.evict for url in unit))
-        ):
-            self.report(held_restart_line(what, self._restart(started), held, self.root))
-            return
         if eviction.status in (PlanStatus.OK, PlanStatus.RERUN):
+            if held := sorted(self.held.intersection(url for unit in eviction.evict for url in unit)):
+                self.report(held_restart_line(what, self._restart(started), held, self.root))
+                return
             eviction, result = self._apply(eviction, plan)
             # Only a re-run is checked (node_probe/kept.mjs): a reload in place asks nothing more.
             self.checking_held |= result is not None and result.ok and eviction.status is PlanStatus.RERUN
@@ -268,7 +266,7 @@ class _Loop:
         return eviction, result
 
     def _check_held(self) -> None:
-        """Restart the app when it still held an old module once its reload was over: the old code could
+        """Restart the app when it still held an old module once its re-run was over: the old code could
         still answer beside the new."""
         found = self.host.held()
         self.checking_held = found.pending > 0
