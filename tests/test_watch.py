@@ -90,12 +90,14 @@ class Watching:
     def get(self, path: str) -> str:
         return fetch(self.port, path)[0]
 
-    def edit(self, relative: str, old: str, new: str, *, unlink_first: bool = False) -> None:
+    def edit(self, relative: str, old: str, new: str, *, unlink_first: float | None = None) -> None:
+        """``unlink_first``: how some editors save, remove then create, with that many seconds between."""
         path = self.root / relative
         text = path.read_text()
         assert old in text, f"{relative} has no {old!r}"
-        if unlink_first:  # how some editors save: remove, then create
+        if unlink_first is not None:
             path.unlink()
+            time.sleep(unlink_first)
         path.write_text(text.replace(old, new))
 
     def stop(self) -> int:
@@ -151,9 +153,10 @@ def test_watch_reloads_saves_keeps_old_code_on_errors_and_restarts_for_package_j
     )
     assert w.get("/hello") == "HELLO V2 #4!"
 
-    w.edit("routes/hello.mjs", "export functio", "export function", unlink_first=True)
+    w.edit("routes/hello.mjs", "export functio", "export function", unlink_first=0)
     assert "routes/hello.mjs: 2 modules evicted" in w.status()
-    w.edit("lib/shout.mjs", "excitement = 1", "excitement = 2")
+    # A file imported statically: a pause between its unlink and its create is still one save.
+    w.edit("lib/shout.mjs", "excitement = 1", "excitement = 2", unlink_first=0.025)
     assert "lib/shout.mjs: 4 modules evicted" in w.status()
     assert w.get("/hello") == "HELLO V2 #5!!"
 
@@ -465,6 +468,34 @@ def test_with_inotify_a_file_made_again_after_its_unlink_was_seen_is_one_change(
         batch = watcher.next_batch(WAIT, editor.start)  # starts once the watcher has read the unlink
         editor.join(WAIT)
         assert batch == Batch((tmp_path / "a.mjs",), ())
+
+
+@pytest.mark.parametrize("save", ["rename away", "unlink"])
+def test_with_inotify_a_file_the_app_can_do_without_is_waited_for_only_when_renamed_away(
+    tmp_path: Path, save: str
+) -> None:
+    """A route a plugin loader imported: its unlink is a deletion at once; a rename away (vim's save) is
+    still given the time to come back."""
+    (tmp_path / "a.mjs").write_text("1")
+    with Watcher(tmp_path, inotify=True) as watcher:
+        watcher.awaited = lambda path: False
+        if save == "unlink":
+            (tmp_path / "a.mjs").unlink()
+        else:
+            (tmp_path / "a.mjs").rename(tmp_path / "a.mjs~")
+
+        def create() -> None:
+            time.sleep(0.025)  # the file comes back well after the unlink's wait, well before a rename's
+            (tmp_path / "a.mjs").write_text("2")
+
+        editor = threading.Thread(target=create, daemon=True)
+        batch = watcher.next_batch(WAIT, editor.start)
+        editor.join(WAIT)
+        if save == "unlink":
+            assert batch == Batch((), (tmp_path / "a.mjs",))
+            assert next_batch(watcher) == Batch((tmp_path / "a.mjs",), ())
+        else:
+            assert batch == Batch((tmp_path / "a.mjs", tmp_path / "a.mjs~"), ())
 
 
 def test_with_inotify_a_temporary_file_reported_before_its_rename_is_not_waited_for(tmp_path: Path) -> None:

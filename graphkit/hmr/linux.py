@@ -5,8 +5,10 @@ settled. A file is settled once the kernel reports it written and closed (``IN_C
 into place (``IN_MOVED_TO``, a rename-over save); it is pending while it was created or modified and not
 closed yet. Two cases wait, bounded: a pending file (at most ``DEBOUNCE_MS`` from the batch's first event;
 a file still open then, such as a log being appended, stops holding later batches back until it is
-closed), and a file the watcher knows that is gone (an editor that saves by unlink + create re-creates it
-at once: up to ``_GONE_WAIT`` seconds, so the batch reports a change, not a deletion). A rename-over save's
+closed), and a file the watcher knows that is gone (an editor that saves by renaming the file away, or by
+unlink + create, re-creates it at once: up to ``_GONE_WAIT`` seconds, so the batch reports a change, not a
+deletion). An unlinked file that the caller says can be done without (``awaited`` is false: no loaded module
+imports it statically) waits ``_UNLINK_WAIT`` only, so a deleted route is served at once. A rename-over save's
 temporary file is not waited for: the watcher never saw it, or it was renamed onto a file the watcher
 knows. Events queued while a batch waits join it, so a burst coalesces. A queue overflow is EventsLost.
 """
@@ -51,6 +53,8 @@ _FOLDER_MASK = (
     | IN_ONLYDIR
 )
 _GONE_WAIT = 0.05  # how long a file that was there and vanished may take to come back
+# An unlink followed at once by the create of the same tool (git checkout, a script) arrives with it.
+_UNLINK_WAIT = 0.005
 _SETTLED = IN_CLOSE_WRITE | IN_MOVED_TO  # the file's new content is complete
 _PENDING = IN_CREATE | IN_MODIFY  # written (or made) and not closed yet
 _GONE = IN_DELETE | IN_MOVED_FROM
@@ -69,6 +73,7 @@ class _Gathering:
 
     started: float
     known: Callable[[Path], bool]  # whether the watcher knows the file (has seen it exist)
+    awaited: Callable[[Path], bool]  # whether its unlink waits the full _GONE_WAIT for it to come back
     paths: set[Path] = field(default_factory=set)
     files: dict[Path, _Touch] = field(default_factory=dict)
     moved: dict[int, Path] = field(default_factory=dict)  # the cookie of an IN_MOVED_FROM -> its file
@@ -91,7 +96,9 @@ class _Gathering:
         for path, touch in self.files.items():
             if touch.last & _GONE:
                 if self.known(path) and not touch.replaced:
-                    until = max(until, touch.at + _GONE_WAIT)
+                    # A rename away is how editors such as vim save: always waited for.
+                    full = touch.last & IN_MOVED_FROM or self.awaited(path)
+                    until = max(until, touch.at + (_GONE_WAIT if full else _UNLINK_WAIT))
             elif touch.last & _PENDING and path not in held_open:
                 until = self.started + DEBOUNCE_MS / 1000
         return min(until, self.started + DEBOUNCE_MS / 1000) - now
@@ -101,9 +108,11 @@ class _Gathering:
 
 
 class LinuxEvents:
-    def __init__(self, known: Callable[[Path], bool]) -> None:
-        """``known``: whether the watcher knows a file (has seen it exist): only those are waited for."""
+    def __init__(self, known: Callable[[Path], bool], awaited: Callable[[Path], bool]) -> None:
+        """``known``: whether the watcher knows a file (has seen it exist): only those are waited for;
+        ``awaited``: whether an unlinked file is waited for as long as one renamed away."""
         self._known = known
+        self._awaited = awaited
         self._inotify = Inotify()
         self._poll = select.poll()
         self._poll.register(self._inotify.fileno(), select.POLLIN)
@@ -150,7 +159,7 @@ class LinuxEvents:
     def wait(self, timeout: float | None, on_first_event: Callable[[], None] | None) -> set[Path] | None:
         if not self._ready(timeout):
             return None
-        batch = _Gathering(time.monotonic(), self._known)
+        batch = _Gathering(time.monotonic(), self._known, self._awaited)
         self._drain(batch)
         if on_first_event is not None:
             on_first_event()

@@ -52,7 +52,7 @@ from graphkit.output.status import (
     unwatched_env_line,
     written_line,
 )
-from graphkit.planning.incremental import SourceAccepts, booted_from, plan_live
+from graphkit.planning.incremental import SourceAccepts, booted_from, needed, plan_live
 from graphkit.planning.planner import kept_holder
 
 __all__ = ["WatchOptions", "package_root", "watch"]
@@ -86,6 +86,9 @@ class _Loop:
             if not self.watcher.covers(env_file):
                 report(unwatched_env_line(env_file))
         self.mirror = LiveMirror()
+        # A deleted file the app can do without is acted on at once; one whose deletion would fail the
+        # reload is given the time an editor's unlink + create save takes.
+        self.watcher.awaited = lambda path: needed(self.mirror.graph, path_to_url(path))
         self.sources = SourceAccepts()
         self.exit_reported = False
         self.unread = True  # the app holds what the mirror has not read: all of it, to begin with

@@ -81,7 +81,12 @@ class Watcher:
         self._roots_id: dict[Path, tuple[int, int]] = {}  # root -> its device and inode
         self._files: dict[Path, _Stat] = {}
         self._unread: list[Path] = []  # files found under the roots whose stat is not read yet
-        self._events = _backend(inotify, roots[0].resolve() if roots else Path.cwd(), self._known)
+        # Whether an unlinked file is waited for in case it comes back (inotify): the watch loop says which
+        # the app cannot do without.
+        self.awaited: Callable[[Path], bool] = lambda _: True
+        self._events = _backend(
+            inotify, roots[0].resolve() if roots else Path.cwd(), self._known, lambda path: self.awaited(path)
+        )
         self._idle = 0.0  # seconds without events since the last resync
         self._refused: set[Path] = set()  # folders the system would not let us watch: never retried
         self._failure: InputError | None = None  # why, told by the next call to next_batch
@@ -263,12 +268,14 @@ class Watcher:
         self.close()
 
 
-def _backend(use_inotify: bool | None, folder: Path, known: Callable[[Path], bool]) -> Events:
+def _backend(
+    use_inotify: bool | None, folder: Path, known: Callable[[Path], bool], awaited: Callable[[Path], bool]
+) -> Events:
     """Linux inotify when asked for, or when None and the system has it; ``watchfiles`` otherwise."""
     if use_inotify is False or (use_inotify is None and not inotify_available()):
         return _portable()
     try:
-        return LinuxEvents(known)
+        return LinuxEvents(known, awaited)
     except OSError as error:
         if use_inotify is None and error.errno not in _LIMITS:
             return _portable()  # refused outright (a sandbox): watchfiles can fall back to polling

@@ -15,10 +15,10 @@ import networkx as nx
 
 from graphkit.extract.accepts import file_accepts
 from graphkit.graph.links import LinkGraph
-from graphkit.model import EvictionPlan, ImportKind, ModuleKind
+from graphkit.model import Edge, EvictionPlan, ImportKind, ModuleKind
 from graphkit.planning.planner import plan_graph
 
-__all__ = ["SourceAccepts", "booted_from", "plan_live"]
+__all__ = ["SourceAccepts", "booted_from", "needed", "plan_live"]
 
 
 class SourceAccepts:
@@ -118,6 +118,23 @@ def booted_from(g: nx.DiGraph, urls: Iterable[str], root: str) -> list[str]:
         if url not in g
         and any(_folder(url) == f or (f != root and _folder(url).startswith(f)) for f in folders)
     ]
+
+
+def needed(g: nx.DiGraph, url: str) -> bool:
+    """Whether a module the app loaded cannot do without ``url``, so a reload without it fails: it imports it
+    statically, by a literal ``import()`` at boot, or ``require()``s it itself. A plugin loader's import (by a
+    computed specifier, or a package's ``require()``) and an ``import()`` made later do not count."""
+    return url in g and any(
+        _needs(g, source, e) for source, _, data in g.in_edges(url, data=True) for e in data["imports"]
+    )
+
+
+def _needs(g: nx.DiGraph, source: str, edge: Edge) -> bool:
+    if edge.kind is ImportKind.REQUIRE:
+        return bool(g.nodes[source].get("kind") != ModuleKind.PACKAGE)
+    if edge.kind is ImportKind.STARTUP:
+        return not _computed(edge.specifier)
+    return edge.kind in (ImportKind.STATIC, ImportKind.REEXPORT)
 
 
 def _loaded_by_path(g: nx.DiGraph, source: str, data: dict[str, Any]) -> bool:
