@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import pkgutil
+import re
 import signal
 import subprocess
 from collections.abc import Iterator
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import graphkit.cli as graphkit_cli
 from tests.conftest import FIXTURES, node_binary
 from tests.faults.helpers import GRAPHKIT, graphkit, one_error_line
 
@@ -72,6 +75,14 @@ def test_watch_takes_a_node_option_after_a_space(echo_app: Path) -> None:
     seen = first_line_of_watch("--node-option", "--max-old-space-size=64", echo_app)
     assert "--max-old-space-size=64" in seen["node"]
     assert seen["args"] == []
+
+
+def test_every_subcommand_module_is_a_command_of_the_help() -> None:
+    found = pkgutil.iter_modules(graphkit_cli.__path__)
+    modules = sorted(m.name for m in found if not m.name.startswith("_"))
+    run = graphkit("--help")
+    listed = re.findall(r"^    (\w+) ", run.out, re.MULTILINE)
+    assert (run.status, listed) == (0, modules)
 
 
 @pytest.mark.parametrize(
