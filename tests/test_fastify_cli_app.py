@@ -4,6 +4,7 @@ starting it serving its generated routes under `graphkit watch`."""
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -129,6 +130,15 @@ def test_saves_new_and_deleted_route_files_are_served_by_the_same_process(
         edit(root, "routes/root.js", "root: true", "root: 'v2'")
         reran(w, "routes/root.js")
         assert w.get("/") == '{"root":"v2"}'
+        # vim's save renames the file away, then writes it anew: one save, not a deletion then a new file.
+        saved = root / "routes" / "root.js"
+        text = saved.read_text()
+        saved.rename(root / "routes" / "root.js~")
+        time.sleep(0.02)  # the editor between its rename and its write: the pause is the scenario
+        saved.write_text(text.replace("'v2'", "'v3'"))
+        (root / "routes" / "root.js~").unlink()
+        reran(w, "routes/root.js")
+        assert w.get("/") == '{"root":"v3"}'
         # A plugin the routes depend on.
         edit(root, "plugins/support.js", "'hugs'", "'hugs v2'")
         reran(w, "plugins/support.js")
@@ -143,7 +153,7 @@ def test_saves_new_and_deleted_route_files_are_served_by_the_same_process(
         reran(w, "routes/brandnew.js")
         assert "Not Found" in w.get("/brandnew")
 
-        assert (w.get("/pid"), w.get("/"), w.get("/hugs")) == (pid, '{"root":"v2"}', "hugs v2")
+        assert (w.get("/pid"), w.get("/"), w.get("/hugs")) == (pid, '{"root":"v3"}', "hugs v2")
         assert w.stop() == 130
     finally:
         if w.process.poll() is None:
