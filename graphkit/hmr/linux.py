@@ -7,9 +7,9 @@ closed yet. Two cases wait, bounded: a pending file (at most ``DEBOUNCE_MS`` fro
 a file still open then, such as a log being appended, stops holding later batches back until it is
 closed), and a file the watcher knows that is gone (an editor that saves by renaming the file away, or by
 unlink + create, re-creates it at once: up to ``_GONE_WAIT`` seconds, so the batch reports a change, not a
-deletion). An unlinked file that the caller says can be done without (``awaited`` is false: no loaded module
-imports it statically) waits ``_UNLINK_WAIT`` only, so a deleted route is served at once. A rename-over save's
-temporary file is not waited for: the watcher never saw it, or it was renamed onto a file the watcher
+deletion). An unlinked file that the caller says can be done without (``awaited`` is false, as for a route a
+plugin loader imported) waits ``_UNLINK_WAIT`` only, so a deleted route is served at once. A rename-over
+save's temporary file is not waited for: the watcher never saw it, or it was renamed onto a file the watcher
 knows. Events queued while a batch waits join it, so a burst coalesces. A queue overflow is EventsLost.
 """
 
@@ -64,6 +64,7 @@ _GONE = IN_DELETE | IN_MOVED_FROM
 class _Touch:
     last: int  # the file's latest event in the batch
     at: float  # when it was read
+    back_by: float = 0.0  # gone, and known to the watcher: until when it may come back
     replaced: bool = False  # it was renamed onto a file the watcher knows
 
 
@@ -82,7 +83,12 @@ class _Gathering:
         self.paths.add(path)
         if mask & IN_ISDIR:
             return
-        self.files[path] = _Touch(mask, now)
+        touch = self.files[path] = _Touch(mask, now)
+        if mask & _GONE and self.known(path):
+            # Asked once per event, not on every wait: a rename away is how editors such as vim save, always
+            # waited for.
+            full = mask & IN_MOVED_FROM or self.awaited(path)
+            touch.back_by = now + (_GONE_WAIT if full else _UNLINK_WAIT)
         if mask & IN_MOVED_FROM:
             self.moved[cookie] = path
         elif mask & IN_MOVED_TO and cookie in self.moved and self.known(path):
@@ -95,10 +101,8 @@ class _Gathering:
         until = now
         for path, touch in self.files.items():
             if touch.last & _GONE:
-                if self.known(path) and not touch.replaced:
-                    # A rename away is how editors such as vim save: always waited for.
-                    full = touch.last & IN_MOVED_FROM or self.awaited(path)
-                    until = max(until, touch.at + (_GONE_WAIT if full else _UNLINK_WAIT))
+                if not touch.replaced:
+                    until = max(until, touch.back_by)
             elif touch.last & _PENDING and path not in held_open:
                 until = self.started + DEBOUNCE_MS / 1000
         return min(until, self.started + DEBOUNCE_MS / 1000) - now
