@@ -63,7 +63,6 @@ _GONE = IN_DELETE | IN_MOVED_FROM
 @dataclass(slots=True)
 class _Touch:
     last: int  # the file's latest event in the batch
-    at: float  # when it was read
     back_by: float = 0.0  # gone, and known to the watcher: until when it may come back
     replaced: bool = False  # it was renamed onto a file the watcher knows
 
@@ -83,7 +82,7 @@ class _Gathering:
         self.paths.add(path)
         if mask & IN_ISDIR:
             return
-        touch = self.files[path] = _Touch(mask, now)
+        touch = self.files[path] = _Touch(mask)
         if mask & _GONE and self.known(path):
             # Asked once per event, not on every wait: a rename away is how editors such as vim save, always
             # waited for.
